@@ -1,0 +1,102 @@
+"""Complaints and service recovery.
+
+A complaint is about a repeat purchase. Customers who leave right after a purchase
+complained about it far more often, and their complaints were handled worse: fewer
+solved by the first employee, slower, passed through more hands, more severe. Each
+handling variable is drawn given whether the customer leaves (and, for speed and
+hand-offs, given front-line resolution), from Bernoulli and Poisson laws. By Bayes'
+rule the log-odds of leaving given the handling is then exactly linear in
+``resolved_front_line``, ``days_to_resolve``, ``n_handoffs`` and the severity dummies,
+with the slopes :func:`defection_log_odds` returns; compensation is drawn
+independently of leaving (its true slope is 0). The purchase-level leaving itself is
+the BG/NBD dropout, so complaints leave the purchase process untouched.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import COMPLAINT_TYPES
+from .config import WorldConfig
+from .purchases import REPEAT, Purchases
+
+__all__ = ["make_complaints", "defection_log_odds"]
+
+FRONT_LINE = (0.70, 0.40)               # P(resolved by the first employee | stays, leaves)
+SEVERITY = ((0.55, 0.35, 0.10), (0.30, 0.40, 0.30))
+DAYS_BASE = {True: 1.5, False: 5.0}     # mean extra days, by front-line resolution
+DAYS_FACTOR = (1.0, 2.0)                # ... times this, for stays / leaves
+HANDOFFS = (0.8, 1.8)                   # mean hand-offs beyond the first, when not front-line
+TYPE_PROBS = (0.35, 0.20, 0.15, 0.15, 0.15)
+STAY_WINDOW = 180
+
+
+def defection_log_odds() -> dict:
+    """True slopes of the log-odds of leaving given how a complaint was handled."""
+    k0, k1 = DAYS_FACTOR
+    h0, h1 = HANDOFFS
+    f0, f1 = FRONT_LINE
+    b_days = np.log(k1 / k0)
+    b_hand = np.log(h1 / h0)
+    # constant part of each Bayes term for front-line (1) and not (0) resolutions
+    c1 = np.log(f1 / f0) - DAYS_BASE[True] * (k1 - k0) - b_days
+    c0 = np.log((1 - f1) / (1 - f0)) - DAYS_BASE[False] * (k1 - k0) - b_days - b_hand - (h1 - h0)
+    sev = [np.log(SEVERITY[1][i] / SEVERITY[0][i]) for i in range(3)]
+    return {
+        "resolved_front_line": float(c1 - c0),
+        "days_to_resolve": float(b_days),
+        "n_handoffs": float(b_hand),
+        "severity_2": float(sev[1] - sev[0]),
+        "severity_3": float(sev[2] - sev[0]),
+        "compensation": 0.0,
+    }
+
+
+def make_complaints(cfg: WorldConfig, purchases: Purchases, transaction_id: np.ndarray,
+                    rng: np.random.Generator) -> pd.DataFrame:
+    """Complaints about repeat purchases; ``purchases`` sorted by customer then time."""
+    day = purchases.day
+    rep = np.flatnonzero(purchases.kind == REPEAT)
+    leaves = purchases.leaves[rep]
+    rate = np.where(leaves, cfg.complaint_rate_leaving, cfg.complaint_rate_staying)
+    pick = rng.random(len(rep)) < rate
+    rows, leaves = rep[pick], leaves[pick]
+    n = len(rows)
+    L = leaves.astype(int)
+    cdate = day[rows] + 1 + rng.poisson(2.0, n)
+    front = rng.random(n) < np.array(FRONT_LINE)[L]
+    sev_cum = np.cumsum(SEVERITY, axis=1)[L]
+    severity = 1 + (rng.random(n)[:, None] >= sev_cum[:, :-1]).sum(axis=1)
+    base = np.where(front, DAYS_BASE[True], DAYS_BASE[False])
+    days = 1 + rng.poisson(base * np.array(DAYS_FACTOR)[L])
+    handoffs = np.where(front, 0, 1 + rng.poisson(np.array(HANDOFFS)[L]))
+    gets = rng.random(n) < np.where(front, 0.5, 0.3)
+    comp = np.where(gets, 5.0 * (1 + rng.poisson(np.where(front, 2.0, 3.0))), 0.0)
+    ctype = np.searchsorted(np.cumsum(TYPE_PROBS), rng.random(n), side="right").clip(0, len(TYPE_PROBS) - 1)
+
+    # did they buy again within 180 days? (unknown when the window ends first)
+    # (purchases are sorted by customer and day, so one key orders them all)
+    owner = purchases.owner
+    later_day = np.full(n, np.iinfo(np.int64).max)
+    pos = np.searchsorted(owner * (cfg.n_days + 400) + day, owner[rows] * (cfg.n_days + 400) + cdate, side="right")
+    valid = (pos < len(owner)) & (owner[np.minimum(pos, len(owner) - 1)] == owner[rows])
+    later_day[valid] = day[pos[valid]]
+    stayed = pd.array(later_day <= cdate + STAY_WINDOW, dtype="boolean")
+    stayed[cdate + STAY_WINDOW > cfg.n_days - 1] = pd.NA
+
+    table = pd.DataFrame({
+        "customer_id": owner[rows] + 1,
+        "transaction_id": transaction_id[rows],
+        "day": cdate,
+        "type": np.array(COMPLAINT_TYPES)[ctype],
+        "severity": severity,
+        "days_to_resolve": days,
+        "n_handoffs": handoffs,
+        "resolved_front_line": front,
+        "compensation": comp,
+        "stayed_180d": stayed,
+    })
+    table = table[table["day"] < cfg.n_days]
+    table = table.sort_values(["day", "customer_id", "transaction_id"], kind="stable").reset_index(drop=True)
+    table.insert(0, "complaint_id", np.arange(1, len(table) + 1))
+    return table

@@ -1,0 +1,136 @@
+"""WorldConfig: every knob of the synthetic world, with its default, range and meaning."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .._validation import check_int, check_number
+
+__all__ = ["WorldConfig"]
+
+
+def _knob(default, low, high, doc):
+    return field(default=default, metadata={"range": (low, high), "doc": doc})
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """The settings of a synthetic Fidelia world; every knob is validated on creation.
+
+    A bad value raises ValueError (TypeError for a wrong type) naming the knob and
+    its allowed range. ``WorldConfig.knobs()`` lists all knobs as a table.
+
+    Examples
+    --------
+    >>> WorldConfig(n_customers=2_000, seed=7).n_years
+    2
+    >>> WorldConfig(prospect_share=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: `prospect_share` must be in [0.0, 0.9]; got 2.
+    """
+
+    # who
+    n_customers: int = _knob(10_000, 50, 10_000_000, "Registered loyalty-card holders, prospects included.")
+    seed: int = _knob(2026, 0, 2**63 - 1, "Seed of every random draw; the same seed gives byte-identical files.")
+    start_date: str = _knob("2024-01-01", "2000-01-01", "2099-01-01", "First day of the window (the loyalty card's launch), ISO date.")
+    n_years: int = _knob(2, 1, 5, "Length of the observation window in calendar years.")
+    prospect_share: float = _knob(0.12, 0.0, 0.9, "Share of card holders who register and never buy (the 'potential customer' rung).")
+    launch_share: float = _knob(0.30, 0.0, 1.0, "Share of card holders who register in the launch campaign (first 8 weeks).")
+    market_size_factor: float = _knob(4.0, 1.0, 100.0, "People in the market per card holder; the rest are 'possible customers'.")
+    referral_share: float = _knob(0.10, 0.0, 0.5, "Share of buyers acquired through member-get-member referral.")
+    # purchases: BG/NBD, time unit one week
+    purchase_r: float = _knob(0.85, 0.05, 20.0, "BG/NBD: shape r of the gamma distribution of purchase rates (per week).")
+    purchase_alpha: float = _knob(6.0, 0.1, 1000.0, "BG/NBD: rate alpha of the gamma distribution of purchase rates, in weeks.")
+    dropout_a: float = _knob(0.8, 0.05, 20.0, "BG/NBD: a of the beta distribution of the dropout probability.")
+    dropout_b: float = _knob(5.0, 0.05, 50.0, "BG/NBD: b of the beta distribution of the dropout probability.")
+    satisfaction_dropout_link: float = _knob(0.5, 0.0, 0.95, "Gaussian-copula correlation between low satisfaction and the dropout probability.")
+    # spend: Gamma-Gamma
+    spend_p: float = _knob(6.0, 0.5, 50.0, "Gamma-Gamma: shape p of the amount per purchase.")
+    spend_q: float = _knob(4.0, 1.05, 50.0, "Gamma-Gamma: shape q of the customers' scale nu (q > 1 so the mean exists).")
+    spend_v: float = _knob(22.0, 0.1, 100_000.0, "Gamma-Gamma: rate v of the customers' scale nu (EUR).")
+    # survey
+    survey_share: float = _knob(0.80, 0.01, 1.0, "Share of active customers invited to the satisfaction survey.")
+    response_rate: float = _knob(0.45, 0.01, 1.0, "Response rate of an average invited customer.")
+    nonresponse_satisfaction: float = _knob(0.8, 0.0, 3.0, "Log-odds of responding per standard deviation of satisfaction (non-response bias).")
+    item_missing_rate: float = _knob(0.03, 0.0, 0.5, "Chance that any one answer of a respondent is left blank (missing at random).")
+    # retention experiment
+    email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")
+    call_effect: float = _knob(0.09, -0.5, 0.5, "Average effect of the personal call on the 90-day purchase probability, before customer differences.")
+    # memberships: sBG
+    membership_cohort_share: float = _knob(0.03, 0.0, 0.5, "New Fidelia Plus members per year, as a share of n_customers.")
+    membership_first_year: int = _knob(2016, 1990, 2099, "First signup year of the paid membership (before the window: it predates the card).")
+    membership_alpha: float = _knob(0.8, 0.05, 50.0, "sBG: alpha of the beta distribution of the yearly cancellation probability.")
+    membership_beta: float = _knob(2.5, 0.05, 50.0, "sBG: beta of the beta distribution of the yearly cancellation probability.")
+    # complaints
+    complaint_rate_leaving: float = _knob(0.25, 0.0, 1.0, "Chance of a complaint about the purchase after which a customer leaves.")
+    complaint_rate_staying: float = _knob(0.02, 0.0, 1.0, "Chance of a complaint about any other repeat purchase.")
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            low, high = f.metadata["range"]
+            value = getattr(self, f.name)
+            if f.type == "int":
+                check_int(f.name, value, low, high)
+            elif f.name == "start_date":
+                self._check_date(value, low, high)
+            else:
+                check_number(f.name, value, low, high)
+        if self.membership_first_year > self.start.year + self.n_years - 1:
+            raise ValueError(
+                f"`membership_first_year` must be <= the last year of the window "
+                f"({self.start.year + self.n_years - 1}); got {self.membership_first_year}."
+            )
+
+    @staticmethod
+    def _check_date(value, low, high):
+        try:
+            day = dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"`start_date` must be an ISO date 'YYYY-MM-DD' in [{low}, {high}]; got {value!r}.") from None
+        if not (dt.date.fromisoformat(low) <= day <= dt.date.fromisoformat(high)):
+            raise ValueError(f"`start_date` must be in [{low}, {high}]; got {value!r}.")
+
+    # derived dates -------------------------------------------------------------
+    @property
+    def start(self) -> dt.date:
+        """First day of the window."""
+        return dt.date.fromisoformat(self.start_date)
+
+    @property
+    def end(self) -> dt.date:
+        """Last day of the window (inclusive)."""
+        s = self.start
+        return s.replace(year=s.year + self.n_years) - dt.timedelta(days=1)
+
+    @property
+    def n_days(self) -> int:
+        """Days in the window."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def survey_day(self) -> int:
+        """Day (from the start) the survey is sent: 60% into the window."""
+        return int(round(0.60 * self.n_days))
+
+    @property
+    def experiment_day(self) -> int:
+        """Day (from the start) of the retention experiment: 75% into the window."""
+        return int(round(0.75 * self.n_days))
+
+    def to_dict(self) -> dict:
+        """The knobs as a plain dict (JSON-ready)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def knobs(cls) -> pd.DataFrame:
+        """A table of every knob: name, default, allowed range and meaning."""
+        rows = [
+            {"knob": f.name, "default": f.default, "low": f.metadata["range"][0],
+             "high": f.metadata["range"][1], "meaning": f.metadata["doc"]}
+            for f in dataclasses.fields(cls)
+        ]
+        return pd.DataFrame(rows)
