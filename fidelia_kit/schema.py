@@ -21,6 +21,7 @@ __all__ = [
     "CONSTRUCTS",
     "SURVEY_ITEMS",
     "coerce_table",
+    "data_dictionary",
 ]
 
 REGIONS = ("North", "South", "East", "West", "Central")
@@ -223,3 +224,35 @@ def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
             s = s.astype(str)
         out[col.name] = s.reset_index(drop=True)
     return pd.DataFrame(out)
+
+
+def data_dictionary() -> str:
+    """The data dictionary as Markdown: one section per table, one row per column.
+
+    ``datasets/README.md`` embeds this text between the markers
+    ``<!-- dictionary:start -->`` and ``<!-- dictionary:end -->`` (a test keeps it current).
+    """
+    kinds = {"int": "integer", "float": "number", "date": "date (YYYY-MM-DD)", "str": "text", "bool": "true/false"}
+    parts = []
+    for table, columns in TABLES.items():
+        parts.append(f"### {TABLE_FILES[table]}\n")
+        parts.append("| column | type | unit | allowed | meaning |")
+        parts.append("| --- | --- | --- | --- | --- |")
+        for c in columns:
+            allowed = []
+            if c.options:
+                allowed.append(", ".join(c.options))
+            if c.min is not None or c.max is not None:
+                lo = "" if c.min is None else f"{c.min:g}"
+                hi = "" if c.max is None else f"{c.max:g}"
+                allowed.append(f">= {lo}" if not hi else f"{lo} to {hi}")
+            if c.unique:
+                allowed.append("unique")
+            if c.references and not c.references.startswith(table + "."):
+                allowed.append(f"in {c.references}")
+            if c.in_window:
+                allowed.append("in the window")
+            allowed.append("may be empty" if c.nullable else "required")
+            parts.append(f"| `{c.name}` | {kinds[c.kind]} | {c.unit or '-'} | {'; '.join(allowed)} | {c.doc} |")
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"

@@ -22,11 +22,11 @@ from .purchases import REPEAT, Purchases
 
 __all__ = ["make_complaints", "defection_log_odds"]
 
-FRONT_LINE = (0.70, 0.40)               # P(resolved by the first employee | stays, leaves)
+FRONT_LINE = (0.80, 0.30)               # P(resolved by the first employee | stays, leaves)
 SEVERITY = ((0.55, 0.35, 0.10), (0.30, 0.40, 0.30))
-DAYS_BASE = {True: 1.5, False: 5.0}     # mean extra days, by front-line resolution
-DAYS_FACTOR = (1.0, 2.0)                # ... times this, for stays / leaves
-HANDOFFS = (0.8, 1.8)                   # mean hand-offs beyond the first, when not front-line
+DAYS_BASE = {True: 2.0, False: 2.5}     # mean extra days, by front-line resolution
+DAYS_FACTOR = (1.0, 1.6)                # ... times this, for stays / leaves
+HANDOFFS = (0.4, 0.9)                   # mean hand-offs beyond the first, when not front-line
 TYPE_PROBS = (0.35, 0.20, 0.15, 0.15, 0.15)
 STAY_WINDOW = 180
 

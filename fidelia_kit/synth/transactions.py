@@ -16,6 +16,17 @@ POINTS_BLOCK = 500
 MAX_LINES = 8
 
 
+def _draw_categories(affinity: np.ndarray, owner: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One category per line from its customer's affinities (column by column, to spare memory)."""
+    u = rng.random(len(owner))
+    cum = np.zeros(len(owner))
+    category = np.zeros(len(owner), dtype=np.int64)
+    for k in range(affinity.shape[1] - 1):
+        cum += affinity[owner, k]
+        category += u >= cum
+    return category
+
+
 def make_transactions(people: People, purchases: Purchases, rng: np.random.Generator):
     """Build (transactions, items, transaction_id per purchase) from the purchases.
 
@@ -36,8 +47,7 @@ def make_transactions(people: People, purchases: Purchases, rng: np.random.Gener
     line_of = np.repeat(np.arange(n), n_lines)
     starts = np.cumsum(n_lines) - n_lines
     line_no = np.arange(len(line_of)) - starts[line_of] + 1
-    cum_aff = np.cumsum(people.affinity, axis=1)[purchases.owner[line_of]]
-    category = (rng.random(len(line_of))[:, None] >= cum_aff[:, :-1]).sum(axis=1)
+    category = _draw_categories(people.affinity, purchases.owner[line_of], rng)
     quantity = 1 + rng.poisson(np.array([t["extra_qty"] for t in traits])[prof][line_of])
     w = rng.gamma(2.0, 1.0, len(line_of))
     wsum = np.bincount(line_of, weights=w, minlength=n)

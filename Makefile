@@ -1,0 +1,36 @@
+# fidelia_kit: `make run` and `make test` are all a newcomer needs (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test data bench clean help
+
+help:
+	@echo "make run    - install into .venv, write datasets/ if missing, run the kit's main job"
+	@echo "make test   - install into .venv with the test extras and run the test suite"
+	@echo "make data   - regenerate the default data set in datasets/"
+	@echo "make bench  - run the benchmarks in benchmarks/"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fidelia_kit needs Python 3.11 or newer; found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@test -f datasets/customers.csv || $(BIN)/fidelia data generate --out datasets --force
+	$(BIN)/fidelia data summary datasets
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+data: $(STAMP)
+	$(BIN)/fidelia data generate --out datasets --force
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_generate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

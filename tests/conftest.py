@@ -1,0 +1,43 @@
+"""Shared fixtures: a seeded rng, small worlds, and closing figures after each test."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fidelia_kit import generate_world
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def default_world():
+    """The default world (10,000 customers, seed 2026), as committed in datasets/."""
+    return generate_world()
+
+
+@pytest.fixture(scope="session")
+def small_world():
+    return generate_world(n_customers=2_000, seed=11)
+
+
+@pytest.fixture(scope="session")
+def small_world_dir(small_world, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world") / "small"
+    small_world.save(folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -1,0 +1,391 @@
+"""The synthetic world: validated knobs, determinism, links between tables, and the
+truth really being in the data (checked against the generating laws within sampling
+error: |z| < 4 unless said otherwise)."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from fidelia_kit import World, WorldConfig, generate_world
+from fidelia_kit.schema import ARMS, PROFILES, REVERSE_ITEMS, SALES_CHANNELS, SURVEY_ITEMS, TABLE_FILES, TABLES
+from fidelia_kit.synth.people import PROFILE_TRAITS
+
+from .conftest import ROOT
+
+Z = 4.0  # tolerance in standard errors for the recovery tests
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _z(observed_mean, expected_mean, sd, n):
+    return (observed_mean - expected_mean) / (sd / np.sqrt(n))
+
+
+# --- the knobs -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("knob, value, match", [
+    ("n_customers", 10, r"`n_customers` must be in \[50, 10000000\]; got 10"),
+    ("prospect_share", 0.95, r"`prospect_share` must be in \[0.0, 0.9\]"),
+    ("purchase_r", 0.0, r"`purchase_r` must be in \[0.05, 20.0\]"),
+    ("spend_q", 1.0, r"`spend_q` must be in \[1.05, 50.0\]"),
+    ("n_years", 9, r"`n_years` must be in \[1, 5\]"),
+    ("start_date", "2024-13-01", r"`start_date` must be an ISO date"),
+    ("start_date", "1999-12-31", r"`start_date` must be in \[2000-01-01, 2099-01-01\]"),
+    ("satisfaction_dropout_link", float("nan"), r"`satisfaction_dropout_link` must be in"),
+    ("membership_first_year", 2030, r"`membership_first_year` must be <= the last year of the window \(2025\)"),
+])
+def test_bad_knob_value_names_knob_and_range(knob, value, match):
+    with pytest.raises(ValueError, match=match):
+        WorldConfig(**{knob: value})
+
+
+@pytest.mark.parametrize("knob, value", [("n_customers", 1000.5), ("seed", "7"), ("n_years", True), ("launch_share", "high")])
+def test_wrong_knob_type_is_a_type_error(knob, value):
+    with pytest.raises(TypeError, match=f"`{knob}` must be"):
+        WorldConfig(**{knob: value})
+
+
+def test_unknown_knob_and_bad_config_type():
+    with pytest.raises(TypeError, match=r"unknown knob\(s\) \['n_customer'\]"):
+        generate_world(n_customer=100)
+    with pytest.raises(TypeError, match="`config` must be a WorldConfig"):
+        generate_world({"n_customers": 100})
+
+
+def test_knobs_table_documents_every_knob():
+    knobs = WorldConfig.knobs()
+    assert list(knobs["knob"]) == [f.name for f in dataclasses.fields(WorldConfig)]
+    assert knobs["meaning"].str.len().min() > 20
+    defaults = WorldConfig()
+    assert (defaults.n_customers, defaults.seed, defaults.start_date, defaults.n_years) == (10_000, 2026, "2024-01-01", 2)
+    assert (defaults.end.isoformat(), defaults.n_days) == ("2025-12-31", 731)
+
+
+def test_config_and_overrides_combine():
+    world = generate_world(WorldConfig(n_customers=300, seed=3), seed=4)
+    assert world.truth["config"]["seed"] == 4 and len(world.customers) == 300
+
+
+# --- determinism -------------------------------------------------------------------------
+
+def test_same_seed_gives_byte_identical_files_and_other_seed_differs(tmp_path):
+    generate_world(n_customers=1_500, seed=5).save(tmp_path / "a")
+    generate_world(n_customers=1_500, seed=5).save(tmp_path / "b")
+    generate_world(n_customers=1_500, seed=6).save(tmp_path / "c")
+    a, b, c = (_hashes(tmp_path / x) for x in "abc")
+    assert a == b
+    assert set(a) == {*TABLE_FILES.values(), "truth.json"}
+    assert all(a[name] != c[name] for name in ("customers.csv", "transactions.csv", "survey_responses.csv"))
+
+
+def test_committed_default_world_is_reproduced_exactly(default_world, tmp_path):
+    default_world.save(tmp_path / "regen")
+    committed = {k: v for k, v in _hashes(ROOT / "datasets").items() if k != "README.md"}
+    assert _hashes(tmp_path / "regen") == committed
+
+
+def test_committed_data_set_is_small_enough():
+    size = sum(p.stat().st_size for p in (ROOT / "datasets").iterdir())
+    assert size <= 25 * 1024**2
+
+
+def test_world_attributes_and_repr(small_world):
+    assert isinstance(small_world, World)
+    assert small_world.customers is small_world.tables["customers"]
+    assert "transactions=" in repr(small_world)
+    with pytest.raises(AttributeError, match="World has no table or attribute 'orders'"):
+        small_world.orders
+
+
+def test_save_refuses_a_non_empty_folder_and_writes_nothing(small_world, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="folder is not empty"):
+        small_world.save(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_save_failing_midway_leaves_no_half_written_files(small_world, tmp_path, monkeypatch):
+    import fidelia_kit.synth.world as world_mod
+
+    calls = {"n": 0}
+    real = world_mod.write_csv
+
+    def flaky(df, path):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        real(df, path)
+
+    monkeypatch.setattr(world_mod, "write_csv", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        small_world.save(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary folder left either
+
+
+# --- links and invariants ------------------------------------------------------------------
+
+def test_tables_follow_the_schema(small_world):
+    for name, columns in TABLES.items():
+        assert list(small_world.tables[name].columns) == [c.name for c in columns]
+
+
+def test_links_between_tables(small_world):
+    w = small_world
+    ids = set(w.customers["customer_id"])
+    assert list(w.customers["customer_id"]) == list(range(1, len(w.customers) + 1))
+    for name in ("transactions", "survey_responses", "retention_experiment", "complaints"):
+        assert set(w.tables[name]["customer_id"]) <= ids, name
+    assert set(w.memberships["customer_id"].dropna()) <= ids
+    assert set(w.transaction_items["transaction_id"]) == set(w.transactions["transaction_id"])
+    tx = w.transactions.set_index("transaction_id")
+    comp = w.complaints
+    assert (tx.loc[comp["transaction_id"], "customer_id"].to_numpy() == comp["customer_id"].to_numpy()).all()
+    assert (comp["date"].to_numpy() > tx.loc[comp["transaction_id"], "date"].to_numpy()).all()
+
+
+def test_buyers_first_purchase_is_on_registration_day_and_prospects_never_buy(small_world):
+    w = small_world
+    first = w.transactions.groupby("customer_id")["date"].min()
+    seen = w.customers.set_index("customer_id")["first_seen"]
+    assert (first == seen.loc[first.index]).all()
+    truth = w.truth_customers.set_index("customer_id")
+    assert set(first.index) == set(truth.index[truth["buyer"]])
+    assert (~truth["buyer"]).sum() > 0  # the 'potential customer' rung exists
+
+
+def test_basket_lines_add_up_to_the_receipt(small_world):
+    tx = small_world.transactions.set_index("transaction_id")
+    items = small_world.transaction_items
+    cents = (items["amount"] * 100).round().astype(int).groupby(items["transaction_id"]).sum()
+    assert (cents == (tx["amount"] * 100).round().astype(int).loc[cents.index]).all()
+    assert (items.groupby("transaction_id")["quantity"].sum() == tx["n_items"].loc[cents.index]).all()
+    biggest = items.sort_values(["transaction_id", "amount", "line"], ascending=[True, False, True]).drop_duplicates("transaction_id")
+    assert (biggest.set_index("transaction_id")["category"] == tx["main_category"].loc[biggest["transaction_id"]]).all()
+    assert (tx["gross_margin"] <= tx["amount"]).all()
+    assert tx.index.is_monotonic_increasing and tx["date"].is_monotonic_increasing
+
+
+def test_points_redeemed_never_exceed_points_earned_before(small_world):
+    tx = small_world.transactions.sort_values(["customer_id", "date", "transaction_id"])
+    g = tx.groupby("customer_id")
+    earned_before = g["points_earned"].cumsum() - tx["points_earned"]
+    redeemed_so_far = g["points_redeemed"].cumsum()
+    assert (redeemed_so_far <= earned_before).all()
+    assert (tx["points_redeemed"] % 500 == 0).all() and tx["points_redeemed"].sum() > 0
+    assert (tx["points_earned"] == np.floor(tx["amount"])).all()
+
+
+def test_referrals_point_to_earlier_buyers_and_promoters_refer_more(default_world):
+    c = default_world.customers
+    ref = c.dropna(subset=["referred_by"])
+    assert len(ref) > 0 and (ref["acquisition_channel"] == "referral").all()
+    assert (ref["referred_by"] < ref["customer_id"]).all()
+    seen = c.set_index("customer_id")["first_seen"]
+    assert (seen.loc[ref["referred_by"].astype(int)].to_numpy() < ref["first_seen"].to_numpy()).all()
+    truth = default_world.truth_customers.set_index("customer_id")
+    promoter = truth["recommend"] >= 9
+    referrers = ref["referred_by"].astype(int)
+    assert truth.loc[referrers, "buyer"].all()
+    assert promoter.loc[referrers].mean() > promoter[truth["buyer"]].mean() + 0.15
+
+
+def test_experiment_population_follows_the_at_risk_rule(small_world):
+    e = small_world.retention_experiment
+    assert e["days_since_last"].between(45, 240).all()
+    assert set(e["arm"]) == set(ARMS)
+    assert e.groupby("arm").size().max() - e.groupby("arm").size().min() <= 1
+    assert (e.loc[e["arm"] == "control", "cost"] == 0).all()
+    assert (e.loc[e["arm"] == "personal_call", "cost"] == 6.0).all()
+    assert ((e["revenue_90d"] > 0) == e["active_90d"]).all()
+    tx = small_world.transactions
+    d0 = e["assigned_date"].iloc[0]
+    pre = tx[tx["date"] < d0].groupby("customer_id")["date"].max()
+    assert ((d0 - pre.loc[e["customer_id"]]).dt.days.to_numpy() == e["days_since_last"].to_numpy()).all()
+
+
+def test_membership_rows_are_consistent(small_world):
+    m = small_world.memberships
+    assert (m["cancelled"] == m["cancel_date"].notna()).all()
+    years = (m["cancel_date"].dt.year - m["signup_date"].dt.year)[m["cancelled"]]
+    assert (years == m.loc[m["cancelled"], "renewals"] + 1).all()
+    assert (m["cohort"] == m["signup_date"].dt.year).all()
+    assert m["customer_id"].dropna().is_unique
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(50, 400), seed=st.integers(0, 2**32 - 1), years=st.integers(1, 3))
+def test_any_small_world_is_consistent(n, seed, years):
+    w = generate_world(n_customers=n, seed=seed, n_years=years)
+    lo, hi = pd.Timestamp(w.truth["window"]["start"]), pd.Timestamp(w.truth["window"]["end"])
+    for name, cols in TABLES.items():
+        df = w.tables[name]
+        for col in cols:
+            s = df[col.name]
+            if not col.nullable:
+                assert s.notna().all(), (name, col.name)
+            if col.in_window:
+                assert s.dropna().between(lo, hi).all(), (name, col.name)
+            if col.min is not None and len(s.dropna()):
+                assert s.dropna().min() >= col.min, (name, col.name)
+            if col.max is not None and len(s.dropna()):
+                assert s.dropna().max() <= col.max, (name, col.name)
+            if col.options is not None:
+                assert set(s.dropna()) <= set(col.options), (name, col.name)
+    assert set(w.transactions["customer_id"]) <= set(w.customers["customer_id"])
+
+
+# --- the truth is in the data ----------------------------------------------------------------
+
+def test_latent_values_follow_the_stated_mixing_distributions(default_world):
+    t = default_world.truth
+    tc = default_world.truth_customers[default_world.truth_customers["buyer"]]
+    bt, gg = t["purchase_process"], t["spend_process"]
+    # KS tests at the 0.1% level: lambda ~ Gamma(r, alpha), p ~ Beta(a, b), nu ~ Gamma(q, v)
+    assert stats.kstest(tc["purchase_rate"], stats.gamma(bt["r"], scale=1 / bt["alpha"]).cdf).pvalue > 1e-3
+    assert stats.kstest(tc["dropout_prob"], stats.beta(bt["a"], bt["b"]).cdf).pvalue > 1e-3
+    nu = gg["p"] / tc["mean_spend"]
+    assert stats.kstest(nu, stats.gamma(gg["q"], scale=1 / gg["v"]).cdf).pvalue > 1e-3
+
+
+def test_repeat_purchases_follow_bgnbd_given_each_customers_latents(default_world):
+    """E[repeat purchases | lambda, p, T] = (1 - exp(-lambda p T)) / p  (Fader, Hardie & Lee 2005)."""
+    w = default_world
+    tc = w.truth_customers.set_index("customer_id")
+    buyers = tc[tc["buyer"]].drop(w.retention_experiment["customer_id"])  # untouched by the campaign
+    n_tx = w.transactions.groupby("customer_id").size().loc[buyers.index]
+    end = pd.Timestamp(w.truth["window"]["end"]) + pd.Timedelta(days=1)
+    T = (end - w.customers.set_index("customer_id")["first_seen"].loc[buyers.index]).dt.days / 7
+    lam, p = buyers["purchase_rate"], buyers["dropout_prob"]
+    expected = (1 - np.exp(-lam * p * T)) / p
+    resid = (n_tx - 1) - expected
+    assert abs(_z(resid.mean(), 0, resid.std(), len(resid))) < Z
+
+
+def test_amounts_follow_gamma_gamma_given_each_customers_mean(default_world):
+    w = default_world
+    tx = w.transactions
+    tc = w.truth_customers.set_index("customer_id")
+    ratio = tx["amount"].to_numpy() / tc.loc[tx["customer_id"], "mean_spend"].to_numpy()
+    p = w.truth["spend_process"]["p"]
+    # amount * nu ~ Gamma(p, 1), i.e. ratio * p ~ Gamma(p, 1): mean 1, sd 1/sqrt(p)
+    assert abs(_z(ratio.mean(), 1.0, 1 / np.sqrt(p), len(ratio))) < Z
+    assert stats.kstest(ratio * p, stats.gamma(p).cdf).pvalue > 1e-3
+    mean_spend = tc.loc[tc["buyer"], "mean_spend"]
+    assert abs(_z(mean_spend.mean(), w.truth["spend_process"]["mean_spend"], mean_spend.std(), len(mean_spend))) < Z
+
+
+def test_less_satisfied_customers_drop_out_more(default_world):
+    tc = default_world.truth_customers[default_world.truth_customers["buyer"]]
+    rho = default_world.truth["satisfaction"]["dropout_link"]
+    spearman = stats.spearmanr(tc["satisfaction"], tc["dropout_prob"]).statistic
+    expected = -6 / np.pi * np.arcsin(rho / 2)  # Spearman's rho of a Gaussian copula
+    assert spearman == pytest.approx(expected, abs=0.05)
+    low = tc["satisfaction"] < tc["satisfaction"].quantile(0.25)
+    high = tc["satisfaction"] > tc["satisfaction"].quantile(0.75)
+    assert tc.loc[high, "alive_end"].mean() > tc.loc[low, "alive_end"].mean() + 0.05
+
+
+def test_experiment_outcomes_match_each_arms_true_probability(default_world):
+    """P(active | arm) = mean over the arm of p0 + tau (tau = 0 for control)."""
+    w = default_world
+    e = w.retention_experiment.merge(w.truth_customers, on="customer_id")
+    tau = np.select([e["arm"] == "email_discount", e["arm"] == "personal_call"],
+                    [e["effect_email_discount"], e["effect_personal_call"]], 0.0)
+    e["p1"] = e["p_active_90d"] + tau
+    for arm, g in e.groupby("arm"):
+        expected = g["p1"].mean()
+        se = np.sqrt(expected * (1 - expected) / len(g))
+        assert abs(g["active_90d"].mean() - expected) < Z * se, arm
+    truth = w.truth["experiment"]["average_effect_in_arm"]
+    for arm in ARMS[1:]:
+        col = {"email_discount": "effect_email_discount", "personal_call": "effect_personal_call"}[arm]
+        assert e.loc[e["arm"] == arm, col].mean() == pytest.approx(truth[arm], abs=1e-6)
+    # effects differ between customers and backfire for some
+    assert (e["effect_personal_call"] < 0).sum() > 20 and e["effect_email_discount"].std() > 0.03
+
+
+def test_survey_answers_carry_the_truth(default_world):
+    w = default_world
+    s = w.survey_responses.merge(w.truth_customers[["customer_id", "recommend", "satisfaction"]],
+                                 on="customer_id", suffixes=("", "_truth"))
+    answered = s["recommend"].notna()
+    assert (s.loc[answered, "recommend"] == s.loc[answered, "recommend_truth"]).all()
+    assert stats.spearmanr(s["overall_satisfaction"], s["satisfaction"], nan_policy="omit").statistic > 0.7
+    t = w.truth["survey"]
+    assert t["nps_respondents"] > t["nps_population"] + 10  # satisfied customers answer more
+    # reverse-worded items correlate negatively with the rest of their construct
+    corr = s[[i for items in SURVEY_ITEMS.values() for i in items]].astype(float).corr()
+    for items in SURVEY_ITEMS.values():
+        for i in items:
+            others = [j for j in items if j != i]
+            r = corr.loc[i, others]
+            for j in others:
+                flip = (i in REVERSE_ITEMS) != (j in REVERSE_ITEMS)
+                assert (r[j] < -0.2) if flip else (r[j] > 0.2), (i, j, r[j])
+
+
+def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default_world):
+    """Logistic regression of leaving on the handling, with each customer's prior odds as
+    offset, recovers the true slopes of truth.json within 4 standard errors."""
+    w = default_world
+    cfg = w.truth["config"]
+    tc = w.truth_customers.set_index("customer_id")
+    treated = w.retention_experiment.loc[w.retention_experiment["arm"] != "control", "customer_id"]
+    comp = w.complaints[~w.complaints["customer_id"].isin(treated)].copy()
+    last_tx = w.transactions.groupby("customer_id")["transaction_id"].max()
+    comp["leaves"] = ((last_tx.loc[comp["customer_id"]].to_numpy() == comp["transaction_id"].to_numpy())
+                      & ~tc.loc[comp["customer_id"], "alive_end"].astype(bool).to_numpy()).astype(float)
+    p = tc.loc[comp["customer_id"], "dropout_prob"].to_numpy()
+    offset = np.log(p / (1 - p)) + np.log(cfg["complaint_rate_leaving"] / cfg["complaint_rate_staying"])
+    X = pd.DataFrame({
+        "resolved_front_line": comp["resolved_front_line"].astype(float),
+        "days_to_resolve": comp["days_to_resolve"].astype(float),
+        "n_handoffs": comp["n_handoffs"].astype(float),
+        "severity_2": (comp["severity"] == 2).astype(float),
+        "severity_3": (comp["severity"] == 3).astype(float),
+        "compensation": comp["compensation"],
+    })
+    fit = sm.GLM(comp["leaves"].to_numpy(), sm.add_constant(X), family=sm.families.Binomial(),
+                 offset=offset).fit()
+    truth = w.truth["complaints"]["defection_log_odds"]
+    for name, value in truth.items():
+        assert abs(fit.params[name] - value) < Z * fit.bse[name], (name, fit.params[name], value)
+    assert comp["leaves"].sum() > 200
+
+
+def test_membership_renewals_follow_sbg(default_world):
+    """sBG: P(renew 1st) = beta / (alpha + beta); P(renew 2nd | 1st) = (beta + 1) / (alpha + beta + 1)."""
+    w = default_world
+    a, b = w.truth["memberships"]["alpha"], w.truth["memberships"]["beta"]
+    m = w.memberships
+    end = pd.Timestamp(w.truth["window"]["end"])
+    years_seen = (end - m["signup_date"]).dt.days // 366  # anniversaries surely passed
+    at1 = m[years_seen >= 1]
+    r1 = (at1["renewals"] >= 1).mean()
+    assert abs(r1 - b / (a + b)) < Z * np.sqrt(r1 * (1 - r1) / len(at1))
+    at2 = m[(years_seen >= 2) & (m["renewals"] >= 1)]
+    r2 = (at2["renewals"] >= 2).mean()
+    assert abs(r2 - (b + 1) / (a + b + 1)) < Z * np.sqrt(r2 * (1 - r2) / len(at2))
+
+
+def test_profiles_shape_how_customers_shop(default_world):
+    w = default_world
+    tx = w.transactions.merge(w.truth_customers[["customer_id", "profile"]], on="customer_id")
+    shares = pd.crosstab(tx["profile"], tx["channel"], normalize="index")
+    for profile in PROFILES:
+        expected = dict(zip(SALES_CHANNELS, PROFILE_TRAITS[profile]["channel"]))
+        for channel, share in expected.items():
+            assert shares.loc[profile, channel] == pytest.approx(share, abs=0.03), (profile, channel)
+    counts = w.truth["counts"]["profiles"]
+    assert sum(counts.values()) == len(w.customers) and min(counts.values()) > 0.1 * len(w.customers)
