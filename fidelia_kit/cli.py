@@ -115,7 +115,7 @@ def _validate(args) -> int:
         except (ValueError, KeyError):
             pass
     df = read_table(path, args.table, window=window, **refs)
-    checks = [f"linked to {Path(p).name}" for p in refs.values()]
+    checks = [f"linked to {', '.join(Path(p).name for p in refs.values())}"] if refs else []
     if window:
         checks.append(f"dates within {window[0]}..{window[1]}")
     extra = f"; {', '.join(checks)}" if checks else ""

@@ -251,9 +251,9 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, c
                 raise DataError(f"{source}: column '{col.name}' has {int(outside.sum())} date(s) outside the observation "
                                 f"window {lo.date()} to {hi.date()} ({_rows(outside)}): {_examples(s[outside])}.")
         out[col.name] = v
-    result = pd.DataFrame(out)
+    result = coerce_table(pd.DataFrame(out), table)
     _check_links(result, table, source, {"customers": customers, "transactions": transactions})
-    return coerce_table(result, table)
+    return result
 
 
 def _check_links(df: pd.DataFrame, table: str, source: str, others: dict) -> None:

@@ -1,0 +1,107 @@
+"""The command line: exit 0 with one summary line, or exit 2 with one error line."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from fidelia_kit import generate_world
+from fidelia_kit.cli import main
+
+from .conftest import DATA
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "fidelia_kit", *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_help_lists_every_command():
+    top = _run("--help")
+    assert top.returncode == 0 and "data" in top.stdout
+    data = _run("data", "--help")
+    assert data.returncode == 0
+    for command in ("generate", "validate", "summary"):
+        assert command in data.stdout
+
+
+def test_generate_writes_the_same_world_as_the_library(tmp_path, capsys):
+    assert main(["data", "generate", "--customers", "600", "--seed", "9", "--out", str(tmp_path / "w"), "--quiet"]) == 0
+    assert "wrote 9 files" in capsys.readouterr().out
+    generate_world(n_customers=600, seed=9).save(tmp_path / "lib")
+    assert _hashes(tmp_path / "w") == _hashes(tmp_path / "lib")
+
+
+def test_generate_refuses_a_non_empty_folder_unless_forced(tmp_path, capsys):
+    out = tmp_path / "w"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    assert main(["data", "generate", "--customers", "300", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "folder is not empty; use --force" in err
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert main(["data", "generate", "--customers", "300", "--out", str(out), "--quiet", "--force"]) == 0
+    assert (out / "mine.txt").read_text() == "keep me" and (out / "transactions.csv").is_file()
+
+
+@pytest.mark.parametrize("args, match", [
+    (["data", "generate", "--customers", "10", "--out", "x"], r"--customers must be in \[50, 10000000\]; got 10"),
+    (["data", "generate", "--customers", "many", "--out", "x"], r"argument --customers: invalid int value: 'many'"),
+    (["data", "generate", "--start", "2024-02-31", "--out", "x"], r"--start must be an ISO date"),
+    (["data", "generate"], r"the following arguments are required: --out"),
+    (["data", "validate", "f.csv", "--table", "orders"], r"argument --table: invalid choice: 'orders'"),
+    (["data"], r"the following arguments are required: ACTION"),
+    (["nonsense"], r"invalid choice: 'nonsense'"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, match, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("fidelia: error:") and "\n" not in err
+    assert re.search(match, err), err
+    assert not (tmp_path / "x").exists()
+
+
+def test_validate_ok_prints_one_line(capsys):
+    assert main(["data", "validate", str(DATA / "transactions_ok.csv"), "--table", "transactions",
+                 "--customers", str(DATA / "customers_ok.csv"), "--window", "2024-01-01", "2025-12-31"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == ("transactions_ok.csv: OK, 12 rows of table 'transactions' (12 columns; linked to customers_ok.csv, "
+                   "dates within 2024-01-01..2025-12-31).")
+
+
+def test_validate_finds_the_customers_file_and_window_beside_the_file(tmp_path, small_world_dir, capsys):
+    shutil.copy(DATA / "transactions_unknown_customer.csv", tmp_path / "transactions.csv")
+    shutil.copy(DATA / "customers_ok.csv", tmp_path / "customers.csv")
+    shutil.copy(small_world_dir / "truth.json", tmp_path / "truth.json")
+    assert main(["data", "validate", str(tmp_path / "transactions.csv"), "--table", "transactions"]) == 2
+    assert "value(s) not found in customers.customer_id (row 8): '999'" in capsys.readouterr().err
+    assert main(["data", "validate", str(small_world_dir / "complaints.csv"), "--table", "complaints"]) == 0
+    assert "linked to customers.csv, transactions.csv, dates within" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, table", [("customers_bad_option.csv", "customers"), ("empty.csv", "customers"),
+                                         ("customers_utf16.csv", "customers"), ("transactions_bad_date.csv", "transactions")])
+def test_validate_bad_file_as_a_subprocess_exits_2_without_traceback(name, table):
+    result = _run("data", "validate", str(DATA / name), "--table", table)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"fidelia: error: {name}:")
+    assert "Traceback" not in result.stderr
+
+
+def test_summary_prints_sizes_and_truth(small_world_dir, capsys):
+    assert main(["data", "summary", str(small_world_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "transactions.csv" in out and "BG/NBD per week r=0.85, alpha=6.0, a=0.8, b=5.0" in out
+    assert main(["data", "summary", str(small_world_dir / "nowhere")]) == 2

@@ -1,0 +1,83 @@
+"""The project's own files agree with each other: dependencies, docs, public API."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import tomllib
+
+import yaml
+
+import fidelia_kit
+from fidelia_kit.schema import TABLES, data_dictionary
+
+from .conftest import ROOT
+
+
+def _split(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_deps = dict(_split(r) for r in project["dependencies"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda, pip_section = {}, []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section = dep["pip"]
+            continue
+        name, spec = _split(dep)
+        if name not in ("python", "pip"):
+            conda[name] = spec
+    assert conda == pip_deps
+    assert "conda-forge" in env["channels"]
+    assert pip_section == ["-e ."]
+    python = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
+    assert python == ["python" + project["requires-python"]]
+
+
+def test_every_conda_dependency_says_what_needs_it():
+    text = (ROOT / "environment.yml").read_text().split("dependencies:")[1]
+    lines = [ln for ln in text.splitlines()
+             if re.match(r"^\s+- [a-z]", ln) and "python" not in ln and ln.strip() not in ("- pip", "- pip:")]
+    assert lines and all("#" in ln for ln in lines), [ln for ln in lines if "#" not in ln]
+
+
+def test_console_script_and_test_extra():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["fidelia"] == "fidelia_kit.cli:main"
+    assert {"pytest", "hypothesis"} <= {_split(r)[0] for r in project["optional-dependencies"]["test"]}
+
+
+def test_readme_quickstart_and_ci_use_the_make_targets():
+    readme = (ROOT / "README.md").read_text()
+    for needle in ("make run", "make test", "conda env create -f environment.yml"):
+        assert needle in readme, needle
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_data_dictionary_is_current_and_documents_every_column():
+    text = (ROOT / "datasets" / "README.md").read_text()
+    embedded = text.split("<!-- dictionary:start -->\n")[1].split("<!-- dictionary:end -->")[0]
+    assert embedded == data_dictionary()
+    for table, columns in TABLES.items():
+        section = embedded.split(f"### {table}.csv")[1].split("### ")[0]
+        for col in columns:
+            assert f"| `{col.name}` |" in section, (table, col.name)
+
+
+def test_every_module_declares_all_and_exports_exist():
+    for info in pkgutil.walk_packages(fidelia_kit.__path__, "fidelia_kit."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        if info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        assert hasattr(module, "__all__"), info.name
+        for name in module.__all__:
+            assert hasattr(module, name), (info.name, name)
+    assert fidelia_kit.__version__
