@@ -84,7 +84,7 @@ def _generate(args) -> int:
         for knob, flag in flags.items():
             message = message.replace(f"`{knob}`", flag)
         raise ValueError(message) from None
-    world.save(out, overwrite=True)
+    world.save(out, overwrite=True, progress=not args.quiet)
     n_tx = len(world.transactions)
     print(f"wrote {len(world.tables) + 1} files to {out}: {args.customers:,} customers, {n_tx:,} transactions "
           f"(seed {args.seed}).")

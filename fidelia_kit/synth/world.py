@@ -53,7 +53,7 @@ class World:
         sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
         return f"World({sizes})"
 
-    def save(self, folder, *, overwrite: bool = False) -> Path:
+    def save(self, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
         """Write every table as CSV plus truth.json into ``folder``.
 
         Files are written to a temporary folder beside ``folder`` and moved in only
@@ -69,7 +69,7 @@ class World:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".fidelia-tmp-", dir=folder.parent))
         try:
-            for name, df in self.tables.items():
+            for name, df in tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress):
                 write_csv(df, tmp / TABLE_FILES[name])
             (tmp / TRUTH_FILE).write_text(json.dumps(self.truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             folder.mkdir(exist_ok=True)
