@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 from .io import load_world, read_table, validate_table
+from . import plots, segmentation
 from .synth import World, WorldConfig, generate_world
 
 __all__ = [
@@ -22,4 +23,6 @@ __all__ = [
     "load_world",
     "read_table",
     "validate_table",
+    "plots",
+    "segmentation",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
-__all__ = ["check_option", "check_number", "check_int", "format_rows"]
+__all__ = ["check_option", "check_number", "check_int", "format_rows", "check_frame", "as_dates", "as_amounts"]
 
 
 def check_option(name: str, value, options: Iterable):
@@ -44,3 +44,59 @@ def format_rows(rows, limit: int = 5) -> str:
     more = ", ..." if len(rows) > limit else ""
     word = "row" if len(rows) == 1 else "rows"
     return f"{word} {shown}{more}"
+
+
+def check_frame(name: str, df, columns) -> None:
+    """``df`` must be a DataFrame with every column in ``columns`` and at least one row."""
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"`{name}` has no column(s) {missing}; it has {list(df.columns)}.")
+    if len(df) == 0:
+        raise ValueError(f"`{name}` has no rows.")
+
+
+def as_dates(name: str, column: str, values):
+    """The column as datetime64[ns] days, or ValueError naming it and the first bad rows."""
+    import pandas as pd
+
+    s = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        if pd.api.types.is_numeric_dtype(s):
+            raise ValueError(f"`{name}`: column '{column}' must hold dates; got numbers ({s.dtype}).")
+        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
+        bad = out.isna() & s.notna()
+        if bad.any():
+            raise ValueError(f"`{name}`: column '{column}' has {int(bad.sum())} value(s) that are not dates "
+                             f"({format_rows(list(bad[bad].index), 5).replace('row', 'index')}): "
+                             f"{s[bad].astype(str).head(3).tolist()}.")
+    if out.isna().any():
+        raise ValueError(f"`{name}`: column '{column}' has {int(out.isna().sum())} missing date(s).")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
+def as_amounts(name: str, column: str, values, *, allow_negative: bool = False):
+    """The column as float64, or ValueError naming it (non-numbers, missing, negatives)."""
+    import numpy as np
+    import pandas as pd
+
+    s = pd.Series(values)
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        raise ValueError(f"`{name}`: column '{column}' must hold numbers; got {s.dtype}.")
+    out = s.astype("float64")
+    if out.isna().any():
+        raise ValueError(f"`{name}`: column '{column}' has {int(out.isna().sum())} missing value(s).")
+    if not np.isfinite(out).all():
+        raise ValueError(f"`{name}`: column '{column}' has infinite values.")
+    if not allow_negative and (out < 0).any():
+        neg = out[out < 0]
+        raise ValueError(f"`{name}`: column '{column}' has {len(neg)} negative value(s) "
+                         f"({format_rows(list(neg.index), 5).replace('row', 'index')}).")
+    return out

@@ -1,7 +1,10 @@
 """Shared fixtures: a seeded rng, small worlds, and closing figures after each test."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # figures render off-screen in tests
 
 import numpy as np
 import pytest

@@ -1,0 +1,332 @@
+"""fidelia_kit.segmentation: hand-worked examples, invariants and the world's truth."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn.metrics import adjusted_rand_score
+
+from fidelia_kit import plots
+from fidelia_kit.segmentation import (
+    LADDER_RUNGS, RFM_SEGMENTS, behaviour_features, cluster_customers, customer_profit, future_value_proxy,
+    ladder_transitions, loyalty_ladder, pareto_curve, rfm_scores, rfm_segments, rfm_table, value_tiers,
+)
+
+
+def _tx(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+# --- rfm_table ------------------------------------------------------------------------------
+
+def test_rfm_table_hand_worked_with_same_day_purchases():
+    tx = _tx([(1, "2024-01-01", 10.0), (1, "2024-01-01", 5.0), (1, "2024-01-10", 20.0), (2, "2024-01-05", 7.0)])
+    rfm = rfm_table(tx)
+    assert rfm.attrs["as_of"] == pd.Timestamp("2024-01-11")
+    assert (rfm["as_of"] == pd.Timestamp("2024-01-11")).all()
+    assert rfm.loc[1, ["days_since_last", "n_purchases", "monetary_total", "monetary_mean", "tenure_days"]].tolist() == [1, 2, 35.0, 17.5, 10]
+    assert rfm.loc[2, ["days_since_last", "n_purchases", "monetary_total", "tenure_days"]].tolist() == [6, 1, 7.0, 6]
+    assert rfm.loc[1, "first_purchase"] == pd.Timestamp("2024-01-01")
+    assert rfm.loc[1, "last_purchase"] == pd.Timestamp("2024-01-10")
+
+
+def test_rfm_table_as_of_ignores_later_purchases():
+    tx = _tx([(1, "2024-01-01", 10.0), (1, "2024-01-01", 5.0), (1, "2024-01-10", 20.0), (2, "2024-01-05", 7.0)])
+    rfm = rfm_table(tx, as_of="2024-01-08")
+    assert rfm.loc[1, ["days_since_last", "n_purchases", "monetary_total"]].tolist() == [7, 1, 15.0]
+    assert rfm.loc[2, "days_since_last"] == 3
+    with pytest.raises(ValueError, match="no purchases before as_of=2023-12-01"):
+        rfm_table(tx, as_of="2023-12-01")
+
+
+def test_rfm_table_single_customer_single_purchase():
+    rfm = rfm_table(_tx([(9, "2025-05-05", 3.5)]))
+    assert rfm.loc[9, ["days_since_last", "n_purchases", "tenure_days"]].tolist() == [1, 1, 1]
+    assert rfm_scores(rfm).loc[9, ["R", "F", "M"]].tolist() == [1, 1, 1]
+
+
+def test_rfm_table_matches_a_plain_pandas_groupby(small_world):
+    tx = small_world.transactions
+    rfm = rfm_table(tx)
+    as_of = tx["date"].max() + pd.Timedelta(days=1)
+    g = tx.groupby("customer_id")
+    assert (rfm["n_purchases"] == g["date"].nunique()).all()
+    assert np.allclose(rfm["monetary_total"], g["amount"].sum())
+    assert (rfm["days_since_last"] == (as_of - g["date"].max()).dt.days).all()
+    assert (rfm["tenure_days"] == (as_of - g["date"].min()).dt.days).all()
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda t: t.drop(columns=["amount"]), r"`transactions` has no column\(s\) \['amount'\]"),
+    (lambda t: t.iloc[:0], r"`transactions` has no rows"),
+    (lambda t: t.assign(amount=[-1.0, 2.0]), r"column 'amount' has 1 negative value\(s\)"),
+    (lambda t: t.assign(date=["2024-01-01", "soon"]), r"column 'date' has 1 value\(s\) that are not dates"),
+    (lambda t: t.assign(date=[1, 2]), r"column 'date' must hold dates; got numbers"),
+    (lambda t: t.assign(amount=["a", "b"]), r"column 'amount' must hold numbers"),
+])
+def test_rfm_table_bad_input_names_the_column(change, match):
+    tx = _tx([(1, "2024-01-01", 1.0), (2, "2024-01-02", 2.0)])
+    with pytest.raises(ValueError, match=match):
+        rfm_table(change(tx))
+
+
+# --- rfm_scores ------------------------------------------------------------------------------
+
+def _rfm(n_purchases, days=None, money=None):
+    n = len(n_purchases)
+    return pd.DataFrame({"days_since_last": days if days is not None else np.arange(n),
+                         "n_purchases": n_purchases,
+                         "monetary_total": money if money is not None else np.arange(1.0, n + 1),
+                         "tenure_days": np.arange(n) + 10}, index=pd.Index(np.arange(1, n + 1), name="customer_id"))
+
+
+def test_scores_with_heavy_ties_hand_worked():
+    rfm = _rfm([1, 1, 1, 1, 1, 1, 2, 3, 4, 5])
+    # 'equal': score = 1 + floor(q * (customers strictly below) / n)
+    assert rfm_scores(rfm, ties="equal")["F"].tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    # 'split': equal-sized bins by rank, ties broken by customer id
+    assert rfm_scores(rfm, ties="split")["F"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_recency_is_reversed_and_code_concatenates():
+    rfm = _rfm([1, 2, 3, 4, 5], days=[50, 40, 30, 20, 10], money=[5.0, 4.0, 3.0, 2.0, 1.0])
+    s = rfm_scores(rfm, tenure=True)
+    assert s["R"].tolist() == [1, 2, 3, 4, 5]
+    assert s["M"].tolist() == [5, 4, 3, 2, 1]
+    assert s.loc[5, "rfm_code"] == "5515" and s.loc[5, "rfm_sum"] == 16
+
+
+def test_one_time_buyers_only_and_fewer_customers_than_bins():
+    rfm = _rfm([1, 1, 1])
+    assert rfm_scores(rfm, q=5)["F"].tolist() == [1, 1, 1]
+    assert rfm_scores(rfm, q=5, ties="split")["F"].tolist() == [1, 2, 4]
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    ({"q": 1}, ValueError, r"`q` must be in \[2, 9\]"),
+    ({"q": 12}, ValueError, r"`q` must be in \[2, 9\]"),
+    ({"ties": "random"}, ValueError, r"`ties` must be one of \['equal', 'split'\]"),
+    ({"q": 2.5}, TypeError, r"`q` must be an integer"),
+])
+def test_rfm_scores_bad_options(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        rfm_scores(_rfm([1, 2]), **kwargs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.integers(1, 6), min_size=1, max_size=40), q=st.integers(2, 9),
+       ties=st.sampled_from(["equal", "split"]), seed=st.integers(0, 1000))
+def test_scores_are_in_range_and_row_order_does_not_matter(values, q, ties, seed):
+    rfm = _rfm(values, days=[v * 3 % 7 for v in values], money=[float(v % 4) for v in values])
+    s = rfm_scores(rfm, q=q, ties=ties)
+    assert s[["R", "F", "M"]].isin(range(1, q + 1)).all().all()
+    shuffled = rfm.sample(frac=1, random_state=seed)
+    pd.testing.assert_frame_equal(rfm_scores(shuffled, q=q, ties=ties).loc[s.index], s)
+    # a higher value never gets a lower score
+    order = np.argsort(rfm["n_purchases"].to_numpy(), kind="stable")
+    assert np.all(np.diff(s["F"].to_numpy()[order]) >= 0)
+
+
+# --- rfm_segments -----------------------------------------------------------------------------
+
+def test_standard_scheme_covers_every_cell_once_and_names_the_corners():
+    grid = pd.DataFrame([(r, f) for r in range(1, 6) for f in range(1, 6)], columns=["R", "F"])
+    seg = rfm_segments(grid)
+    assert seg["segment"].notna().all() and len(RFM_SEGMENTS) == 11
+    cell = seg.set_index(["R", "F"])["segment"]
+    assert cell[(5, 5)] == "Champions" and cell[(1, 5)] == "Cannot lose them"
+    assert cell[(5, 1)] == "New" and cell[(1, 1)] == "Lost" and cell[(3, 3)] == "Need attention"
+    assert set(seg["segment"]) == set(RFM_SEGMENTS["segment"])
+
+
+def test_custom_scheme_is_validated():
+    scores = pd.DataFrame({"R": [1, 2, 3], "F": [3, 2, 1]})
+    good = pd.DataFrame([("low", 1, 3, 1, 1), ("high", 1, 3, 2, 3)], columns=["segment", "r_min", "r_max", "f_min", "f_max"])
+    assert rfm_segments(scores, scheme=good)["segment"].tolist() == ["high", "high", "low"]
+    gap = good.iloc[:1]
+    with pytest.raises(ValueError, match=r"cover every \(R, F\) cell exactly once; uncovered \[\(1, 2\)"):
+        rfm_segments(pd.DataFrame({"R": [1], "F": [1]}), scheme=pd.concat([gap, gap.assign(f_min=3, f_max=3)]))
+    overlap = pd.concat([good, good.iloc[:1]])
+    with pytest.raises(ValueError, match=r"covered twice \[\(1, 1\)"):
+        rfm_segments(scores, scheme=overlap)
+    with pytest.raises(ValueError, match=r"standard scheme is for scores 1..5"):
+        rfm_segments(pd.DataFrame({"R": [7], "F": [1]}))
+    with pytest.raises(TypeError, match="`scheme` must be 'standard' or a DataFrame"):
+        rfm_segments(scores, scheme=3)
+
+
+# --- profit, tiers, pareto ----------------------------------------------------------------------
+
+def test_customer_profit_hand_worked():
+    tx = pd.DataFrame({"customer_id": [1, 2], "amount": [100.0, 50.0], "gross_margin": [30.0, 20.0],
+                       "discount": [10.0, 0.0], "points_redeemed": [500, 0]})
+    comp = pd.DataFrame({"customer_id": [1], "compensation": [20.0], "n_handoffs": [2]})
+    p = customer_profit(tx, comp, cost_per_complaint=12.0, cost_per_handoff=6.0)
+    # customer 1: list margin 30 + 10 = 40; costs 10 + 500 x 0.01 + 20 + (12 + 2 x 6) = 59
+    assert p.loc[1, ["gross_margin_list", "cost_to_serve", "profit"]].tolist() == [40.0, 59.0, -19.0]
+    assert p.loc[2, ["revenue", "profit"]].tolist() == [50.0, 20.0]
+
+
+def test_value_tiers_hand_worked():
+    profit = pd.Series([10.0, 9, 8, 7, 6, 5, 4, 3, 2, -5], index=range(1, 11))
+    future = pd.Series([1.0, 1, 1, 1, 1, 50, 1, 1, 1, -3], index=range(1, 11))
+    t = value_tiers(profit, future, top_share=0.2, potential_share=0.1)
+    assert t.loc[[1, 2], "tier"].tolist() == ["high performance"] * 2
+    assert t.loc[6, "tier"] == "high potential"
+    assert t.loc[10, "tier"] == "below zero"
+    assert (t.loc[[3, 4, 5, 7, 8, 9], "tier"] == "maintain").all()
+    with pytest.raises(ValueError, match="`future_value` is missing for 1 customer"):
+        value_tiers(profit, future.drop(3))
+
+
+def test_pareto_gini_and_abc_hand_worked():
+    r = pareto_curve(pd.Series([1.0, 2.0, 3.0, 4.0]))
+    x = np.array([1.0, 2, 3, 4])
+    assert r.gini == pytest.approx(np.abs(x[:, None] - x[None, :]).sum() / (2 * 16 * x.mean()))  # = 0.25
+    assert r.gini == pytest.approx(0.25)
+    r = pareto_curve(pd.Series([5.0, 50.0, 10.0, 5.0, 30.0], index=list("abcde")))
+    assert r.classes.to_dict() == {"a": "B", "b": "A", "c": "B", "d": "C", "e": "A"}
+    assert r.summary.loc["A", "share_value"] == pytest.approx(0.8)
+    assert r.curve["share_value"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_whale_curve_with_unprofitable_customers():
+    r = pareto_curve(pd.Series([10.0, 5.0, -5.0]))
+    assert r.curve["share_value"].max() == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="must add up to more than 0"):
+        pareto_curve(pd.Series([-1.0, 0.5]))
+
+
+# --- the ladder ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def mini_world():
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5, 6, 7],
+        "first_seen": pd.to_datetime(["2024-01-01"] * 6 + ["2024-06-01"]),
+        "referred_by": pd.array([None, None, None, None, None, 4, None], dtype="Int64"),
+    })
+    d = pd.Timestamp("2024-01-01")
+    rows = [(2, d)]                                                   # 2: one purchase -> buyer
+    rows += [(3, d), (3, d + pd.Timedelta(days=40))]                  # 3: two days -> occasional
+    rows += [(4, d + pd.Timedelta(days=30 * i)) for i in range(5)]    # 4: habitual, and referred 6 -> advocate
+    rows += [(5, d + pd.Timedelta(days=20 * i)) for i in range(6)]    # 5: habitual; survey 80% share -> exclusive
+    rows += [(6, d + pd.Timedelta(days=3)), (6, d + pd.Timedelta(days=200))]
+    tx = pd.DataFrame(rows, columns=["customer_id", "date"])
+    survey = pd.DataFrame({"customer_id": [5, 3], "response_date": pd.to_datetime(["2024-03-01", "2024-03-01"]),
+                           "recommend": pd.array([7, 10], dtype="Int64"), "share_of_wallet": pd.array([80, 10], dtype="Int64")})
+    return {"customers": customers, "transactions": tx, "survey_responses": survey}
+
+
+def test_loyalty_ladder_hand_worked(mini_world):
+    lad = loyalty_ladder(mini_world, as_of="2024-12-31", market_size=20)
+    rung = lad.rungs["rung"].astype(str).to_dict()
+    # 3 is a promoter (10), so an advocate despite only occasional buying
+    assert rung == {1: "potential", 2: "buyer", 3: "advocate", 4: "advocate", 5: "exclusive", 6: "occasional", 7: "potential"}
+    f = lad.funnel.set_index("rung")["people"]
+    assert f["possible"] == 13 and f.sum() == 20
+    assert list(lad.funnel["rung"]) == list(LADDER_RUNGS)
+    early = loyalty_ladder(mini_world, as_of="2024-01-02", market_size=20)
+    moved = ladder_transitions(early, lad)
+    assert moved.to_numpy().sum() == 7
+    assert moved.loc["possible", "potential"] == 1        # customer 7 registered in June
+    assert moved.loc["buyer", "advocate"] == 2            # 3 and 4
+    assert moved.loc["buyer", "exclusive"] == 1
+    with pytest.raises(ValueError, match="must not be later"):
+        ladder_transitions(lad, early)
+
+
+def test_ladder_counts_add_up_to_the_population(default_world):
+    lad = loyalty_ladder(default_world)
+    assert lad.funnel["people"].sum() == default_world.truth["market_size"]
+    assert (lad.funnel["rung"] != "possible").sum() == 6
+    assert lad.funnel.set_index("rung").drop("possible")["people"].sum() == len(default_world.customers)
+    truth = default_world.truth_customers.set_index("customer_id")
+    assert (lad.rungs.loc[~truth["buyer"], "rung"] == "potential").all()
+
+
+# --- clusters and tiers on the world ---------------------------------------------------------------
+
+def test_clusters_recover_separated_blobs(rng):
+    centers = np.array([[0, 0, 0], [12, 0, 0], [0, 12, 0]])  # far apart: no point can be confused
+    truth = np.repeat([0, 1, 2], 200)
+    X = pd.DataFrame(centers[truth] + rng.standard_normal((600, 3)), columns=["a", "b", "c"])
+    for method in ("kmeans", "gmm"):
+        res = cluster_customers(X, k=range(2, 6), method=method, rng=1)
+        assert res.k == 3
+        assert adjusted_rand_score(truth, res.labels) == pytest.approx(1.0)
+        assert res.profile["size"].sum() == 600
+    # the pipeline predicts new customers like the labels
+    assert (res.pipeline.predict(X) == res.labels.to_numpy()).all()
+
+
+@pytest.mark.parametrize("features, kwargs, err, match", [
+    (pd.DataFrame({"a": ["x", "y", "z"]}), {}, ValueError, r"column\(s\) \['a'\] are not"),
+    (pd.DataFrame({"a": [1.0, np.nan, 2.0]}), {}, ValueError, "missing values"),
+    (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), {"k": [1]}, ValueError, r"`k` must be integers >= 2"),
+    (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), {"k": [5]}, ValueError, "only 3 customers"),
+    (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), {"k": [2], "method": "dbscan"}, ValueError, r"`method` must be one of"),
+])
+def test_cluster_bad_input(features, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        cluster_customers(features, **kwargs)
+
+
+def test_clustering_recovers_the_latent_profiles(default_world):
+    w = default_world
+    feat = behaviour_features(w.transactions, w.transaction_items)
+    res = cluster_customers(feat, k=range(2, 9), rng=0)
+    truth = w.truth_customers.set_index("customer_id")["profile"].reindex(feat.index)
+    ari = adjusted_rand_score(truth, res.labels)
+    assert res.k == 4
+    assert ari >= 0.6, ari  # 0.83 on the default world
+
+
+def test_value_tiers_track_future_value_better_than_rfm(default_world):
+    """Customers the tiers say to retain or develop hold more of the truth's expected
+    future spend than the same number of customers with the highest RFM sum."""
+    w = default_world
+    rfm = rfm_table(w.transactions)
+    scores = rfm_scores(rfm)
+    profit = customer_profit(w.transactions, w.complaints)["profit"].reindex(rfm.index)
+    tiers = value_tiers(profit, future_value_proxy(rfm, profit))
+    truth = w.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(rfm.index)
+    chosen = tiers["tier"].isin(["high performance", "high potential"])
+    top_rfm = scores["rfm_sum"].rank(method="first", ascending=False) <= chosen.sum()
+    assert truth[chosen].sum() > truth[top_rfm].sum()
+    assert stats.spearmanr(tiers["future_value"], truth).statistic > stats.spearmanr(scores["rfm_sum"], truth).statistic
+
+
+# --- plots -------------------------------------------------------------------------------------------
+
+def test_plots_draw_the_numbers(small_world):
+    w = small_world
+    rfm = rfm_table(w.transactions)
+    scores = rfm_scores(rfm)
+    ax = plots.rfm_heatmap(rfm, scores)
+    expected = scores[["R", "F"]].join(rfm["monetary_mean"]).pivot_table(index="F", columns="R", values="monetary_mean")
+    drawn = np.ma.filled(ax.collections[0].get_array(), np.nan).reshape(expected.shape)
+    assert np.allclose(drawn, expected.sort_index(ascending=False).to_numpy(), equal_nan=True)
+    assert "recency" in ax.get_xlabel() and ax.get_title()
+
+    seg = rfm_segments(scores)
+    ax = plots.segment_bars(seg, value=rfm["monetary_total"])
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == seg["segment"].value_counts(sort=False).tolist()
+
+    res = pareto_curve(rfm["monetary_total"])
+    ax = plots.pareto_plot(res, value_label="revenue")
+    assert np.allclose(ax.lines[0].get_ydata(), res.curve["share_value"])
+    assert "Gini" in ax.get_title()
+
+    lad = loyalty_ladder(w)
+    ax = plots.ladder_funnel(lad)
+    assert sorted(p.get_width() for p in ax.patches) == sorted(lad.funnel.query("rung != 'possible'")["people"])
+
+    feat = behaviour_features(w.transactions)
+    cres = cluster_customers(feat, k=[3], rng=0)
+    ax = plots.cluster_profiles(cres)
+    assert ax.get_ylabel() == "cluster" and len(ax.get_yticklabels()) == 3
