@@ -55,7 +55,7 @@ class WorldConfig:
     # survey
     survey_share: float = _knob(0.80, 0.01, 1.0, "Share of active customers invited to the satisfaction survey.")
     response_rate: float = _knob(0.45, 0.01, 1.0, "Response rate of an average invited customer.")
-    nonresponse_satisfaction: float = _knob(0.8, 0.0, 3.0, "Log-odds of responding per standard deviation of satisfaction (non-response bias).")
+    nonresponse_satisfaction: float = _knob(0.5, 0.0, 3.0, "Log-odds of responding per standard deviation of satisfaction (non-response bias).")
     item_missing_rate: float = _knob(0.03, 0.0, 0.5, "Chance that any one answer of a respondent is left blank (missing at random).")
     # retention experiment
     email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")

@@ -20,10 +20,10 @@ __all__ = ["People", "make_people", "PROFILE_TRAITS", "DRIVER_WEIGHTS"]
 
 #: True weights of the perceived-value constructs in latent satisfaction.
 DRIVER_WEIGHTS = {"staff": 0.40, "accessibility": 0.28, "communication": 0.18,
-                  "added_services": 0.10, "participation": 0.04}
-CONSTRUCT_CORRELATION = 0.30
+                  "added_services": 0.11, "participation": 0.03}
+CONSTRUCT_CORRELATION = 0.25
 REGION_SHIFT = {"North": 0.25, "South": -0.30, "East": 0.10, "West": 0.0, "Central": -0.05}
-AGE_SHIFT = dict(zip(AGE_BANDS, (-0.35, -0.20, -0.05, 0.05, 0.20, 0.35)))
+AGE_SHIFT = dict(zip(AGE_BANDS, (-0.5, -0.3, -0.1, 0.1, 0.3, 0.5)))
 AGE_PROBS = (0.10, 0.20, 0.22, 0.20, 0.15, 0.13)
 REGION_PROBS = (0.20, 0.25, 0.15, 0.15, 0.25)
 

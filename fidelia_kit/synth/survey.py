@@ -18,7 +18,7 @@ from .people import People
 __all__ = ["make_survey", "ITEM_THRESHOLDS", "IMPORTANCE_MEANS"]
 
 ITEM_THRESHOLDS = np.array([-1.6, -0.8, 0.1, 1.0])
-AGE_RESPONSE = np.array([-0.4, -0.25, -0.05, 0.1, 0.3, 0.5])
+AGE_RESPONSE = np.array([-0.8, -0.5, -0.1, 0.2, 0.6, 0.9])
 IMPORTANCE_MEANS = {"staff": 4.3, "accessibility": 4.0, "communication": 3.6,
                     "added_services": 3.3, "participation": 2.9}
 FIELD_DAYS = 28
@@ -46,7 +46,7 @@ def make_survey(cfg: WorldConfig, people: People, purchases_day: np.ndarray, pur
     cons = people.constructs
     cons_std = (cons - cons.mean(axis=0)) / cons.std(axis=0)
     all_items = [item for items in SURVEY_ITEMS.values() for item in items]
-    loadings = np.round(rng.uniform(0.65, 0.85, len(all_items)), 3)
+    loadings = np.round(rng.uniform(0.72, 0.88, len(all_items)), 3)
     shifts = np.round(rng.uniform(-0.3, 0.3, len(all_items)), 3)
     cols = {}
     j = 0
