@@ -13,6 +13,11 @@ __all__ = [
     "pareto_plot",
     "ladder_funnel",
     "cluster_profiles",
+    "likert_bars",
+    "loadings_heatmap",
+    "nps_by_group",
+    "ipa_matrix",
+    "driver_bars",
 ]
 
 
@@ -125,4 +130,100 @@ def cluster_profiles(result, *, ax=None, columns=None):
     ax.set_title(f"Cluster profiles ({result.method}, k={result.k}): mean of each feature")
     ax.set_xlabel("feature")
     ax.set_ylabel("cluster")
+    return ax
+
+
+# --- survey ---------------------------------------------------------------------------------------
+
+def likert_bars(items: pd.DataFrame, *, scale=(1, 5), ax=None):
+    """Diverging stacked bars of Likert answers: disagreement left of zero, agreement right.
+
+    The neutral midpoint is split half on each side. Bars are shares of the answers
+    (missing answers left out); items keep their order from top to bottom.
+    """
+    import matplotlib.pyplot as plt
+
+    lo, hi = scale
+    levels = list(range(int(lo), int(hi) + 1))
+    shares = pd.DataFrame({lvl: (items == lvl).sum() for lvl in levels}).div(items.notna().sum(), axis=0)
+    mid = (lo + hi) / 2
+    colors = plt.get_cmap("RdBu")(np.linspace(0.1, 0.9, len(levels)))
+    ax = _axes(ax, (8, 0.4 * len(shares) + 1.5))
+    y = np.arange(len(shares))[::-1]
+    neg_start = -(shares[[lvl for lvl in levels if lvl < mid]].sum(axis=1) + shares.get(mid, 0) / 2)
+    left = neg_start.to_numpy().copy()
+    for lvl, color in zip(levels, colors):
+        width = shares[lvl].to_numpy()
+        ax.barh(y, width, left=left, color=color, label=str(lvl), edgecolor="white", linewidth=0.5)
+        left = left + width
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, shares.index)
+    ax.set_xlabel("share of answers (disagree <- 0 -> agree)")
+    ax.set_ylabel("item")
+    ax.set_title("Answers to the Likert items")
+    ax.legend(title="answer", ncol=len(levels), loc="lower center", bbox_to_anchor=(0.5, 1.06), fontsize=8)
+    return ax
+
+
+def loadings_heatmap(result, *, ax=None):
+    """Heat map of factor loadings (items x factors) from :func:`~fidelia_kit.survey.factor_analysis`."""
+    import seaborn as sns
+
+    ax = _axes(ax, (6, 0.35 * len(result.loadings) + 1.5))
+    sns.heatmap(result.loadings, annot=True, fmt=".2f", cmap="RdBu_r", center=0, vmin=-1, vmax=1, ax=ax,
+                cbar_kws={"label": "loading (correlation with the factor)"}, annot_kws={"fontsize": 7})
+    ax.set_title(f"Factor loadings ({result.rotation or 'unrotated'}; KMO {result.kmo:.2f})")
+    ax.set_xlabel("factor")
+    ax.set_ylabel("item")
+    return ax
+
+
+def nps_by_group(table: pd.DataFrame, *, ax=None):
+    """NPS per group with its confidence interval (the output of :func:`~fidelia_kit.survey.nps_by`)."""
+    check_frame("table", table, ["nps", "ci_low", "ci_high"])
+    ax = _axes(ax)
+    y = np.arange(len(table))
+    err = np.vstack([table["nps"] - table["ci_low"], table["ci_high"] - table["nps"]])
+    ax.errorbar(table["nps"], y, xerr=err, fmt="o", color="navy", capsize=3)
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(y, [str(i) for i in table.index])
+    ax.set_xlabel("Net Promoter Score (points, -100 to 100)")
+    ax.set_ylabel(table.index.name or "group")
+    ax.set_title("NPS by group, with confidence intervals")
+    return ax
+
+
+def ipa_matrix(ipa: pd.DataFrame, *, ax=None):
+    """The importance-performance matrix with its cross-hairs and quadrant names."""
+    import seaborn as sns
+
+    check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
+    ax = _axes(ax, (6.5, 5.5))
+    sns.scatterplot(data=ipa, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
+    for name, row in ipa.iterrows():
+        ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ci, cp = ipa.attrs.get("importance_cut", ipa["importance"].mean()), ipa.attrs.get("performance_cut", ipa["performance"].mean())
+    ax.axhline(ci, color="grey", lw=0.8)
+    ax.axvline(cp, color="grey", lw=0.8)
+    ax.set_title("Importance-performance matrix")
+    ax.set_xlabel("performance (mean rating)")
+    ax.set_ylabel("importance")
+    return ax
+
+
+def driver_bars(importance: pd.DataFrame, *, ax=None):
+    """Driver importance as bars (share of R^2), with bootstrap intervals when present."""
+    check_frame("importance", importance, ["importance"])
+    ax = _axes(ax)
+    df = importance.sort_values("importance")
+    y = np.arange(len(df))
+    xerr = None
+    if {"ci_low", "ci_high"} <= set(df.columns):
+        xerr = np.vstack([df["importance"] - df["ci_low"], df["ci_high"] - df["importance"]])
+    ax.barh(y, df["importance"], xerr=xerr, color="steelblue", capsize=3)
+    ax.set_yticks(y, df.index)
+    r2 = importance.attrs.get("r2")
+    ax.set_title("Driver importance" + (f" (R² = {r2:.2f})" if r2 is not None else ""))
+    ax.set_xlabel("variance of the outcome explained (share of 1)")
+    ax.set_ylabel("driver")
     return ax

@@ -63,7 +63,7 @@ def _items(items, name: str = "items", *, min_items: int = 2, scale=None) -> pd.
         out = (df < lo) | (df > hi)
         if out.any().any():
             cols = df.columns[out.any()].tolist()
-            raise ValueError(f"`{name}`: answers outside the scale {lo}-{hi} in column(s) {cols} "
+            raise ValueError(f"`{name}`: answers outside the scale {lo:g}-{hi:g} in column(s) {cols} "
                              f"({int(out.to_numpy().sum())} value(s)).")
     return df
 

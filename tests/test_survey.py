@@ -1,0 +1,357 @@
+"""fidelia_kit.survey: reference values (pingouin, hand-worked), coverage and the world's truth."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from fidelia_kit import plots
+from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
+from fidelia_kit.survey import (
+    bartlett_sphericity, compare_nps, cronbach_alpha, driver_importance, factor_analysis, importance_performance,
+    kmo, nps, nps_by, omega, parallel_analysis, poststratify, reverse_code, satisfaction_to_loyalty, scale_scores,
+)
+
+ALL_ITEMS = [i for items in SURVEY_ITEMS.values() for i in items]
+
+
+@pytest.fixture(scope="module")
+def survey(default_world):
+    return default_world.survey_responses
+
+
+@pytest.fixture(scope="module")
+def reversed_items(survey):
+    return reverse_code(survey[ALL_ITEMS], list(REVERSE_ITEMS))
+
+
+# --- scoring and reliability ---------------------------------------------------------------------
+
+def test_reverse_code_hand_worked():
+    df = pd.DataFrame({"q1": [1, 5, np.nan], "q2": [2, 4, 3]})
+    out = reverse_code(df, ["q1"])
+    assert out["q1"].tolist()[:2] == [5.0, 1.0] and np.isnan(out["q1"].iloc[2])
+    assert out["q2"].tolist() == [2, 4, 3]
+    assert reverse_code(pd.DataFrame({"x": [0, 10]}), "x", scale=(0, 10))["x"].tolist() == [10.0, 0.0]
+    with pytest.raises(ValueError, match=r"answers outside the scale 1-5 in column\(s\) \['q2'\]"):
+        reverse_code(pd.DataFrame({"q2": [6]}), ["q2"])
+    with pytest.raises(ValueError, match=r"`columns` \['q9'\] are not in `items`"):
+        reverse_code(df, ["q9"])
+
+
+def test_alpha_equals_pingouin_on_complete_answers(reversed_items):
+    items = reversed_items[list(SURVEY_ITEMS["staff"])].dropna()
+    ours = cronbach_alpha(items)
+    ref_alpha, ref_ci = pg.cronbach_alpha(items)          # pingouin 0.7, Feldt interval rounded to 3 decimals
+    assert ours.alpha == pytest.approx(ref_alpha, rel=1e-12)
+    assert np.round(ours.ci, 3).tolist() == ref_ci.tolist()
+    assert (ours.n, ours.k) == (len(items), 4)
+
+
+def test_alpha_pairwise_equals_pingouin_with_missing_answers(reversed_items):
+    items = reversed_items[list(SURVEY_ITEMS["accessibility"])]
+    assert items.isna().any().any()
+    ours = cronbach_alpha(items, missing="pairwise")
+    ref_alpha, ref_ci = pg.cronbach_alpha(items, nan_policy="pairwise")
+    assert ours.alpha == pytest.approx(ref_alpha, rel=1e-12)
+    assert np.round(ours.ci, 3).tolist() == ref_ci.tolist()
+    listwise = cronbach_alpha(items)
+    assert listwise.n == len(items.dropna())
+    assert listwise.alpha == pytest.approx(pg.cronbach_alpha(items, nan_policy="listwise")[0], rel=1e-12)
+
+
+def test_item_table_hand_checks(reversed_items):
+    items = reversed_items[list(SURVEY_ITEMS["communication"])].dropna()
+    res = cronbach_alpha(items)
+    for c in items.columns:
+        rest = items.drop(columns=c).sum(axis=1)
+        assert res.items.loc[c, "item_total_r"] == pytest.approx(items[c].corr(rest))
+        assert res.items.loc[c, "alpha_if_deleted"] == pytest.approx(pg.cronbach_alpha(items.drop(columns=c))[0])
+
+
+def test_every_construct_is_reliable_once_reversed_and_not_before(survey, reversed_items):
+    for construct, items in SURVEY_ITEMS.items():
+        after = cronbach_alpha(reversed_items[list(items)]).alpha
+        assert after > 0.7, (construct, after)
+        if any(i in REVERSE_ITEMS for i in items):
+            assert cronbach_alpha(survey[list(items)]).alpha < after - 0.3, construct
+
+
+def test_omega_recovers_known_loadings(rng):
+    lam = np.array([0.8, 0.7, 0.6, 0.5])
+    f = rng.standard_normal(40_000)
+    x = f[:, None] * lam + rng.standard_normal((40_000, 4)) * np.sqrt(1 - lam**2)
+    truth = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert omega(pd.DataFrame(x, columns=list("abcd"))) == pytest.approx(truth, abs=0.01)
+
+
+def test_kmo_and_bartlett_hand_worked():
+    # equicorrelation 0.5 among 3 items: inverse has diagonal 1.5 and off-diagonal -0.5,
+    # so every partial correlation is 1/3 and KMO = 6(1/4) / (6(1/4) + 6(1/9)) = 9/13
+    r = pd.DataFrame(np.full((3, 3), 0.5) + 0.5 * np.eye(3), columns=list("abc"), index=list("abc"))
+    overall, per_item = kmo(r)
+    assert overall == pytest.approx(9 / 13)
+    assert per_item.tolist() == pytest.approx([9 / 13] * 3)
+    # |R| = (1 - 0.5)^2 (1 + 2 x 0.5) = 0.5; chi2 = -(n - 1 - (2p + 5)/6) ln 0.5 with n = 101, p = 3
+    chi2, df, p = bartlett_sphericity(r, n=101)
+    assert chi2 == pytest.approx(-(100 - 11 / 6) * np.log(0.5))
+    assert df == 3 and p == pytest.approx(stats.chi2.sf(chi2, 3))
+
+
+def test_parallel_analysis_finds_two_factors(rng):
+    f = rng.standard_normal((1500, 2))
+    load = np.array([[0.8, 0], [0.7, 0], [0.75, 0], [0, 0.8], [0, 0.7], [0, 0.75]])
+    x = f @ load.T + rng.standard_normal((1500, 6)) * 0.6
+    pa = parallel_analysis(pd.DataFrame(x), rng=1)
+    assert int(pa["keep"].sum()) == 2
+
+
+def test_factor_analysis_puts_every_item_on_its_own_construct(reversed_items):
+    res = factor_analysis(reversed_items, n_factors="parallel", rng=0)
+    assert res.n_factors == 5
+    factor = res.assignment()
+    for construct, items in SURVEY_ITEMS.items():
+        assert factor[list(items)].nunique() == 1, construct
+    assert factor.nunique() == 5
+    assert res.kmo > 0.7 and res.bartlett[2] < 1e-10
+    assert res.communalities.between(0, 1).all()
+    assert res.variance["cumulative"].iloc[-1] == pytest.approx(res.communalities.sum() / len(ALL_ITEMS))
+
+
+@pytest.mark.parametrize("items, match", [
+    (pd.DataFrame({"a": ["x", "y", "z"], "b": [1, 2, 3]}), r"column\(s\) \['a'\] are not numeric answers"),
+    (pd.DataFrame({"a": [1, 2, 3]}), r"needs at least 2 item columns; got 1"),
+    (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), r"column\(s\) \['a'\] have no answers \(all missing\)"),
+    (pd.DataFrame({"a": [1.0, np.nan], "b": [np.nan, 2.0]}), r"only 0 respondent\(s\) answered every item"),
+])
+def test_alpha_bad_input(items, match):
+    with pytest.raises(ValueError, match=match):
+        cronbach_alpha(items)
+
+
+def test_answers_out_of_scale_are_refused():
+    with pytest.raises(ValueError, match=r"answers outside the scale 1-5 in column\(s\) \['b'\]"):
+        scale_scores(pd.DataFrame({"a": [1, 2], "b": [3, 7]}), {"s": ["a", "b"]})
+
+
+# --- NPS -----------------------------------------------------------------------------------------
+
+def test_nps_hand_worked_and_se_equals_trinomial_mean_se():
+    scores = pd.Series([10, 9, 8, 7, 6, 0, 9, 3])
+    r = nps(scores)
+    x = np.select([scores >= 9, scores <= 6], [1, -1], 0)
+    assert r.nps == pytest.approx(100 * x.mean())                         # 3 promoters, 3 detractors: 0
+    assert r.se == pytest.approx(100 * x.std(ddof=0) / np.sqrt(len(x)))    # SE of the +1/0/-1 scores
+    assert (r.promoters, r.passives, r.detractors) == pytest.approx((3 / 8, 2 / 8, 3 / 8))
+    z = stats.norm.isf(0.025)
+    assert r.ci == pytest.approx((r.nps - z * r.se, r.nps + z * r.se))
+
+
+def test_adjusted_wald_hand_worked():
+    scores = [10] * 6 + [7] * 3 + [2]           # n = 10, 6 promoters, 1 detractor
+    r = nps(scores, method="adjusted_wald")
+    pa, da = (6 + 0.75) / 13, (1 + 0.75) / 13  # Rocks (2016): +3/4 each, n + 3
+    half = 100 * stats.norm.isf(0.025) * np.sqrt((pa + da - (pa - da) ** 2) / 13)
+    assert r.nps == pytest.approx(50.0)
+    assert r.ci == pytest.approx((100 * (pa - da) - half, 100 * (pa - da) + half))
+
+
+def test_weighted_nps_equals_replicated_answers():
+    scores = pd.Series([10, 6, 8, 9])
+    weighted = nps(scores, weights=[2, 1, 1, 3])
+    replicated = nps(pd.Series([10, 10, 6, 8, 9, 9, 9]))
+    assert weighted.nps == pytest.approx(replicated.nps)
+    assert weighted.n == pytest.approx(49 / 15)   # Kish: (sum w)^2 / sum w^2
+
+
+@pytest.mark.parametrize("method", ["wald", "adjusted_wald"])
+def test_nps_interval_covers_the_truth_95_percent_of_the_time(method):
+    rng = np.random.default_rng(2016)
+    probs = np.array([0.2, 0.35, 0.45])        # detractors, passives, promoters -> true NPS 25
+    truth = 100 * (probs[2] - probs[0])
+    hits = 0
+    reps = 2_000
+    for _ in range(reps):
+        cat = rng.choice(3, size=150, p=probs)
+        scores = np.choose(cat, [3, 7, 10])
+        lo, hi = nps(scores, method=method).ci
+        hits += lo <= truth <= hi
+    assert 0.93 <= hits / reps <= 0.97
+
+
+def test_nps_by_and_compare(survey):
+    df = survey.assign(group=np.where(survey["response_id"] % 2 == 0, "even", "odd"))
+    table = nps_by(df, "recommend", "group")
+    assert table.loc["even", "nps"] == pytest.approx(nps(df.loc[df["group"] == "even", "recommend"]).nps)
+    a, b = nps([10, 10, 9, 2, 7]), nps([10, 3, 3, 5, 8, 9])
+    c = compare_nps(a, b)
+    assert c.difference == pytest.approx(b.nps - a.nps)
+    assert c.se == pytest.approx(np.hypot(a.se, b.se))
+    assert c.pvalue == pytest.approx(2 * stats.norm.sf(abs(c.difference) / c.se))
+
+
+@pytest.mark.parametrize("scores, match", [
+    ([3, 11], r"whole numbers 0-10; 1 value\(s\) are not: \[11.0\]"),
+    ([3.5, 2], r"whole numbers 0-10"),
+    (["high", "low"], r"must be numeric answers 0-10"),
+    ([np.nan, np.nan], r"has no answers \(all missing\)"),
+])
+def test_nps_bad_input(scores, match):
+    with pytest.raises(ValueError, match=match):
+        nps(scores)
+
+
+# --- drivers and IPA -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def construct_scores(survey):
+    return scale_scores(survey, SURVEY_ITEMS, reverse=REVERSE_ITEMS).join(survey["overall_satisfaction"].astype(float))
+
+
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_importances_sum_to_r2(construct_scores, method):
+    drivers = list(SURVEY_ITEMS)
+    out = driver_importance(construct_scores, "overall_satisfaction", drivers, method=method)
+    data = construct_scores.dropna()
+    r2 = sm.OLS(data["overall_satisfaction"], sm.add_constant(data[drivers])).fit().rsquared
+    assert out["importance"].sum() == pytest.approx(r2)
+    assert out.attrs["r2"] == pytest.approx(r2)
+
+
+def test_shapley_equals_brute_force_over_orderings(construct_scores):
+    drivers = ["staff", "accessibility", "communication", "added_services"]
+    data = construct_scores[drivers + ["overall_satisfaction"]].dropna()
+
+    def r2(cols):
+        if not cols:
+            return 0.0
+        return sm.OLS(data["overall_satisfaction"], sm.add_constant(data[list(cols)])).fit().rsquared
+
+    brute = dict.fromkeys(drivers, 0.0)
+    orders = list(itertools.permutations(drivers))
+    for order in orders:
+        for i, d in enumerate(order):
+            brute[d] += (r2(order[: i + 1]) - r2(order[:i])) / len(orders)
+    ours = driver_importance(construct_scores, "overall_satisfaction", drivers, method="shapley")["importance"]
+    for d in drivers:
+        assert ours[d] == pytest.approx(brute[d], abs=1e-10)
+
+
+def test_relative_weights_of_orthogonal_drivers_are_squared_correlations(rng):
+    x = rng.standard_normal((5_000, 3))
+    x = np.linalg.qr(x - x.mean(axis=0))[0]       # exactly uncorrelated columns
+    y = x @ np.array([3.0, 2.0, 1.0]) + 0.05 * rng.standard_normal(5_000)
+    df = pd.DataFrame(np.column_stack([y, x]), columns=["y", "a", "b", "c"])
+    out = driver_importance(df, "y", ["a", "b", "c"])
+    for c in "abc":
+        assert out.loc[c, "importance"] == pytest.approx(df["y"].corr(df[c]) ** 2, abs=1e-9)
+
+
+def test_driver_ranking_matches_the_truth(default_world, construct_scores):
+    truth = pd.Series(default_world.truth["satisfaction"]["driver_weights"])
+    for method in ("relative_weights", "shapley"):
+        out = driver_importance(construct_scores, "overall_satisfaction", list(SURVEY_ITEMS), method=method)
+        assert list(out.index) == list(truth.sort_values(ascending=False).index), method
+
+
+def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(construct_scores):
+    drivers = list(SURVEY_ITEMS)
+    a = driver_importance(construct_scores, "overall_satisfaction", drivers, n_boot=50, rng=3)
+    b = driver_importance(construct_scores, "overall_satisfaction", drivers, n_boot=50, rng=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert ((a["ci_low"] <= a["importance"]) & (a["importance"] <= a["ci_high"])).all()
+
+
+def test_importance_performance_quadrants_hand_worked():
+    imp = pd.Series({"a": 4.5, "b": 4.4, "c": 2.0, "d": 2.1})
+    perf = pd.Series({"a": 2.0, "b": 4.0, "c": 2.5, "d": 4.5})
+    by_mean = importance_performance(imp, perf)["quadrant"].to_dict()
+    assert by_mean == {"a": "concentrate here", "b": "keep up the good work", "c": "low priority", "d": "possible overkill"}
+    mid = importance_performance(imp, perf, cut="midpoint", scale=(1, 5))
+    assert mid.attrs["importance_cut"] == 3.0 and mid.loc["c", "quadrant"] == "low priority"
+    with pytest.raises(ValueError, match=r"needs values on the scale 1-5; \['a'\]"):
+        importance_performance(imp.replace(4.5, 6.0), perf, cut="midpoint")
+
+
+# --- behaviour and weighting ---------------------------------------------------------------------------
+
+def test_satisfaction_to_loyalty_builds_the_outcomes_correctly():
+    survey = pd.DataFrame({"customer_id": [1, 2, 3], "response_date": pd.to_datetime(["2024-01-10"] * 3),
+                           "overall_satisfaction": [9, 3, 6], "recommend": [10, 2, 7]})
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3], "amount": [10.0, 5.0, 7.0, 4.0, 1.0],
+                       "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-12-01", "2024-01-20", "2024-12-31"])})
+    # 1 bought 5 EUR in the 180 days after answering; 2 only later; 3 bought 4 EUR within and 1 later
+    with pytest.warns(Warning):  # three rows are too few for a stable fit; statsmodels says so
+        links = satisfaction_to_loyalty(survey, tx, horizon_days=180)
+    d = links.data.set_index("customer_id")
+    assert d["spend"].to_dict() == {1: 5.0, 2: 0.0, 3: 4.0}
+    assert d["stayed"].to_dict() == {1: 1.0, 2: 0.0, 3: 1.0}
+
+
+def test_satisfied_customers_stay_spend_and_recommend_more(survey, default_world):
+    links = satisfaction_to_loyalty(survey, default_world.transactions)
+    assert links.stay.params["overall_satisfaction"] > 0 and links.stay.pvalues["overall_satisfaction"] < 0.01
+    assert links.spend.params["overall_satisfaction"] > 0
+    assert links.recommend.params["overall_satisfaction"] > 0.5
+
+
+def test_poststratify_matches_population_margins():
+    sample = pd.DataFrame({"age": ["y", "y", "y", "o"], "r": ["n", "s", "n", "s"]})
+    population = pd.DataFrame({"age": ["y"] * 2 + ["o"] * 6, "r": ["n", "s"] + ["n", "s"] * 3})
+    w = poststratify(sample, population, "age")
+    assert w.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 3.0])  # y: (2/8)/(3/4); o: (6/8)/(1/4)
+    share_o = w[sample["age"] == "o"].sum() / w.sum()
+    assert share_o == pytest.approx(6 / 8)
+    with pytest.warns(UserWarning, match=r"1 population cell\(s\) of \['age', 'r'\] have no respondents"):
+        poststratify(sample, population, ["age", "r"])
+    with pytest.raises(ValueError, match="cells not in `population`"):
+        poststratify(sample.assign(age="z"), population, "age")
+
+
+def test_weighting_brings_the_nps_closer_to_the_population_truth(default_world, survey):
+    w = default_world
+    day = pd.Timestamp(w.truth["survey"]["date"])
+    tx = w.transactions
+    active = tx.loc[(tx["date"] < day) & (tx["date"] >= day - pd.Timedelta(days=365)), "customer_id"].unique()
+    population = w.customers[w.customers["customer_id"].isin(active)]
+    sample = survey.merge(w.customers, on="customer_id")
+    weights = poststratify(sample, population, ["age_band", "region"])
+    truth = w.truth["survey"]["nps_population"]
+    raw, weighted = nps(sample["recommend"]), nps(sample["recommend"], weights)
+    assert abs(weighted.nps - truth) < abs(raw.nps - truth) - 3
+    assert weighted.se > raw.se  # weighting costs precision
+
+
+# --- plots ---------------------------------------------------------------------------------------
+
+def test_survey_plots_draw_the_numbers(survey, reversed_items, construct_scores):
+    items = reversed_items[list(SURVEY_ITEMS["staff"])]
+    ax = plots.likert_bars(items)
+    widths = np.array([p.get_width() for p in ax.patches]).reshape(5, 4)   # 5 levels x 4 items
+    expected = np.array([[(items[c] == lvl).sum() / items[c].notna().sum() for c in items.columns]
+                         for lvl in range(1, 6)])
+    assert np.allclose(widths, expected)
+    assert ax.get_title() and "share" in ax.get_xlabel()
+
+    fa = factor_analysis(reversed_items, n_factors=5)
+    ax = plots.loadings_heatmap(fa)
+    assert np.allclose(ax.collections[0].get_array().reshape(fa.loadings.shape), fa.loadings.to_numpy())
+
+    table = nps_by(survey.merge(pd.DataFrame({"customer_id": survey["customer_id"], "half": survey["response_id"] % 2}),
+                                on="customer_id"), "recommend", "half")
+    ax = plots.nps_by_group(table)
+    assert np.allclose(ax.lines[0].get_xdata(), table["nps"])
+
+    imp = survey[[f"imp_{c}" for c in SURVEY_ITEMS]].mean().set_axis(list(SURVEY_ITEMS))
+    ipa = importance_performance(imp, construct_scores[list(SURVEY_ITEMS)].mean())
+    ax = plots.ipa_matrix(ipa)
+    assert ax.get_xlabel().startswith("performance")
+
+    drivers = driver_importance(construct_scores, "overall_satisfaction", list(SURVEY_ITEMS))
+    ax = plots.driver_bars(drivers)
+    assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers["importance"]))
