@@ -80,6 +80,16 @@ def simulate_purchases(cfg: WorldConfig, people: People, rng: np.random.Generato
     keep = rank < n_rep[owner]
     r_owner, r_time, r_rank = owner[keep], f[owner[keep]] + u[keep], rank[keep] + 1
     leaves = died[r_owner] & (r_rank == J[r_owner])
+    # One purchase a day per customer: a purchase falling on a day already taken moves to the
+    # next free day (day_k = k + running max of floor(t_k) - k). Counts stay exactly BG/NBD;
+    # times shift by a day or so, negligible beside the weeks between purchases.
+    r_day = np.floor(r_time).astype(np.int64)
+    shifted = r_rank + _group_cummax(r_day - r_rank, r_owner, f.astype(np.int64))
+    r_time = shifted + (r_time - r_day)
+    inside = shifted < cfg.n_days
+    pushed_out_death = leaves & ~inside
+    died[r_owner[pushed_out_death]] = False   # they leave after the window ends
+    r_owner, r_time, r_rank, leaves = r_owner[inside], r_time[inside], r_rank[inside], leaves[inside]
 
     death_time = np.full(people.n, np.nan)
     death_time[who[r_owner[leaves]]] = r_time[leaves]
@@ -94,6 +104,19 @@ def simulate_purchases(cfg: WorldConfig, people: People, rng: np.random.Generato
     details = draw_purchase_details(cfg, people, owner_all, rng)
     purchases = Purchases(owner=owner_all, time=time_all, kind=kind, leaves=leaves_all, **details)
     return purchases.sorted(), Lifetimes(died=died_all, death_time=death_time)
+
+
+def _group_cummax(values: np.ndarray, group: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Running maximum of ``values`` within each group (rows sorted by group), starting from
+    ``start[group]`` (the first purchase's day, rank 0)."""
+    out = np.empty(len(values), dtype=np.int64)
+    if len(values) == 0:
+        return out
+    # offset each group so that a single global running max cannot leak across groups
+    big = int(max(np.abs(values).max(), np.abs(start).max()) + 1) * 2
+    offset = group.astype(np.int64) * big
+    running = np.maximum.accumulate(np.maximum(values, start[group]) + offset)
+    return running - offset
 
 
 def _choice_rows(rng, cum_probs_rows):

@@ -1,0 +1,128 @@
+"""Pareto/NBD (Schmittlein, Morrison & Colombo 1987), estimated as in Fader, Hardie & Lee (2005).
+
+Story: while alive, purchases arrive as a Poisson process with rate lambda ~ Gamma(r, alpha);
+the lifetime is exponential with rate mu ~ Gamma(s, beta). The likelihood needs the Gauss
+hypergeometric function; it is evaluated in log space so that customers with hundreds of
+purchases stay finite.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, gammaln, hyp2f1
+
+from ._base import BaseModel, btyd_inputs, compress, log1mexp, maximize
+
+__all__ = ["ParetoNBDModel"]
+
+
+def _log_a0(r, alpha, s, beta, x, tx, T):
+    """log of the A0 term of the likelihood (Fader, Hardie & Lee 2005, 'A note on implementing
+    the Pareto/NBD model in MATLAB', eqs. 2-3)."""
+    rsx = r + s + x
+    if alpha >= beta:
+        big, b2 = alpha, s + 1
+    else:
+        big, b2 = beta, r + x
+    diff = abs(alpha - beta)
+    with np.errstate(divide="ignore"):
+        f1 = np.log(hyp2f1(rsx, b2, rsx + 1, diff / (big + tx))) - rsx * np.log(big + tx)
+        f2 = np.log(hyp2f1(rsx, b2, rsx + 1, diff / (big + T))) - rsx * np.log(big + T)
+    return f1 + log1mexp(np.minimum(f2 - f1, 0.0))
+
+
+class ParetoNBDModel(BaseModel):
+    """The Pareto/NBD model of repeat buying (params r, alpha, s, beta).
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are
+    they and what will they do next? Management Science 33(1), 1-24.
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). A note on implementing the Pareto/NBD
+    model in MATLAB. http://brucehardie.com/notes/008/
+    """
+
+    _param_names = ("r", "alpha", "s", "beta")
+
+    def _ll(self, params, x, tx, T):
+        r, alpha, s, beta = params
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        t1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        t2 = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, tx, T)
+        return a1 + np.logaddexp(t1, t2)
+
+    def fit(self, frequency, recency, T, *, weights=None):
+        """Fit by maximum likelihood (L-BFGS-B on log-parameters); returns self."""
+        x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
+        xc, txc, tc, wc = compress(x, tx, t, weights=w)
+        total = wc.sum()
+
+        def objective(u):
+            p = np.exp(u)
+            with np.errstate(all="ignore"):
+                val = -(wc @ self._ll(p, xc, txc, tc)) / total + self._penalty(p)
+            return val if np.isfinite(val) else 1e300
+
+        scale = max(float(np.average(t, weights=w)), 1e-3)
+        xbar = max(float(np.average(x, weights=w)), 1e-3)
+        starts = [(1.0, scale / xbar, 1.0, scale), (0.5, scale / xbar, 0.5, scale / 2), (2.0, scale, 2.0, 2 * scale)]
+        res = maximize(objective, starts, names=self._param_names, model="ParetoNBDModel", max_iter=self.max_iter,
+                       jac=None)
+        self._store(np.exp(res.x), lambda p: float(wc @ self._ll(p, xc, txc, tc)), total)
+        return self
+
+    def _log_odds_dead(self, x, tx, T):
+        r, alpha, s, beta = self.params_
+        return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
+                + _log_a0(r, alpha, s, beta, x, tx, T))
+
+    def probability_alive(self, frequency, recency, T):
+        """P(still alive at T | history)."""
+        self._check_fitted()
+        x, tx, t, _ = btyd_inputs(frequency, recency, T)
+        return 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, t)))
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[purchases in (T, T + t] | frequency, recency, T]."""
+        self._check_fitted()
+        x, tx, T_, _ = btyd_inputs(frequency, recency, T)
+        r, alpha, s, beta = self.params_
+        t = np.asarray(t, dtype=float)
+        p_alive = 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, T_)))
+        if np.isclose(s, 1.0):
+            growth = (beta + T_) * np.log((beta + T_ + t) / (beta + T_))
+        else:
+            growth = (beta + T_) / (s - 1) * (1 - ((beta + T_) / (beta + T_ + t)) ** (s - 1))
+        return (r + x) / (alpha + T_) * growth * p_alive
+
+    def expected_purchases_new(self, t):
+        """E[purchases in (0, t]] for a new customer."""
+        self._check_fitted()
+        r, alpha, s, beta = self.params_
+        t = np.asarray(t, dtype=float)
+        if np.isclose(s, 1.0):
+            return r * beta / alpha * np.log((beta + t) / beta)
+        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+    def probability_of_n_purchases(self, t, n):
+        """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2006, note 012, eq. 7)."""
+        self._check_fitted()
+        r, alpha, s, beta = self.params_
+        t = float(t)
+        ns = np.atleast_1d(np.asarray(n, dtype=int))
+        out = np.empty(len(ns))
+        for k, x in enumerate(ns):
+            first = np.exp(gammaln(r + x) - gammaln(r) - gammaln(x + 1) + r * np.log(alpha / (alpha + t))
+                           + x * np.log(t / (alpha + t)) + s * np.log(beta / (beta + t)))
+            if alpha >= beta:
+                big, b2, diff = alpha, s + 1, alpha - beta
+            else:
+                big, b2, diff = beta, r + x, beta - alpha
+            log_b1 = np.log(hyp2f1(r + s, b2, r + s + x + 1, diff / big)) - (r + s) * np.log(big)
+            j = np.arange(x + 1)
+            log_b2 = (np.log(hyp2f1(r + s + j, b2, r + s + x + 1, diff / (big + t)))
+                      - (r + s + j) * np.log(big + t))
+            log_terms = gammaln(r + s + j) - gammaln(r + s) - gammaln(j + 1) + j * np.log(t) + log_b2
+            bracket = np.exp(log_b1) - np.exp(log_terms).sum()
+            lead = np.exp(r * np.log(alpha) + s * np.log(beta) + betaln(r + x, s + 1) - betaln(r, s))
+            out[k] = first + lead * bracket
+        return out if np.ndim(n) else out[0]

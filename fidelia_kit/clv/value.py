@@ -1,0 +1,158 @@
+"""Customer lifetime value: model-based, historical, the textbook formula, and bootstrap intervals."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_amounts, check_frame, check_int, check_number, check_option
+from .bgbb import BetaGeoBetaBinomModel
+from .gammagamma import GammaGammaModel
+from .summary import PERIODS_PER_YEAR
+
+__all__ = ["customer_lifetime_value", "historical_value", "retention_clv", "bootstrap"]
+
+
+def _clv_inputs(transaction_model, spend_model, summary):
+    if isinstance(transaction_model, BetaGeoBetaBinomModel) or not hasattr(transaction_model, "expected_purchases"):
+        raise TypeError("`transaction_model` must be a fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel.")
+    if not isinstance(spend_model, GammaGammaModel):
+        raise TypeError("`spend_model` must be a fitted GammaGammaModel.")
+    transaction_model._check_fitted()
+    spend_model._check_fitted()
+    check_frame("summary", summary, ["frequency", "recency", "T", "monetary_value"])
+
+
+def customer_lifetime_value(transaction_model, spend_model, summary: pd.DataFrame, horizon: float,
+                            discount_rate: float, *, margin: float = 1.0, freq: str = "W",
+                            step: float = 1.0) -> pd.Series:
+    """Discounted expected profit of each customer over the next ``horizon`` periods.
+
+    Parameters
+    ----------
+    transaction_model : fitted BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
+    spend_model : fitted GammaGammaModel
+    summary : DataFrame
+        ``frequency, recency, T, monetary_value`` per customer, in periods of ``freq``
+        (as :func:`summarize_transactions` makes it).
+    horizon : float
+        How far ahead, in periods of ``freq`` (e.g. 52 with freq="W" for one year).
+    discount_rate : float
+        Yearly discount rate (0.10 = 10% a year), turned into a per-period factor with
+        the number of periods in a year of ``freq``.
+    margin : float, default=1.0
+        Share of spend that is profit (gross margin rate).
+    freq : {"D", "W", "M"}, default="W"
+        The time unit of ``summary`` and ``horizon``.
+    step : float, default=1.0
+        Length, in periods, of the steps over which purchases are discounted.
+
+    Returns
+    -------
+    Series ``clv`` indexed like ``summary``.
+
+    Notes
+    -----
+    .. math:: CLV_i = m \\sum_{k=1}^{K} \\frac{E[X_i(t_k)] - E[X_i(t_{k-1})]}{(1 + d)^{t_k / P}} E[z_i]
+
+    with E[X_i(t)] the expected purchases in the next t periods given the customer's
+    history, E[z_i] the Gamma-Gamma expected spend, t_k = k step, K = horizon / step and P
+    the periods per year.
+    """
+    _clv_inputs(transaction_model, spend_model, summary)
+    check_option("freq", freq, list(PERIODS_PER_YEAR))
+    horizon = check_number("horizon", horizon, 1e-9, 1e6)
+    d = check_number("discount_rate", discount_rate, 0.0, 10.0)
+    margin = check_number("margin", margin, 0.0, 1.0)
+    step = check_number("step", step, 1e-6, horizon)
+    x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    spend = spend_model.expected_spend(x, summary["monetary_value"].to_numpy(float))
+    n_steps = int(np.ceil(horizon / step - 1e-9))
+    times = np.minimum(np.arange(1, n_steps + 1) * step, horizon)
+    value = np.zeros(len(x))
+    previous = np.zeros(len(x))
+    for t in times:
+        cum = transaction_model.expected_purchases(t, x, tx, T)
+        value += (cum - previous) / (1 + d) ** (t / PERIODS_PER_YEAR[freq])
+        previous = cum
+    return pd.Series(margin * spend * value, index=summary.index, name="clv")
+
+
+def historical_value(transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date",
+                     value_col: str = "amount", margin: float = 1.0, as_of=None) -> pd.DataFrame:
+    """The backward-looking view: what each customer has been worth so far.
+
+    Returns per customer ``total`` (margin x spend to date), ``years`` (from the first
+    purchase to ``as_of``, default the day after the last transaction) and ``per_year``
+    (total / years, with at least a month counted).
+    """
+    check_frame("transactions", transactions, [customer_col, date_col, value_col])
+    margin = check_number("margin", margin, 0.0, 1.0)
+    amounts = as_amounts("transactions", value_col, transactions[value_col])
+    dates = pd.to_datetime(transactions[date_col])
+    as_of = dates.max() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
+    keep = (dates < as_of).to_numpy()
+    g = pd.DataFrame({"c": transactions[customer_col].to_numpy()[keep], "v": amounts.to_numpy()[keep],
+                      "d": dates.to_numpy()[keep]}).groupby("c")
+    out = pd.DataFrame({"total": margin * g["v"].sum(), "years": (as_of - g["d"].min()).dt.days / 365.2425})
+    out["per_year"] = out["total"] / np.maximum(out["years"], 1 / 12)
+    out.index.name = customer_col
+    return out
+
+
+def retention_clv(margin, retention, discount_rate):
+    """Textbook CLV of a customer who brings ``margin`` per period and stays each period with
+    probability ``retention``: m r / (1 + d - r) (first margin at the end of the first period).
+
+    Examples
+    --------
+    >>> round(retention_clv(100, 0.8, 0.1), 2)
+    266.67
+    """
+    m = np.asarray(margin, dtype=float)
+    r = np.asarray(retention, dtype=float)
+    d = np.asarray(discount_rate, dtype=float)
+    if ((r < 0) | (r > 1)).any():
+        raise ValueError("`retention` must be a probability in [0, 1].")
+    if (d < 0).any():
+        raise ValueError("`discount_rate` must be >= 0.")
+    if ((1 + d - r) <= 0).any():
+        raise ValueError("`retention` must be below 1 + discount_rate, or the value is infinite.")
+    out = m * r / (1 + d - r)
+    return float(out) if out.ndim == 0 else out
+
+
+def bootstrap(transaction_model, spend_model, summary: pd.DataFrame, horizon: float, discount_rate: float, *,
+              n: int = 200, rng=None, margin: float = 1.0, freq: str = "W", step: float = 1.0,
+              ci: float = 0.95) -> pd.DataFrame:
+    """Bootstrap confidence intervals for each customer's CLV and for the total.
+
+    Customers are resampled with replacement ``n`` times (as multinomial weights, so no
+    data is copied); both models are refitted with their settings on each resample and
+    the CLV of the original customers recomputed.
+
+    Returns a DataFrame per customer with ``clv`` (from the models as given), ``ci_low``
+    and ``ci_high``; ``df.attrs["total"]`` holds the total CLV and its interval.
+    """
+    _clv_inputs(transaction_model, spend_model, summary)
+    n = check_int("n", n, 2, 100_000)
+    ci = check_number("ci", ci, 0.5, 0.9999)
+    rng = np.random.default_rng(rng)
+    base = customer_lifetime_value(transaction_model, spend_model, summary, horizon, discount_rate,
+                                   margin=margin, freq=freq, step=step)
+    x, tx, T, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
+    draws = np.empty((n, len(summary)))
+    for b in range(n):
+        w = rng.multinomial(len(x), np.full(len(x), 1 / len(x))).astype(float)
+        tm = type(transaction_model)(penalizer=transaction_model.penalizer, max_iter=transaction_model.max_iter)
+        tm.fit(x, tx, T, weights=w)
+        rep = (x > 0) & (w > 0)
+        sm = type(spend_model)(penalizer=spend_model.penalizer, max_iter=spend_model.max_iter)
+        sm.fit(x[rep], m[rep], weights=w[rep])
+        draws[b] = customer_lifetime_value(tm, sm, summary, horizon, discount_rate, margin=margin, freq=freq, step=step)
+    a = (1 - ci) / 2
+    out = pd.DataFrame({"clv": base, "ci_low": np.quantile(draws, a, axis=0), "ci_high": np.quantile(draws, 1 - a, axis=0)},
+                       index=summary.index)
+    totals = draws.sum(axis=1)
+    out.attrs["total"] = {"clv": float(base.sum()), "ci_low": float(np.quantile(totals, a)),
+                          "ci_high": float(np.quantile(totals, 1 - a))}
+    return out
