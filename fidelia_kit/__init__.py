@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 from .io import load_world, read_table, validate_table
-from . import plots, segmentation, survey
+from . import clv, plots, segmentation, survey
 from .synth import World, WorldConfig, generate_world
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "load_world",
     "read_table",
     "validate_table",
+    "clv",
     "plots",
     "segmentation",
     "survey",

@@ -18,6 +18,10 @@ __all__ = [
     "nps_by_group",
     "ipa_matrix",
     "driver_bars",
+    "calibration_holdout_plot",
+    "period_transactions_plot",
+    "cumulative_tracking_plot",
+    "btyd_matrix_plot",
 ]
 
 
@@ -226,4 +230,66 @@ def driver_bars(importance: pd.DataFrame, *, ax=None):
     ax.set_title("Driver importance" + (f" (R² = {r2:.2f})" if r2 is not None else ""))
     ax.set_xlabel("variance of the outcome explained (share of 1)")
     ax.set_ylabel("driver")
+    return ax
+
+
+# --- CLV diagnostics ---------------------------------------------------------------------------
+
+def calibration_holdout_plot(table: pd.DataFrame, *, ax=None):
+    """Mean holdout purchases by calibration frequency: actual vs model
+    (:func:`~fidelia_kit.clv.calibration_holdout_table`)."""
+    check_frame("table", table, ["actual", "predicted"])
+    ax = _axes(ax)
+    x = [str(i) for i in table.index[:-1]] + [f"{table.index[-1]}+"]
+    ax.plot(x, table["actual"], marker="o", label="actual")
+    ax.plot(x, table["predicted"], marker="s", ls="--", label="model")
+    ax.set_title("Calibration vs holdout: purchases in the holdout period")
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period (per customer)")
+    ax.legend()
+    return ax
+
+
+def period_transactions_plot(table: pd.DataFrame, *, ax=None):
+    """Customers by number of repeat purchases: observed vs the model's expectation
+    (:func:`~fidelia_kit.clv.period_transactions_table`)."""
+    check_frame("table", table, ["observed", "expected"])
+    ax = _axes(ax)
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["observed"], width=0.4, label="observed")
+    ax.bar(x + 0.2, table["expected"], width=0.4, label="model")
+    ax.set_xticks(x, table.index)
+    ax.set_title("Repeat purchases per customer: observed vs model")
+    ax.set_xlabel("repeat purchases")
+    ax.set_ylabel("customers (count)")
+    ax.legend()
+    return ax
+
+
+def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, calibration_end=None):
+    """Cumulative repeat purchases over time, actual vs model (:func:`~fidelia_kit.clv.cumulative_tracking`)."""
+    check_frame("table", table, ["date", "actual", "expected"])
+    ax = _axes(ax)
+    ax.plot(table["date"], table["actual"], label="actual")
+    ax.plot(table["date"], table["expected"], ls="--", label="model")
+    if calibration_end is not None:
+        ax.axvline(pd.Timestamp(calibration_end), color="grey", lw=0.8)
+        ax.annotate("end of calibration", (pd.Timestamp(calibration_end), table["actual"].max() * 0.1), rotation=90, fontsize=8)
+    ax.set_title("Cumulative repeat purchases: tracking the model")
+    ax.set_xlabel("date")
+    ax.set_ylabel("cumulative repeat purchases (count)")
+    ax.legend()
+    return ax
+
+
+def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", ax=None):
+    """Heat map of a frequency x recency matrix (:func:`~fidelia_kit.clv.probability_alive_matrix`
+    or :func:`~fidelia_kit.clv.frequency_recency_matrix`)."""
+    import seaborn as sns
+
+    ax = _axes(ax, (8, 5))
+    sns.heatmap(matrix.sort_index(ascending=False), cmap="viridis", ax=ax, cbar_kws={"label": what})
+    ax.set_title(f"{what.capitalize()} by frequency and recency")
+    ax.set_xlabel("recency (periods from first to last purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
     return ax

@@ -72,17 +72,38 @@ def maximize(neg_mean_ll, starts, *, names, model, max_iter=500, jac=True):
     optimiser message and the starting values tried.
     """
     runs = []
+
+    def converged(res):
+        if not np.isfinite(res.fun):
+            return False
+        if res.success:
+            return True
+        # L-BFGS-B stops 'ABNORMAL' when the line search cannot improve at machine precision;
+        # that is an optimum if the gradient is flat there
+        grad = getattr(res, "jac", None)
+        return "ABNORMAL" in str(res.message) and grad is not None and np.max(np.abs(grad)) < 1e-5
+
     for start in starts:
         x0 = np.log(np.asarray(start, dtype=float))
         with np.errstate(all="ignore"):
             res = optimize.minimize(neg_mean_ll, x0, jac=jac, method="L-BFGS-B",
                                     options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-9})
         runs.append((start, res))
-        if res.success and np.isfinite(res.fun):
+        if converged(res):
             break
-    good = [(s, r) for s, r in runs if r.success and np.isfinite(r.fun)]
+    good = [(s, r) for s, r in runs if converged(r)]
     if not good:
-        tried = "; ".join(f"start {dict(zip(names, np.round(s, 4)))}: {r.message}" for s, r in runs)
+        # polish the best point with Nelder-Mead, which needs no line search
+        start, best = min(runs, key=lambda sr: sr[1].fun if np.isfinite(sr[1].fun) else np.inf)
+        fun = (lambda u: neg_mean_ll(u)[0]) if jac else neg_mean_ll
+        with np.errstate(all="ignore"):
+            res = optimize.minimize(fun, best.x, method="Nelder-Mead",
+                                    options={"maxiter": max_iter * 10, "xatol": 1e-10, "fatol": 1e-13})
+        runs.append((np.exp(best.x), res))
+        if res.success and np.isfinite(res.fun):
+            good = [(start, res)]
+    if not good:
+        tried = "; ".join(f"start {dict(zip(names, [round(float(v), 4) for v in s]))}: {r.message}" for s, r in runs)
         raise ConvergenceError(f"{model} did not converge. {tried}", result=runs[-1][1])
     return min(good, key=lambda sr: sr[1].fun)[1]
 
