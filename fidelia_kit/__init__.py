@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 from .io import load_world, read_table, validate_table
-from . import clv, plots, segmentation, survey
+from . import clv, plots, retention, segmentation, survey
 from .synth import World, WorldConfig, generate_world
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "validate_table",
     "clv",
     "plots",
+    "retention",
     "segmentation",
     "survey",
 ]

@@ -22,6 +22,14 @@ __all__ = [
     "period_transactions_plot",
     "cumulative_tracking_plot",
     "btyd_matrix_plot",
+    "arms_plot",
+    "power_curve_plot",
+    "qini_plot",
+    "profit_curve_plot",
+    "km_plot",
+    "cohort_heatmap",
+    "gains_plot",
+    "calibration_plot",
 ]
 
 
@@ -292,4 +300,122 @@ def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", a
     ax.set_title(f"{what.capitalize()} by frequency and recency")
     ax.set_xlabel("recency (periods from first to last purchase)")
     ax.set_ylabel("frequency (repeat purchases)")
+    return ax
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+def arms_plot(table: pd.DataFrame, *, ax=None):
+    """Lift of each treated arm over control with its CI (:func:`~fidelia_kit.retention.compare_arms`)."""
+    check_frame("table", table, ["lift", "lift_low", "lift_high"])
+    df = table.dropna(subset=["lift"])
+    ax = _axes(ax)
+    y = np.arange(len(df))
+    ax.errorbar(df["lift"], y, xerr=np.vstack([df["lift"] - df["lift_low"], df["lift_high"] - df["lift"]]),
+                fmt="o", capsize=4, color="darkgreen")
+    ax.axvline(0, color="grey", ls="--", lw=0.8)
+    ax.set_yticks(y, df.index)
+    unit = "percentage points" if table.attrs.get("kind") == "binary" else "outcome units"
+    ax.set_title("Effect of each treatment over control")
+    ax.set_xlabel(f"lift over control ({unit}; 1.0 = 100 points)" if unit == "percentage points" else "lift over control")
+    ax.set_ylabel("arm")
+    return ax
+
+
+def power_curve_plot(curve: pd.DataFrame, *, ax=None):
+    """Power by sample size for each lift (:func:`~fidelia_kit.retention.power_curve`)."""
+    ax = _axes(ax)
+    for lift, row in curve.iterrows():
+        ax.plot(curve.columns, row.to_numpy(), marker=".", label=f"lift {lift:+.3f}")
+    ax.axhline(0.8, color="grey", ls="--", lw=0.8)
+    ax.set_title("Power of the experiment by sample size")
+    ax.set_xlabel("customers per arm (count)")
+    ax.set_ylabel("power (probability of detecting the lift)")
+    ax.legend()
+    return ax
+
+
+def qini_plot(curve: pd.DataFrame, *, ax=None, title: str = "Qini curve"):
+    """Model, random and perfect Qini (or uplift) curves (:func:`~fidelia_kit.retention.qini_curve`)."""
+    check_frame("curve", curve, ["share_targeted", "model", "random", "perfect"])
+    ax = _axes(ax)
+    ax.plot(curve["share_targeted"], curve["model"], label=f"model (normalized area {curve.attrs.get('auc', np.nan):.2f})")
+    ax.plot(curve["share_targeted"], curve["random"], ls="--", color="grey", label="random")
+    ax.plot(curve["share_targeted"], curve["perfect"], ls=":", color="black", label="perfect")
+    ax.set_title(title)
+    ax.set_xlabel("share of customers targeted, best predicted uplift first")
+    ax.set_ylabel("incremental outcomes (count)")
+    ax.legend()
+    return ax
+
+
+def profit_curve_plot(policy, *, ax=None):
+    """Expected profit as more customers are contacted (:func:`~fidelia_kit.retention.targeting_policy`)."""
+    curve = policy.curve
+    ax = _axes(ax)
+    ax.plot(curve["share_targeted"], curve["expected_profit"])
+    best = curve["expected_profit"].idxmax()
+    ax.axvline(curve.loc[best, "share_targeted"], color="grey", ls="--", lw=0.8)
+    ax.set_title("Expected profit by share of customers contacted")
+    ax.set_xlabel("share of customers contacted, most profitable first")
+    ax.set_ylabel("expected profit (EUR)")
+    return ax
+
+
+def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
+    """Kaplan-Meier curves as steps with their confidence bands (:func:`~fidelia_kit.retention.kaplan_meier`)."""
+    check_frame("km", km, ["time", "survival", "ci_low", "ci_high"])
+    ax = _axes(ax)
+    groups = km.groupby("group") if "group" in km.columns else [("all", km)]
+    for name, part in groups:
+        t = np.r_[0, part["time"]]
+        ax.step(t, np.r_[1, part["survival"]], where="post", label=str(name))
+        ax.fill_between(t, np.r_[1, part["ci_low"]], np.r_[1, part["ci_high"]], step="post", alpha=0.2)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Kaplan-Meier: share still a customer")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("share still a customer")
+    ax.legend(title=None)
+    return ax
+
+
+def cohort_heatmap(shares: pd.DataFrame, *, ax=None):
+    """The retention triangle as a heat map (shares of each cohort's first period)."""
+    import seaborn as sns
+
+    ax = _axes(ax, (10, 0.35 * len(shares) + 2))
+    shares = shares.set_axis(shares.index.astype(str), axis=0)  # periods as labels
+    sns.heatmap(shares, cmap="Blues", vmin=0, vmax=min(1.0, float(np.nanmax(shares.to_numpy()[:, 1:]) if shares.shape[1] > 1 else 1)),
+                annot=shares.shape[1] <= 13, fmt=".0%", ax=ax, cbar_kws={"label": "share of the cohort's first period"},
+                annot_kws={"fontsize": 6})
+    ax.set_title("Retention by acquisition cohort")
+    ax.set_xlabel("periods since first purchase")
+    ax.set_ylabel("cohort (period of first purchase)")
+    return ax
+
+
+def gains_plot(evaluation, *, ax=None):
+    """Cumulative gains of a churn model by decile (:func:`~fidelia_kit.retention.evaluate_churn`)."""
+    lift = evaluation.lift
+    ax = _axes(ax)
+    share = np.r_[0, lift["customers"].cumsum() / lift["customers"].sum()]
+    ax.plot(share, np.r_[0, lift["cumulative_gains"]], marker="o", label=f"model (AUC {evaluation.auc:.2f})")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="random")
+    ax.set_title("Cumulative gains: churners found by contacting the top scores")
+    ax.set_xlabel("share of customers contacted, highest churn risk first")
+    ax.set_ylabel("share of all churners found")
+    ax.legend()
+    return ax
+
+
+def calibration_plot(evaluation, *, ax=None):
+    """Predicted churn probability vs observed churn rate by bin."""
+    cal = evaluation.calibration
+    ax = _axes(ax, (5.5, 5))
+    ax.plot(cal["mean_predicted"], cal["observed_rate"], marker="o", label=f"model (Brier {evaluation.brier:.3f})")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
+    ax.set_title("Calibration of churn probabilities")
+    ax.set_xlabel("mean predicted probability of churning")
+    ax.set_ylabel("observed churn rate")
+    ax.legend()
     return ax

@@ -7,7 +7,8 @@ from scipy import optimize, stats
 
 from ..exceptions import ConvergenceError, NotFittedError
 
-__all__ = ["BaseModel", "btyd_inputs", "compress", "maximize", "hessian_se", "log1mexp"]
+__all__ = ["BaseModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
+           "warm_start_rows", "newton_polish", "log_hessian", "log1mexp"]
 
 
 def _vector(name, values) -> np.ndarray:
@@ -146,9 +147,10 @@ class BaseModel:
         if not hasattr(self, "params_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(...) first.")
 
-    def _store(self, params, total_ll, n):
+    def _store(self, params, total_ll, n, total_grad=None):
         self.params_ = pd.Series(params, index=list(self._param_names), dtype=float)
-        se, cov = hessian_se(total_ll, np.asarray(params, dtype=float))
+        p = np.asarray(params, dtype=float)
+        se, cov = hessian_from_gradient(total_grad, p) if total_grad is not None else hessian_se(total_ll, p)
         self.std_errors_ = pd.Series(se, index=list(self._param_names))
         self.covariance_ = pd.DataFrame(cov, index=list(self._param_names), columns=list(self._param_names))
         self.log_likelihood_ = float(total_ll(np.asarray(params, dtype=float)))
@@ -168,3 +170,101 @@ class BaseModel:
 
     def _penalty(self, params):
         return self.penalizer * np.sum(params**2)
+
+
+def compress_fast(x, tx, T, weights):
+    """:func:`compress` for (frequency, recency, T), with a sort-based path for whole numbers
+    (daily or weekly data), several times faster than grouping floats at a million rows."""
+    if (np.all(tx == np.round(tx)) and np.all(T == np.round(T)) and T.max() < 2**20 and x.max() < 2**20):
+        span = np.int64(T.max()) + 1
+        key = (x.astype(np.int64) * span + tx.astype(np.int64)) * span + T.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        first = np.r_[True, ks[1:] != ks[:-1]]
+        starts = np.flatnonzero(first)
+        w = np.add.reduceat(weights[order], starts)
+        uk = ks[starts]
+        Tc = uk % span
+        txc = (uk // span) % span
+        xc = uk // span // span
+        return xc.astype(float), txc.astype(float), Tc.astype(float), w
+    return compress(x, tx, T, weights=weights)
+
+
+def warm_start_rows(n_rows: int, limit: int = 50_000) -> np.ndarray | None:
+    """Rows of a fixed random subsample (seed 0) used to find starting values on large data."""
+    if n_rows <= 2 * limit:
+        return None
+    return np.sort(np.random.default_rng(0).choice(n_rows, size=limit, replace=False))
+
+
+def hessian_from_gradient(grad, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors from the Hessian of the total log-likelihood, by forward differences of
+    its analytic gradient ``grad(params)`` (k + 1 gradient calls for k parameters; relative
+    steps of 1e-6 give the standard errors to about five digits)."""
+    k = len(params)
+    H = np.empty((k, k))
+    g0 = grad(params)
+    for j in range(k):
+        h = 1e-6 * max(abs(params[j]), 1e-3)
+        up = params.copy()
+        up[j] += h
+        H[:, j] = (grad(up) - g0) / h
+    H = (H + H.T) / 2
+    try:
+        cov = np.linalg.inv(-H)
+        se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+    except np.linalg.LinAlgError:
+        cov = np.full_like(H, np.nan)
+        se = np.full(k, np.nan)
+    return se, cov
+
+
+def newton_polish(value_grad, u0: np.ndarray, H0: np.ndarray, *, max_iter: int = 50, tol: float = 1e-9):
+    """Maximise a total log-likelihood from a good start with fixed-curvature Newton steps.
+
+    ``value_grad(u)`` returns (total log-likelihood, gradient) in log-parameters ``u``; ``H0``
+    is an approximate (negative definite) Hessian there, e.g. from a subsample scaled up. Each
+    step solves ``H0 step = -gradient`` and halves the step until the likelihood does not
+    fall. Converges linearly, fast when ``H0`` is close; returns None if it does not converge
+    (the caller then falls back to a general optimiser).
+    """
+    u = np.asarray(u0, dtype=float)
+    f, g = value_grad(u)
+    try:
+        inv = np.linalg.inv(H0)
+    except np.linalg.LinAlgError:
+        return None
+    for _ in range(max_iter):
+        step = -inv @ g
+        decrement = float(g @ step)  # predicted gain x 2
+        if not np.isfinite(decrement) or decrement < 0:
+            return None
+        if decrement < max(tol, 1e-11 * abs(f)):  # gain below 1e-11 of the log-likelihood: done
+            return u
+        t = 1.0
+        while True:
+            f_new, g_new = value_grad(u + t * step)
+            if np.isfinite(f_new) and f_new >= f - 1e-12 * abs(f):
+                break
+            t /= 2
+            if t < 1e-6:
+                return None
+        u, f, g = u + t * step, f_new, g_new
+    return None
+
+
+def log_hessian(grad_natural, params: np.ndarray, total_grad_at: np.ndarray | None = None) -> np.ndarray:
+    """Hessian of a total log-likelihood in log-parameters, from its natural-parameter gradient
+    (central differences): H_u = diag(p) H_p diag(p) + diag(p * g_p)."""
+    k = len(params)
+    H = np.empty((k, k))
+    for j in range(k):
+        h = 1e-5 * max(abs(params[j]), 1e-3)
+        up, down = params.copy(), params.copy()
+        up[j] += h
+        down[j] -= h
+        H[:, j] = (grad_natural(up) - grad_natural(down)) / (2 * h)
+    H = (H + H.T) / 2
+    g = grad_natural(params) if total_grad_at is None else total_grad_at
+    return params[:, None] * H * params[None, :] + np.diag(params * g)

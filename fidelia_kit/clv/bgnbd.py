@@ -12,9 +12,22 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from ._base import BaseModel, btyd_inputs, compress, maximize
+from ._base import BaseModel, btyd_inputs, compress_fast, log_hessian, maximize, newton_polish, warm_start_rows
 
 __all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
+
+
+class _Factorized:
+    """(frequency, recency, T) with the distinct values of each, and where each row's value sits."""
+
+    def __init__(self, x, tx, T):
+        self.x = np.asarray(x, dtype=float)
+        ix, ux = pd.factorize(self.x)
+        itx, utx = pd.factorize(np.asarray(tx, dtype=float))
+        iT, uT = pd.factorize(np.asarray(T, dtype=float))
+        self.ix, self.ux = ix, np.asarray(ux, dtype=float)
+        self.itx, self.utx = itx, np.asarray(utx, dtype=float)
+        self.iT, self.uT = iT, np.asarray(uT, dtype=float)
 
 
 class BetaGeoModel(BaseModel):
@@ -47,41 +60,93 @@ class BetaGeoModel(BaseModel):
 
     # --- likelihood -------------------------------------------------------------------
     def _ll_grad(self, params, x, tx, T):
+        """Per-customer log-likelihood and its gradient (4 x n) in the natural parameters."""
+        data = _Factorized(x, tx, T)
+        ll, parts = self._ll_parts(params, data)
+        return ll, np.vstack([parts[k] for k in ("r", "alpha", "a", "b")])
+
+    def _ll_parts(self, params, data):
+        """Log-likelihood per row and the per-row gradient terms, computing every function of
+        x, T or t_x alone once per distinct value (few distinct values, many rows)."""
         r, alpha, a, b = params
-        m = 1.0 if self._modified else 0.0  # MBG: dropout possible right after the first purchase too
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        A2 = gammaln(a + b) + gammaln(b + x + m) - gammaln(b) - gammaln(a + b + x + m)
-        A3 = -(r + x) * np.log(alpha + T)
-        has4 = (x > 0) if not self._modified else np.ones_like(x, dtype=bool)
-        bx = np.where(has4, b + x - 1 + m, 1.0)
-        A4 = np.where(has4, np.log(a) - np.log(bx) - (r + x) * np.log(alpha + tx), -np.inf)
+        m = 1.0 if self._modified else 0.0
+        ux, ix = data.ux, data.ix
+        has4_u = (ux > 0) if not self._modified else np.ones_like(ux, dtype=bool)
+        bx_u = np.where(has4_u, b + ux - 1 + m, 1.0)
+        A12_u = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + gammaln(a + b) + gammaln(b + ux + m)
+                 - gammaln(b) - gammaln(a + b + ux + m))
+        logaT = np.log(alpha + data.uT)[data.iT]
+        logat = np.log(alpha + data.utx)[data.itx]
+        rx = r + data.x
+        A3 = -rx * logaT
+        A4 = np.where(has4_u[ix], (np.log(a) - np.log(bx_u))[ix] - rx * logat, -np.inf)
         lse = np.logaddexp(A3, A4)
-        ll = A1 + A2 + lse
+        ll = A12_u[ix] + lse
         w3 = np.exp(A3 - lse)
         w4 = np.exp(A4 - lse)
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
-        d_alpha = r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + tx)
-        d_a = digamma(a + b) - digamma(a + b + x + m) + w4 / a
-        d_b = digamma(a + b) + digamma(b + x + m) - digamma(b) - digamma(a + b + x + m) - w4 / bx
-        return ll, np.vstack([d_r, d_alpha, d_a, d_b])
+        inv_aT = (1.0 / (alpha + data.uT))[data.iT]
+        inv_at = (1.0 / (alpha + data.utx))[data.itx]
+        parts = {
+            "r": (digamma(r + ux) - digamma(r) + np.log(alpha))[ix] - w3 * logaT - w4 * logat,
+            "alpha": r / alpha - rx * (w3 * inv_aT + w4 * inv_at),
+            "a": (digamma(a + b) - digamma(a + b + ux + m))[ix] + w4 / a,
+            "b": (digamma(a + b) + digamma(b + ux + m) - digamma(b) - digamma(a + b + ux + m))[ix] - w4 / bx_u[ix],
+        }
+        return ll, parts
 
     def fit(self, frequency, recency, T, *, weights=None):
-        """Fit by maximum likelihood; returns self."""
-        x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
-        xc, txc, tc, wc = compress(x, tx, t, weights=w)
-        total = wc.sum()
+        """Fit by maximum likelihood; returns self.
 
-        def objective(u):
-            p = np.exp(u)
-            ll, g = self._ll_grad(p, xc, txc, tc)
-            f = -(wc @ ll) / total + self._penalty(p)
-            grad = -(g @ wc) / total * p + 2 * self.penalizer * p**2
-            return f, grad
+        Identical customers are merged into weights; on large data a fixed random
+        subsample (seed 0) of the merged rows gives the starting values, then the full data
+        polishes them. Standard errors come from the Hessian (central differences of the
+        analytic gradient).
+        """
+        x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
+        xc, txc, tc, wc = compress_fast(x, tx, t, w)
+        data = _Factorized(xc, txc, tc)
+        names = self._param_names
+
+        def make_objective(d, wts):
+            total = wts.sum()
+
+            def objective(u):
+                p = np.exp(u)
+                ll, parts = self._ll_parts(p, d)
+                grad = np.array([wts @ parts[k] for k in names])
+                return -(wts @ ll) / total + self._penalty(p), -grad / total * p + 2 * self.penalizer * p**2
+            return objective
 
         scale = max(float(np.average(t, weights=w)), 1e-3) / max(float(np.average(x, weights=w)) + 1.0, 1.0)
         starts = [(1.0, scale, 1.0, 1.0), (0.5, scale, 0.5, 2.0), (2.0, 0.2 * scale, 2.0, 5.0)]
-        res = maximize(objective, starts, names=self._param_names, model=type(self).__name__, max_iter=self.max_iter)
-        self._store(np.exp(res.x), lambda p: float(wc @ self._ll_grad(p, xc, txc, tc)[0]), total)
+
+        def total_grad(p):
+            return np.array([wc @ part for part in self._ll_parts(p, data)[1].values()])
+
+        sub = warm_start_rows(len(xc))
+        res_x = None
+        if sub is not None:
+            # large data: fit a fixed subsample, then polish on everything with Newton steps that
+            # reuse the subsample's curvature (scaled to the full weight): few full passes
+            sd, sw = _Factorized(xc[sub], txc[sub], tc[sub]), wc[sub]
+            pre = maximize(make_objective(sd, sw), starts, names=names, model=type(self).__name__, max_iter=self.max_iter)
+            p0 = np.exp(pre.x)
+            H0 = log_hessian(lambda p: np.array([sw @ part for part in self._ll_parts(p, sd)[1].values()]), p0)
+            H0 *= wc.sum() / sw.sum()
+
+            def value_grad(u):
+                p = np.exp(u)
+                ll, parts = self._ll_parts(p, data)
+                return float(wc @ ll), np.array([wc @ parts[k] for k in names]) * p
+
+            if self.penalizer == 0:
+                res_x = newton_polish(value_grad, pre.x, H0)
+            starts = [tuple(p0)] + starts
+        if res_x is None:
+            res_x = maximize(make_objective(data, wc), starts, names=names, model=type(self).__name__,
+                             max_iter=self.max_iter).x
+
+        self._store(np.exp(res_x), lambda p: float(wc @ self._ll_parts(p, data)[0]), wc.sum(), total_grad)
         return self
 
     # --- predictions ----------------------------------------------------------------------

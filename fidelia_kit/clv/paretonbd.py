@@ -8,11 +8,36 @@ purchases stay finite.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
-from ._base import BaseModel, btyd_inputs, compress, log1mexp, maximize
+from ._base import BaseModel, btyd_inputs, compress_fast, log1mexp, maximize, newton_polish, warm_start_rows
 
 __all__ = ["ParetoNBDModel"]
+
+
+def _log_term(r, alpha, s, beta, x, t):
+    """log of 2F1(r+s+x, b2; r+s+x+1; |alpha-beta| / (max + t)) / (max + t)^(r+s+x), the building
+    block of A0 (b2 = s+1 when alpha >= beta, else r+x)."""
+    rsx = r + s + x
+    big, b2 = (alpha, s + 1) if alpha >= beta else (beta, r + x)
+    with np.errstate(divide="ignore"):
+        return np.log(hyp2f1(rsx, b2, rsx + 1, abs(alpha - beta) / (big + t))) - rsx * np.log(big + t)
+
+
+class _PairData:
+    """Rows with the distinct (x, t_x) and (x, T) pairs and distinct x and T values."""
+
+    def __init__(self, x, tx, T):
+        self.x = x
+        i1, u1 = pd.factorize(pd.MultiIndex.from_arrays([x, tx]))
+        i2, u2 = pd.factorize(pd.MultiIndex.from_arrays([x, T]))
+        self.i1, self.x1, self.tx1 = i1, u1.get_level_values(0).to_numpy(float), u1.get_level_values(1).to_numpy(float)
+        self.i2, self.x2, self.T2 = i2, u2.get_level_values(0).to_numpy(float), u2.get_level_values(1).to_numpy(float)
+        self.ix, ux = pd.factorize(x)
+        self.ux = np.asarray(ux, dtype=float)
+        self.iT, uT = pd.factorize(T)
+        self.uT = np.asarray(uT, dtype=float)
 
 
 def _log_a0(r, alpha, s, beta, x, tx, T):
@@ -44,30 +69,77 @@ class ParetoNBDModel(BaseModel):
     _param_names = ("r", "alpha", "s", "beta")
 
     def _ll(self, params, x, tx, T):
+        """Per-customer log-likelihood."""
+        return self._ll_data(params, _PairData(np.asarray(x, float), np.asarray(tx, float), np.asarray(T, float)))
+
+    def _ll_data(self, params, d):
         r, alpha, s, beta = params
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        t1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        t2 = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, tx, T)
+        # the hypergeometric terms depend on (x, t_x) and (x, T) only: evaluate each distinct pair once
+        f1 = _log_term(r, alpha, s, beta, d.x1, d.tx1)
+        f2 = _log_term(r, alpha, s, beta, d.x2, d.T2)
+        g1, g2 = f1[d.i1], f2[d.i2]
+        log_a0 = g1 + log1mexp(np.minimum(g2 - g1, 0.0))
+        a1 = (gammaln(r + d.ux) - gammaln(r))[d.ix] + r * np.log(alpha) + s * np.log(beta)
+        t1 = -(r + d.x) * np.log(alpha + d.uT)[d.iT] - s * np.log(beta + d.uT)[d.iT]
+        t2 = np.log(s) - np.log(r + s + d.x) + log_a0
         return a1 + np.logaddexp(t1, t2)
 
     def fit(self, frequency, recency, T, *, weights=None):
-        """Fit by maximum likelihood (L-BFGS-B on log-parameters); returns self."""
+        """Fit by maximum likelihood on log-parameters; returns self.
+
+        The gradient is numerical (central differences), as the hypergeometric function has
+        no convenient derivatives in its parameters. On large data a fixed random subsample
+        (seed 0) gives starting values and curvature; Newton steps then polish on all data.
+        """
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
-        xc, txc, tc, wc = compress(x, tx, t, weights=w)
+        xc, txc, tc, wc = compress_fast(x, tx, t, w)
+        data = _PairData(xc, txc, tc)
         total = wc.sum()
 
-        def objective(u):
-            p = np.exp(u)
-            with np.errstate(all="ignore"):
-                val = -(wc @ self._ll(p, xc, txc, tc)) / total + self._penalty(p)
-            return val if np.isfinite(val) else 1e300
+        def make_objective(d, wts):
+            tot = wts.sum()
+
+            def objective(u):
+                p = np.exp(u)
+                with np.errstate(all="ignore"):
+                    val = -(wts @ self._ll_data(p, d)) / tot + self._penalty(p)
+                return val if np.isfinite(val) else 1e300
+            return objective
 
         scale = max(float(np.average(t, weights=w)), 1e-3)
         xbar = max(float(np.average(x, weights=w)), 1e-3)
         starts = [(1.0, scale / xbar, 1.0, scale), (0.5, scale / xbar, 0.5, scale / 2), (2.0, scale, 2.0, 2 * scale)]
-        res = maximize(objective, starts, names=self._param_names, model="ParetoNBDModel", max_iter=self.max_iter,
-                       jac=None)
-        self._store(np.exp(res.x), lambda p: float(wc @ self._ll(p, xc, txc, tc)), total)
+        total_ll = lambda p: float(wc @ self._ll_data(p, data))  # noqa: E731
+        sub = warm_start_rows(len(xc))
+        res_x = None
+        if sub is not None:
+            sd, sw = _PairData(xc[sub], txc[sub], tc[sub]), wc[sub]
+            pre = maximize(make_objective(sd, sw), starts, names=self._param_names, model="ParetoNBDModel",
+                           max_iter=self.max_iter, jac=None)
+            from statsmodels.tools.numdiff import approx_hess3
+
+            with np.errstate(all="ignore"):
+                H0 = approx_hess3(pre.x, lambda u: float(sw @ self._ll_data(np.exp(u), sd))) * (total / sw.sum())
+
+            def value_grad(u):
+                with np.errstate(all="ignore"):
+                    f = float(wc @ self._ll_data(np.exp(u), data))
+                    g = np.empty(len(u))
+                    for j in range(len(u)):
+                        h = 1e-6
+                        e = np.zeros(len(u))
+                        e[j] = h
+                        g[j] = (float(wc @ self._ll_data(np.exp(u + e), data))
+                                - float(wc @ self._ll_data(np.exp(u - e), data))) / (2 * h)
+                return f, g
+
+            if self.penalizer == 0 and np.all(np.isfinite(H0)):
+                res_x = newton_polish(value_grad, pre.x, H0)
+            starts = [tuple(np.exp(pre.x))] + starts
+        if res_x is None:
+            res_x = maximize(make_objective(data, wc), starts, names=self._param_names, model="ParetoNBDModel",
+                             max_iter=self.max_iter, jac=None).x
+        self._store(np.exp(res_x), total_ll, total)
         return self
 
     def _log_odds_dead(self, x, tx, T):

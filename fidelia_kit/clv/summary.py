@@ -12,6 +12,7 @@ __all__ = ["summarize_transactions", "FREQ_DAYS", "PERIODS_PER_YEAR"]
 FREQ_DAYS = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12}
 #: Periods in a year, for turning yearly discount rates into per-period ones.
 PERIODS_PER_YEAR = {"D": 365.2425, "W": 365.2425 / 7, "M": 12.0}
+_NS_PER_DAY = 86_400_000_000_000
 _MONDAY = 4  # 1970-01-05, a Monday, is day 4 of the epoch: pandas' weekly periods run Monday-Sunday
 
 
@@ -68,13 +69,17 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
     check_option("freq", freq, list(FREQ_DAYS))
     cols = [customer_col, date_col] + ([value_col] if value_col else [])
     check_frame("transactions", transactions, cols)
-    dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
+    raw_dates = transactions[date_col]
+    if raw_dates.dtype == "datetime64[ns]" and not raw_dates.isna().any():
+        day = raw_dates.to_numpy().view(np.int64) // _NS_PER_DAY   # fast path: whole days since the epoch
+    else:
+        dates = as_dates("transactions", date_col, raw_dates.reset_index(drop=True))
+        day = dates.to_numpy().view(np.int64) // _NS_PER_DAY
     cust = transactions[customer_col].reset_index(drop=True)
     if cust.isna().any():
         raise ValueError(f"`transactions`: column '{customer_col}' has {int(cust.isna().sum())} missing id(s).")
     values = (as_amounts("transactions", value_col, transactions[value_col].reset_index(drop=True)).to_numpy()
               if value_col else None)
-    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
 
     def to_day(x, name):
         ts = pd.Timestamp(x)
@@ -94,17 +99,27 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
     keep = (day <= last_day) & (period <= end_period)
     if not keep.any():
         raise ValueError(f"`transactions` has no purchases on or before {np.datetime64(last_day, 'D')}.")
-    codes, uniques = pd.factorize(cust[keep], sort=True)
-    n = len(uniques)
-    p = period[keep]
-    span = int(p.max() - p.min() + 1)
-    key = codes.astype(np.int64) * span + (p - p.min())
-    order = np.argsort(key, kind="stable")
+    ids = cust.to_numpy()[keep] if not keep.all() else cust.to_numpy()
+    p = period[keep] if not keep.all() else period
+    pmin = int(p.min())
+    span = int(p.max()) - pmin + 1
+    if ids.dtype.kind in "iu" and len(ids) and ids.min() >= 0 and (int(ids.max()) + 1) * span < 2**62:
+        code_of = None   # whole-number ids: they are their own codes (no factorising needed)
+        codes = ids.astype(np.int64)
+    else:
+        codes, code_of = pd.factorize(pd.Series(ids), sort=True)
+        codes = codes.astype(np.int64)
+    key = codes * span + (p - pmin)
+    order = np.argsort(key)              # grouping only: the order inside a (customer, period) does not matter
     key_sorted = key[order]
     new = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
     ukey = key_sorted[new]
-    kc = ukey // span
-    kp = ukey % span + p.min()
+    kc_raw = ukey // span
+    kp = ukey % span + pmin
+    cust_start = np.r_[True, kc_raw[1:] != kc_raw[:-1]]
+    kc = np.cumsum(cust_start) - 1       # 0..n-1 per customer, in id order
+    n = int(kc[-1]) + 1
+    uniques = kc_raw[cust_start] if code_of is None else np.asarray(code_of)[kc_raw[cust_start]]
     counts = np.bincount(kc, minlength=n)
     ends = np.cumsum(counts)
     first = kp[ends - counts]
@@ -116,19 +131,17 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
         "T": (end_period - first).astype(float),
     }, index=pd.Index(uniques, name=customer_col))
     if value_col:
-        v = values[keep][order]
+        v = (values[keep] if not keep.all() else values)[order]
         per_period = np.add.reduceat(v, np.flatnonzero(new))
-        is_first = np.r_[True, kc[1:] != kc[:-1]]
-        repeat_sum = np.bincount(kc, weights=np.where(is_first, 0.0, per_period), minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["monetary_value"] = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
+        repeat_sum = np.bincount(kc, weights=np.where(cust_start, 0.0, per_period), minlength=n)
+        out["monetary_value"] = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
 
     if cal_day is not None:
         hold = (day > cal_day) & (day <= end_day)
         h_cust = cust[hold]
         in_cal = h_cust.isin(out.index).to_numpy()
         hp = period[hold][in_cal]
-        hc = pd.Index(uniques).get_indexer(h_cust[in_cal])
+        hc = pd.Index(out.index).get_indexer(h_cust[in_cal])
         base = hp.min() if len(hp) else 0
         width = int(hp.max() - base + 1) if len(hp) else 1
         hkeys = np.sort(hc.astype(np.int64) * width + (hp - base))

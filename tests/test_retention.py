@@ -1,0 +1,332 @@
+"""fidelia_kit.retention: hand-worked values, second implementations (scipy, statsmodels) and
+the world's truth."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from fidelia_kit import plots
+from fidelia_kit.retention import (
+    adjusted_effect, campaign_roi, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
+    kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, sample_size, targeting_policy,
+    uplift_at_k, uplift_curve,
+)
+
+FEATURES = ["days_since_last", "n_purchases_365d", "spend_365d", "spend_90d", "avg_basket", "online_share",
+            "discount_share", "tenure_days"]
+
+
+def _wilson(k, n, z):
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+# --- experiments ----------------------------------------------------------------------------------
+
+def test_compare_arms_binary_hand_worked_newcombe():
+    df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+                       "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80})
+    out = compare_arms(df, "arm", "kept")
+    z = stats.norm.isf(0.025)
+    l1, u1 = _wilson(20, 100, z)
+    l2, u2 = _wilson(10, 100, z)
+    # Newcombe (1998) method 10: combine the two Wilson intervals
+    lo = 0.1 - np.sqrt((0.2 - l1) ** 2 + (u2 - 0.1) ** 2)
+    hi = 0.1 + np.sqrt((u1 - 0.2) ** 2 + (0.1 - l2) ** 2)
+    row = out.loc["mail"]
+    assert (row["n"], row["rate"], row["lift"]) == (100, pytest.approx(0.2), pytest.approx(0.1))
+    assert (row["lift_low"], row["lift_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert row["rel_lift"] == pytest.approx(1.0)
+    assert out.loc["control", "rate"] == pytest.approx(0.1)
+
+
+def test_compare_arms_continuous_is_welch(rng):
+    df = pd.DataFrame({"arm": np.repeat(["control", "a", "b"], 200),
+                       "revenue": np.r_[rng.gamma(2, 10, 200), rng.gamma(2, 12, 200), rng.gamma(2, 10.5, 200)]})
+    out = compare_arms(df, "arm", "revenue")
+    a, c = df.loc[df.arm == "a", "revenue"], df.loc[df.arm == "control", "revenue"]
+    va, vc = a.var() / len(a), c.var() / len(c)
+    dof = (va + vc) ** 2 / (va**2 / (len(a) - 1) + vc**2 / (len(c) - 1))   # Welch-Satterthwaite
+    half = stats.t.isf(0.025, dof) * np.sqrt(va + vc)
+    assert out.loc["a", "lift_low"] == pytest.approx(a.mean() - c.mean() - half)
+    p = out.loc[["a", "b"], "pvalue"].to_numpy()
+    holm = np.minimum(1, np.maximum.accumulate(np.sort(p) * np.array([2, 1])))[np.argsort(np.argsort(p))]
+    assert out.loc[["a", "b"], "pvalue_holm"].to_numpy() == pytest.approx(holm)
+    assert out.attrs["kind"] == "continuous"
+
+
+@pytest.mark.parametrize("df, kwargs, match", [
+    (pd.DataFrame({"arm": ["a", "b"], "y": [1, 0]}), {}, r"the control arm 'control' has no customers"),
+    (pd.DataFrame({"arm": pd.Categorical(["control", "a"], categories=["control", "a", "call"]), "y": [1, 0]}), {},
+     r"arm\(s\) \['call'\] of column 'arm' have no customers"),
+    (pd.DataFrame({"arm": ["control", "a"], "y": [1, 3]}), {"kind": "binary"}, r"column 'y' must hold 0/1"),
+    (pd.DataFrame({"arm": ["control", "a"], "y": [1, np.nan]}), {}, r"column 'y' has 1 missing outcome"),
+    (pd.DataFrame({"arm": ["control", "control"], "y": [1, 0]}), {}, r"only one arm"),
+])
+def test_compare_arms_bad_input(df, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        compare_arms(df, "arm", "y", **kwargs)
+
+
+def test_experiment_recovers_each_arms_true_effect(default_world):
+    w = default_world
+    e = w.retention_experiment
+    out = compare_arms(e, "arm", "active_90d")
+    truth = w.truth["experiment"]["average_effect_in_arm"]
+    for arm, effect in truth.items():
+        assert out.loc[arm, "lift_low"] <= effect <= out.loc[arm, "lift_high"], (arm, effect)
+
+
+def test_cuped_narrows_the_interval_on_the_same_estimand(default_world):
+    e = default_world.retention_experiment
+    adj = adjusted_effect(e, "arm", "revenue_90d", ["spend_90d", "spend_365d", "days_since_last"])
+    plain = compare_arms(e, "arm", "revenue_90d")
+    for arm in ("email_discount", "personal_call"):
+        assert adj.loc[arm, "se"] < adj.loc[arm, "unadjusted_se"]
+        assert adj.loc[arm, "variance_reduction"] > 0.05
+        assert adj.loc[arm, "unadjusted_effect"] == pytest.approx(plain.loc[arm, "lift"])
+        # same estimand: the two estimates agree within their standard error
+        assert abs(adj.loc[arm, "effect"] - plain.loc[arm, "lift"]) < 2 * adj.loc[arm, "unadjusted_se"]
+
+
+def test_regression_adjustment_on_simulated_experiment(rng):
+    n = 4000
+    x = rng.normal(50, 10, n)
+    t = rng.permutation(np.arange(n) % 2)
+    y = 5 + 3.0 * t + 0.8 * x + rng.normal(0, 4, n)
+    df = pd.DataFrame({"arm": np.where(t == 1, "treated", "control"), "y": y, "x": x})
+    out = adjusted_effect(df, "arm", "y", "x")
+    assert abs(out.loc["treated", "effect"] - 3.0) < 2.5 * out.loc["treated", "se"]
+    assert out.loc["treated", "variance_reduction"] > 0.7   # x explains most of y's variance
+
+
+def test_sample_size_matches_cohens_h():
+    assert sample_size(0.10, 0.02) == 3835       # 10% -> 12%, alpha 0.05, power 0.8
+    h = 2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10))
+    z = stats.norm.isf(0.025) + stats.norm.isf(0.2)
+    assert sample_size(0.10, 0.02) == int(np.ceil(2 * (z / h) ** 2))
+    assert sample_size(0.10, 0.02, ratio=2.0) == int(np.ceil((1 + 1 / 2) * (z / h) ** 2))
+    assert minimum_detectable_effect(3835, 0.10) == pytest.approx(0.02, abs=1e-4)
+    pc = power_curve(0.10, [0.02, 0.04], [3835, 1000])
+    assert pc.loc[0.02, 3835] == pytest.approx(0.8, abs=1e-3)
+    assert pc.loc[0.04, 1000] > pc.loc[0.02, 1000]
+    with pytest.raises(ValueError, match="`min_lift` must be non-zero"):
+        sample_size(0.10, 0.0)
+    with pytest.raises(ValueError, match=r"`base_rate` must be in"):
+        sample_size(1.5, 0.02)
+
+
+def test_campaign_roi_hand_worked():
+    df = pd.DataFrame({"arm": ["control"] * 4 + ["call"] * 4, "active": [0, 1, 0, 0, 1, 1, 0, 1],
+                       "revenue": [0, 40, 0, 0, 50, 30, 0, 40], "cost": [0] * 4 + [6] * 4})
+    out = campaign_roi(df, "arm", "active", "revenue", "cost", margin=0.5).loc["call"]
+    # 4 customers x (30 - 10) = 80 EUR more revenue; profit 0.5 x 80 - 24 = 16; ROI 16 / 24
+    assert out["incremental_customers"] == pytest.approx(2.0)
+    assert out["incremental_revenue"] == pytest.approx(80.0)
+    assert out["profit"] == pytest.approx(16.0) and out["roi"] == pytest.approx(16 / 24)
+    assert out["profit_low"] < 16 < out["profit_high"]
+
+
+# --- uplift ---------------------------------------------------------------------------------------
+
+def test_qini_and_uplift_curves_hand_worked():
+    uplift = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    t = np.array([1, 0, 1, 0, 1, 0])
+    y = np.array([1, 0, 1, 1, 0, 0])
+    q = qini_curve(uplift, t, y)
+    # after 2: Yt=1, Yc=0 -> 1; after 4: Yt=2, Yc=1, Nt=Nc=2 -> 1; after 6: Yt=2, Yc=1 -> 1
+    assert q["model"].tolist()[2] == pytest.approx(1.0) and q["model"].tolist()[4] == pytest.approx(1.0)
+    assert q["model"].iloc[1] == pytest.approx(1.0)   # one treated responder, no controls yet
+    u = uplift_curve(uplift, t, y)
+    assert u["model"].iloc[4] == pytest.approx((2 / 2 - 1 / 2) * 4)
+    perfect = qini_curve(y * t - y * (1 - t), t, y)
+    assert perfect.attrs["auc"] == pytest.approx(1.0)
+    assert uplift_at_k(uplift, t, y, k=4 / 6) == pytest.approx(1.0 - 0.5)
+
+
+def test_random_scores_have_near_zero_normalized_area(rng):
+    n = 20_000
+    t = rng.integers(0, 2, n)
+    y = rng.random(n) < 0.2 + 0.1 * t
+    aucs = [qini_curve(rng.random(n), t, y).attrs["auc"] for _ in range(5)]
+    assert abs(np.mean(aucs)) < 0.05
+
+
+@pytest.mark.parametrize("method", ["two_model", "transformed_outcome", "x_learner"])
+def test_uplift_models_find_a_known_effect(method, rng):
+    n = 6000
+    X = rng.normal(size=(n, 3))
+    t = rng.integers(0, 2, n)
+    tau = 0.25 * (X[:, 0] > 0)                     # only half the customers respond
+    y = (rng.random(n) < 0.3 + tau * t).astype(int)
+    model = fit_uplift(X, t, y, method=method, rng=1)
+    pred = model.predict(X)
+    # the transformed outcome has a much noisier target than the two-model fits (Athey & Imbens 2015)
+    assert stats.pearsonr(pred, tau).statistic > (0.35 if method == "transformed_outcome" else 0.5)
+    assert pred[X[:, 0] > 0].mean() - pred[X[:, 0] <= 0].mean() > 0.1
+
+
+def test_uplift_estimates_track_the_worlds_true_effects(default_world):
+    w = default_world
+    e = w.retention_experiment.merge(w.truth_customers[["customer_id", "effect_email_discount", "effect_personal_call"]],
+                                     on="customer_id")
+    for arm, col in (("email_discount", "effect_email_discount"), ("personal_call", "effect_personal_call")):
+        part = e[e["arm"].isin(["control", arm])]
+        model = fit_uplift(part[FEATURES], (part["arm"] == arm).astype(int), part["active_90d"].astype(int),
+                           method="two_model", estimator=LogisticRegression(max_iter=2000, C=0.5))
+        pred = model.predict(e[FEATURES])
+        r = stats.pearsonr(pred, e[col]).statistic
+        assert r >= 0.3, (arm, r)
+
+
+def test_targeting_beats_treating_everyone_and_no_one(default_world):
+    w = default_world
+    e = w.retention_experiment.merge(w.truth_customers[["customer_id", "effect_personal_call"]], on="customer_id")
+    part = e[e["arm"].isin(["control", "personal_call"])]
+    model = fit_uplift(part[FEATURES], (part["arm"] == "personal_call").astype(int), part["active_90d"].astype(int),
+                       estimator=LogisticRegression(max_iter=2000, C=0.5))
+    value = 80.0   # what a reactivated customer is worth over the next year (EUR)
+    policy = targeting_policy(model.predict(e[FEATURES]), value, 6.0)
+    true_gain = e["effect_personal_call"].to_numpy() * value - 6.0     # the truth, customer by customer
+    policy_profit = true_gain[policy.contact.to_numpy()].sum()
+    assert policy_profit > true_gain.sum()       # better than calling everyone
+    assert policy_profit > 0                     # better than calling no one
+    assert policy.curve["expected_profit"].iloc[0] == 0
+
+
+def test_targeting_policy_hand_worked():
+    pol = targeting_policy([0.10, 0.02, -0.05, 0.30], value=[100, 100, 100, 10], cost=5)
+    assert pol.contact.tolist() == [True, False, False, False]   # 10-5 > 0; 2-5, -5-5, 3-5 < 0
+    assert pol.total == pytest.approx(5.0)
+    assert pol.curve["expected_profit"].max() == pytest.approx(5.0)
+
+
+# --- survival and cohorts --------------------------------------------------------------------------
+
+def test_kaplan_meier_hand_worked_with_log_log_interval():
+    d = [1, 2, 2, 3, 4, 5]
+    e = [1, 1, 0, 1, 0, 1]
+    km = kaplan_meier(d, e).set_index("time")
+    s = {1: 5 / 6, 2: 5 / 6 * 4 / 5, 3: 5 / 6 * 4 / 5 * 2 / 3, 5: 0.0}
+    for t, v in s.items():
+        assert km.loc[t, "survival"] == pytest.approx(v)
+    greenwood = 1 / (6 * 5) + 1 / (5 * 4)       # sum d / (n (n - d)) up to t = 2
+    S = s[2]
+    theta_se = np.sqrt(greenwood) / abs(np.log(S))
+    z = stats.norm.isf(0.025)
+    assert km.loc[2, "ci_low"] == pytest.approx(S ** np.exp(z * theta_se))
+    assert km.loc[2, "ci_high"] == pytest.approx(S ** np.exp(-z * theta_se))
+    with pytest.raises(ValueError, match=r"`durations` must be >= 0; 1 are negative"):
+        kaplan_meier([-1, 2], [1, 1])
+
+
+def test_logrank_equals_scipy(rng):
+    a = rng.exponential(10, 80)
+    b = rng.exponential(14, 90)
+    ca, cb = rng.random(80) < 0.8, rng.random(90) < 0.8
+    ours = logrank(np.r_[a, b], np.r_[ca, cb].astype(int), np.r_[np.zeros(80), np.ones(90)])
+    ref = stats.logrank(stats.CensoredData(uncensored=a[ca], right=a[~ca]), stats.CensoredData(uncensored=b[cb], right=b[~cb]))
+    assert ours["pvalue"] == pytest.approx(ref.pvalue, rel=1e-6)
+
+
+def test_cox_equals_statsmodels_efron(default_world):
+    m = default_world.memberships
+    end = pd.Timestamp(default_world.truth["window"]["end"])
+    df = pd.DataFrame({"years": (m["cancel_date"].fillna(end) - m["signup_date"]).dt.days / 365.25,
+                       "left": m["cancelled"].astype(int), "recent_cohort": (m["cohort"] >= 2020).astype(float),
+                       "linked": m["customer_id"].notna().astype(float)})
+    ours = cox(df, "years", "left", ["recent_cohort", "linked"])
+    ref = sm.PHReg.from_formula("years ~ recent_cohort + linked", df, status=df["left"], ties="efron").fit()
+    assert ours["coef"].to_numpy() == pytest.approx(ref.params, rel=1e-8)
+    assert ours["hazard_ratio"].to_numpy() == pytest.approx(np.exp(ref.params))
+
+
+def test_cohort_table_hand_worked():
+    tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 3], "amount": [10.0, 5, 7, 20, 1, 3],
+                       "date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-01", "2024-01-10", "2024-02-02", "2024-02-15"])})
+    t = cohort_table(tx, "M")
+    counts = t["counts"]
+    assert counts.loc[pd.Period("2024-01", "M")].tolist()[:3] == [2, 1, 1]
+    assert counts.loc[pd.Period("2024-02", "M"), 0] == 1
+    assert t["shares"].loc[pd.Period("2024-01", "M"), 1] == pytest.approx(0.5)
+    rev = cohort_table(tx, "M", "revenue")["counts"]
+    assert rev.loc[pd.Period("2024-01", "M"), 0] == pytest.approx(35.0)
+
+
+# --- churn ------------------------------------------------------------------------------------------
+
+def test_churn_features_never_see_the_future(small_world):
+    tx = small_world.transactions
+    cutoff = pd.Timestamp("2025-03-01")
+    a = churn_dataset(tx, cutoff, 90, complaints=small_world.complaints)
+    # rewrite everything after the cutoff: the features must not move, only the label may
+    future = tx["date"] >= cutoff
+    changed = tx.copy()
+    changed.loc[future, "amount"] = 999.0
+    changed = changed[~(future & (changed["customer_id"] % 2 == 0))]
+    b = churn_dataset(changed, cutoff, 90, complaints=small_world.complaints)
+    features = [c for c in a.columns if c != "churned"]
+    pd.testing.assert_frame_equal(a[features], b[features])
+    assert (b.loc[b.index % 2 == 0, "churned"] == 1).all()
+    assert (a["churned"] != b["churned"]).any()
+
+
+def test_churn_model_beats_recency_alone(default_world):
+    tx = default_world.transactions
+    train = churn_dataset(tx, "2025-01-01", 180)
+    test = churn_dataset(tx, "2025-07-01", 180)
+    cols = [c for c in train.columns if c != "churned"]
+    model = LogisticRegression(max_iter=5000).fit(np.log1p(train[cols].clip(lower=0)), train["churned"])
+    p = model.predict_proba(np.log1p(test[cols].clip(lower=0)))[:, 1]
+    ours = evaluate_churn(test["churned"], p)
+    recency_only = roc_auc_score(test["churned"], test["days_since_last"])
+    assert ours.auc > recency_only + 0.01, (ours.auc, recency_only)
+
+
+def test_evaluate_churn_hand_worked():
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    p = np.linspace(0.9, 0.0, 10)
+    ev = evaluate_churn(y, p, n_bins=5)
+    assert ev.auc == pytest.approx(roc_auc_score(y, p))
+    assert ev.brier == pytest.approx(np.mean((p - y) ** 2))
+    lift = ev.lift
+    assert lift.loc[1, "churners"] == 2 and lift.loc[1, "lift"] == pytest.approx((2 / 2) / 0.3)
+    assert lift["cumulative_gains"].iloc[-1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="one class only"):
+        evaluate_churn(np.zeros(4), np.full(4, 0.5))
+
+
+# --- plots ---------------------------------------------------------------------------------------------
+
+def test_retention_plots_draw_the_numbers(default_world):
+    e = default_world.retention_experiment
+    arms = compare_arms(e, "arm", "active_90d")
+    ax = plots.arms_plot(arms)
+    assert np.allclose(ax.lines[0].get_xdata(), arms["lift"].dropna())
+    pc = power_curve(0.3, [0.03, 0.05], [500, 1000, 2000])
+    ax = plots.power_curve_plot(pc)
+    assert np.allclose(ax.lines[0].get_ydata(), pc.iloc[0])
+    q = qini_curve(e["days_since_last"], (e["arm"] != "control").astype(int), e["active_90d"].astype(int))
+    ax = plots.qini_plot(q)
+    assert np.allclose(ax.lines[0].get_ydata(), q["model"])
+    pol = targeting_policy(np.linspace(-0.1, 0.3, len(e)), 50.0, 6.0)
+    ax = plots.profit_curve_plot(pol)
+    assert np.allclose(ax.lines[0].get_ydata(), pol.curve["expected_profit"])
+    km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"])
+    ax = plots.km_plot(km, time_label="years")
+    assert len(ax.lines) == 2 and ax.get_xlabel() == "years"
+    shares = cohort_table(default_world.transactions, "Q")["shares"]
+    ax = plots.cohort_heatmap(shares)
+    assert ax.collections[0].get_array().size == shares.size
+    ev = evaluate_churn(np.r_[np.ones(20), np.zeros(80)], np.linspace(1, 0, 100))
+    ax = plots.gains_plot(ev)
+    assert np.allclose(ax.lines[0].get_ydata()[1:], ev.lift["cumulative_gains"])
+    ax = plots.calibration_plot(ev)
+    assert ax.get_xlabel().startswith("mean predicted")
