@@ -32,6 +32,7 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_rfm.py
+	$(BIN)/python benchmarks/bench_clv.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -26,7 +26,7 @@ from ._validation import check_option, format_rows
 from .exceptions import DataError
 from .schema import TABLE_FILES, TABLES, Column, coerce_table
 
-__all__ = ["read_table", "validate_table", "load_world", "DataError"]
+__all__ = ["read_table", "validate_table", "load_world", "warehouse", "DataError"]
 
 _TRUE = {"true", "1", "yes", "y", "t", "verdadero", "si", "sí", "1.0"}
 _FALSE = {"false", "0", "no", "n", "f", "falso", "0.0"}
@@ -344,3 +344,57 @@ def load_world(folder, *, tables=None):
         out[t] = read_table(folder / TABLE_FILES[t], t, customers=out.get("customers"),
                             transactions=out.get("transactions"), window=window)
     return World(tables={t: out[t] for t in TABLES if t in wanted}, truth=truth)
+
+
+_CUSTOMER_360 = """
+CREATE OR REPLACE VIEW customer_360 AS
+WITH tx AS (
+    SELECT customer_id, COUNT(*) AS n_transactions, COUNT(DISTINCT date) AS purchase_days,
+           SUM(amount) AS revenue, SUM(gross_margin) AS gross_margin, AVG(amount) AS avg_basket,
+           MIN(date) AS first_purchase, MAX(date) AS last_purchase,
+           AVG(CASE WHEN channel <> 'store' THEN 1.0 ELSE 0.0 END) AS online_share,
+           SUM(points_earned) - SUM(points_redeemed) AS points_balance
+    FROM transactions GROUP BY customer_id),
+cx AS (SELECT customer_id, COUNT(*) AS complaints, SUM(compensation) AS compensation
+       FROM complaints GROUP BY customer_id),
+ref AS (SELECT referred_by AS customer_id, COUNT(*) AS referrals FROM customers
+        WHERE referred_by IS NOT NULL GROUP BY referred_by)
+SELECT c.*, COALESCE(tx.n_transactions, 0) AS n_transactions, COALESCE(tx.purchase_days, 0) AS purchase_days,
+       COALESCE(tx.revenue, 0) AS revenue, COALESCE(tx.gross_margin, 0) AS gross_margin, tx.avg_basket,
+       tx.first_purchase, tx.last_purchase, tx.online_share, COALESCE(tx.points_balance, 0) AS points_balance,
+       s.overall_satisfaction, s.recommend, s.share_of_wallet,
+       COALESCE(cx.complaints, 0) AS complaints, COALESCE(cx.compensation, 0) AS compensation,
+       COALESCE(ref.referrals, 0) AS referrals,
+       m.member_id IS NOT NULL AS plus_member, e.arm AS experiment_arm
+FROM customers c
+LEFT JOIN tx USING (customer_id)
+LEFT JOIN survey_responses s USING (customer_id)
+LEFT JOIN cx USING (customer_id)
+LEFT JOIN ref USING (customer_id)
+LEFT JOIN memberships m USING (customer_id)
+LEFT JOIN retention_experiment e USING (customer_id)
+ORDER BY customer_id
+"""
+
+
+def warehouse(folder, *, database: str = ":memory:"):
+    """An embedded DuckDB database of a data set: one table per file plus a ``customer_360`` view.
+
+    Every table is read and checked with :func:`load_world` first, so SQL runs on validated,
+    typed data. ``customer_360`` is the single customer view: one row per card holder with
+    their purchases (count, revenue, margin, first and last purchase, online share, points),
+    survey answers, complaints, referrals made, membership and experiment arm.
+
+    Returns a ``duckdb.DuckDBPyConnection``; e.g.
+    ``warehouse("datasets").sql("SELECT region, AVG(revenue) FROM customer_360 GROUP BY 1").df()``.
+    """
+    import duckdb
+
+    world = load_world(folder)
+    con = duckdb.connect(database)
+    for name, df in world.tables.items():
+        con.register("_frame", df)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+        con.unregister("_frame")
+    con.execute(_CUSTOMER_360)
+    return con

@@ -19,9 +19,12 @@ def _split(req: str) -> tuple[str, str]:
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 
 
+CONDA_NAMES = {"duckdb": "python-duckdb"}  # the same package, named differently on conda-forge
+
+
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_deps = dict(_split(r) for r in project["dependencies"])
+    pip_deps = {CONDA_NAMES.get(k, k): v for k, v in (_split(r) for r in project["dependencies"])}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda, pip_section = {}, []
     for dep in env["dependencies"]:
@@ -34,7 +37,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert conda == pip_deps
     assert "conda-forge" in env["channels"]
     assert pip_section == ["-e ."]
-    python = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
+    python = [d for d in env["dependencies"] if isinstance(d, str) and _split(d)[0] == "python"]
     assert python == ["python" + project["requires-python"]]
 
 
