@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
-from .io import load_world, read_table, validate_table
+from .io import load_world, read_table, validate_table, warehouse
+from .runner import read_results, record
 from . import clv, plots, retention, segmentation, survey
 from .synth import World, WorldConfig, generate_world
 
@@ -23,6 +24,9 @@ __all__ = [
     "load_world",
     "read_table",
     "validate_table",
+    "warehouse",
+    "record",
+    "read_results",
     "clv",
     "plots",
     "retention",

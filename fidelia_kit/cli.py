@@ -61,6 +61,19 @@ def _build_parser() -> argparse.ArgumentParser:
     val.add_argument("--transactions", metavar="FILE", help="transactions file to check transaction ids against")
     val.add_argument("--window", nargs=2, metavar=("START", "END"), help="observation window for date checks")
 
+    run = sub.add_parser("run", help="execute notebooks with papermill and report",
+                         description="Execute notebooks (a process each, at most --jobs at once), write each executed "
+                                     "notebook and its HTML export, outputs/index.html and outputs/results.json. Exits 1 "
+                                     "if any notebook failed, 2 on bad input.")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebooks to run (.ipynb)")
+    run.add_argument("--all", action="store_true", help="run every numbered notebook in notebooks/")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter (repeatable); values are read as Python literals, else as text")
+    run.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default outputs/)")
+    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks at once (default 2)")
+    run.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a cell may run (default 600)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
     summ = dsub.add_parser("summary", help="print a short summary of a data set folder",
                            description="Print table sizes, the date range and the main truth parameters of a data set.")
     summ.add_argument("folder", nargs="?", default="datasets", metavar="DIR", help="data set folder (default datasets)")
@@ -135,13 +148,33 @@ def _summary(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from .runner import default_notebooks, parse_value, run_notebooks
+
+    if args.all and args.notebooks:
+        raise ValueError("give notebooks or --all, not both.")
+    if not args.all and not args.notebooks:
+        raise ValueError("name the notebooks to run, or use --all.")
+    paths = default_notebooks() if args.all else [Path(p) for p in args.notebooks]
+    params = {name: parse_value(value) for name, value in args.parameter}
+    runs = run_notebooks(paths, parameters=params, out_dir=args.out, jobs=args.jobs, timeout=args.timeout,
+                         progress=not args.quiet)
+    failed = [r for r in runs if r.status != "ok"]
+    total = sum(r.seconds for r in runs)
+    print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran ({total:.0f} s of notebook time); "
+          f"report: {Path(args.out) / 'index.html'}")
+    for r in failed:
+        print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input)."""
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
         handler = {("data", "generate"): _generate, ("data", "validate"): _validate,
-                   ("data", "summary"): _summary}[(args.command, getattr(args, "action", None))]
+                   ("data", "summary"): _summary, ("run", None): _run}[(args.command, getattr(args, "action", None))]
         return handler(args)
     except _UsageError as exc:
         print(f"fidelia: error: {exc}", file=sys.stderr)

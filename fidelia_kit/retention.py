@@ -38,6 +38,8 @@ __all__ = [
     "churn_dataset",
     "ChurnEvaluation",
     "evaluate_churn",
+    "referral_programme",
+    "service_recovery",
 ]
 
 
@@ -743,3 +745,59 @@ def evaluate_churn(y_true, p_churn, *, n_bins: int = 10) -> ChurnEvaluation:
     obs, pred = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
     return ChurnEvaluation(auc=float(roc_auc_score(y, p)), brier=float(brier_score_loss(y, p)), lift=lift,
                            calibration=pd.DataFrame({"mean_predicted": pred, "observed_rate": obs}))
+
+
+# --- member-get-member and service recovery ------------------------------------------------------------
+
+def referral_programme(customers: pd.DataFrame, transactions: pd.DataFrame, *, reward: float = 10.0,
+                       margin: float = 0.3, value_col: str = "amount") -> pd.DataFrame:
+    """What the member-get-member programme cost and brought.
+
+    Each referral that led to a purchase paid ``reward`` to both sides (2 x reward). Compares
+    referred customers with customers acquired otherwise: how many, revenue and margin per
+    customer so far, and the programme's return: (margin x revenue of referred customers -
+    rewards) / rewards. (Some referred customers might have come anyway; the comparison with
+    other channels is descriptive, not causal.)
+    """
+    check_frame("customers", customers, ["customer_id", "acquisition_channel", "referred_by"])
+    check_frame("transactions", transactions, ["customer_id", value_col])
+    reward = check_number("reward", reward, 0, 1e6)
+    margin = check_number("margin", margin, 0, 1)
+    spend = transactions.groupby("customer_id")[value_col].sum()
+    c = customers.assign(revenue=customers["customer_id"].map(spend).fillna(0.0), bought=customers["customer_id"].isin(spend.index))
+    c["referred"] = c["referred_by"].notna()
+    rows = []
+    for referred, part in c.groupby("referred"):
+        buyers = part[part["bought"]]
+        rows.append({"group": "referred" if referred else "other channels", "customers": len(part),
+                     "buyers": len(buyers), "revenue_per_buyer": buyers["revenue"].mean() if len(buyers) else np.nan,
+                     "margin_per_buyer": margin * buyers["revenue"].mean() if len(buyers) else np.nan})
+    out = pd.DataFrame(rows).set_index("group")
+    referred_buyers = c[c["referred"] & c["bought"]]
+    cost = 2 * reward * len(referred_buyers)
+    brought = margin * referred_buyers["revenue"].sum()
+    out.attrs.update(rewards_paid=cost, margin_brought=brought, roi=(brought - cost) / cost if cost else np.nan,
+                     referrers=int(c["referred_by"].nunique()))
+    return out
+
+
+def service_recovery(complaints: pd.DataFrame, *, predictors=("resolved_front_line", "days_to_resolve", "n_handoffs",
+                                                             "compensation"), outcome: str = "stayed_180d"):
+    """Which parts of complaint handling keep customers: a logistic regression of staying.
+
+    Complaints without a known outcome (too recent) are left out. Severity enters as dummies
+    (severity 1 is the baseline). Returns the fitted statsmodels result; its odds ratios
+    (``np.exp(result.params)``) say how each handling feature changes the odds of staying.
+    """
+    import statsmodels.api as sm
+
+    predictors = list(predictors)
+    check_frame("complaints", complaints, predictors + [outcome, "severity"])
+    df = complaints.dropna(subset=[outcome])
+    if df.empty:
+        raise ValueError(f"no complaint has a known '{outcome}'.")
+    X = df[predictors].astype(float)
+    for level in sorted(df["severity"].unique())[1:]:
+        X[f"severity_{level}"] = (df["severity"] == level).astype(float)
+    y = df[outcome].astype(float)
+    return sm.Logit(y, sm.add_constant(X)).fit(disp=False)

@@ -36,6 +36,9 @@ __all__ = [
     "behaviour_features",
     "ClusterResult",
     "cluster_customers",
+    "category_affinity",
+    "CONTACT_PHASES",
+    "contact_plan",
 ]
 
 
@@ -725,3 +728,72 @@ def cluster_customers(features: pd.DataFrame, k=range(2, 9), *, method: str = "k
     return ClusterResult(pipeline=pipeline, k=best, labels=labels, profile=profile, scores=scores,
                          method=method, log_features=log_cols)
 
+
+
+# --- personalising: cross-selling and the contact plan ------------------------------------------------
+
+def category_affinity(items: pd.DataFrame, *, basket_col: str = "transaction_id", category_col: str = "category",
+                      groups: pd.Series | None = None, min_support: float = 0.0) -> pd.DataFrame:
+    """Which categories are bought together: support, confidence and lift of every pair.
+
+    For categories A and B over baskets (receipts): support(A, B) = share of baskets with
+    both; confidence(A -> B) = support(A, B) / support(A); lift = confidence(A -> B) /
+    support(B), above 1 when B comes with A more often than by chance (the classic
+    market-basket measures of Agrawal et al. 1993). With ``groups`` (a Series mapping
+    basket -> group, e.g. the customer's cluster) the table is computed within each group.
+    """
+    check_frame("items", items, [basket_col, category_col])
+    min_support = check_number("min_support", min_support, 0, 1)
+
+    def one(frame):
+        onehot = pd.crosstab(frame[basket_col], frame[category_col]).clip(upper=1).astype(float)
+        n = len(onehot)
+        both = onehot.T @ onehot / n
+        single = np.diag(both)
+        rows = []
+        cats = list(onehot.columns)
+        for i, a in enumerate(cats):
+            for j, b in enumerate(cats):
+                if i == j or both.iloc[i, j] < min_support or both.iloc[i, j] == 0:
+                    continue
+                conf = both.iloc[i, j] / single[i]
+                rows.append({"antecedent": a, "consequent": b, "support": both.iloc[i, j], "confidence": conf,
+                             "lift": conf / single[j], "baskets": n})
+        return pd.DataFrame(rows, columns=["antecedent", "consequent", "support", "confidence", "lift", "baskets"])
+
+    if groups is None:
+        return one(items).sort_values("lift", ascending=False, ignore_index=True)
+    g = items[basket_col].map(groups)
+    parts = [one(items[g == level]).assign(group=level) for level in pd.unique(g.dropna())]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["group"] + [c for c in out.columns if c != "group"]].sort_values(["group", "lift"], ascending=[True, False],
+                                                                                  ignore_index=True)
+
+
+CONTACT_PHASES = pd.DataFrame([
+    ("reaffirm", "welcome", "New or one-time buyers: welcome message, first-steps guide, second-purchase incentive."),
+    ("refresh", "cross-sell / up-grade", "Regular buyers with room to grow: offers from the categories their profile "
+                                         "buys together, an upgrade of card tier, a satisfaction questionnaire."),
+    ("enrich", "member-get-member", "The most loyal and valuable: referral rewards for both sides, loyalty points, "
+                                    "the paid membership."),
+], columns=["phase", "action", "what"])
+
+
+def contact_plan(profile: pd.DataFrame, *, frequency_col: str = "n_purchases", value_col: str = "avg_basket",
+                 new_below: float = 2.0) -> pd.DataFrame:
+    """A personalised action per cluster, following the three-phase contact plan.
+
+    Rules, on a cluster profile table (one row per cluster, e.g. ``ClusterResult.profile``):
+    clusters whose mean ``frequency_col`` is below ``new_below`` are in the *reaffirm* phase
+    (welcome); of the rest, the cluster(s) with the highest ``frequency_col x value_col``
+    (value brought per customer) above the median are *enrich* (member-get-member); the others
+    *refresh* (cross-sell and up-grade).
+    """
+    check_frame("profile", profile, [frequency_col, value_col])
+    value = profile[frequency_col] * profile[value_col]
+    phase = pd.Series("refresh", index=profile.index)
+    phase[value > value.median()] = "enrich"
+    phase[profile[frequency_col] < new_below] = "reaffirm"
+    out = pd.DataFrame({"phase": phase}).join(CONTACT_PHASES.set_index("phase"), on="phase")
+    out["value_per_customer"] = value
+    return out

@@ -13,8 +13,8 @@ from sklearn.metrics import roc_auc_score
 from fidelia_kit import plots
 from fidelia_kit.retention import (
     adjusted_effect, campaign_roi, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
-    kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, sample_size, targeting_policy,
-    uplift_at_k, uplift_curve,
+    kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, referral_programme, sample_size,
+    service_recovery, targeting_policy, uplift_at_k, uplift_curve,
 )
 
 FEATURES = ["days_since_last", "n_purchases_365d", "spend_365d", "spend_90d", "avg_basket", "online_share",
@@ -330,3 +330,23 @@ def test_retention_plots_draw_the_numbers(default_world):
     assert np.allclose(ax.lines[0].get_ydata()[1:], ev.lift["cumulative_gains"])
     ax = plots.calibration_plot(ev)
     assert ax.get_xlabel().startswith("mean predicted")
+
+
+def test_referral_programme_hand_worked():
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "acquisition_channel": ["store", "referral", "referral", "web"],
+                              "referred_by": pd.array([None, 1, 1, None], dtype="Int64")})
+    tx = pd.DataFrame({"customer_id": [1, 2, 2, 4], "amount": [100.0, 50.0, 30.0, 10.0]})
+    out = referral_programme(customers, tx, reward=10, margin=0.5)
+    # one referred buyer (2): rewards 2 x 10; margin brought 0.5 x 80 = 40; ROI (40 - 20) / 20
+    assert out.loc["referred", "buyers"] == 1 and out.loc["referred", "revenue_per_buyer"] == pytest.approx(80.0)
+    assert out.attrs["rewards_paid"] == 20 and out.attrs["roi"] == pytest.approx(1.0)
+    assert out.loc["other channels", "revenue_per_buyer"] == pytest.approx(55.0)
+
+
+def test_service_recovery_signs_match_the_truth(default_world):
+    fit = service_recovery(default_world.complaints)
+    truth = default_world.truth["complaints"]["defection_log_odds"]
+    # staying is the opposite of leaving: front-line resolution helps, slowness and hand-offs hurt
+    assert np.sign(fit.params["resolved_front_line"]) == -np.sign(truth["resolved_front_line"])
+    assert fit.params["days_to_resolve"] < 0 and fit.params["n_handoffs"] < 0
+    assert fit.pvalues["days_to_resolve"] < 0.01

@@ -11,7 +11,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import plots
 from fidelia_kit.segmentation import (
-    LADDER_RUNGS, RFM_SEGMENTS, behaviour_features, cluster_customers, customer_profit, future_value_proxy,
+    LADDER_RUNGS, RFM_SEGMENTS, behaviour_features, category_affinity, cluster_customers, contact_plan,
+    customer_profit, future_value_proxy,
     ladder_transitions, loyalty_ladder, pareto_curve, rfm_scores, rfm_segments, rfm_table, value_tiers,
 )
 
@@ -330,3 +331,39 @@ def test_plots_draw_the_numbers(small_world):
     cres = cluster_customers(feat, k=[3], rng=0)
     ax = plots.cluster_profiles(cres)
     assert ax.get_ylabel() == "cluster" and len(ax.get_yticklabels()) == 3
+
+
+def test_category_affinity_hand_worked():
+    items = pd.DataFrame({"transaction_id": [1, 1, 2, 2, 3, 4], "category": ["a", "b", "a", "b", "a", "c"]})
+    aff = category_affinity(items).set_index(["antecedent", "consequent"])
+    # 4 baskets: a in 3, b in 2, a&b in 2 -> support 0.5, confidence(a->b) 2/3, lift (2/3)/(1/2)
+    assert aff.loc[("a", "b"), "support"] == pytest.approx(0.5)
+    assert aff.loc[("a", "b"), "confidence"] == pytest.approx(2 / 3)
+    assert aff.loc[("a", "b"), "lift"] == pytest.approx(4 / 3)
+    assert aff.loc[("b", "a"), "confidence"] == pytest.approx(1.0)
+    assert ("a", "c") not in aff.index   # never together
+    by = category_affinity(items, groups=pd.Series({1: "x", 2: "x", 3: "y", 4: "y"}))
+    assert set(by["group"]) == {"x"}      # group y has no pair bought together
+
+
+def test_category_affinities_differ_by_profile_as_the_world_says(default_world):
+    w = default_world
+    profile = w.truth_customers.set_index("customer_id")["profile"]
+    basket_profile = w.transactions.set_index("transaction_id")["customer_id"].map(profile)
+    aff = category_affinity(w.transaction_items, groups=basket_profile).sort_values("support", ascending=False)
+    top_pair = aff.groupby("group").head(1).set_index("group")
+    # the pairs each profile buys together most often come from its own favourite categories
+    assert {top_pair.loc["family", "antecedent"], top_pair.loc["family", "consequent"]} <= {"grocery", "kids", "household"}
+    assert {top_pair.loc["premium", "antecedent"], top_pair.loc["premium", "consequent"]} <= {"electronics", "home", "fashion"}
+    # across all customers, categories of one profile go together (lift > 1), within a profile they do not
+    overall = category_affinity(w.transaction_items).set_index(["antecedent", "consequent"])
+    assert overall.loc[("kids", "household"), "lift"] > 1.2
+    within = aff.set_index(["group", "antecedent", "consequent"])
+    assert abs(within.loc[("family", "kids", "household"), "lift"] - 1) < 0.1
+
+
+def test_contact_plan_rules():
+    profile = pd.DataFrame({"n_purchases": [1.2, 4.0, 9.0, 3.0], "avg_basket": [30.0, 40.0, 60.0, 20.0]})
+    plan = contact_plan(profile)
+    assert plan["phase"].tolist() == ["reaffirm", "enrich", "enrich", "refresh"]
+    assert plan.loc[0, "action"] == "welcome" and plan.loc[1, "action"] == "member-get-member"
