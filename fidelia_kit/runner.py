@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import json
 import math
+import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -99,10 +100,13 @@ def check_parameters(**specs):
                 raise ValueError(f"parameter `{name}` must be one of {list(options)}; got {value!r}.")
         else:
             value, low, high = spec
-            if isinstance(low, int) and isinstance(high, int):
-                check_int(name, value, low, high)
-            else:
-                check_number(name, value, low, high)
+            try:
+                if isinstance(low, int) and isinstance(high, int):
+                    check_int(name, value, low, high)
+                else:
+                    check_number(name, value, low, high)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"parameter {exc}") from None
 
 
 def notebook_parameters(path) -> dict:
@@ -139,7 +143,7 @@ class NotebookRun:
     output: str               # executed .ipynb
     html: str | None
     results: dict = field(default_factory=dict)
-    error: str | None = None  # "cell N: Ename: message" on failure
+    error: str | None = None  # "cell [N]: Ename: message" on failure (N as in the executed notebook)
     parameters: dict = field(default_factory=dict)
 
 
@@ -149,6 +153,9 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
     import papermill
     from nbconvert import HTMLExporter
 
+    # the kernels' own chatter (transport warnings) would flood the terminal: errors come back as exceptions
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     start = time.perf_counter()
     error = None
     try:
@@ -157,7 +164,7 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
                                    log_output=False)
     except papermill.PapermillExecutionError as exc:
         last = str(exc.evalue).strip().splitlines()[-1] if str(exc.evalue).strip() else ""
-        error = f"cell {exc.exec_count}: {exc.ename}: {last}"
+        error = f"cell [{exc.exec_count}]: {exc.ename}: {last}"  # as numbered in the executed notebook
     except Exception as exc:  # kernel died, timeout, unreadable notebook ...
         text = str(exc).strip().splitlines()
         error = f"{type(exc).__name__}: {text[-1] if text else ''}"
