@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test data bench clean help
 
 help:
-	@echo "make run    - install into .venv, write datasets/ if missing, run the kit's main job"
+	@echo "make run    - install into .venv, write datasets/ if missing, summarise it, run every notebook into outputs/"
 	@echo "make test   - install into .venv with the test extras and run the test suite"
 	@echo "make data   - regenerate the default data set in datasets/"
 	@echo "make bench  - run the benchmarks in benchmarks/"
@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@test -f datasets/customers.csv || $(BIN)/fidelia data generate --out datasets --force
 	$(BIN)/fidelia data summary datasets
+	$(BIN)/fidelia run --all --out outputs
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
