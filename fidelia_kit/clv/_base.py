@@ -7,7 +7,7 @@ from scipy import optimize, stats
 
 from ..exceptions import ConvergenceError, NotFittedError
 
-__all__ = ["BaseModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
+__all__ = ["BaseModel", "BTYDModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
            "warm_start_rows", "newton_polish", "log_hessian", "log1mexp"]
 
 
@@ -268,3 +268,21 @@ def log_hessian(grad_natural, params: np.ndarray, total_grad_at: np.ndarray | No
     H = (H + H.T) / 2
     g = grad_natural(params) if total_grad_at is None else total_grad_at
     return params[:, None] * H * params[None, :] + np.diag(params * g)
+
+
+class BTYDModel(BaseModel):
+    """Base of the buy-till-you-die models that say how likely a customer is still alive.
+
+    Subclasses define ``_log_odds_dead(x, tx, T)``: the log of P(dead) / P(alive) given the history.
+    """
+
+    def _p_alive(self, x, tx, T):
+        from scipy.special import expit
+
+        return expit(-self._log_odds_dead(x, tx, T))
+
+    def probability_alive(self, frequency, recency, T):
+        """P(still alive at T | history)."""
+        self._check_fitted()
+        x, tx, t, _ = btyd_inputs(frequency, recency, T)
+        return self._p_alive(x, tx, t)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from ._base import BaseModel, btyd_inputs, compress_fast, log_hessian, maximize, newton_polish, warm_start_rows
+from ._base import BTYDModel, btyd_inputs, compress_fast, log_hessian, maximize, newton_polish, warm_start_rows
 
 __all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
 
@@ -30,7 +30,7 @@ class _Factorized:
         self.iT, self.uT = iT, np.asarray(uT, dtype=float)
 
 
-class BetaGeoModel(BaseModel):
+class BetaGeoModel(BTYDModel):
     """The BG/NBD model of repeat buying (params r, alpha, a, b).
 
     Parameters
@@ -158,12 +158,6 @@ class BetaGeoModel(BaseModel):
         lo = np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(has, lo, -np.inf)
 
-    def probability_alive(self, frequency, recency, T):
-        """P(still alive at T | history)."""
-        self._check_fitted()
-        x, tx, t, _ = btyd_inputs(frequency, recency, T)
-        return 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, t)))
-
     def expected_purchases(self, t, frequency, recency, T):
         """E[purchases in (T, T + t] | frequency, recency, T] for each customer."""
         self._check_fitted()
@@ -177,7 +171,7 @@ class BetaGeoModel(BaseModel):
         c = a + b + x - 1 + 2 * m - m  # BG/NBD: a+b+x-1; MBG/NBD: a+b+x
         term = (1 - z) ** (a - 1) * hyp2f1(c - x - r, a - 1, c, z)
         lead = c / (a - 1)
-        p_alive = 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, T_)))
+        p_alive = self._p_alive(x, tx, T_)
         return lead * (1 - term) * p_alive
 
     def expected_purchases_new(self, t):

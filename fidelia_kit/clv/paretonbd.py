@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
-from ._base import BaseModel, btyd_inputs, compress_fast, log1mexp, maximize, newton_polish, warm_start_rows
+from ._base import BTYDModel, btyd_inputs, compress_fast, log1mexp, maximize, newton_polish, warm_start_rows
 
 __all__ = ["ParetoNBDModel"]
 
@@ -55,7 +55,7 @@ def _log_a0(r, alpha, s, beta, x, tx, T):
     return f1 + log1mexp(np.minimum(f2 - f1, 0.0))
 
 
-class ParetoNBDModel(BaseModel):
+class ParetoNBDModel(BTYDModel):
     """The Pareto/NBD model of repeat buying (params r, alpha, s, beta).
 
     References
@@ -147,19 +147,13 @@ class ParetoNBDModel(BaseModel):
         return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
                 + _log_a0(r, alpha, s, beta, x, tx, T))
 
-    def probability_alive(self, frequency, recency, T):
-        """P(still alive at T | history)."""
-        self._check_fitted()
-        x, tx, t, _ = btyd_inputs(frequency, recency, T)
-        return 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, t)))
-
     def expected_purchases(self, t, frequency, recency, T):
         """E[purchases in (T, T + t] | frequency, recency, T]."""
         self._check_fitted()
         x, tx, T_, _ = btyd_inputs(frequency, recency, T)
         r, alpha, s, beta = self.params_
         t = np.asarray(t, dtype=float)
-        p_alive = 1.0 / (1.0 + np.exp(self._log_odds_dead(x, tx, T_)))
+        p_alive = self._p_alive(x, tx, T_)
         if np.isclose(s, 1.0):
             growth = (beta + T_) * np.log((beta + T_ + t) / (beta + T_))
         else:
