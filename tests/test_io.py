@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -136,3 +137,22 @@ def test_links_inside_a_table_are_checked():
 def test_every_table_file_name_is_fixed():
     assert TABLE_FILES["transactions"] == "transactions.csv"
     assert set(TABLE_FILES) == set(TABLES)
+
+
+def test_warehouse_tables_and_customer_360_match_pandas(small_world, small_world_dir):
+    from fidelia_kit import warehouse
+
+    con = warehouse(small_world_dir)
+    w = small_world
+    for name, df in w.tables.items():
+        assert con.sql(f"SELECT COUNT(*) FROM {name}").fetchall()[0][0] == len(df), name
+    c360 = con.sql("SELECT * FROM customer_360").df().set_index("customer_id")
+    assert len(c360) == len(w.customers) and c360.index.is_monotonic_increasing
+    revenue = w.transactions.groupby("customer_id")["amount"].sum().reindex(c360.index).fillna(0.0)
+    assert np.allclose(c360["revenue"], revenue)
+    referrals = w.customers["referred_by"].dropna().astype(int).value_counts().reindex(c360.index).fillna(0)
+    assert (c360["referrals"] == referrals).all()
+    complaints = w.complaints.groupby("customer_id").size().reindex(c360.index).fillna(0)
+    assert (c360["complaints"] == complaints).all()
+    members = set(w.memberships["customer_id"].dropna().astype(int))
+    assert set(c360.index[c360["plus_member"]]) == members
