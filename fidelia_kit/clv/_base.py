@@ -65,7 +65,7 @@ def log1mexp(a):
         return np.where(a > -np.log(2), np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
 
 
-def maximize(neg_mean_ll, starts, *, names, model, max_iter=500, jac=True):
+def maximize(neg_mean_ll, starts, *, names, model, max_iter=500, jac=True, rough=False):
     """Minimise a mean negative log-likelihood over log-parameters, from several starts.
 
     ``neg_mean_ll(log_params)`` returns the value (and its gradient when ``jac``). The
@@ -88,7 +88,8 @@ def maximize(neg_mean_ll, starts, *, names, model, max_iter=500, jac=True):
         x0 = np.log(np.asarray(start, dtype=float))
         with np.errstate(all="ignore"):
             res = optimize.minimize(neg_mean_ll, x0, jac=jac, method="L-BFGS-B",
-                                    options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-9})
+                                    options={"maxiter": max_iter, "ftol": 1e-9 if rough else 1e-13,
+                                             "gtol": 1e-6 if rough else 1e-9})
         runs.append((start, res))
         if converged(res):
             break
@@ -150,10 +151,10 @@ class BaseModel:
     def _store(self, params, total_ll, n, total_grad=None):
         self.params_ = pd.Series(params, index=list(self._param_names), dtype=float)
         p = np.asarray(params, dtype=float)
+        self.log_likelihood_ = float(total_ll(p))
         se, cov = hessian_from_gradient(total_grad, p) if total_grad is not None else hessian_se(total_ll, p)
         self.std_errors_ = pd.Series(se, index=list(self._param_names))
         self.covariance_ = pd.DataFrame(cov, index=list(self._param_names), columns=list(self._param_names))
-        self.log_likelihood_ = float(total_ll(np.asarray(params, dtype=float)))
         self.n_customers_ = float(n)
 
     def summary(self, ci: float = 0.95) -> pd.DataFrame:

@@ -120,8 +120,20 @@ class BetaGeoModel(BTYDModel):
         scale = max(float(np.average(t, weights=w)), 1e-3) / max(float(np.average(x, weights=w)) + 1.0, 1.0)
         starts = [(1.0, scale, 1.0, 1.0), (0.5, scale, 0.5, 2.0), (2.0, 0.2 * scale, 2.0, 5.0)]
 
+        cache = {}
+
+        def evaluate(p):
+            """Total log-likelihood and gradient on all rows; the last point is remembered, so the
+            optimum's value and gradient are not computed twice."""
+            key = p.tobytes()
+            if key not in cache:
+                ll, parts = self._ll_parts(p, data)
+                cache.clear()
+                cache[key] = (float(wc @ ll), np.array([wc @ parts[k] for k in names]))
+            return cache[key]
+
         def total_grad(p):
-            return np.array([wc @ part for part in self._ll_parts(p, data)[1].values()])
+            return evaluate(p)[1]
 
         sub = warm_start_rows(len(xc))
         res_x = None
@@ -129,15 +141,16 @@ class BetaGeoModel(BTYDModel):
             # large data: fit a fixed subsample, then polish on everything with Newton steps that
             # reuse the subsample's curvature (scaled to the full weight): few full passes
             sd, sw = _Factorized(xc[sub], txc[sub], tc[sub]), wc[sub]
-            pre = maximize(make_objective(sd, sw), starts, names=names, model=type(self).__name__, max_iter=self.max_iter)
+            pre = maximize(make_objective(sd, sw), starts, names=names, model=type(self).__name__, max_iter=self.max_iter,
+                           rough=True)
             p0 = np.exp(pre.x)
             H0 = log_hessian(lambda p: np.array([sw @ part for part in self._ll_parts(p, sd)[1].values()]), p0)
             H0 *= wc.sum() / sw.sum()
 
             def value_grad(u):
                 p = np.exp(u)
-                ll, parts = self._ll_parts(p, data)
-                return float(wc @ ll), np.array([wc @ parts[k] for k in names]) * p
+                f, g = evaluate(p)
+                return f, g * p
 
             if self.penalizer == 0:
                 res_x = newton_polish(value_grad, pre.x, H0)
@@ -146,7 +159,7 @@ class BetaGeoModel(BTYDModel):
             res_x = maximize(make_objective(data, wc), starts, names=names, model=type(self).__name__,
                              max_iter=self.max_iter).x
 
-        self._store(np.exp(res_x), lambda p: float(wc @ self._ll_parts(p, data)[0]), wc.sum(), total_grad)
+        self._store(np.exp(res_x), lambda p: evaluate(p)[0], wc.sum(), total_grad)
         return self
 
     # --- predictions ----------------------------------------------------------------------

@@ -115,7 +115,7 @@ class ParetoNBDModel(BTYDModel):
         if sub is not None:
             sd, sw = _PairData(xc[sub], txc[sub], tc[sub]), wc[sub]
             pre = maximize(make_objective(sd, sw), starts, names=self._param_names, model="ParetoNBDModel",
-                           max_iter=self.max_iter, jac=None)
+                           max_iter=self.max_iter, jac=None, rough=True)
             from statsmodels.tools.numdiff import approx_hess3
 
             with np.errstate(all="ignore"):
