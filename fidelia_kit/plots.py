@@ -41,6 +41,14 @@ def _axes(ax, figsize=(7, 4.5)):
     return ax
 
 
+def _intervals(ax, estimate, low, high, labels, color):
+    """Point estimates with their intervals, one row each, and a dashed line at zero."""
+    y = np.arange(len(estimate))
+    ax.errorbar(estimate, y, xerr=np.vstack([estimate - low, high - estimate]), fmt="o", color=color, capsize=3)
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(y, [str(i) for i in labels])
+
+
 def rfm_heatmap(rfm: pd.DataFrame, scores: pd.DataFrame, *, ax=None, value: str = "monetary_mean"):
     """Recency score x frequency score, coloured by the mean of ``value`` in each cell.
 
@@ -194,11 +202,7 @@ def nps_by_group(table: pd.DataFrame, *, ax=None):
     """NPS per group with its confidence interval (the output of :func:`~fidelia_kit.survey.nps_by`)."""
     check_frame("table", table, ["nps", "ci_low", "ci_high"])
     ax = _axes(ax)
-    y = np.arange(len(table))
-    err = np.vstack([table["nps"] - table["ci_low"], table["ci_high"] - table["nps"]])
-    ax.errorbar(table["nps"], y, xerr=err, fmt="o", color="navy", capsize=3)
-    ax.axvline(0, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(y, [str(i) for i in table.index])
+    _intervals(ax, table["nps"].to_numpy(), table["ci_low"].to_numpy(), table["ci_high"].to_numpy(), table.index, "navy")
     ax.set_xlabel("Net Promoter Score (points, -100 to 100)")
     ax.set_ylabel(table.index.name or "group")
     ax.set_title("NPS by group, with confidence intervals")
@@ -310,14 +314,10 @@ def arms_plot(table: pd.DataFrame, *, ax=None):
     check_frame("table", table, ["lift", "lift_low", "lift_high"])
     df = table.dropna(subset=["lift"])
     ax = _axes(ax)
-    y = np.arange(len(df))
-    ax.errorbar(df["lift"], y, xerr=np.vstack([df["lift"] - df["lift_low"], df["lift_high"] - df["lift"]]),
-                fmt="o", capsize=4, color="darkgreen")
-    ax.axvline(0, color="grey", ls="--", lw=0.8)
-    ax.set_yticks(y, df.index)
-    unit = "percentage points" if table.attrs.get("kind") == "binary" else "outcome units"
+    _intervals(ax, df["lift"].to_numpy(), df["lift_low"].to_numpy(), df["lift_high"].to_numpy(), df.index, "darkgreen")
     ax.set_title("Effect of each treatment over control")
-    ax.set_xlabel(f"lift over control ({unit}; 1.0 = 100 points)" if unit == "percentage points" else "lift over control")
+    ax.set_xlabel("lift over control (difference in rate; 0.05 = 5 points)" if table.attrs.get("kind") == "binary"
+                  else "lift over control (difference in means, outcome units)")
     ax.set_ylabel("arm")
     return ax
 
