@@ -105,7 +105,7 @@ def _generate(args) -> int:
 
 
 def _validate(args) -> int:
-    from .io import read_table
+    from .io import read_table, read_truth, truth_window
 
     path = Path(args.file)
     folder = path.parent
@@ -119,13 +119,10 @@ def _validate(args) -> int:
         elif needs and args.table != name and sibling.is_file() and sibling.resolve() != path.resolve():
             refs[name] = sibling
     window = tuple(args.window) if args.window else None
-    truth = folder / "truth.json"
-    if window is None and truth.is_file():
-        import json
-        try:
-            w = json.loads(truth.read_text(encoding="utf-8"))["window"]
-            window = (w["start"], w["end"])
-        except (ValueError, KeyError):
+    if window is None:
+        try:  # a missing or unreadable truth.json only means no window check
+            window = truth_window(read_truth(folder))
+        except (DataError, KeyError):
             pass
     df = read_table(path, args.table, window=window, **refs)
     checks = [f"linked to {', '.join(Path(p).name for p in refs.values())}"] if refs else []

@@ -26,7 +26,7 @@ from ._validation import check_option, format_rows
 from .exceptions import DataError
 from .schema import TABLE_FILES, TABLES, Column, coerce_table
 
-__all__ = ["read_table", "validate_table", "load_world", "warehouse", "DataError"]
+__all__ = ["read_table", "validate_table", "load_world", "read_truth", "truth_window", "warehouse", "DataError"]
 
 _TRUE = {"true", "1", "yes", "y", "t", "verdadero", "si", "sí", "1.0"}
 _FALSE = {"false", "0", "no", "n", "f", "falso", "0.0"}
@@ -312,6 +312,24 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
     return validate_table(raw, table, source=path.name, window=window, **others)
 
 
+def read_truth(folder) -> dict:
+    """The data set's truth.json as a dict ({} when the folder has none)."""
+    from .synth.world import TRUTH_FILE
+
+    truth_path = Path(folder) / TRUTH_FILE
+    if not truth_path.is_file():
+        return {}
+    try:
+        return json.loads(truth_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{truth_path.name}: not valid JSON ({exc}).") from None
+
+
+def truth_window(truth: dict):
+    """(first day, last day) of the observation window a truth dict states, or None."""
+    return (truth["window"]["start"], truth["window"]["end"]) if "window" in truth else None
+
+
 def load_world(folder, *, tables=None):
     """Read a data set folder written by ``World.save`` back into a ``World``.
 
@@ -320,19 +338,13 @@ def load_world(folder, *, tables=None):
     are refused. ``tables`` restricts the tables read (default: all present; the
     seven data tables are required).
     """
-    from .synth.world import DATA_TABLES, TRUTH_FILE, World
+    from .synth.world import DATA_TABLES, World
 
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such data set folder.")
-    truth = {}
-    truth_path = folder / TRUTH_FILE
-    if truth_path.is_file():
-        try:
-            truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"{truth_path.name}: not valid JSON ({exc}).") from None
-    window = (truth["window"]["start"], truth["window"]["end"]) if "window" in truth else None
+    truth = read_truth(folder)
+    window = truth_window(truth)
     wanted = list(tables) if tables is not None else [
         t for t in TABLES if t in DATA_TABLES or (folder / TABLE_FILES[t]).is_file()]
     for t in wanted:

@@ -42,16 +42,9 @@ class _PairData:
 
 def _log_a0(r, alpha, s, beta, x, tx, T):
     """log of the A0 term of the likelihood (Fader, Hardie & Lee 2005, 'A note on implementing
-    the Pareto/NBD model in MATLAB', eqs. 2-3)."""
-    rsx = r + s + x
-    if alpha >= beta:
-        big, b2 = alpha, s + 1
-    else:
-        big, b2 = beta, r + x
-    diff = abs(alpha - beta)
-    with np.errstate(divide="ignore"):
-        f1 = np.log(hyp2f1(rsx, b2, rsx + 1, diff / (big + tx))) - rsx * np.log(big + tx)
-        f2 = np.log(hyp2f1(rsx, b2, rsx + 1, diff / (big + T))) - rsx * np.log(big + T)
+    the Pareto/NBD model in MATLAB', eqs. 2-3): the difference of the terms at t_x and at T."""
+    f1 = _log_term(r, alpha, s, beta, x, tx)
+    f2 = _log_term(r, alpha, s, beta, x, T)
     return f1 + log1mexp(np.minimum(f2 - f1, 0.0))
 
 
