@@ -389,3 +389,16 @@ def test_profiles_shape_how_customers_shop(default_world):
             assert shares.loc[profile, channel] == pytest.approx(share, abs=0.03), (profile, channel)
     counts = w.truth["counts"]["profiles"]
     assert sum(counts.values()) == len(w.customers) and min(counts.values()) > 0.1 * len(w.customers)
+
+
+def test_memberships_of_a_window_not_ending_in_december_have_no_negative_renewals():
+    # A window from 2021-03-01 ends on 2023-02-28: the 2023 cohort used to sign up as late as
+    # December 2023, after the window, and got renewals = -1, which the loader refuses.
+    from fidelia_kit.io import validate_table
+
+    w = generate_world(n_customers=500, start_date="2021-03-01", seed=1)
+    m = w.memberships
+    assert m["signup_date"].max() <= pd.Timestamp("2023-02-28")
+    assert (m["renewals"] >= 0).all()
+    assert (m.loc[m["cohort"] == 2023, "renewals"] == 0).all()
+    validate_table(m, "memberships", window=(w.truth["window"]["start"], w.truth["window"]["end"]))

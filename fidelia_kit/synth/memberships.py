@@ -33,6 +33,12 @@ def make_memberships(cfg: WorldConfig, people: People, rng: np.random.Generator)
     cohorts = np.repeat(np.arange(first, last + 1), per_cohort)
     n = len(cohorts)
     day_of_year = rng.integers(0, 365, n)
+    # The last cohort's year may end after the window (a window that does not end on
+    # 31 December): its members sign up by the window's last day. Folding the draw
+    # (rather than drawing again) keeps every world whose window ends in December as it was.
+    years = np.arange(first, last + 1)
+    open_days = np.array([min(365, (cfg.end - dt.date(int(y), 1, 1)).days + 1) for y in years], dtype=np.int64)
+    day_of_year = day_of_year % open_days[cohorts - first]
     signup = [dt.date(int(y), 1, 1) + dt.timedelta(days=int(k)) for y, k in zip(cohorts, day_of_year)]
     theta = rng.beta(cfg.membership_alpha, cfg.membership_beta, n)
     lifetime = rng.geometric(theta) - 1                 # renewals before the first non-renewal
