@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test data bench clean help
+.PHONY: run test test-fast data bench clean help
 
 help:
 	@echo "make run    - install into .venv, write datasets/ if missing, summarise it, run every notebook into outputs/"
 	@echo "make test   - install into .venv with the test extras and run the test suite"
+	@echo "make test-fast - the same without the slow tests (default world, notebooks, many worlds)"
 	@echo "make data   - regenerate the default data set in datasets/"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 
@@ -26,6 +27,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 data: $(STAMP)
 	$(BIN)/fidelia data generate --out datasets --force

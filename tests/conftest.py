@@ -44,3 +44,15 @@ def _close_figures():
     import sys
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+# Tests that build the default world, execute notebooks or draw many worlds are marked slow,
+# so `make test-fast` (pytest -m "not slow") gives a quick edit loop; `make test` runs them all.
+_SLOW_FIXTURES = {"default_world", "executed"}
+_SLOW_FILES = {"test_any_world.py", "test_notebooks.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.path.name in _SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
