@@ -93,8 +93,8 @@ def check_not_collinear(name: str, df, *, tol: float = 1e-10) -> None:
     import numpy as np
 
     corr = np.corrcoef(df.to_numpy(dtype=float), rowvar=False)
-    if corr.ndim < 2:
-        return
+    if corr.ndim < 2 or not np.isfinite(corr).all():
+        return    # one column, or a constant one: check_varying's to report
     vals, vecs = np.linalg.eigh(corr)
     if vals[0] > tol * max(vals[-1], 1.0):
         return
