@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import as_amounts, as_dates, check_frame, check_int, check_number, check_option, check_probability
+from ._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_number, check_option, check_probability
 
 __all__ = [
     "compare_arms",
@@ -770,7 +770,7 @@ def churn_dataset(transactions: pd.DataFrame, cutoff, horizon: int = 90, *, cust
     """
     check_frame("transactions", transactions, [customer_col, date_col, value_col])
     horizon = check_int("horizon", horizon, 1, 3650)
-    cutoff = pd.Timestamp(cutoff).normalize()
+    cutoff = as_date("cutoff", cutoff)
     dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
     tx = transactions.reset_index(drop=True).assign(_d=dates)
     before = tx[tx["_d"] < cutoff]

@@ -451,3 +451,10 @@ def test_kaplan_meier_without_events_is_flat_at_one_with_a_warning():
         km = kaplan_meier([1, 2, 3, 3], [0, 1, 0, 0], groups=["a", "b", "a", "b"])
     assert km.loc[km["group"] == "b", "survival"].tolist() == [0.5]
     assert km.loc[km["group"] == "a", "survival"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_churn_dataset_names_a_cutoff_that_is_not_a_date():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
+                       "amount": [10.0, 30.0, 5.0]})
+    with pytest.raises(ValueError, match=r"`cutoff` must be a date such as '2024-06-30'; got 'notadate'\."):
+        churn_dataset(tx, "notadate")
