@@ -101,8 +101,10 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the score test,
     all from statsmodels. When every outcome in both arms is the same (all 0 or all 1) the
     score test is 0 / 0: the p-value is then 1 (Fisher's exact test, as the observed table
-    is the only one with those margins), the ratio interval NaN, and a UserWarning says so. Continuous outcomes: Welch's t interval and test for the
-    difference, and the delta method on the log of the ratio of means.
+    is the only one with those margins), the ratio interval NaN, and a UserWarning says so;
+    likewise for a continuous outcome with one value everywhere (p = 1, intervals NaN).
+    Continuous outcomes: Welch's t interval and test for the difference, and the delta
+    method on the log of the ratio of means.
     """
     import warnings
 
@@ -144,6 +146,14 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
                 p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
             row.update(lift_low=lo, lift_high=hi, rel_lift=yt.mean() / yc.mean() - 1 if yc.mean() > 0 else np.nan,
                        rel_low=rlo - 1, rel_high=rhi - 1, pvalue=p)
+        elif np.ptp(np.r_[yt, yc]) == 0:
+            # one value everywhere: Welch's t is 0 / 0; every reassignment of the arms gives the same
+            # difference (0), so the permutation p-value is 1
+            warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {yt[0]:g}; Welch's t-test "
+                          f"is undefined (no variance), so pvalue is set to 1 (a permutation test) and the "
+                          f"intervals to NaN.", UserWarning, stacklevel=2)
+            row.update(lift_low=np.nan, lift_high=np.nan, rel_lift=0.0 if yc.mean() != 0 else np.nan,
+                       rel_low=np.nan, rel_high=np.nan, pvalue=1.0)
         else:
             test = stats.ttest_ind(yt, yc, equal_var=False)
             lo, hi = test.confidence_interval(ci)

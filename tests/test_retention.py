@@ -458,3 +458,11 @@ def test_churn_dataset_names_a_cutoff_that_is_not_a_date():
                        "amount": [10.0, 30.0, 5.0]})
     with pytest.raises(ValueError, match=r"`cutoff` must be a date such as '2024-06-30'; got 'notadate'\."):
         churn_dataset(tx, "notadate")
+
+
+def test_compare_arms_with_one_value_everywhere_continuous_warns_and_gives_p_1():
+    df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [2.5] * 10})
+    with pytest.warns(UserWarning, match=r"every outcome in arms 'control' and 't' is 2.5; Welch's t-test is undefined"):
+        out = compare_arms(df, "arm", "y")
+    assert out.loc["t", "pvalue"] == 1.0 and out.loc["t", "lift"] == 0.0 and out.loc["t", "rel_lift"] == 0.0
+    assert out.attrs["kind"] == "continuous"
