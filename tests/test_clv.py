@@ -437,7 +437,8 @@ BTYD = [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel]
     ([0] * 5, [0] * 5, [10, 20, 30, 40, 50], r": `frequency` is 0 for every customer \(5\): with no repeat purchase"),
     ([0] * 5, [0] * 5, [0] * 5, r": `T` is 0 for every customer: nobody was observed for any time"),
     ([2], [5], [10], r" has 4 parameters and needs customers with at least 4 different histories \(`frequency`, "
-                     r"`recency`, `T`\); got 1 customer\(s\) with 1 different one\(s\)"),
+                     r"`recency`, `T`\); got 1 customer\(s\) with 1 different one\(s\), which cannot tell how "
+                     r"customers differ"),
     ([2] * 50, [5] * 50, [10] * 50, r" has 4 parameters.*; got 50 customer\(s\) with 1 different one\(s\)"),
     ([2, 0] * 50, [5, 0] * 50, [10, 10] * 50, r" has 4 parameters.*; got 100 customer\(s\) with 2 different one\(s\)"),
 ])
@@ -488,3 +489,13 @@ def test_a_failed_fit_at_the_edge_says_the_data_cannot_pin_the_parameters():
     with pytest.raises(ConvergenceError, match=r"BetaGeoModel did not converge\. start .* The search ran to the edge "
                                                r"of the parameter space \(.*\): the data cannot pin the parameters down"):
         BetaGeoModel().fit([2, 0, 1, 3] * 50, [5, 0, 3, 9] * 50, [10, 10, 12, 12] * 50)
+
+
+@pytest.mark.parametrize("x, m, match", [
+    ([2], [10.0], r"got 1 customer\(s\) with 1 different one\(s\)"),            # used to give p 2e71, q 4e82
+    ([2] * 20, [10.0] * 20, r"got 20 customer\(s\) with 1 different one\(s\)"),  # used to give p 1e7, q 2e8
+])
+def test_gamma_gamma_refuses_customers_that_do_not_differ(x, m, match):
+    with pytest.raises(ValueError, match=r"GammaGammaModel has 3 parameters and needs customers with at least 3 "
+                                         r"different histories \(`frequency`, `monetary_value`\); " + match):
+        GammaGammaModel().fit(x, m)

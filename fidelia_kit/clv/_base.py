@@ -198,12 +198,22 @@ class BaseModel:
         if not (x > 0).any():
             raise ValueError(f"{name}: `frequency` is 0 for every customer ({len(x)}): with no repeat purchase "
                              f"the purchase rate and the dropout cannot be estimated.")
+        self._check_histories({"frequency": x, "recency": tx, age: T}, np.ones_like(x))
+
+    def _check_histories(self, columns: dict, w) -> None:
+        """A model with k parameters needs customers with at least k different histories (rows of ``columns``).
+
+        One customer, or many identical ones, cannot show how customers differ, which is
+        what the mixing distributions' parameters describe. Customers of weight 0 do not count.
+        """
+        used = np.asarray(w) > 0
         k = len(self._param_names)
-        histories = len(pd.DataFrame({"x": x, "tx": tx, "T": T}).drop_duplicates())
+        histories = len(pd.DataFrame({c: np.asarray(v)[used] for c, v in columns.items()}).drop_duplicates())
         if histories < k:
-            raise ValueError(f"{name} has {k} parameters and needs customers with at least {k} different histories "
-                             f"(`frequency`, `recency`, `{age}`); got {len(x)} customer(s) with {histories} "
-                             f"different one(s), which cannot tell the spread of rates across customers apart.")
+            names = ", ".join(f"`{c}`" for c in columns)
+            raise ValueError(f"{type(self).__name__} has {k} parameters and needs customers with at least {k} "
+                             f"different histories ({names}); got {int(used.sum())} customer(s) with {histories} "
+                             f"different one(s), which cannot tell how customers differ.")
 
 
 def compress_fast(x, tx, T, weights):
