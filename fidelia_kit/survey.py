@@ -139,7 +139,7 @@ class ReliabilityResult:
 
 def _alpha(cov: np.ndarray) -> float:
     k = cov.shape[0]
-    if cov.sum() <= 1e-12 * max(np.trace(cov), 1.0):
+    if abs(cov.sum()) <= 1e-12 * max(np.trace(cov), 1.0):
         return float("nan")    # the items' sum has no variance: alpha is undefined
     return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
 
@@ -199,7 +199,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, missing: str = "lis
     if np.isnan(cov).any():
         raise ValueError("`items`: some pairs of items were never answered together; alpha cannot be computed.")
     k = df.shape[1]
-    if cov.sum() <= 1e-12 * max(np.trace(cov), 1.0):
+    if abs(cov.sum()) <= 1e-12 * max(np.trace(cov), 1.0):
         if np.trace(cov) == 0:
             raise ValueError(f"`items`: every item has the same answer from every respondent (no variance), so alpha "
                              f"is 0 / 0; columns {list(df.columns)}.")
