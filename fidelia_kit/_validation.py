@@ -4,7 +4,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
-__all__ = ["check_option", "check_number", "check_int", "format_rows", "check_frame", "as_dates", "as_amounts"]
+__all__ = ["check_option", "check_number", "check_int", "check_probability", "check_weights", "check_varying",
+           "check_not_collinear", "as_date", "format_rows", "check_frame", "as_dates", "as_amounts"]
 
 
 def check_option(name: str, value, options: Iterable):
@@ -35,6 +36,86 @@ def check_int(name: str, value, low: int, high: int):
     if not (low <= value <= high):
         raise ValueError(f"`{name}` must be in [{low}, {high}]; got {value!r}.")
     return int(value)
+
+
+def check_probability(name: str, value, *, what: str = "a probability"):
+    """Return ``value`` as float if it lies strictly between 0 and 1, else raise.
+
+    For a significance level, a power or a rate, where 0 and 1 have no finite answer.
+    TypeError for a non-number (bools are refused), ValueError otherwise (NaN included).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be {what} strictly between 0 and 1; got {value!r}.")
+    if not (0 < value < 1):
+        raise ValueError(f"`{name}` must be {what} strictly between 0 and 1; got {value!r}.")
+    return float(value)
+
+
+def check_weights(name: str, weights, n: int, *, per: str = "row"):
+    """``weights`` as a float array of ``n`` finite numbers >= 0 (one ``per`` row), not all 0; else raise naming ``name``."""
+    import numpy as np
+
+    try:
+        w = np.asarray(weights, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be numbers, one per {per}; got {type(weights).__name__}.") from None
+    if len(w) != n:
+        raise ValueError(f"`{name}` must have one value per {per} ({n}); got {len(w)}.")
+    bad = ~np.isfinite(w)
+    if bad.any():
+        raise ValueError(f"`{name}` has {int(bad.sum())} missing or infinite value(s) "
+                         f"({format_rows(np.flatnonzero(bad)).replace('row', 'position')}).")
+    if (w < 0).any():
+        raise ValueError(f"`{name}` must be >= 0; {int((w < 0).sum())} are negative "
+                         f"({format_rows(np.flatnonzero(w < 0)).replace('row', 'position')}).")
+    if w.sum() <= 0:
+        raise ValueError(f"`{name}` are all 0; at least one must be positive.")
+    return w
+
+
+def check_varying(name: str, df) -> None:
+    """Every column of the DataFrame ``df`` must take at least two values (NaN ignored).
+
+    A constant column has no variance, so correlations with it are undefined (0 / 0).
+    """
+    constant = [c for c in df.columns if df[c].nunique(dropna=True) < 2]
+    if constant:
+        raise ValueError(f"`{name}`: column(s) {constant} have the same value in every row (no variance); "
+                         f"correlations with them are undefined, so leave them out.")
+
+
+def check_not_collinear(name: str, df, *, tol: float = 1e-10) -> None:
+    """The columns of ``df`` must not be linearly dependent (one a combination of others).
+
+    Names the columns that enter the dependence: those with a non-negligible weight in
+    the eigenvector of the correlation matrix's smallest eigenvalue.
+    """
+    import numpy as np
+
+    corr = np.corrcoef(df.to_numpy(dtype=float), rowvar=False)
+    if corr.ndim < 2 or not np.isfinite(corr).all():
+        return    # one column, or a constant one: check_varying's to report
+    vals, vecs = np.linalg.eigh(corr)
+    if vals[0] > tol * max(vals[-1], 1.0):
+        return
+    cols = [c for c, v in zip(df.columns, vecs[:, 0]) if abs(v) > 1e-6]
+    raise ValueError(f"`{name}`: column(s) {cols} are collinear (one is an exact linear combination of the "
+                     f"others), so their separate effects cannot be estimated; leave one of them out.")
+
+
+def as_date(name: str, value):
+    """One date argument as a midnight pandas Timestamp (time zone dropped), or ValueError naming ``name``."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        ts = None
+    if ts is None or ts is pd.NaT or isinstance(value, (bool, numbers.Number)):
+        raise ValueError(f"`{name}` must be a date such as '2024-06-30'; got {value!r}.")
+    if ts.tz is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
 
 
 def format_rows(rows, limit: int = 5) -> str:

@@ -329,7 +329,8 @@ def power_curve_plot(curve: pd.DataFrame, *, ax=None):
         ax.plot(curve.columns, row.to_numpy(), marker=".", label=f"lift {lift:+.3f}")
     ax.axhline(0.8, color="grey", ls="--", lw=0.8)
     ax.set_title("Power of the experiment by sample size")
-    ax.set_xlabel("customers per arm (count)")
+    ax.set_xlabel("customers per arm (count)" if curve.columns.name != "n_control"
+                  else "customers in the control arm (count)")
     ax.set_ylabel("power (probability of detecting the lift)")
     ax.legend()
     return ax

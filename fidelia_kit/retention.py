@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import as_amounts, as_dates, check_frame, check_int, check_number, check_option
+from ._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_number, check_option, check_probability
 
 __all__ = [
     "compare_arms",
@@ -99,9 +99,15 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     -----
     Binary outcomes: Newcombe's hybrid score interval for the difference of proportions
     (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the score test,
-    all from statsmodels. Continuous outcomes: Welch's t interval and test for the
-    difference, and the delta method on the log of the ratio of means.
+    all from statsmodels. When every outcome in both arms is the same (all 0 or all 1) the
+    score test is 0 / 0: the p-value is then 1 (Fisher's exact test, as the observed table
+    is the only one with those margins), the ratio interval NaN, and a UserWarning says so;
+    likewise for a continuous outcome with one value everywhere (p = 1, intervals NaN).
+    Continuous outcomes: Welch's t interval and test for the difference, and the delta
+    method on the log of the ratio of means.
     """
+    import warnings
+
     from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
@@ -125,13 +131,29 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
         if kind == "binary":
             ct, cc = yt.sum(), yc.sum()
             lo, hi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="newcomb", compare="diff", alpha=alpha)
-            if cc > 0 and ct > 0:
-                rlo, rhi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="log", compare="ratio", alpha=alpha)
+            if ct + cc in (0, len(yt) + len(yc)):
+                # every outcome in both arms is the same value: the score test is 0 / 0. With these
+                # margins the observed table is the only possible one, so Fisher's exact p is 1.
+                warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {int(yt[0])}; the "
+                              f"score test is undefined (no variance), so pvalue is set to 1 (Fisher's exact test) "
+                              f"and the ratio interval to NaN.", UserWarning, stacklevel=2)
+                rlo, rhi, p = np.nan, np.nan, 1.0
             else:
-                rlo, rhi = np.nan, np.nan
-            p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
+                if cc > 0 and ct > 0:
+                    rlo, rhi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="log", compare="ratio", alpha=alpha)
+                else:
+                    rlo, rhi = np.nan, np.nan
+                p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
             row.update(lift_low=lo, lift_high=hi, rel_lift=yt.mean() / yc.mean() - 1 if yc.mean() > 0 else np.nan,
                        rel_low=rlo - 1, rel_high=rhi - 1, pvalue=p)
+        elif np.ptp(np.r_[yt, yc]) == 0:
+            # one value everywhere: Welch's t is 0 / 0; every reassignment of the arms gives the same
+            # difference (0), so the permutation p-value is 1
+            warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {yt[0]:g}; Welch's t-test "
+                          f"is undefined (no variance), so pvalue is set to 1 (a permutation test) and the "
+                          f"intervals to NaN.", UserWarning, stacklevel=2)
+            row.update(lift_low=np.nan, lift_high=np.nan, rel_lift=0.0 if yc.mean() != 0 else np.nan,
+                       rel_low=np.nan, rel_high=np.nan, pvalue=1.0)
         else:
             test = stats.ttest_ind(yt, yc, equal_var=False)
             lo, hi = test.confidence_interval(ci)
@@ -205,6 +227,17 @@ def _h(p1, p0):
     return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p0))
 
 
+def _test_levels(alpha, power=None) -> tuple[float, float | None]:
+    """Check a two-sided test's significance level and (optionally) its power."""
+    alpha = check_probability("alpha", alpha, what="a significance level")
+    if power is not None:
+        power = check_probability("power", power)
+        if power <= alpha:
+            raise ValueError(f"`power` must exceed `alpha` ({alpha:g}), the power of the test when there is "
+                             f"no effect at all; got power={power:g}.")
+    return alpha, power
+
+
 def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> int:
     """Customers needed in the control arm to detect an absolute lift in a rate (Cohen's h).
 
@@ -215,13 +248,20 @@ def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: f
     min_lift : float
         The smallest absolute lift worth detecting (0.02 = two points).
     alpha, power : float
-        Two-sided significance level and power.
+        Two-sided significance level and power, each strictly between 0 and 1, with
+        ``power > alpha``.
     ratio : float, default=1.0
         Treated per control customer; the treated arm needs ``ratio`` times this number.
 
     Returns
     -------
     int, rounded up. 10% -> 12% at alpha 0.05 and power 0.8 needs 3,835 per arm.
+
+    Raises
+    ------
+    ValueError
+        A rate outside (0, 1), a zero lift, or a lift so small that it would need more
+        than 10^12 customers (the message names ``min_lift``).
 
     Notes
     -----
@@ -234,35 +274,98 @@ def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: f
     lift = check_number("min_lift", min_lift, -1, 1)
     if lift == 0 or not (0 < p0 + lift < 1):
         raise ValueError(f"`min_lift` must be non-zero with base_rate + min_lift in (0, 1); got {lift!r}.")
-    alpha = check_number("alpha", alpha, 1e-6, 0.5)
-    power = check_number("power", power, 0.05, 0.9999)
+    alpha, power = _test_levels(alpha, power)
     ratio = check_number("ratio", ratio, 1e-3, 1e3)
-    n = NormalIndPower().solve_power(effect_size=abs(_h(p0 + lift, p0)), alpha=alpha, power=power, ratio=ratio)
+    h = abs(_h(p0 + lift, p0))
+    rough = (1 + 1 / ratio) * ((stats.norm.isf(alpha / 2) + stats.norm.isf(1 - power)) / h) ** 2
+    if not rough <= 1e12:
+        raise ValueError(f"`min_lift`={lift!r} is too small to detect over base_rate={p0:g}: it would need "
+                         f"about {rough:.2g} customers in the control arm (more than 10^12).")
+    n = NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, ratio=ratio)
     return int(np.ceil(n))
 
 
 def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float = 1.0) -> pd.DataFrame:
-    """Power to detect each lift (rows) with each control-arm size (columns)."""
+    """Power to detect each lift (rows) with each control-arm size (columns).
+
+    Parameters
+    ----------
+    base_rate : float
+        The control arm's rate.
+    lifts : array-like
+        Absolute lifts; each ``base_rate + lift`` must be a rate strictly between 0 and 1.
+    n : array-like
+        Customers in the control arm (each > 1); the treated arm has ``ratio * n``.
+    alpha : float, default=0.05
+        Two-sided significance level, strictly between 0 and 1.
+    ratio : float, default=1.0
+        Treated per control customer.
+
+    Returns
+    -------
+    DataFrame
+        Power, indexed by ``lift``; the columns are the control arm's size, named
+        ``"n per arm"`` when ``ratio == 1`` (both arms that size) and ``"n_control"``
+        otherwise, with the treated arm's sizes in ``df.attrs["n_treatment"]``.
+
+    Notes
+    -----
+    statsmodels' NormalIndPower with Cohen's h, as :func:`sample_size`.
+    """
     from statsmodels.stats.power import NormalIndPower
 
     p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
+    alpha, _ = _test_levels(alpha)
+    ratio = check_number("ratio", ratio, 1e-3, 1e3)
     lifts = np.atleast_1d(np.asarray(lifts, dtype=float))
     ns = np.atleast_1d(np.asarray(n, dtype=float))
-    if (ns <= 1).any():
+    if not np.isfinite(lifts).all():
+        raise ValueError("`lifts` has missing or infinite values.")
+    outside = lifts[~((p0 + lifts > 0) & (p0 + lifts < 1))]
+    if len(outside):
+        raise ValueError(f"`lifts`: base_rate + lift must be a rate strictly between 0 and 1; "
+                         f"{len(outside)} lift(s) are not (base_rate={p0:g}, lifts {outside[:3].tolist()}).")
+    if not np.isfinite(ns).all() or (ns <= 1).any():
         raise ValueError("`n` must be > 1 customers.")
     power = NormalIndPower()
     table = [[power.power(effect_size=abs(_h(p0 + lift, p0)), nobs1=k, alpha=alpha, ratio=ratio) for k in ns] for lift in lifts]
-    out = pd.DataFrame(table, index=pd.Index(lifts, name="lift"), columns=pd.Index(ns.astype(int), name="n per arm"))
+    name = "n per arm" if ratio == 1 else "n_control"
+    out = pd.DataFrame(table, index=pd.Index(lifts, name="lift"), columns=pd.Index(ns.astype(int), name=name))
+    out.attrs.update(ratio=ratio, n_treatment=ns * ratio, alpha=alpha, base_rate=p0)
     return out
 
 
 def minimum_detectable_effect(n: int, base_rate: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> float:
-    """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers."""
+    """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers.
+
+    Inverts :func:`sample_size`: the returned lift, with ``n`` control and ``ratio * n``
+    treated customers, has exactly the requested ``power`` (statsmodels' NormalIndPower
+    with Cohen's h).
+
+    Returns
+    -------
+    float
+        The lift, or NaN with a UserWarning when no rise of the rate reaches ``power``:
+        Cohen's h cannot exceed ``pi - 2 asin(sqrt(base_rate))`` (a rise to a rate of 1), so
+        with too few customers or a base rate near 1 no lift is detectable.
+    """
+    import warnings
+
     from statsmodels.stats.power import NormalIndPower
 
     n = check_number("n", n, 2, 1e9)
     p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
-    h = NormalIndPower().solve_power(nobs1=n, alpha=alpha, power=power, ratio=ratio)
+    alpha, power = _test_levels(alpha, power)
+    ratio = check_number("ratio", ratio, 1e-3, 1e3)
+    solver = NormalIndPower()
+    h = solver.solve_power(nobs1=n, alpha=alpha, power=power, ratio=ratio)
+    h_max = np.pi - 2 * np.arcsin(np.sqrt(p0))
+    if not h < h_max:
+        best = solver.power(effect_size=h_max, nobs1=n, alpha=alpha, ratio=ratio)
+        warnings.warn(f"no lift over base_rate={p0:g} reaches power {power:g} with n={n:g} control customers: "
+                      f"even a rise to a rate of 1 has power {best:.2f}; returning NaN. Use a larger `n` or a "
+                      f"lower `power`.", UserWarning, stacklevel=2)
+        return float("nan")
     p1 = np.sin(np.arcsin(np.sqrt(p0)) + h / 2) ** 2
     return float(p1 - p0)
 
@@ -544,8 +647,13 @@ def kaplan_meier(durations, events, groups=None, *, ci: float = 0.95) -> pd.Data
     ``conf.type = "log-log"``): ``S^exp(+-z se / (S |log S|))``, which stays in [0, 1].
 
     Returns a long DataFrame: ``group`` (if given), ``time``, ``at_risk``, ``events``,
-    ``survival``, ``ci_low``, ``ci_high``.
+    ``survival``, ``ci_low``, ``ci_high``, one row per event time. A group with no events
+    (every customer censored) has no event times; it gets instead the times 0 and each
+    follow-up time, all at survival 1.0 with interval (1, 1) (as lifelines'
+    ``KaplanMeierFitter`` gives), and a UserWarning says so.
     """
+    import warnings
+
     from statsmodels.duration.survfunc import SurvfuncRight
 
     d, e = _durations(durations, events)
@@ -557,6 +665,18 @@ def kaplan_meier(durations, events, groups=None, *, ci: float = 0.95) -> pd.Data
     parts = []
     for level in pd.unique(g):
         mask = g == level
+        if not e[mask].any():
+            # no events: statsmodels lists event times only, so it would return no rows at all
+            times = np.unique(np.r_[0.0, d[mask]])
+            where = "" if groups is None else f" in group '{level}'"
+            warnings.warn(f"kaplan_meier: no events{where} (every customer censored); survival stays 1.0 through "
+                          f"the last follow-up time ({times[-1]:g}), so that curve is flat at 1.", UserWarning, stacklevel=2)
+            part = pd.DataFrame({"time": times, "at_risk": [(d[mask] >= t).sum() for t in times], "events": 0,
+                                 "survival": 1.0, "ci_low": 1.0, "ci_high": 1.0})
+            if groups is not None:
+                part.insert(0, "group", level)
+            parts.append(part)
+            continue
         sf = SurvfuncRight(d[mask], e[mask])
         s, se = sf.surv_prob, sf.surv_prob_se
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -660,7 +780,7 @@ def churn_dataset(transactions: pd.DataFrame, cutoff, horizon: int = 90, *, cust
     """
     check_frame("transactions", transactions, [customer_col, date_col, value_col])
     horizon = check_int("horizon", horizon, 1, 3650)
-    cutoff = pd.Timestamp(cutoff).normalize()
+    cutoff = as_date("cutoff", cutoff)
     dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
     tx = transactions.reset_index(drop=True).assign(_d=dates)
     before = tx[tx["_d"] < cutoff]

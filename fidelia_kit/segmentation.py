@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import as_amounts, as_dates, check_frame, check_int, check_number, check_option
+from ._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_number, check_option
 
 __all__ = [
     "rfm_table",
@@ -85,6 +85,7 @@ def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "cu
     2                          7            1             5.0            7
     """
     check_frame("transactions", transactions, [customer_col, date_col, value_col])
+    as_of = None if as_of is None else as_date("as_of", as_of)
     dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
     values = as_amounts("transactions", value_col, transactions[value_col].reset_index(drop=True))
     cust = transactions[customer_col].reset_index(drop=True)
@@ -464,7 +465,7 @@ def loyalty_ladder(world_or_tables, as_of=None, *, market_size: int | None = Non
     exclusive_purchases = check_int("exclusive_purchases", exclusive_purchases, habitual_purchases, 365)
     exclusive_share = check_number("exclusive_share", exclusive_share, 0, 100)
     dates = as_dates("transactions", "date", tx["date"])
-    as_of = dates.max() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of).normalize()
+    as_of = dates.max() + pd.Timedelta(days=1) if as_of is None else as_date("as_of", as_of)
     if market_size is None and "market_size" in truth:
         market_size = int(truth["market_size"])
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import check_frame, check_int, check_number, check_option
+from ._validation import (check_frame, check_int, check_not_collinear, check_number, check_option, check_varying,
+                          check_weights)
 
 __all__ = [
     "reverse_code",
@@ -138,6 +139,8 @@ class ReliabilityResult:
 
 def _alpha(cov: np.ndarray) -> float:
     k = cov.shape[0]
+    if abs(cov.sum()) <= 1e-12 * max(np.trace(cov), 1.0):
+        return float("nan")    # the items' sum has no variance: alpha is undefined
     return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
 
 
@@ -166,6 +169,10 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, missing: str = "lis
     -----
     .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i \\sigma^2_i}{\\sigma^2_X}\\right)
 
+    Alpha is undefined when the sum of the items has no variance (every item constant, or
+    items that cancel out exactly); that raises ValueError, and an ``alpha_if_deleted``
+    that would be undefined is NaN.
+
     Feldt's interval: ``1 - (1 - alpha) * F`` at the upper and lower ``(1 - ci)/2``
     quantiles of F(n - 1, (n - 1)(k - 1)) (Feldt, Woodruff & Salih 1987), as pingouin
     and R's psych compute it. Alpha below about 0.7 suggests the items do not measure
@@ -192,6 +199,13 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, missing: str = "lis
     if np.isnan(cov).any():
         raise ValueError("`items`: some pairs of items were never answered together; alpha cannot be computed.")
     k = df.shape[1]
+    if abs(cov.sum()) <= 1e-12 * max(np.trace(cov), 1.0):
+        if np.trace(cov) == 0:
+            raise ValueError(f"`items`: every item has the same answer from every respondent (no variance), so alpha "
+                             f"is 0 / 0; columns {list(df.columns)}.")
+        raise ValueError(f"`items`: the sum of the items has no variance (the items cancel out exactly, as an item "
+                         f"and its reverse-worded twin do), so alpha is undefined; reverse negatively worded items "
+                         f"first with reverse_code(). Columns {list(df.columns)}.")
     alpha = _alpha(cov)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     lower = 1 - (1 - alpha) * stats.f.isf((1 - ci) / 2, df1, df2)
@@ -244,6 +258,8 @@ def omega(items: pd.DataFrame) -> float:
     df = _items(items, min_items=3).dropna()
     if len(df) < df.shape[1] + 2:
         raise ValueError(f"`items`: {len(df)} complete responses are too few for a one-factor model of {df.shape[1]} items.")
+    check_varying("items", df)
+    check_not_collinear("items", df)
     lam, psi = _one_factor(df.corr().to_numpy())
     return float(lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum()))
 
@@ -351,6 +367,8 @@ def factor_analysis(items: pd.DataFrame, n_factors="parallel", rotation: str | N
     from sklearn.decomposition import FactorAnalysis
 
     df = _items(items, min_items=3).dropna()
+    check_varying("items", df)
+    check_not_collinear("items", df)
     if rotation is not None:
         check_option("rotation", rotation, ["varimax", "quartimax"])
     parallel = None
@@ -453,13 +471,13 @@ def nps(scores, weights=None, ci: float = 0.95, *, method: str = "wald") -> NPSR
     if weights is None:
         w = pd.Series(1.0, index=s.index)
     else:
-        w = pd.Series(np.asarray(weights, dtype=float), index=s.index)
-        if w.isna().any() or (w < 0).any():
-            raise ValueError("`weights` must be non-negative numbers without missing values.")
+        w = pd.Series(check_weights("weights", weights, len(s), per="score"), index=s.index)
     keep = s.notna()
     s, w = s[keep], w[keep]
-    if len(s) == 0 or w.sum() == 0:
+    if len(s) == 0:
         raise ValueError("`scores` has no answers (all missing).")
+    if w.sum() == 0:
+        raise ValueError("`weights` are 0 for every answered score; at least one answer must have a positive weight.")
     total = w.sum()
     p = float(w[s >= 9].sum() / total)
     d = float(w[s <= 6].sum() / total)
@@ -600,6 +618,8 @@ def driver_importance(df: pd.DataFrame, outcome: str, drivers, method: str = "re
     data = _items(df[[outcome] + drivers], "df", min_items=2).dropna()
     if len(data) <= len(drivers) + 1:
         raise ValueError(f"`df` has {len(data)} complete rows; too few for {len(drivers)} drivers.")
+    check_varying("df", data)
+    check_not_collinear("df", data[drivers])
     fn = _relative_weights if method == "relative_weights" else _shapley
 
     def compute(x: np.ndarray):

@@ -424,3 +424,78 @@ def test_diagnostics_and_plots(small_world):
     assert np.allclose(ax.lines[0].get_ydata(), track["actual"])
     ax = plots.btyd_matrix_plot(alive)
     assert ax.get_ylabel().startswith("frequency")
+
+
+# --- data that cannot identify a model, and bad weights (issue 11) ------------------------------------------
+
+BTYD = [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel]
+
+
+@pytest.mark.parametrize("cls", BTYD)
+@pytest.mark.parametrize("x, tx, T, match", [
+    # all-zero frequencies used to give BG/NBD r 6e-5, alpha 3e6 with no warning
+    ([0] * 5, [0] * 5, [10, 20, 30, 40, 50], r": `frequency` is 0 for every customer \(5\): with no repeat purchase"),
+    ([0] * 5, [0] * 5, [0] * 5, r": `T` is 0 for every customer: nobody was observed for any time"),
+    ([2], [5], [10], r" has 4 parameters and needs customers with at least 4 different histories \(`frequency`, "
+                     r"`recency`, `T`\); got 1 customer\(s\) with 1 different one\(s\), which cannot tell how "
+                     r"customers differ"),
+    ([2] * 50, [5] * 50, [10] * 50, r" has 4 parameters.*; got 50 customer\(s\) with 1 different one\(s\)"),
+    ([2, 0] * 50, [5, 0] * 50, [10, 10] * 50, r" has 4 parameters.*; got 100 customer\(s\) with 2 different one\(s\)"),
+])
+def test_btyd_models_refuse_data_that_cannot_identify_them(cls, x, tx, T, match):
+    with pytest.raises(ValueError, match=cls.__name__ + match):
+        cls().fit(x, tx, T)
+
+
+def test_bgbb_shares_the_identifiability_check():
+    with pytest.raises(ValueError, match=r"BetaGeoBetaBinomModel: `frequency` is 0 for every customer \(5\)"):
+        BetaGeoBetaBinomModel().fit([0] * 5, [0] * 5, [6] * 5)
+    with pytest.raises(ValueError, match=r"BetaGeoBetaBinomModel: `n_periods` is 0 for every customer"):
+        BetaGeoBetaBinomModel().fit([0] * 5, [0] * 5, [0] * 5)
+    with pytest.raises(ValueError, match=r"needs customers with at least 4 different histories \(`frequency`, `recency`, "
+                                         r"`n_periods`\); got 5 customer\(s\) with 1"):
+        BetaGeoBetaBinomModel().fit([2] * 5, [3] * 5, [6] * 5)
+    # customers with weight 0 do not count as histories
+    with pytest.raises(ValueError, match=r"`frequency` is 0 for every customer \(2\)"):
+        BetaGeoBetaBinomModel().fit([0, 0, 3], [0, 0, 4], [6, 6, 6], weights=[1, 1, 0])
+
+
+def test_a_fit_at_the_edge_of_the_parameter_space_warns():
+    # four different histories, each repeated: MBG/NBD's maximum runs off to r ~ 1e65
+    with pytest.warns(UserWarning, match=r"ModifiedBetaGeoModel: the fit ended at the edge of the parameter space "
+                                         r"\(r=.*\): the data cannot pin the parameters down"):
+        m = ModifiedBetaGeoModel().fit([2, 0, 1, 3] * 50, [5, 0, 3, 9] * 50, [10, 10, 12, 12] * 50)
+    assert m.params_["r"] > 1e6
+
+
+@pytest.mark.parametrize("weights, match", [
+    ([1, -1, 1], r"`weights` must be >= 0; 1 are negative \(position 1\)"),   # used to be accepted
+    ([1, 1], r"`weights` must have one value per customer \(3\); got 2"),
+    ([0, 0, 0], r"`weights` are all 0; at least one must be positive"),
+    ([1, np.inf, 1], r"`weights` has 1 missing or infinite value\(s\)"),
+])
+@pytest.mark.parametrize("fit", [
+    lambda w: GammaGammaModel().fit([1, 2, 3], [10.0, 20.0, 30.0], weights=w),
+    lambda w: BetaGeoModel().fit([1, 2, 0], [3.0, 4.0, 0.0], [5.0, 6.0, 7.0], weights=w),
+    lambda w: BetaGeoBetaBinomModel().fit([1, 2, 0], [3, 4, 0], [6, 6, 6], weights=w),
+], ids=["gamma_gamma", "bg_nbd", "bg_bb"])
+def test_models_refuse_bad_weights(fit, weights, match):
+    with pytest.raises(ValueError, match=match):
+        fit(weights)
+
+
+def test_a_failed_fit_at_the_edge_says_the_data_cannot_pin_the_parameters():
+    # used to list only the optimiser's 'ABNORMAL' messages
+    with pytest.raises(ConvergenceError, match=r"BetaGeoModel did not converge\. start .* The search ran to the edge "
+                                               r"of the parameter space \(.*\): the data cannot pin the parameters down"):
+        BetaGeoModel().fit([2, 0, 1, 3] * 50, [5, 0, 3, 9] * 50, [10, 10, 12, 12] * 50)
+
+
+@pytest.mark.parametrize("x, m, match", [
+    ([2], [10.0], r"got 1 customer\(s\) with 1 different one\(s\)"),            # used to give p 2e71, q 4e82
+    ([2] * 20, [10.0] * 20, r"got 20 customer\(s\) with 1 different one\(s\)"),  # used to give p 1e7, q 2e8
+])
+def test_gamma_gamma_refuses_customers_that_do_not_differ(x, m, match):
+    with pytest.raises(ValueError, match=r"GammaGammaModel has 3 parameters and needs customers with at least 3 "
+                                         r"different histories \(`frequency`, `monetary_value`\); " + match):
+        GammaGammaModel().fit(x, m)

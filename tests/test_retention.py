@@ -350,3 +350,119 @@ def test_service_recovery_signs_match_the_truth(default_world):
     assert np.sign(fit.params["resolved_front_line"]) == -np.sign(truth["resolved_front_line"])
     assert fit.params["days_to_resolve"] < 0 and fit.params["n_handoffs"] < 0
     assert fit.pvalues["days_to_resolve"] < 0.01
+
+
+# --- bad input and degenerate data (issue 11): a clear error or a defined result with a warning --------
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"alpha": 2}, r"`alpha` must be a significance level strictly between 0 and 1; got 2"),
+    ({"alpha": 0}, r"`alpha` must be a significance level strictly between 0 and 1; got 0"),
+    ({"ratio": 0}, r"`ratio` must be in"),
+])
+def test_power_curve_refuses_bad_levels(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        power_curve(0.1, [0.02], [1000], **kwargs)
+
+
+@pytest.mark.parametrize("base, lifts", [(0.9, [0.2]), (0.1, [0.02, -0.1]), (0.1, [-0.3])])
+def test_power_curve_refuses_rates_outside_0_1(base, lifts):
+    # 0.9 + 0.2 = 1.1 used to give NaN with a RuntimeWarning from arcsin
+    with pytest.raises(ValueError, match=r"`lifts`: base_rate \+ lift must be a rate strictly between 0 and 1; 1 lift"):
+        power_curve(base, lifts, [100])
+
+
+def test_power_curve_names_the_control_arm_when_arms_differ():
+    from statsmodels.stats.power import NormalIndPower
+
+    assert power_curve(0.1, [0.02], [1000]).columns.name == "n per arm"
+    pc = power_curve(0.1, [0.02], [1000], ratio=2)
+    assert pc.columns.name == "n_control"
+    assert pc.attrs["n_treatment"].tolist() == [2000.0]
+    h = 2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10))
+    assert pc.loc[0.02, 1000] == pytest.approx(NormalIndPower().power(h, nobs1=1000, alpha=0.05, ratio=2), rel=1e-12)
+    assert plots.power_curve_plot(pc).get_xlabel() == "customers in the control arm (count)"
+
+
+@pytest.mark.parametrize("n, base, power, ratio", [(3835, 0.10, 0.8, 1.0), (200, 0.5, 0.9, 1.0), (500, 0.02, 0.8, 3.0),
+                                                   (100, 0.9, 0.8, 1.0), (30, 0.5, 0.8, 0.5)])
+def test_minimum_detectable_effect_has_the_requested_power(n, base, power, ratio):
+    from statsmodels.stats.power import NormalIndPower
+
+    lift = minimum_detectable_effect(n, base, power=power, ratio=ratio)
+    assert 0 < lift < 1 - base
+    h = 2 * np.arcsin(np.sqrt(base + lift)) - 2 * np.arcsin(np.sqrt(base))
+    assert NormalIndPower().power(h, nobs1=n, alpha=0.05, ratio=ratio) == pytest.approx(power, abs=1e-6)
+
+
+@pytest.mark.parametrize("n, base", [(30, 0.9), (50, 0.99)])
+def test_minimum_detectable_effect_is_nan_when_no_lift_reaches_the_power(n, base):
+    # used to return 0.098 (power 0.59) and -0.022: the arcsine inversion wrapped past its peak
+    from statsmodels.stats.power import NormalIndPower
+
+    with pytest.warns(UserWarning, match=rf"no lift over base_rate={base:g} reaches power 0.8 with n={n} control "
+                                         r"customers: even a rise to a rate of 1 has power 0\.\d\d"):
+        assert np.isnan(minimum_detectable_effect(n, base))
+    h_max = np.pi - 2 * np.arcsin(np.sqrt(base))    # the rise to a rate of 1
+    assert NormalIndPower().power(h_max, nobs1=n, alpha=0.05) < 0.8
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"alpha": 0}, r"`alpha` must be a significance level strictly between 0 and 1; got 0"),
+    ({"power": 1.5}, r"`power` must be a probability strictly between 0 and 1; got 1.5"),
+    ({"power": 0.04, "alpha": 0.05}, r"`power` must exceed `alpha` \(0.05\)"),
+    ({"alpha": "0.05"}, r"`alpha` must be a significance level"),
+])
+def test_minimum_detectable_effect_and_sample_size_refuse_bad_levels(kwargs, match):
+    error = TypeError if isinstance(kwargs.get("alpha"), str) else ValueError
+    with pytest.raises(error, match=match):
+        minimum_detectable_effect(1000, 0.1, **kwargs)
+    with pytest.raises(error, match=match):
+        sample_size(0.1, 0.02, **kwargs)
+
+
+def test_sample_size_refuses_a_lift_too_small_to_detect():
+    # used to fail with "cannot convert float NaN to integer"
+    with pytest.raises(ValueError, match=r"`min_lift`=1e-09 is too small to detect over base_rate=0.1: it would need "
+                                         r"about 1.4e\+18 customers"):
+        sample_size(0.1, 1e-9)
+    assert sample_size(0.1, 1e-4) == pytest.approx(2 * (2.8016 / (1e-4 / np.sqrt(0.09))) ** 2, rel=1e-3)
+
+
+@pytest.mark.parametrize("value", [0, 1])
+def test_compare_arms_with_one_outcome_everywhere_warns_and_gives_p_1(value):
+    df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [value] * 10})
+    with pytest.warns(UserWarning, match=rf"every outcome in arms 'control' and 't' is {value}; the score test is "
+                                         r"undefined \(no variance\), so pvalue is set to 1"):
+        out = compare_arms(df, "arm", "y")
+    assert out.loc["t", "pvalue"] == stats.fisher_exact([[5 * value, 5 - 5 * value], [5 * value, 5 - 5 * value]])[1] == 1.0
+    assert out.loc["t", "lift"] == 0.0
+    assert np.isnan(out.loc["t", "rel_low"]) and np.isnan(out.loc["t", "rel_high"])
+
+
+def test_kaplan_meier_without_events_is_flat_at_one_with_a_warning():
+    # used to return an empty frame without a word
+    with pytest.warns(UserWarning, match=r"no events \(every customer censored\); survival stays 1.0 through the "
+                                         r"last follow-up time \(3\)"):
+        km = kaplan_meier([1, 2, 3, 3], [0, 0, 0, 0])
+    assert km["time"].tolist() == [0.0, 1.0, 2.0, 3.0]       # lifelines' timeline: 0 and each follow-up time
+    assert km["at_risk"].tolist() == [4, 4, 3, 2]
+    assert (km[["survival", "ci_low", "ci_high"]] == 1.0).all().all()
+    with pytest.warns(UserWarning, match=r"no events in group 'a'"):
+        km = kaplan_meier([1, 2, 3, 3], [0, 1, 0, 0], groups=["a", "b", "a", "b"])
+    assert km.loc[km["group"] == "b", "survival"].tolist() == [0.5]
+    assert km.loc[km["group"] == "a", "survival"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_churn_dataset_names_a_cutoff_that_is_not_a_date():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
+                       "amount": [10.0, 30.0, 5.0]})
+    with pytest.raises(ValueError, match=r"`cutoff` must be a date such as '2024-06-30'; got 'notadate'\."):
+        churn_dataset(tx, "notadate")
+
+
+def test_compare_arms_with_one_value_everywhere_continuous_warns_and_gives_p_1():
+    df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [2.5] * 10})
+    with pytest.warns(UserWarning, match=r"every outcome in arms 'control' and 't' is 2.5; Welch's t-test is undefined"):
+        out = compare_arms(df, "arm", "y")
+    assert out.loc["t", "pvalue"] == 1.0 and out.loc["t", "lift"] == 0.0 and out.loc["t", "rel_lift"] == 0.0
+    assert out.attrs["kind"] == "continuous"

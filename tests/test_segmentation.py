@@ -367,3 +367,19 @@ def test_contact_plan_rules():
     plan = contact_plan(profile)
     assert plan["phase"].tolist() == ["reaffirm", "enrich", "enrich", "refresh"]
     assert plan.loc[0, "action"] == "welcome" and plan.loc[1, "action"] == "member-get-member"
+
+
+# --- bad input (issue 11): a date argument that is not a date is named ---------------------------------
+
+@pytest.mark.parametrize("as_of", ["notadate", "2024-02-30", 5, ""])
+def test_rfm_table_and_loyalty_ladder_name_an_as_of_that_is_not_a_date(as_of):
+    # rfm_table used to fail inside pandas (DateParseError), or read 5 as 5 ns after 1970
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
+                       "amount": [10.0, 30.0, 5.0]})
+    with pytest.raises(ValueError, match=rf"`as_of` must be a date such as '2024-06-30'; got {as_of!r}\."):
+        rfm_table(tx, as_of=as_of)
+    customers = pd.DataFrame({"customer_id": [1, 2], "first_seen": ["2024-01-01"] * 2, "referred_by": [None, None]})
+    with pytest.raises(ValueError, match=r"`as_of` must be a date"):
+        loyalty_ladder({"customers": customers, "transactions": tx}, as_of=as_of)
+    # a valid date with a time and a zone still means that day
+    assert rfm_table(tx, as_of="2024-01-20T15:00+02:00").attrs["as_of"] == pd.Timestamp("2024-01-20")

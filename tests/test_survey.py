@@ -355,3 +355,77 @@ def test_survey_plots_draw_the_numbers(survey, reversed_items, construct_scores)
     drivers = driver_importance(construct_scores, "overall_satisfaction", list(SURVEY_ITEMS))
     ax = plots.driver_bars(drivers)
     assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers["importance"]))
+
+
+# --- bad input and degenerate data (issue 11): errors that name the argument and the columns ----------
+
+def _three_items(seed=0, n=60):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(1, 6, n)
+    return pd.DataFrame({f"q{j}": np.clip(base + rng.integers(-1, 2, n), 1, 5) for j in range(1, 4)})
+
+
+def test_alpha_refuses_items_without_variance():
+    # used to give NaN with RuntimeWarnings
+    with pytest.raises(ValueError, match=r"`items`: every item has the same answer from every respondent \(no "
+                                         r"variance\), so alpha is 0 / 0; columns \['a', 'b'\]"):
+        cronbach_alpha(pd.DataFrame({"a": [3] * 10, "b": [4] * 10}))
+
+
+def test_alpha_refuses_items_that_cancel_out():
+    # an item and its exact reverse used to give alpha = -inf
+    with pytest.raises(ValueError, match=r"`items`: the sum of the items has no variance \(the items cancel out "
+                                         r"exactly.*reverse_code\(\)"):
+        cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [5, 4, 3, 2, 1]}))
+    # with a third item alpha is defined, but deleting that item leaves the cancelling pair: NaN, not -inf
+    items = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [5, 4, 3, 2, 1], "c": [1, 3, 2, 5, 4]})
+    res = cronbach_alpha(items)
+    assert res.alpha == pytest.approx(pg.cronbach_alpha(items)[0], rel=1e-12)
+    assert np.isnan(res.items.loc["c", "alpha_if_deleted"])
+
+
+@pytest.mark.parametrize("fn", [omega, lambda df: factor_analysis(df, n_factors=1)])
+def test_omega_and_factor_analysis_name_a_constant_item(fn):
+    # used to fail inside numpy ("Eigenvalues did not converge") or scikit-learn ("Input X contains NaN")
+    with pytest.raises(ValueError, match=r"`items`: column\(s\) \['q3'\] have the same value in every row \(no variance\)"):
+        fn(_three_items().assign(q3=3))
+
+
+@pytest.mark.parametrize("fn", [omega, lambda df: factor_analysis(df, n_factors=1)])
+def test_omega_and_factor_analysis_name_collinear_items(fn):
+    items = _three_items()
+    with pytest.raises(ValueError, match=r"`items`: column\(s\) \['q1', 'q4'\] are collinear"):
+        fn(items.assign(q4=2 * items["q1"]))
+
+
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_driver_importance_names_collinear_drivers(method):
+    # relative weights used to return numbers for d = a + b; Shapley failed with IntCastingNaNError
+    df = _three_items().assign(y=lambda d: d["q1"] + np.random.default_rng(1).normal(0, 1, len(d)))
+    df["d"] = df["q1"] + df["q2"]
+    with pytest.raises(ValueError, match=r"`df`: column\(s\) \['q1', 'q2', 'd'\] are collinear \(one is an exact "
+                                         r"linear combination of the others\)"):
+        driver_importance(df, "y", ["q1", "q2", "q3", "d"], method=method)
+
+
+def test_driver_importance_names_a_constant_outcome():
+    # used to be a bare LinAlgError("Singular matrix")
+    with pytest.raises(ValueError, match=r"`df`: column\(s\) \['y'\] have the same value in every row"):
+        driver_importance(_three_items().assign(y=4.0), "y", ["q1", "q2"])
+
+
+@pytest.mark.parametrize("weights, match", [
+    ([1, 2], r"`weights` must have one value per score \(3\); got 2"),
+    ([0, 0, 0], r"`weights` are all 0; at least one must be positive"),
+    ([1, -1, 1], r"`weights` must be >= 0; 1 are negative \(position 1\)"),
+    ([1, np.nan, 1], r"`weights` has 1 missing or infinite value\(s\) \(position 1\)"),
+])
+def test_nps_refuses_bad_weights(weights, match):
+    with pytest.raises(ValueError, match=match):
+        nps([9, 10, 3], weights=weights)
+
+
+def test_nps_refuses_weights_that_are_zero_on_every_answer():
+    with pytest.raises(ValueError, match=r"`weights` are 0 for every answered score"):
+        nps([9, np.nan, 3], weights=[0, 1, 0])
+    assert nps([9, np.nan, 3], weights=[3, 1, 1]).nps == pytest.approx(100 * (3 - 1) / 4)

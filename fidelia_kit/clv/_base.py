@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._validation import check_weights
 from ..exceptions import ConvergenceError, NotFittedError
 
 __all__ = ["BaseModel", "BTYDModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
@@ -39,14 +40,7 @@ def btyd_inputs(frequency, recency, T, weights=None, *, integer_frequency=True):
         raise ValueError(f"`recency` must be 0 when `frequency` is 0; violated for {int(((x == 0) & (tx != 0)).sum())} customers.")
     if (t < 0).any():
         raise ValueError(f"`T` must be >= 0; violated for {int((t < 0).sum())} customers.")
-    if weights is None:
-        w = np.ones_like(x)
-    else:
-        w = _vector("weights", weights)
-        if len(w) != len(x):
-            raise ValueError(f"`weights` must have one value per customer ({len(x)}); got {len(w)}.")
-        if (w < 0).any() or w.sum() <= 0:
-            raise ValueError("`weights` must be >= 0 and not all 0.")
+    w = np.ones_like(x) if weights is None else check_weights("weights", weights, len(x), per="customer")
     return x, tx, t, w
 
 
@@ -106,7 +100,12 @@ def maximize(neg_mean_ll, starts, *, names, model, max_iter=500, jac=True, rough
             good = [(start, res)]
     if not good:
         tried = "; ".join(f"start {dict(zip(names, [round(float(v), 4) for v in s]))}: {r.message}" for s, r in runs)
-        raise ConvergenceError(f"{model} did not converge. {tried}", result=runs[-1][1])
+        last = np.exp(np.asarray(runs[-1][1].x, dtype=float))
+        edge = ", ".join(f"{k}={v:.3g}" for k, v in zip(names, last) if not (1e-6 < v < 1e6))
+        why = (f" The search ran to the edge of the parameter space ({edge}): the data cannot pin the parameters "
+               f"down (too few customers, too little difference between them, or a model that does not fit them)."
+               if edge else "")
+        raise ConvergenceError(f"{model} did not converge. {tried}.{why}", result=runs[-1][1])
     return min(good, key=lambda sr: sr[1].fun)[1]
 
 
@@ -133,6 +132,7 @@ class BaseModel:
     """scikit-learn-style base: settings in __init__, estimates in trailing-underscore attributes."""
 
     _param_names: tuple = ()
+    _warn_at_edge = False   # repeat-purchase models: warn when the fit ends beyond 1e-6 .. 1e6 (see _store)
 
     def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500):
         self.penalizer = penalizer
@@ -156,6 +156,15 @@ class BaseModel:
         self.std_errors_ = pd.Series(se, index=list(self._param_names))
         self.covariance_ = pd.DataFrame(cov, index=list(self._param_names), columns=list(self._param_names))
         self.n_customers_ = float(n)
+        edge = {k: v for k, v in self.params_.items() if not (1e-6 < v < 1e6)}
+        if edge and self._warn_at_edge:
+            import warnings
+
+            shown = ", ".join(f"{k}={v:.3g}" for k, v in edge.items())
+            warnings.warn(f"{type(self).__name__}: the fit ended at the edge of the parameter space ({shown}): the data "
+                          f"cannot pin the parameters down (too few customers, too little difference between them, "
+                          f"or a model that does not fit them), so its predictions are not to be trusted.",
+                          UserWarning, stacklevel=3)
 
     def summary(self, ci: float = 0.95) -> pd.DataFrame:
         """Estimates with standard errors and confidence intervals.
@@ -171,6 +180,40 @@ class BaseModel:
 
     def _penalty(self, params):
         return self.penalizer * np.sum(params**2)
+
+    def _check_identifiable(self, x, tx, T, w, *, age: str = "T") -> None:
+        """Refuse data from which no fit can identify a repeat-purchase model's parameters.
+
+        Shared by every BTYD ``fit`` (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB): the likelihood of
+        such data has its maximum at the edge of the parameter space (a rate of 0, a
+        heterogeneity that cannot be told apart), so the optimiser returns meaningless values.
+        Only customers with a positive weight count.
+        """
+        name = type(self).__name__
+        used = w > 0
+        x, tx, T = x[used], tx[used], T[used]
+        if not (T > 0).any():
+            raise ValueError(f"{name}: `{age}` is 0 for every customer: nobody was observed for any time, so "
+                             f"nothing can be learnt about purchases.")
+        if not (x > 0).any():
+            raise ValueError(f"{name}: `frequency` is 0 for every customer ({len(x)}): with no repeat purchase "
+                             f"the purchase rate and the dropout cannot be estimated.")
+        self._check_histories({"frequency": x, "recency": tx, age: T}, np.ones_like(x))
+
+    def _check_histories(self, columns: dict, w) -> None:
+        """A model with k parameters needs customers with at least k different histories (rows of ``columns``).
+
+        One customer, or many identical ones, cannot show how customers differ, which is
+        what the mixing distributions' parameters describe. Customers of weight 0 do not count.
+        """
+        used = np.asarray(w) > 0
+        k = len(self._param_names)
+        histories = len(pd.DataFrame({c: np.asarray(v)[used] for c, v in columns.items()}).drop_duplicates())
+        if histories < k:
+            names = ", ".join(f"`{c}`" for c in columns)
+            raise ValueError(f"{type(self).__name__} has {k} parameters and needs customers with at least {k} "
+                             f"different histories ({names}); got {int(used.sum())} customer(s) with {histories} "
+                             f"different one(s), which cannot tell how customers differ.")
 
 
 def compress_fast(x, tx, T, weights):
@@ -276,6 +319,8 @@ class BTYDModel(BaseModel):
 
     Subclasses define ``_log_odds_dead(x, tx, T)``: the log of P(dead) / P(alive) given the history.
     """
+
+    _warn_at_edge = True
 
     def _p_alive(self, x, tx, T):
         from scipy.special import expit

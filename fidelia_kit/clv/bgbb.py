@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln
 
+from .._validation import check_weights
 from ._base import BaseModel, _vector, compress, maximize
 
 __all__ = ["BetaGeoBetaBinomModel"]
@@ -26,7 +27,7 @@ def _bgbb_inputs(frequency, recency, n_periods, weights=None):
                          f"{int(((x > tx) | (tx > n)).sum())} rows.")
     if ((x == 0) & (tx != 0)).any():
         raise ValueError("`recency` must be 0 when `frequency` is 0.")
-    w = np.ones_like(x) if weights is None else _vector("weights", weights)
+    w = np.ones_like(x) if weights is None else check_weights("weights", weights, len(x), per="customer")
     return x, tx, n, w
 
 
@@ -56,6 +57,7 @@ class BetaGeoBetaBinomModel(BaseModel):
     """
 
     _param_names = ("alpha", "beta", "gamma", "delta")
+    _warn_at_edge = True
 
     def _ll(self, params, x, tx, n):
         alive, dead = _log_terms(params, x, tx, n)
@@ -64,6 +66,7 @@ class BetaGeoBetaBinomModel(BaseModel):
     def fit(self, frequency, recency, n_periods, *, weights=None):
         """Fit by maximum likelihood; returns self."""
         x, tx, n, w = _bgbb_inputs(frequency, recency, n_periods, weights)
+        self._check_identifiable(x, tx, n, w, age="n_periods")
         xc, txc, nc, wc = compress(x, tx, n, weights=w)
         total = wc.sum()
 

@@ -103,6 +103,7 @@ class BetaGeoModel(BTYDModel):
         analytic gradient).
         """
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
+        self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)
         data = _Factorized(xc, txc, tc)
         names = self._param_names

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import digamma, gammaln
 
+from .._validation import check_weights
 from ._base import BaseModel, _vector, compress, maximize
 
 __all__ = ["GammaGammaModel"]
@@ -26,7 +27,7 @@ def _spend_inputs(frequency, monetary_value, weights=None):
     if (m <= 0).any():
         raise ValueError(f"`monetary_value` must be > 0 (the model describes positive spend); "
                          f"{int((m <= 0).sum())} customers have spend <= 0.")
-    w = np.ones_like(x) if weights is None else _vector("weights", weights)
+    w = np.ones_like(x) if weights is None else check_weights("weights", weights, len(x), per="customer")
     return x, m, w
 
 
@@ -56,6 +57,7 @@ class GammaGammaModel(BaseModel):
     def fit(self, frequency, monetary_value, *, weights=None):
         """Fit on customers with frequency > 0; returns self."""
         x, m, w = _spend_inputs(frequency, monetary_value, weights)
+        self._check_histories({"frequency": x, "monetary_value": m}, w)
         xc, mc, wc = compress(x, m, weights=w)
         total = wc.sum()
 

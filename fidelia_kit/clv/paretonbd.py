@@ -85,6 +85,7 @@ class ParetoNBDModel(BTYDModel):
         (seed 0) gives starting values and curvature; Newton steps then polish on all data.
         """
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
+        self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)
         data = _PairData(xc, txc, tc)
         total = wc.sum()
