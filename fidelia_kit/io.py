@@ -243,7 +243,7 @@ def _match_columns(df: pd.DataFrame, table: str, source: str) -> pd.DataFrame:
         raise DataError(f"{source}: missing column(s) {', '.join(hints)}; the {table} table needs "
                         f"{expected}.")
     if extra:
-        warnings.warn(f"{source}: ignoring column(s) not in the {table} table: {extra}.", UserWarning, stacklevel=3)
+        warnings.warn(f"{source}: ignoring column(s) not in the {table} table: {extra}.", UserWarning, stacklevel=4)
     return df[expected]
 
 
@@ -286,6 +286,7 @@ class _Numbers:
         if self.plain[self.filled].all():  # the usual column: whole numbers in digits only
             self.point = self.comma = self.plain
             self.point_only = self.comma_only = self.ambiguous = pd.Series(False, index=t.index)
+            self.infinite = self.point_only
             return
         comma_grouped = t.str.fullmatch(_COMMA_GROUPED).fillna(False).astype(bool)
         if t.str.contains(",", regex=False).any():
@@ -311,8 +312,7 @@ class _Numbers:
         if bad.any():
             raise DataError(f"{source}: column '{col.name}' has {int(bad.sum())} value(s) that are not numbers "
                             f"({_rows(bad)}): {_examples(self.raw[bad])}.")
-        if infinite.any():
-            _refuse_infinite(infinite, self.raw, col, source)
+        self.infinite = infinite  # 'inf' and the like: refused with the other non-finite values
         if self.point_only.any() and self.comma_only.any():
             p, c = self.point_only, self.comma_only
             raise DataError(f"{source}: column '{col.name}' mixes number formats: a decimal point in {_rows(p)} "
@@ -358,6 +358,8 @@ class _Numbers:
 
     def _whole(self, t: pd.Series) -> pd.Series:
         col, source = self.col, self.source
+        if self.infinite.any():
+            _refuse_infinite(self.infinite, self.raw, col, source)
         exponent = t.str.fullmatch(_EXPONENT).fillna(False).astype(bool)
         if exponent.any():
             raise DataError(f"{source}: column '{col.name}' has {int(exponent.sum())} value(s) in exponent notation "
