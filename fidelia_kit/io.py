@@ -4,9 +4,20 @@
 semicolon separated, decimal point or decimal comma as Excel writes it in a Spanish
 locale), Excel (.xlsx) or Parquet, checks it against :mod:`fidelia_kit.schema` and
 returns a typed DataFrame. Every broken rule raises :class:`DataError` naming the file,
-the column, what was expected and the first offending rows. Row numbers are those a
-spreadsheet shows: the header is row 1, the first data row is row 2. Reading never
-writes or changes anything.
+the column, what was expected and the first offending rows. Reading never writes or
+changes anything.
+
+Row numbers in messages are the lines of the file as a text editor numbers them: in a
+plain CSV the header is row 1 and the first data row row 2; blank lines and Excel's
+``sep=;`` line count. In an .xlsx file they are the sheet's row numbers; for a DataFrame
+given to :func:`validate_table`, its position plus 2 (as if the header were row 1).
+
+Numbers: each numeric column's format (decimal point, with ``,`` for thousands, or
+decimal comma, with ``.`` for thousands, as a Spanish Excel writes them) is decided from
+all its cells, never from one. A column, or a file, that uses both is refused; a column
+whose every value reads two ways (``1.234``) takes the format the file's other columns
+show, or is refused. Whole-number columns (ids, counts) are read as exact 64-bit
+integers, never through floating point; non-finite numbers are refused.
 
 :func:`load_world` reads a whole data set folder (as written by ``World.save``),
 checking the links between tables and that dates lie in the observation window.
@@ -90,7 +101,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     text, _ = _decode(raw, path.name)
     if not text.strip():
         raise DataError(f"{path.name}: the file is empty; expected a header row and data rows.")
-    lines = text.splitlines()
+    if "\n" not in text:  # old Mac line ends
+        text = text.replace("\r", "\n")
+    lines = text.split("\n")  # not splitlines(): a cell may hold a form feed or a line separator
+    if not lines[-1].strip():
+        lines.pop()
     skipped = 0
     while skipped < len(lines) and not lines[skipped].strip():
         skipped += 1
@@ -108,7 +123,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         sep = max([",", ";", "\t"], key=lambda c: header.count(c))
     names = _field_names(header, sep)
     _check_header(names, path.name)
-    body = "\n".join(lines[skipped:])
+    body = text if skipped == 0 else "\n".join(lines[skipped:])
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -173,12 +188,14 @@ def _read_excel(path: Path, table: str, sheet) -> pd.DataFrame:
         warnings.warn(f"{path.name}: read sheet {chosen!r}; the workbook also has data on "
                       f"{[n for n in full if n != chosen]} (choose with sheet=, or --sheet).", UserWarning, stacklevel=4)
     grid = book[chosen]
+    if grid.dropna(how="all").empty:
+        raise DataError(f"{path.name}: sheet {chosen!r} is empty.")
     at = _excel_header_row(grid, expected)
-    if at != 0:
-        where = [f"row {at + 1} of sheet {chosen!r}"] if at is not None else []
-        where += [f"row {r + 1} of sheet {n!r}" for n in book if n != chosen
-                  for r in [_excel_header_row(book[n], expected)] if r is not None]
-        hint = f"; it may be on {', '.join(where)}" if where else ""
+    where = [f"row {at + 1} of sheet {chosen!r}"] if at else []
+    where += [f"row {r + 1} of sheet {n!r}" for n in book if n != chosen and at != 0
+              for r in [_excel_header_row(book[n], expected)] if r is not None]
+    if where:  # else row 1 is read as the header, and the schema check says which columns are missing
+        hint = f"; it may be on {', '.join(where)}"
         raise DataError(f"{path.name}: the {table} header was not found on row 1 of sheet {chosen!r}{hint}. "
                         "Put the column names on row 1 of the sheet, above the data.")
     names = list(grid.iloc[0])
