@@ -131,6 +131,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
                              skipinitialspace=True, index_col=False)
     except pd.errors.ParserError as exc:
         raise DataError(f"{path.name}: not a readable CSV file ({str(exc).strip()}).") from None
+    for w in caught:
+        if not issubclass(w.category, pd.errors.ParserWarning):  # pragma: no cover (none known with dtype=str)
+            warnings.warn(w.message, w.category, stacklevel=4)
     first_line = skipped + 1
     rows = _line_numbers(body, sep, first_line, len(df), len(lines) - skipped - 1)
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
@@ -405,9 +408,9 @@ class _Numbers:
             big = fixed > 2**63 - 1 if pd.api.types.is_unsigned_integer_dtype(fixed) else fixed < -2**63
             ints = fixed.where(~big, 0).astype("Int64")
         else:
-            values = fixed.map(lambda v: v if v is None or isinstance(v, (int, np.integer)) or pd.isna(v)
-                               else float(v), na_action="ignore") if fixed.dtype == object else fixed.astype(object)
-            as_float = values.map(lambda v: float(v) if v is not None and not pd.isna(v) else np.nan).astype("float64")
+            values = fixed.astype("float64") if pd.api.types.is_float_dtype(fixed) else fixed.map(
+                lambda v: v if isinstance(v, (int, np.integer)) else float(v), na_action="ignore")
+            as_float = values.astype("float64")
             infinite = as_float.notna() & ~np.isfinite(as_float)
             if infinite.any():
                 _refuse_infinite(infinite, self.raw, col, source)
@@ -415,9 +418,13 @@ class _Numbers:
             if frac.any():
                 raise DataError(f"{source}: column '{col.name}' has {int(frac.sum())} value(s) that are not whole "
                                 f"numbers ({_rows(frac)}): {_examples(self.raw[frac])}.")
-            exact = values.map(lambda v: int(v) if v is not None and not pd.isna(v) else None)
-            big = exact.map(lambda v: v is not None and not -2**63 <= v < 2**63).astype(bool)
-            ints = pd.Series(pd.array(exact.where(~big, 0).tolist(), dtype="Int64"), index=fixed.index)
+            if values.dtype == "float64":
+                big = (as_float >= 2.0**63) | (as_float < -2.0**63)
+                ints = as_float.where(~big, 0).astype("Int64")
+            else:  # Python ints (from Excel) may exceed what a float holds exactly
+                exact = values.map(lambda v: int(v) if not pd.isna(v) else None).astype(object)
+                big = exact.map(lambda v: v is not None and not -2**63 <= v < 2**63).astype(bool)
+                ints = pd.Series(pd.array(exact.where(~big, 0).tolist(), dtype="Int64"), index=fixed.index)
         big = pd.Series(np.asarray(big, dtype=bool), index=fixed.index)
         if big.any():
             raise DataError(f"{source}: column '{col.name}' has {int(big.sum())} value(s) too large for a 64-bit "

@@ -309,3 +309,13 @@ def test_load_world_names_a_broken_truth_file(truth, match, small_world_dir, tmp
     (folder / "truth.json").write_text(truth)
     with pytest.raises(DataError, match=match):
         load_world(folder)
+
+
+def test_rows_are_line_numbers_after_a_cell_spanning_two_lines(tmp_path):
+    lines = (DATA / "transactions_not_a_number.csv").read_text().splitlines()  # '12.3x' on line 5
+    # a 'note' cell on line 2 holds a line break, so '12.3x' moves to line 6
+    text = "\n".join([lines[0] + ",note"] + [v + (',"a\nb"' if i == 1 else ",") for i, v in enumerate(lines[1:], 1)])
+    (tmp_path / "t.csv").write_text(text + "\n")
+    with pytest.warns(UserWarning, match=r"ignoring column\(s\) not in the transactions table: \['note'\]"):
+        with pytest.raises(DataError, match=r"column 'amount' has 1 value\(s\) that are not numbers \(row 6\): '12\.3x'"):
+            read_table(tmp_path / "t.csv", "transactions")
