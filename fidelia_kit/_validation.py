@@ -4,7 +4,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
-__all__ = ["check_option", "check_number", "check_int", "format_rows", "check_frame", "as_dates", "as_amounts", "as_window"]
+__all__ = ["check_option", "check_number", "check_int", "format_rows", "check_frame", "as_dates", "as_amounts",
+           "as_window"]
 
 
 def check_option(name: str, value, options: Iterable):

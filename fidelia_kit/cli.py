@@ -60,7 +60,8 @@ def _build_parser() -> argparse.ArgumentParser:
     val.add_argument("--customers", metavar="FILE", help="customers file to check customer ids against")
     val.add_argument("--transactions", metavar="FILE", help="transactions file to check transaction ids against")
     val.add_argument("--window", nargs=2, metavar=("START", "END"), help="observation window for date checks")
-    val.add_argument("--sheet", metavar="NAME", help="for an Excel file, the sheet to read (default: the one holding the table)")
+    val.add_argument("--sheet", metavar="NAME",
+                     help="for an Excel file, the sheet to read (default: the one holding the table)")
 
     run = sub.add_parser("run", help="execute notebooks with papermill and report",
                          description="Execute notebooks (a process each, at most --jobs at once), write each executed "
@@ -129,12 +130,12 @@ def _validate(args) -> int:
         try:  # a truth.json beside the file gives the window; a broken one is not skipped silently
             window = truth_window(read_truth(folder))
         except DataError as exc:
-            raise DataError(f"{folder / str(exc).strip().rstrip('.')}; the dates of {path.name} cannot be checked against the "
-                            "observation window: fix truth.json or give --window START END.") from None
+            raise DataError(f"{folder / str(exc).strip().rstrip('.')}; the dates of {path.name} cannot be checked "
+                            "against the observation window: fix truth.json or give --window START END.") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         df = read_table(path, args.table, window=window, sheet=args.sheet, **refs)
-    _print_warnings(caught)
+    _data_warnings(caught)
     checks = [f"linked to {', '.join(Path(p).name for p in refs.values())}"] if refs else []
     if window:
         checks.append(f"dates within {window[0]}..{window[1]}")
@@ -143,7 +144,7 @@ def _validate(args) -> int:
     return 0
 
 
-def _print_warnings(caught) -> None:
+def _data_warnings(caught) -> None:
     """Each warning as one line on standard error (not Python's two lines quoting the source)."""
     for w in caught:
         print(f"fidelia: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
@@ -157,7 +158,7 @@ def _summary(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         world = load_world(args.folder)
-    _print_warnings(caught)
+    _data_warnings(caught)
     if not world.truth:
         for name, df in world.tables.items():
             print(f"{TABLE_FILES[name]:<26} {len(df):>10,} rows")

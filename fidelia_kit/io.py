@@ -110,7 +110,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     while skipped < len(lines) and not lines[skipped].strip():
         skipped += 1
     sep = None
-    match = _SEP_LINE.fullmatch(lines[skipped].strip())
+    match = _SEP_LINE.fullmatch(lines[skipped].strip(" \r"))
     if match:  # Excel's "sep=;" line names the separator
         sep = match.group(1)
         skipped += 1
@@ -188,8 +188,9 @@ def _read_excel(path: Path, table: str, sheet) -> pd.DataFrame:
             raise DataError(f"{path.name}: {len(with_header)} sheets hold a {table} table ({with_header}); "
                             "choose one with sheet= (--sheet on the command line).")
         chosen = with_header[0] if with_header else full[0]
-        warnings.warn(f"{path.name}: read sheet {chosen!r}; the workbook also has data on "
-                      f"{[n for n in full if n != chosen]} (choose with sheet=, or --sheet).", UserWarning, stacklevel=4)
+        others = [n for n in full if n != chosen]
+        warnings.warn(f"{path.name}: read sheet {chosen!r}; the workbook also has data on {others} "
+                      "(choose with sheet=, or --sheet).", UserWarning, stacklevel=4)
     grid = book[chosen]
     if grid.dropna(how="all").empty:
         raise DataError(f"{path.name}: sheet {chosen!r} is empty.")
@@ -391,7 +392,8 @@ class _Numbers:
                             f"({_rows(frac)}): {_examples(self.raw[frac])}.")
         too_big = digits.str.lstrip("+-").str.lstrip("0").str.len().fillna(0) >= 19
         if too_big.any():
-            big = too_big & digits[too_big].map(lambda v: not -2**63 <= int(v) < 2**63).reindex(t.index, fill_value=False)
+            outside = digits[too_big].map(lambda v: not -2**63 <= int(v) < 2**63)
+            big = too_big & outside.reindex(t.index, fill_value=False)
             if big.any():
                 raise DataError(f"{source}: column '{col.name}' has {int(big.sum())} value(s) too large for a 64-bit "
                                 f"integer ({_rows(big)}): {_examples(self.raw[big])}; expected at most {2**63 - 1}.")
@@ -628,7 +630,8 @@ def _check_links(df: pd.DataFrame, table: str, source: str, others: dict) -> Non
                             f"{ref_table}.{ref_col} ({_rows(unknown)}): {_examples(values[unknown])}.")
 
 
-def read_table(path, table: str, *, customers=None, transactions=None, window=None, sheet: str | None = None) -> pd.DataFrame:
+def read_table(path, table: str, *, customers=None, transactions=None, window=None,
+               sheet: str | None = None) -> pd.DataFrame:
     """Read one table of a data set from CSV, Excel (.xlsx) or Parquet, checked and typed.
 
     Parameters
