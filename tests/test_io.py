@@ -319,3 +319,11 @@ def test_rows_are_line_numbers_after_a_cell_spanning_two_lines(tmp_path):
     with pytest.warns(UserWarning, match=r"ignoring column\(s\) not in the transactions table: \['note'\]"):
         with pytest.raises(DataError, match=r"column 'amount' has 1 value\(s\) that are not numbers \(row 6\): '12\.3x'"):
             read_table(tmp_path / "t.csv", "transactions")
+
+
+def test_excel_repeated_column_is_named(tmp_path):
+    df = pd.read_csv(DATA / "transactions_ok.csv")
+    df.insert(4, "amount", df["amount"] * 2, allow_duplicates=True)  # pandas reads the second as 'amount.1'
+    df.to_excel(tmp_path / "t.xlsx", index=False)
+    with pytest.raises(DataError, match=r"t\.xlsx: column 'amount' appears more than once in the header \(columns 4 and 5\)"):
+        read_table(tmp_path / "t.xlsx", "transactions")
