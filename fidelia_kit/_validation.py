@@ -5,7 +5,7 @@ import numbers
 from collections.abc import Iterable
 
 __all__ = ["check_option", "check_number", "check_int", "check_probability", "check_weights", "check_varying",
-           "check_not_collinear", "as_date", "format_rows", "check_frame", "as_dates", "as_amounts"]
+           "check_not_collinear", "as_date", "as_window", "format_rows", "check_frame", "as_dates", "as_amounts"]
 
 
 def check_option(name: str, value, options: Iterable):
@@ -181,3 +181,33 @@ def as_amounts(name: str, column: str, values, *, allow_negative: bool = False):
         raise ValueError(f"`{name}`: column '{column}' has {len(neg)} negative value(s) "
                          f"({format_rows(list(neg.index), 5).replace('row', 'index')}).")
     return out
+
+
+def as_window(name: str, window):
+    """``(first day, last day)`` as two Timestamps, or ValueError naming ``name``.
+
+    Each day is a date or text ``YYYY-MM-DD`` (no time-zone offset); the first may not
+    come after the last.
+    """
+    import datetime as dt
+    import re
+
+    import pandas as pd
+
+    if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+        raise ValueError(f"`{name}` must be two dates (first day, last day); got {window!r}.")
+    days = []
+    for which, day in zip(("first", "last"), window):
+        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+            try:
+                days.append(pd.Timestamp(day.strip()))
+                continue
+            except ValueError:
+                pass
+        elif isinstance(day, (dt.date, pd.Timestamp)) and getattr(day, "tzinfo", None) is None:
+            days.append(pd.Timestamp(day).normalize())
+            continue
+        raise ValueError(f"`{name}`: the {which} day must be a date YYYY-MM-DD; got {day!r}.")
+    if days[0] > days[1]:
+        raise ValueError(f"`{name}`: the first day {days[0].date()} comes after the last day {days[1].date()}.")
+    return days[0], days[1]

@@ -60,6 +60,8 @@ def _build_parser() -> argparse.ArgumentParser:
     val.add_argument("--customers", metavar="FILE", help="customers file to check customer ids against")
     val.add_argument("--transactions", metavar="FILE", help="transactions file to check transaction ids against")
     val.add_argument("--window", nargs=2, metavar=("START", "END"), help="observation window for date checks")
+    val.add_argument("--sheet", metavar="NAME",
+                     help="for an Excel file, the sheet to read (default: the one holding the table)")
 
     run = sub.add_parser("run", help="execute notebooks with papermill and report",
                          description="Execute notebooks (a process each, at most --jobs at once), write each executed "
@@ -105,6 +107,9 @@ def _generate(args) -> int:
 
 
 def _validate(args) -> int:
+    import warnings
+
+    from ._validation import as_window
     from .io import read_table, read_truth, truth_window
 
     path = Path(args.file)
@@ -118,13 +123,19 @@ def _validate(args) -> int:
             refs[name] = given
         elif needs and args.table != name and sibling.is_file() and sibling.resolve() != path.resolve():
             refs[name] = sibling
-    window = tuple(args.window) if args.window else None
-    if window is None:
-        try:  # a missing or unreadable truth.json only means no window check
+    if args.window:
+        as_window("--window", args.window)
+        window = tuple(args.window)
+    else:
+        try:  # a truth.json beside the file gives the window; a broken one is not skipped silently
             window = truth_window(read_truth(folder))
-        except (DataError, KeyError):
-            pass
-    df = read_table(path, args.table, window=window, **refs)
+        except DataError as exc:
+            raise DataError(f"{folder / str(exc).strip().rstrip('.')}; the dates of {path.name} cannot be checked "
+                            "against the observation window: fix truth.json or give --window START END.") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        df = read_table(path, args.table, window=window, sheet=args.sheet, **refs)
+    _data_warnings(caught)
     checks = [f"linked to {', '.join(Path(p).name for p in refs.values())}"] if refs else []
     if window:
         checks.append(f"dates within {window[0]}..{window[1]}")
@@ -133,15 +144,32 @@ def _validate(args) -> int:
     return 0
 
 
+def _data_warnings(caught) -> None:
+    """Each warning as one line on standard error (not Python's two lines quoting the source)."""
+    for w in caught:
+        print(f"fidelia: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+
+
 def _summary(args) -> int:
+    import warnings
+
     from .io import load_world
 
-    world = load_world(args.folder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        world = load_world(args.folder)
+    _data_warnings(caught)
     if not world.truth:
         for name, df in world.tables.items():
             print(f"{TABLE_FILES[name]:<26} {len(df):>10,} rows")
         return 0
-    print(world.summary())
+    try:
+        text = world.summary()
+    except (KeyError, TypeError, IndexError, ValueError) as exc:
+        what = f"has no entry {exc}" if isinstance(exc, KeyError) else f"has an entry of the wrong form ({exc})"
+        raise DataError(f"{Path(args.folder) / 'truth.json'}: {what}, which the summary needs; it is not a truth "
+                        "file as World.save writes it.") from None
+    print(text)
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -90,7 +91,10 @@ def test_validate_finds_the_customers_file_and_window_beside_the_file(tmp_path, 
 
 
 @pytest.mark.parametrize("name, table", [("customers_bad_option.csv", "customers"), ("empty.csv", "customers"),
-                                         ("customers_utf16.csv", "customers"), ("transactions_bad_date.csv", "transactions")])
+                                         ("customers_utf16.csv", "customers"), ("transactions_bad_date.csv", "transactions"),
+                                         ("transactions_timezone.csv", "transactions"),
+                                         ("transactions_title_row.xlsx", "transactions"),
+                                         ("transactions_extra_values.csv", "transactions")])
 def test_validate_bad_file_as_a_subprocess_exits_2_without_traceback(name, table):
     result = _run("data", "validate", str(DATA / name), "--table", table)
     assert result.returncode == 2
@@ -105,3 +109,75 @@ def test_summary_prints_sizes_and_truth(small_world_dir, capsys):
     out = capsys.readouterr().out
     assert "transactions.csv" in out and "BG/NBD per week r=0.85, alpha=6.0, a=0.8, b=5.0" in out
     assert main(["data", "summary", str(small_world_dir / "nowhere")]) == 2
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and err.startswith("fidelia: error:") and "\n" not in err, captured
+    return err
+
+
+def test_validate_refuses_a_window_that_is_not_two_dates(capsys):
+    args = ["data", "validate", str(DATA / "transactions_ok.csv"), "--table", "transactions"]
+    assert main([*args, "--window", "2024-01-01", "notadate"]) == 2
+    assert _one_error_line(capsys) == ("fidelia: error: `--window`: the last day must be a date YYYY-MM-DD; "
+                                       "got 'notadate'.")
+    assert main([*args, "--window", "2024-01-01", "2024-01-01T00:00+02:00"]) == 2
+    assert "the last day must be a date YYYY-MM-DD" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("truth, match", [
+    ('{"window": "2024"}', r"truth\.json: 'window' must be an object with 'start' and 'end' dates; got '2024'; the dates "
+                           r"of transactions\.csv cannot be checked against the observation window: fix truth\.json or "
+                           r"give --window START END\.$"),
+    ('{"window": ', r"truth\.json: not valid JSON \(.*\); the dates of transactions\.csv cannot be checked"),
+])
+def test_validate_says_when_truth_json_beside_the_file_is_broken(truth, match, tmp_path, capsys):
+    shutil.copy(DATA / "transactions_ok.csv", tmp_path / "transactions.csv")
+    (tmp_path / "truth.json").write_text(truth)
+    assert main(["data", "validate", str(tmp_path / "transactions.csv"), "--table", "transactions"]) == 2
+    assert re.search(match, _one_error_line(capsys))
+    assert main(["data", "validate", str(tmp_path / "transactions.csv"), "--table", "transactions",
+                 "--window", "2024-01-01", "2025-12-31"]) == 0
+
+
+def test_summary_of_a_truth_file_without_config_is_one_line(small_world_dir, tmp_path, capsys):
+    folder = tmp_path / "w"
+    shutil.copytree(small_world_dir, folder)
+    truth = json.loads((folder / "truth.json").read_text())
+    del truth["config"]
+    (folder / "truth.json").write_text(json.dumps(truth))
+    assert main(["data", "summary", str(folder)]) == 2
+    assert _one_error_line(capsys) == (f"fidelia: error: {folder / 'truth.json'}: has no entry 'config', which the "
+                                       "summary needs; it is not a truth file as World.save writes it.")
+
+
+def test_validate_a_folder_named_like_a_file(tmp_path, capsys):
+    (tmp_path / "x.csv").mkdir()
+    assert main(["data", "validate", str(tmp_path / "x.csv"), "--table", "transactions"]) == 2
+    assert _one_error_line(capsys) == (f"fidelia: error: {tmp_path / 'x.csv'}: is a folder, not a file; give the path "
+                                       "of one table file (.csv, .xlsx or .parquet).")
+
+
+@pytest.mark.parametrize("name", ["transactions_sep_line.csv", "transactions_trailing_separators.csv"])
+def test_validate_reads_excel_csv_quirks_without_warnings(name):
+    result = _run("data", "validate", str(DATA / name), "--table", "transactions")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == f"{name}: OK, 12 rows of table 'transactions' (12 columns).\n"
+
+
+def test_validate_warnings_are_one_line_and_sheet_is_named():
+    result = _run("data", "validate", str(DATA / "transactions_notes_first.xlsx"), "--table", "transactions")
+    assert result.returncode == 0
+    assert result.stderr == ("fidelia: warning: transactions_notes_first.xlsx: read sheet 'Data'; the workbook also has "
+                             "data on ['Notes'] (choose with sheet=, or --sheet).\n")
+    result = _run("data", "validate", str(DATA / "transactions_two_sheets.xlsx"), "--table", "transactions",
+                  "--sheet", "2025")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("transactions_two_sheets.xlsx: OK, 6 rows")
+
+
+def test_validate_names_the_files_line_after_blank_lines(capsys):
+    assert main(["data", "validate", str(DATA / "transactions_blank_lines.csv"), "--table", "transactions"]) == 2
+    assert _one_error_line(capsys).endswith("column 'amount' has 1 value(s) that are not numbers (row 9): '12.3x'.")

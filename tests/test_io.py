@@ -93,6 +93,34 @@ BAD = [
     ("header_only.csv", "customers", {}, r"header_only\.csv: the table has a header but no rows"),
     ("customers_utf16.csv", "customers", {}, r"customers_utf16\.csv: cannot read the file as text: it holds NUL bytes"),
     ("customers.json", "customers", {}, r"customers\.json: unsupported file type '\.json'; expected \.csv, \.xlsx or \.parquet"),
+    # one cell in another number format no longer switches the whole file (78.56 read as 7856)
+    ("transactions_euro_comma_cell.csv", "transactions", {},
+     r"column 'amount' mixes number formats: a decimal point in rows 2, 3, 5, 6, 7, \.\.\. \('32\.28', '78\.56'\) "
+     r"and a decimal comma in row 4 \('€12,50'\); write every value in one format\."),
+    ("transactions_columns_disagree.csv", "transactions", {},
+     r"columns use different number formats: 'amount' a decimal point \(row 2: '32\.28'\), 'gross_margin' a decimal "
+     r"comma \(row 2: '16,14'\)"),
+    ("transactions_id_too_big.csv", "transactions", {},
+     r"column 'transaction_id' has 1 value\(s\) too large for a 64-bit integer \(row 2\): '9223372036854775808'"),
+    ("transactions_id_exponent.csv", "transactions", {},
+     r"column 'transaction_id' has 1 value\(s\) in exponent notation \(row 3\): '1e3'; write whole numbers in digits"),
+    ("transactions_infinite_amount.csv", "transactions", {},
+     r"column 'amount' has 3 value\(s\) that are not finite numbers \(rows 3, 4, 5\): 'inf', '1e400', '-inf'"),
+    ("transactions_partial_dates.csv", "transactions", {},
+     r"column 'date' has 2 value\(s\) that are not dates \(rows 3, 4\): '2024', '2024-03'; expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("transactions_timezone.csv", "transactions", {},
+     r"column 'date' has 1 date\(s\) with a time-zone offset \(row 4\): '2024-01-01T10:00:00\+02:00'; "
+     r"write the local day as YYYY-MM-DD"),
+    ("transactions_repeated_column.csv", "transactions", {},
+     r"column 'amount' appears more than once in the header \(columns 4 and 13\)"),
+    ("transactions_blank_lines.csv", "transactions", {},  # the file's line 9, after two blank lines
+     r"column 'amount' has 1 value\(s\) that are not numbers \(row 9\): '12\.3x'"),
+    ("transactions_extra_values.csv", "transactions", {},
+     r"2 row\(s\) have more values than the header's 12 columns \(rows 4, 7\); remove the extra values or name their columns"),
+    ("transactions_two_sheets.xlsx", "transactions", {},
+     r"2 sheets hold a transactions table \(\['2024', '2025'\]\); choose one with sheet= \(--sheet on the command line\)"),
+    ("transactions_title_row.xlsx", "transactions", {},
+     r"the transactions header was not found on row 1 of sheet 'Sheet1'; it may be on row 3 of sheet 'Sheet1'"),
 ]
 
 
@@ -156,3 +184,146 @@ def test_warehouse_tables_and_customer_360_match_pandas(small_world, small_world
     assert (c360["complaints"] == complaints).all()
     members = set(w.memberships["customer_id"].dropna().astype(int))
     assert set(c360.index[c360["plus_member"]]) == members
+
+
+@pytest.mark.parametrize("name", ["transactions_thousands_point.csv", "transactions_sep_line.csv",
+                                  "transactions_trailing_separators.csv"])
+def test_files_excel_writes_read_like_the_plain_csv(name, recwarn):
+    """'1,234.56' is read as 1234.56 (not as the decimal comma 1.23456), 'sep=;' names the separator,
+    a separator at the end of every line adds no column and no warning."""
+    ok = read_table(DATA / "transactions_ok.csv", "transactions")
+    pd.testing.assert_frame_equal(read_table(DATA / name, "transactions"), ok)
+    assert ok["amount"].tolist()[:4] == [32.28, 78.56, 87.5, 1234.56]
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_long_ids_are_read_exactly_not_through_float():
+    out = read_table(DATA / "transactions_long_ids.csv", "transactions")
+    assert out["transaction_id"].dtype == "int64"
+    assert out["transaction_id"].tolist()[:3] == [9876543210987653, 9876543210987652, 3]
+    assert float(9876543210987653) == 9876543210987652  # what a float64 would have read
+
+
+@pytest.mark.parametrize("values, convention, expected", [
+    (["1.234,56", "12,5", "7"], "comma", [1234.56, 12.5, 7.0]),
+    (["1.234.567", "3"], "comma", [1234567.0, 3.0]),
+    (["1,234,567.5", "3"], "point", [1234567.5, 3.0]),
+    (["1,234", "2.5"], "point", [1234.0, 2.5]),  # '2.5' shows the column uses a decimal point
+    (["1.234", "2,5"], "comma", [1234.0, 2.5]),
+])
+def test_thousands_separators_of_either_convention_are_read_by_the_column(values, convention, expected):
+    raw = pd.read_csv(DATA / "transactions_ok.csv", dtype=str).head(len(values))
+    raw["amount"] = values
+    raw[["gross_margin", "discount"]] = "0"
+    assert validate_table(raw, "transactions")["amount"].tolist() == expected
+
+
+def test_a_column_of_only_ambiguous_numbers_follows_the_file_or_is_refused():
+    raw = pd.read_csv(DATA / "transactions_ok.csv", dtype=str).head(3)
+    raw["amount"] = ["1.234", "2.500", "3.125"]  # 1.234 with a decimal point, 1234 with a thousands point
+    raw["gross_margin"] = "0"
+    raw["discount"] = ["0,5", "1", "0"]  # the file's other column settles it: decimal comma
+    assert validate_table(raw, "transactions")["amount"].tolist() == [1234.0, 2500.0, 3125.0]
+    raw["discount"] = "0"
+    with pytest.raises(DataError, match=r"column 'amount' has 3 value\(s\) where '\.' or ',' may be a decimal or a "
+                                        r"thousands separator \(rows 2, 3, 4\): '1\.234', '2\.500', '3\.125'"):
+        validate_table(raw, "transactions")
+
+
+def test_ids_in_a_dataframe_or_parquet_stay_exact(tmp_path):
+    raw = pd.read_csv(DATA / "transactions_ok.csv", dtype=str)
+    raw["transaction_id"] = raw["transaction_id"].astype("int64") + 9876543210987600
+    typed = validate_table(raw.astype({"transaction_id": "int64"}), "transactions")
+    assert typed["transaction_id"].iloc[0] == 9876543210987601
+    big = raw.astype({"transaction_id": "uint64"})
+    big.loc[0, "transaction_id"] = 2**63
+    with pytest.raises(DataError, match=r"column 'transaction_id' has 1 value\(s\) too large for a 64-bit integer \(row 2\)"):
+        validate_table(big, "transactions")
+    path = tmp_path / "t.parquet"  # (Excel itself keeps 15 significant digits: such ids cannot live there)
+    raw.astype({"transaction_id": "int64"}).to_parquet(path, index=False)
+    assert read_table(path, "transactions")["transaction_id"].iloc[0] == 9876543210987601
+
+
+def test_non_finite_numbers_from_a_parquet_file_are_refused(tmp_path):
+    df = read_table(DATA / "transactions_ok.csv", "transactions")
+    df.loc[2, "discount"] = np.inf
+    df.to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(DataError, match=r"t\.parquet: column 'discount' has 1 value\(s\) that are not finite numbers \(row 4\)"):
+        read_table(tmp_path / "t.parquet", "transactions")
+
+
+def test_excel_notes_sheet_first_reads_the_data_sheet_and_says_so():
+    with pytest.warns(UserWarning, match=r"transactions_notes_first\.xlsx: read sheet 'Data'; the workbook also has "
+                                         r"data on \['Notes'\]"):
+        out = read_table(DATA / "transactions_notes_first.xlsx", "transactions")
+    pd.testing.assert_frame_equal(out, read_table(DATA / "transactions_ok.csv", "transactions"))
+    with pytest.raises(DataError, match=r"the transactions header was not found on row 1 of sheet 'Notes'; it may be "
+                                        r"on row 1 of sheet 'Data'"):
+        read_table(DATA / "transactions_notes_first.xlsx", "transactions", sheet="Notes")
+
+
+def test_excel_sheet_is_chosen_by_name():
+    out = read_table(DATA / "transactions_two_sheets.xlsx", "transactions", sheet="2025")
+    ok = read_table(DATA / "transactions_ok.csv", "transactions")
+    pd.testing.assert_frame_equal(out, ok.tail(6).reset_index(drop=True))
+    with pytest.raises(DataError, match=r"no sheet 'nope'; the workbook has \['2024', '2025'\]"):
+        read_table(DATA / "transactions_two_sheets.xlsx", "transactions", sheet="nope")
+    with pytest.raises(DataError, match=r"`sheet` applies to Excel files only"):
+        read_table(DATA / "transactions_ok.csv", "transactions", sheet="2025")
+
+
+def test_excel_rows_are_the_sheets_row_numbers(tmp_path):
+    df = pd.read_csv(DATA / "transactions_ok.csv")
+    df.loc[3, "n_items"] = 0
+    df.to_excel(tmp_path / "t.xlsx", index=False)
+    with pytest.raises(DataError, match=r"column 'n_items' has 1 value\(s\) below 1 \(row 5\)"):
+        read_table(tmp_path / "t.xlsx", "transactions")
+
+
+def test_a_folder_is_not_reported_as_missing(tmp_path):
+    (tmp_path / "x.csv").mkdir()
+    with pytest.raises(DataError, match=r"x\.csv: is a folder, not a file"):
+        read_table(tmp_path / "x.csv", "transactions")
+
+
+@pytest.mark.parametrize("window, match", [
+    (("2024-01-01", "notadate"), r"`window`: the last day must be a date YYYY-MM-DD; got 'notadate'"),
+    (("2025-01-01", "2024-01-01"), r"`window`: the first day 2025-01-01 comes after the last day 2024-01-01"),
+    ("2024", r"`window` must be two dates \(first day, last day\); got '2024'"),
+])
+def test_bad_window_is_named(window, match):
+    with pytest.raises(ValueError, match=match):
+        read_table(DATA / "transactions_ok.csv", "transactions", window=window)
+
+
+@pytest.mark.parametrize("truth, match", [
+    ('{"window": "2024"}', r"truth\.json: 'window' must be an object with 'start' and 'end' dates; got '2024'"),
+    ('{"window": {"start": "2024-01-01", "end": "soon"}}', r"truth\.json: 'window': the last day must be a date"),
+    ('{"window": ', r"truth\.json: not valid JSON"),
+])
+def test_load_world_names_a_broken_truth_file(truth, match, small_world_dir, tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    for p in small_world_dir.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "truth.json").write_text(truth)
+    with pytest.raises(DataError, match=match):
+        load_world(folder)
+
+
+def test_rows_are_line_numbers_after_a_cell_spanning_two_lines(tmp_path):
+    lines = (DATA / "transactions_not_a_number.csv").read_text().splitlines()  # '12.3x' on line 5
+    # a 'note' cell on line 2 holds a line break, so '12.3x' moves to line 6
+    text = "\n".join([lines[0] + ",note"] + [v + (',"a\nb"' if i == 1 else ",") for i, v in enumerate(lines[1:], 1)])
+    (tmp_path / "t.csv").write_text(text + "\n")
+    with pytest.warns(UserWarning, match=r"ignoring column\(s\) not in the transactions table: \['note'\]"):
+        with pytest.raises(DataError, match=r"column 'amount' has 1 value\(s\) that are not numbers \(row 6\): '12\.3x'"):
+            read_table(tmp_path / "t.csv", "transactions")
+
+
+def test_excel_repeated_column_is_named(tmp_path):
+    df = pd.read_csv(DATA / "transactions_ok.csv")
+    df.insert(4, "amount", df["amount"] * 2, allow_duplicates=True)  # pandas reads the second as 'amount.1'
+    df.to_excel(tmp_path / "t.xlsx", index=False)
+    with pytest.raises(DataError, match=r"t\.xlsx: column 'amount' appears more than once in the header \(columns 4 and 5\)"):
+        read_table(tmp_path / "t.xlsx", "transactions")

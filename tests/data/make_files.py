@@ -1,7 +1,8 @@
 """How the small files in this folder were made (run from the repository root).
 
 Each bad file breaks exactly one rule of the schema; test_io.py says which message
-each must produce. Re-running this script rewrites the files identically.
+each must produce. Re-running this script rewrites the files identically (the .xlsx
+files hold the same cells; only the time stamps inside their zip archives change).
 """
 from pathlib import Path
 
@@ -64,6 +65,42 @@ def main():
     for col in ("amount", "gross_margin", "discount"):
         es[col] = tx[col].map(lambda v: f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") + " \u20ac")
     es.to_csv(HERE / "transactions_es.csv", sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
+
+    # numbers that a file-wide guess of the format misread: one cell decides nothing
+    d = t.copy(); d.loc[d.index[3], "amount"] = "1,234.56"; bad("transactions_thousands_point.csv", d)  # reads as 1234.56
+    d = t.copy(); d.loc[d.index[2], "amount"] = "\u20ac12,50"; bad("transactions_euro_comma_cell.csv", d)
+    d = t.copy(); d["gross_margin"] = d["gross_margin"].map(lambda v: str(v).replace(".", ","))
+    bad("transactions_columns_disagree.csv", d)
+    # ids beyond float64's 53 bits, beyond int64, and in exponent notation
+    d = t.copy(); d.loc[d.index[0], "transaction_id"] = 9876543210987653; d.loc[d.index[1], "transaction_id"] = 9876543210987652
+    bad("transactions_long_ids.csv", d)
+    d = t.copy(); d.loc[d.index[0], "transaction_id"] = 2**63; bad("transactions_id_too_big.csv", d)
+    d = t.copy(); d.loc[d.index[1], "transaction_id"] = "1e3"; bad("transactions_id_exponent.csv", d)
+    d = t.copy(); d.loc[d.index[1], "amount"] = "inf"; d.loc[d.index[2], "amount"] = "1e400"
+    d.loc[d.index[3], "amount"] = "-inf"; bad("transactions_infinite_amount.csv", d)
+    d = t.copy(); d.loc[d.index[1], "date"] = "2024"; d.loc[d.index[2], "date"] = "2024-03"; bad("transactions_partial_dates.csv", d)
+    d = t.copy(); d.loc[d.index[2], "date"] = "2024-01-01T10:00:00+02:00"; bad("transactions_timezone.csv", d)
+    d = t.copy(); d["amount.1"] = d["amount"]; d = d.rename(columns={"amount.1": "amount"})
+    bad("transactions_repeated_column.csv", d)
+    lines = (HERE / "transactions_ok.csv").read_text().splitlines()
+    (HERE / "transactions_sep_line.csv").write_text("sep=;\n" + "\n".join(v.replace(",", ";") for v in lines) + "\n")
+    d = t.copy(); d.loc[d.index[5], "amount"] = "12.3x"  # on line 9 of the file, the 6th data row
+    text = d.to_csv(index=False, lineterminator="\n").splitlines()
+    (HERE / "transactions_blank_lines.csv").write_text("\n".join(text[:3] + ["", ""] + text[3:]) + "\n")
+    (HERE / "transactions_trailing_separators.csv").write_text("\n".join(v + "," for v in lines) + "\n")
+    extra = [lines[0]] + [v + ("," if i not in (3, 6) else ",x") for i, v in enumerate(lines[1:], start=1)]
+    (HERE / "transactions_extra_values.csv").write_text("\n".join(extra) + "\n")
+
+    # workbooks: data on two sheets, a notes sheet first, a title row above the header
+    with pd.ExcelWriter(HERE / "transactions_two_sheets.xlsx") as xl:
+        tx.head(6).to_excel(xl, sheet_name="2024", index=False)
+        tx.tail(6).to_excel(xl, sheet_name="2025", index=False)
+    with pd.ExcelWriter(HERE / "transactions_notes_first.xlsx") as xl:
+        pd.DataFrame({"About": ["Exported from the till system"]}).to_excel(xl, sheet_name="Notes", index=False)
+        tx.to_excel(xl, sheet_name="Data", index=False)
+    with pd.ExcelWriter(HERE / "transactions_title_row.xlsx") as xl:
+        pd.DataFrame([["Fidelia transactions"]]).to_excel(xl, sheet_name="Sheet1", index=False, header=False)
+        tx.to_excel(xl, sheet_name="Sheet1", index=False, startrow=2)
 
 
 if __name__ == "__main__":
