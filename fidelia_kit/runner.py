@@ -180,23 +180,24 @@ def _seconds(value: float) -> str:
 
 
 def _failed_cell(output) -> str:
-    """'cell [N]' for the last cell that started in an executed copy (the one running when the notebook
-    stopped), numbered as in that copy; '' if there is no such copy."""
+    """'cell [N]' for the cell that was running when a notebook stopped, numbered as in its executed copy;
+    '' if there is no such copy."""
     import nbformat
 
     try:
         nb = nbformat.read(str(output), as_version=4)
     except Exception:  # no executed copy yet, or an unreadable one
         return ""
-    last_count, found = 0, None
+    last_count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if cell.get("metadata", {}).get("papermill", {}).get("status") not in ("running", "completed", "failed"):
-            break  # papermill marks the cells not reached "pending"
-        found = cell.get("execution_count") or last_count + 1  # a cell killed before the kernel numbered it
-        last_count = found
-    return f"cell [{found}]" if found else ""
+        count = cell.get("execution_count")
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":  # its process died
+            return f"cell [{count or last_count + 1}]"  # killed before the kernel numbered it: the next number
+        last_count = count or last_count
+    # a finished copy: papermill marks every cell "completed", the cell that stopped it is the last numbered
+    return f"cell [{last_count}]" if last_count else ""
 
 
 def _export_html(output: str) -> str:
@@ -364,8 +365,8 @@ class _SigtermAsInterrupt:
         return False
 
 
-def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt) -> tuple[bool, list[int]]:
-    """Run ``_worker(*task)`` in a process per task, at most ``jobs`` at once; ``on_done(i, info, wall)`` as
+def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=None) -> tuple[bool, list[int]]:
+    """Run ``target(conn, *task)`` (default :func:`_worker`) in a process per task, at most ``jobs`` at once; ``on_done(i, info, wall)`` as
     each ends (``info`` is ``{"died": exitcode}`` if its process died without a word). On Ctrl-C or SIGTERM,
     calls ``on_interrupt()`` and stops the running processes. Returns (interrupted, indices of the stopped)."""
     import multiprocessing
@@ -395,7 +396,7 @@ def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt) -> tupl
             while pending and len(running) < jobs:
                 i = pending.pop(0)
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker, args=(send, *tasks[i]), daemon=True)
+                proc = ctx.Process(target=target or _worker, args=(send, *tasks[i]), daemon=True)
                 proc.start()
                 send.close()
                 running[i] = (proc, recv, time.perf_counter())
