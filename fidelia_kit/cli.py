@@ -64,14 +64,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute notebooks with papermill and report",
                          description="Execute notebooks (a process each, at most --jobs at once), write each executed "
-                                     "notebook and its HTML export, outputs/index.html and outputs/results.json. Exits 1 "
-                                     "if any notebook failed, 2 on bad input.")
+                                     "notebook and its HTML export, outputs/index.html and outputs/results.json. Never "
+                                     "writes over a notebook it runs. Exits 1 if any notebook failed, 2 on bad input, "
+                                     "130 if interrupted (Ctrl-C or SIGTERM: the reports keep what had finished).")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebooks to run (.ipynb)")
     run.add_argument("--all", action="store_true", help="run every numbered notebook in notebooks/")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a parameter (repeatable); values are read as Python literals, else as text")
+                     help="set a parameter (repeatable); values are read as Python literals, else as text; a relative "
+                          "path given to a *_dir, *_path, *_file or *_folder parameter is taken from the current folder")
     run.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default outputs/)")
-    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks at once (default 2)")
+    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks at once (default 2; at most the number of CPUs)")
     run.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a cell may run (default 600)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 

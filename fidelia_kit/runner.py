@@ -16,7 +16,6 @@ import math
 import os
 import platform
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -366,9 +365,12 @@ class _SigtermAsInterrupt:
 
 
 def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=None) -> tuple[bool, list[int]]:
-    """Run ``target(conn, *task)`` (default :func:`_worker`) in a process per task, at most ``jobs`` at once; ``on_done(i, info, wall)`` as
-    each ends (``info`` is ``{"died": exitcode}`` if its process died without a word). On Ctrl-C or SIGTERM,
-    calls ``on_interrupt()`` and stops the running processes. Returns (interrupted, indices of the stopped)."""
+    """Run ``target(conn, *task)`` (default :func:`_worker`) in a process per task, at most ``jobs`` at once.
+
+    ``on_done(i, info, wall)`` as each ends; ``info`` is what it sent, or ``{"died": exitcode}`` if its
+    process died without a word. On Ctrl-C or SIGTERM, calls ``on_interrupt()`` and stops the running
+    processes (a kernel notices its worker is gone and exits). Returns (interrupted, indices stopped).
+    """
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -384,7 +386,10 @@ def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=
                 info = conn.recv()
         except (EOFError, OSError):  # died while sending
             info = None
-        proc.join()
+        proc.join(10)
+        if proc.is_alive():  # sent its outcome but does not end
+            proc.kill()
+            proc.join()
         conn.close()
         if info is None:
             info = {"died": proc.exitcode}
@@ -421,7 +426,7 @@ def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=
             if ready_now:
                 finish(i)
         for proc, conn, _ in running.values():
-            proc.terminate()  # its kernel notices its parent is gone and exits
+            proc.terminate()
         for proc, conn, _ in running.values():
             proc.join(5)
             if proc.is_alive():
@@ -495,7 +500,7 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
         p, target = paths[i], targets[i]
         if "died" in info:
             code = info["died"]
-            how = (f"killed by {_signal_name(-code)}" if code is not None and code < 0 else f"exited with status {code}")
+            how = f"killed by {_signal_name(-code)}" if code is not None and code < 0 else f"exited with status {code}"
             cell = _failed_cell(target)
             info = {"seconds": wall, "html": None,
                     "error": f"{cell + ': ' if cell else ''}the process running the notebook was {how} "

@@ -65,6 +65,9 @@ def test_an_output_folder_holding_a_source_notebook_is_refused(tmp_path):
     (tmp_path / "elsewhere" / "ok.ipynb").symlink_to(nb)
     with pytest.raises(ValueError, match="the output folder holds the notebook"):
         run_notebooks([tmp_path / "elsewhere" / "ok.ipynb"], out_dir=tmp_path / "nb", progress=False)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match=r"afile: exists and is not a folder"):
+        run_notebooks([nb], out_dir=tmp_path / "afile", progress=False)
     cli = _fidelia("run", str(nb), "--out", str(tmp_path / "nb"), "--quiet")
     assert cli.returncode == 2 and cli.stdout == ""
     assert cli.stderr.count("\n") == 1 and cli.stderr.startswith("fidelia: error: ")
@@ -110,7 +113,8 @@ def test_notebooks_of_one_name_keep_both_results_and_the_times(tmp_path):
 
 def test_a_dying_process_fails_only_its_own_notebook(tmp_path):
     ok = _nb(tmp_path / "ok.ipynb", _record("x + 1"))
-    worker = _nb(tmp_path / "worker.ipynb", "md:# kills the process that runs it", "import os\nos.kill(os.getppid(), 9)")
+    worker = _nb(tmp_path / "worker.ipynb", "md:# kills the process that runs it",
+                 "import os\nos.kill(os.getppid(), 9)")  # the kernel's parent: the worker running the notebook
     kernel = _nb(tmp_path / "kernel.ipynb", "y = 1", "import os\nos.kill(os.getpid(), 9)")
     slow = _nb(tmp_path / "slow.ipynb", "y = 1", "md:# hangs", "import time\ntime.sleep(60)", "z = 3")
     out = tmp_path / "r"
@@ -168,8 +172,8 @@ def test_path_parameters_are_taken_from_the_current_folder(tmp_path):
                                      "out_path": "s3://bucket/x", "data_folder": str(tmp_path)}) == {
         "data_dir": os.path.join(os.getcwd(), "datasets"), "method": "datasets", "n": 3,
         "in_file": os.path.expanduser("~/a.csv"), "out_path": "s3://bucket/x", "data_folder": str(tmp_path)}
-    nb = _nb(tmp_path / "notebooks" / "where.ipynb", "import os\n" + _record("[data_dir, os.path.isdir(data_dir)]"),
-             params='data_dir = "../datasets"  # folder')
+    _nb(tmp_path / "notebooks" / "where.ipynb", "import os\n" + _record("[data_dir, os.path.isdir(data_dir)]"),
+        params='data_dir = "../datasets"  # folder')
     (tmp_path / "datasets").mkdir()
     (tmp_path / "notebooks" / "datasets").mkdir()  # the wrong one, beside the notebook
     (tmp_path / "notebooks" / "datasets" / "wrong").touch()
