@@ -256,3 +256,27 @@ def test_run_notebooks_raises_run_interrupted_with_the_outcomes(tmp_path, monkey
     assert json.loads((tmp_path / "r" / "results.json").read_text())["notebooks"][0]["status"] == "interrupted"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are given back
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_cli_interrupted_lines(tmp_path, monkeypatch, capsys):
+    import fidelia_kit.runner as runner
+    from fidelia_kit.cli import main
+
+    nb = _nb(tmp_path / "a.ipynb", "y = 1")
+
+    def early(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_notebooks", early)
+    assert main(["run", str(nb), "--out", str(tmp_path / "r")]) == 130
+    assert capsys.readouterr().err == "fidelia: interrupted before the run's reports were written.\n"
+
+    def late(paths, **kw):
+        raise RunInterrupted([runner.NotebookRun("a.ipynb", "ok", 1.0, "a", None),
+                              runner.NotebookRun("b.ipynb", "interrupted", 0.0, None, None)], kw["out_dir"])
+
+    monkeypatch.setattr(runner, "run_notebooks", late)
+    assert main(["run", str(nb), "--out", str(tmp_path / "r")]) == 130
+    assert capsys.readouterr().err == (f"fidelia: interrupted: 1 of 2 notebooks finished; "
+                                       f"report: {tmp_path / 'r' / 'index.html'}\n")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
