@@ -157,9 +157,9 @@ class RunInterrupted(KeyboardInterrupt):
 class NotebookRun:
     """The outcome of one notebook run.
 
-    ``seconds`` is the notebook's execution (kernel start and every cell) as timed by papermill's
-    caller; ``wall_seconds`` the whole of its process, start to end (execution, HTML export, the
-    process's own start), on the parent's clock.
+    ``seconds`` is the notebook's execution by papermill (kernel start and every cell);
+    ``wall_seconds`` the wall time of its whole process, start to end (execution, HTML export and
+    the process's own start), on the parent's clock; None for a notebook that did not finish.
     """
 
     notebook: str
