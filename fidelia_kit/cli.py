@@ -16,6 +16,7 @@ from .schema import TABLE_FILES, TABLES
 __all__ = ["main"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class _UsageError(Exception):
@@ -65,14 +66,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute notebooks with papermill and report",
                          description="Execute notebooks (a process each, at most --jobs at once), write each executed "
-                                     "notebook and its HTML export, outputs/index.html and outputs/results.json. Exits 1 "
-                                     "if any notebook failed, 2 on bad input.")
+                                     "notebook and its HTML export, outputs/index.html and outputs/results.json. Never "
+                                     "writes over a notebook it runs. Exits 1 if any notebook failed, 2 on bad input, "
+                                     "130 if interrupted (Ctrl-C or SIGTERM: the reports keep what had finished).")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebooks to run (.ipynb)")
     run.add_argument("--all", action="store_true", help="run every numbered notebook in notebooks/")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a parameter (repeatable); values are read as Python literals, else as text")
+                     help="set a parameter (repeatable); values are read as Python literals, else as text; a relative "
+                          "path given to a *_dir, *_path, *_file or *_folder parameter is taken from the current folder")
     run.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default outputs/)")
-    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks at once (default 2)")
+    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks at once (default 2; at most the number of CPUs)")
     run.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a cell may run (default 600)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -174,7 +177,7 @@ def _summary(args) -> int:
 
 
 def _run(args) -> int:
-    from .runner import default_notebooks, parse_value, run_notebooks
+    from .runner import RunInterrupted, _cpu_count, _SigtermAsInterrupt, default_notebooks, parse_value, run_notebooks
 
     if args.all and args.notebooks:
         raise ValueError("give notebooks or --all, not both.")
@@ -182,14 +185,30 @@ def _run(args) -> int:
         raise ValueError("name the notebooks to run, or use --all.")
     paths = default_notebooks() if args.all else [Path(p) for p in args.notebooks]
     params = {name: parse_value(value) for name, value in args.parameter}
-    runs = run_notebooks(paths, parameters=params, out_dir=args.out, jobs=args.jobs, timeout=args.timeout,
-                         progress=not args.quiet)
+    jobs = args.jobs
+    if isinstance(jobs, int) and jobs > _cpu_count():
+        print(f"fidelia: note: --jobs {jobs} lowered to {_cpu_count()}, the number of CPUs.", file=sys.stderr)
+        jobs = _cpu_count()
+    report = Path(args.out) / "index.html"
+    try:
+        with _SigtermAsInterrupt():  # SIGTERM as Ctrl-C, from the start
+            runs = run_notebooks(paths, parameters=params, out_dir=args.out, jobs=jobs, timeout=args.timeout,
+                                 progress=not args.quiet)
+    except RunInterrupted as exc:
+        done = [r for r in exc.runs if r.status != "interrupted"]
+        print(f"fidelia: interrupted: {len(done)} of {len(exc.runs)} notebooks finished; report: {report}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("fidelia: interrupted before the run's reports were written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     failed = [r for r in runs if r.status != "ok"]
     total = sum(r.seconds for r in runs)
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran ({total:.0f} s of notebook time); "
-          f"report: {Path(args.out) / 'index.html'}")
+          f"report: {report}")
+    names = [r.notebook for r in runs]
     for r in failed:
-        print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
+        print(f"FAILED {r.notebook if names.count(r.notebook) == 1 else r.source}: {r.error}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -16,7 +16,6 @@ import math
 import os
 import platform
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,8 @@ import numpy as np
 
 from ._validation import check_int, check_number
 
-__all__ = ["record", "read_results", "check_parameters", "NotebookRun", "run_notebooks", "notebook_parameters",
-           "default_notebooks", "parse_value", "RESULT_MIME"]
+__all__ = ["record", "read_results", "check_parameters", "NotebookRun", "RunInterrupted", "run_notebooks",
+           "notebook_parameters", "default_notebooks", "parse_value", "RESULT_MIME"]
 
 RESULT_MIME = "application/vnd.fidelia.result+json"
 
@@ -110,10 +109,18 @@ def check_parameters(**specs):
 
 
 def notebook_parameters(path) -> dict:
-    """The parameters a notebook declares in its cell tagged ``parameters`` (name -> default)."""
+    """The parameters a notebook declares in its cell tagged ``parameters`` (name -> default).
+
+    Raises ValueError naming the file if it is not a readable notebook (broken JSON, cut short ...).
+    """
     import papermill
 
-    return {name: info["default"] for name, info in papermill.inspect_notebook(str(path)).items()}
+    try:
+        declared = papermill.inspect_notebook(str(path))
+    except Exception as exc:  # nbformat's and json's messages do not name the file
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"{path}: not a readable notebook ({text[:200]}).") from None
+    return {name: info["default"] for name, info in declared.items()}
 
 
 def default_notebooks() -> list[Path]:
@@ -133,25 +140,80 @@ def parse_value(text: str):
         return text
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT) or SIGTERM; ``runs`` holds every notebook's outcome.
+
+    The notebooks that had finished keep their results; the others have status
+    ``"interrupted"``. The reports were written before this was raised.
+    """
+
+    def __init__(self, runs: list, out_dir):
+        super().__init__("interrupted")
+        self.runs = runs
+        self.out_dir = Path(out_dir)
+
+
 @dataclass
 class NotebookRun:
-    """The outcome of one notebook run."""
+    """The outcome of one notebook run.
+
+    ``seconds`` is the notebook's execution by papermill (kernel start and every cell);
+    ``wall_seconds`` the wall time of its whole process, start to end (execution, HTML export and
+    the process's own start), on the parent's clock; None for a notebook that did not finish.
+    """
 
     notebook: str
-    status: str               # "ok" or "failed"
+    status: str               # "ok", "failed" or "interrupted"
     seconds: float
-    output: str               # executed .ipynb
+    output: str | None        # executed .ipynb (None when the run was interrupted before it finished)
     html: str | None
     results: dict = field(default_factory=dict)
     error: str | None = None  # "cell [N]: Ename: message" on failure (N as in the executed notebook)
     parameters: dict = field(default_factory=dict)
+    source: str = ""          # the notebook that was run, as given
+    wall_seconds: float | None = None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _failed_cell(output) -> str:
+    """'cell [N]' for the cell that was running when a notebook stopped, numbered as in its executed copy;
+    '' if there is no such copy."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(output), as_version=4)
+    except Exception:  # no executed copy yet, or an unreadable one
+        return ""
+    last_count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        count = cell.get("execution_count")
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":  # its process died
+            return f"cell [{count or last_count + 1}]"  # killed before the kernel numbered it: the next number
+        last_count = count or last_count
+    # a finished copy: papermill marks every cell "completed", the cell that stopped it is the last numbered
+    return f"cell [{last_count}]" if last_count else ""
+
+
+def _export_html(output: str) -> str:
+    """Write the executed notebook's HTML export beside it; return its path."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(output, as_version=4))
+    html_path = str(Path(output).with_suffix(".html"))
+    Path(html_path).write_text(body, encoding="utf-8")
+    return html_path
 
 
 def _execute(notebook: str, output: str, parameters: dict, timeout: float, kernel: str) -> dict:
     """Run one notebook in this (worker) process."""
-    import nbformat
     import papermill
-    from nbconvert import HTMLExporter
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     # the kernels' own chatter (transport warnings) would flood the terminal: errors come back as exceptions
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -165,19 +227,213 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
     except papermill.PapermillExecutionError as exc:
         last = str(exc.evalue).strip().splitlines()[-1] if str(exc.evalue).strip() else ""
         error = f"cell [{exc.exec_count}]: {exc.ename}: {last}"  # as numbered in the executed notebook
-    except Exception as exc:  # kernel died, timeout, unreadable notebook ...
+    except CellTimeoutError:
+        cell = _failed_cell(output) or "a cell"
+        error = f"{cell}: CellTimeoutError: still running after {_seconds(timeout)}, the time limit per cell (timeout)"
+    except DeadKernelError:
+        cell = _failed_cell(output) or "a cell"
+        error = f"{cell}: DeadKernelError: the kernel died while the cell ran (out of memory, or killed)"
+    except Exception as exc:  # unreadable notebook, kernel that would not start ...
         text = str(exc).strip().splitlines()
-        error = f"{type(exc).__name__}: {text[-1] if text else ''}"
+        cell = _failed_cell(output)
+        error = f"{cell + ': ' if cell else ''}{type(exc).__name__}: {text[-1] if text else ''}"
     seconds = time.perf_counter() - start
     html_path = None
     if Path(output).is_file():
         try:
-            body, _ = HTMLExporter().from_notebook_node(nbformat.read(output, as_version=4))
-            html_path = str(Path(output).with_suffix(".html"))
-            Path(html_path).write_text(body, encoding="utf-8")
+            html_path = _export_html(output)
         except Exception as exc:  # an HTML export failure must not hide the run's result
             error = error or f"HTML export failed: {exc}"
     return {"seconds": seconds, "error": error, "html": html_path}
+
+
+def _ignore_signal(signum, frame):  # a handler, not SIG_IGN: the kernel started from here gets the defaults back
+    pass
+
+
+def _worker(conn, notebook: str, output: str, parameters: dict, timeout: float, kernel: str) -> None:
+    """The body of one notebook's process: run it, send the outcome to the parent."""
+    import signal
+
+    signal.signal(signal.SIGINT, _ignore_signal)    # Ctrl-C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # the parent stops a worker with SIGTERM
+    start = time.perf_counter()
+    try:
+        info = _execute(notebook, output, parameters, timeout, kernel)
+    except BaseException as exc:  # noqa: BLE001 - whatever happens, the parent gets one line
+        info = {"seconds": time.perf_counter() - start, "html": None,
+                "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"}
+    conn.send(info)
+    conn.close()
+
+
+def _cpu_count() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+PATH_SUFFIXES = ("_dir", "_path", "_file", "_folder")
+
+
+def _resolve_path_parameters(parameters: dict) -> dict:
+    """Relative paths given for path parameters (``*_dir``, ``*_path``, ``*_file``, ``*_folder``), made
+    absolute against the current folder: a notebook runs in its own folder, where they would mean another place."""
+    resolved = {}
+    for name, value in parameters.items():
+        if isinstance(value, str) and value and name.endswith(PATH_SUFFIXES) and "://" not in value:
+            value = os.path.abspath(os.path.expanduser(value))
+        resolved[name] = value
+    return resolved
+
+
+def _output_names(paths: list[Path]) -> list[str]:
+    """A distinct output name per notebook: its own name, ``<folder>_<name>`` where two share a name,
+    ``-2``, ``-3`` ... where even that repeats (or the same notebook is given twice). Never ``index``."""
+    from collections import Counter
+
+    counts = Counter(p.stem.lower() for p in paths)
+    taken = {"index"}  # index.html is the report
+    names = []
+    for p in paths:
+        name = p.stem
+        if counts[p.stem.lower()] > 1:
+            folder = p.absolute().parent.name
+            name = f"{folder}_{p.stem}" if folder else p.stem
+        base, k = name, 2
+        while name.lower() in taken:  # lower: case-insensitive file systems
+            name, k = f"{base}-{k}", k + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _output_paths(paths: list[Path], out: Path) -> list[Path]:
+    """Where each executed notebook goes; refuses any output that would overwrite a source notebook."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: exists and is not a folder; choose another output folder.")
+    out_real = out.resolve()
+    sources = {p.resolve() for p in paths}
+    for p in paths:
+        if out_real in (p.resolve().parent, p.absolute().parent.resolve()):
+            raise ValueError(f"{out}: the output folder holds the notebook {p} being run, which its executed "
+                             "copy would overwrite; choose another output folder (e.g. outputs).")
+    targets = [out / f"{name}.ipynb" for name in _output_names(paths)]
+    for p, t in zip(paths, targets):
+        for f in (t, t.with_suffix(".html")):
+            if f.resolve() in sources:  # e.g. a link in the output folder pointing at a source notebook
+                raise ValueError(f"{f}: the executed copy of {p} would overwrite a notebook being run; "
+                                 "choose another output folder.")
+    return targets
+
+
+class _SigtermAsInterrupt:
+    """While active (main thread only), SIGTERM raises KeyboardInterrupt as Ctrl-C does."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    def ignore_further(self):
+        """A second Ctrl-C must not cut the clean-up short."""
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._old_int = signal.signal(signal.SIGINT, _ignore_signal)
+            signal.signal(signal.SIGTERM, _ignore_signal)
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+        if getattr(self, "_old_int", None) is not None:
+            signal.signal(signal.SIGINT, self._old_int)
+        return False
+
+
+def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=None) -> tuple[bool, list[int]]:
+    """Run ``target(conn, *task)`` (default :func:`_worker`) in a process per task, at most ``jobs`` at once.
+
+    ``on_done(i, info, wall)`` as each ends; ``info`` is what it sent, or ``{"died": exitcode}`` if its
+    process died without a word. On Ctrl-C or SIGTERM, calls ``on_interrupt()`` and stops the running
+    processes (a kernel notices its worker is gone and exits). Returns (interrupted, indices stopped).
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context()
+    pending = list(range(len(tasks)))
+    running: dict[int, tuple] = {}
+
+    def finish(i):
+        proc, conn, start = running.pop(i)
+        info = None
+        try:
+            if conn.poll():
+                info = conn.recv()
+        except (EOFError, OSError):  # died while sending
+            info = None
+        proc.join(10)
+        if proc.is_alive():  # sent its outcome but does not end
+            proc.kill()
+            proc.join()
+        conn.close()
+        if info is None:
+            info = {"died": proc.exitcode}
+        on_done(i, info, time.perf_counter() - start)
+
+    interrupted = False
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                i = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=target or _worker, args=(send, *tasks[i]), daemon=True)
+                proc.start()
+                send.close()
+                running[i] = (proc, recv, time.perf_counter())
+            ready = wait([r[0].sentinel for r in running.values()] + [r[1] for r in running.values()])
+            for i in [i for i, (proc, conn, _) in running.items() if proc.sentinel in ready or conn in ready]:
+                proc, conn, _ = running[i]
+                if proc.sentinel not in ready:  # sent its outcome; it ends in a moment
+                    proc.join(5)
+                    if proc.is_alive():
+                        continue
+                finish(i)
+    except KeyboardInterrupt:
+        interrupted = True
+        on_interrupt()
+    finally:
+        for i in list(running):  # those that finished in the meantime still count
+            proc, conn, _ = running[i]
+            try:
+                ready_now = conn.poll()
+            except (EOFError, OSError):
+                ready_now = False
+            if ready_now:
+                finish(i)
+        for proc, conn, _ in running.values():
+            proc.terminate()
+        for proc, conn, _ in running.values():
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            conn.close()
+    return interrupted, sorted(running)
 
 
 def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="outputs", jobs: int = 1,
@@ -190,17 +446,31 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
         Default: every numbered notebook of ``notebooks/``.
     parameters : dict, optional
         Parameter values. Each is passed to the notebooks whose parameters cell declares it;
-        a name no selected notebook declares is an error (papermill only warns).
+        a name no selected notebook declares is an error (papermill only warns). A notebook runs
+        in its own folder, so a relative path given to a path parameter (a name ending in ``_dir``,
+        ``_path``, ``_file`` or ``_folder``) is made absolute against the current folder first.
     out_dir : path, default "outputs"
         Gets ``<name>.ipynb`` and ``<name>.html`` per notebook, ``index.html`` and ``results.json``.
+        Two notebooks of the same name get ``<folder>_<name>``. A folder that holds one of the
+        notebooks is refused: nothing is ever written over a source notebook.
     jobs : int, default=1
+        At most the number of CPUs (a larger value is lowered, with a warning).
     timeout : float, default=600
         Seconds one cell may run.
 
     Returns
     -------
-    list of NotebookRun, in the order given. A failing notebook does not stop the others.
+    list of NotebookRun, in the order given. A failing notebook, even one whose process dies
+    (killed, out of memory), does not stop the others; the reports are always written.
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C or SIGTERM: the running notebooks are stopped, the reports written with what
+        had finished, and the exception carries every notebook's outcome.
     """
+    import warnings
+
     from tqdm.auto import tqdm
 
     paths = [Path(p) for p in (notebooks if notebooks else default_notebooks())]
@@ -208,53 +478,98 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
         if not p.is_file() or p.suffix != ".ipynb":
             raise FileNotFoundError(f"{p}: no such notebook (.ipynb).")
     jobs = check_int("jobs", jobs, 1, 256)
+    if jobs > _cpu_count():
+        warnings.warn(f"`jobs` = {jobs} lowered to {_cpu_count()}, the number of CPUs.", UserWarning, stacklevel=2)
+        jobs = _cpu_count()
     timeout = check_number("timeout", timeout, 1, 86_400)
-    parameters = dict(parameters or {})
+    parameters = _resolve_path_parameters(dict(parameters or {}))
     declared = {p: notebook_parameters(p) for p in paths}
     unknown = sorted(n for n in parameters if not any(n in d for d in declared.values()))
     if unknown:
         known = sorted({n for d in declared.values() for n in d})
         raise ValueError(f"unknown parameter(s) {unknown}; the notebooks take {known}.")
     out = Path(out_dir)
+    targets = _output_paths(paths, out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {}
-        for p in paths:
-            own = {k: v for k, v in parameters.items() if k in declared[p]}
-            target = out / p.name
-            futures[pool.submit(_execute, str(p.resolve()), str(target.resolve()), own, timeout, kernel)] = (p, own, target)
-        bar = tqdm(total=len(futures), desc="running notebooks", unit="notebook", disable=not progress)
-        for fut in as_completed(futures):
-            p, own, target = futures[fut]
-            info = fut.result()
+    owns = [{k: v for k, v in parameters.items() if k in declared[p]} for p in paths]
+    tasks = [(str(p.resolve()), str(t.resolve()), own, timeout, kernel) for p, t, own in zip(paths, targets, owns)]
+    runs: dict[int, NotebookRun] = {}
+    bar = tqdm(total=len(tasks), desc="running notebooks", unit="notebook", disable=not progress)
+
+    def on_done(i, info, wall):
+        p, target = paths[i], targets[i]
+        if "died" in info:
+            code = info["died"]
+            how = f"killed by {_signal_name(-code)}" if code is not None and code < 0 else f"exited with status {code}"
+            cell = _failed_cell(target)
+            info = {"seconds": wall, "html": None,
+                    "error": f"{cell + ': ' if cell else ''}the process running the notebook was {how} "
+                             "(out of memory, or killed from outside)"}
+            if target.is_file():
+                try:
+                    info["html"] = _export_html(str(target))
+                except Exception:  # a partial notebook: the .ipynb is still there
+                    pass
+        try:
             results = read_results(target) if target.is_file() else {}
-            runs[p] = NotebookRun(notebook=p.name, status="failed" if info["error"] else "ok", seconds=info["seconds"],
-                                  output=str(target), html=info["html"], results=results, error=info["error"],
-                                  parameters=own)
-            bar.set_postfix_str(p.stem)
-            bar.update(1)
+        except Exception:  # a partial executed copy
+            results = {}
+        runs[i] = NotebookRun(notebook=p.name, status="failed" if info["error"] else "ok", seconds=info["seconds"],
+                              output=str(target), html=info["html"], results=results, error=info["error"],
+                              parameters=owns[i], source=str(p), wall_seconds=wall)
+        bar.set_postfix_str(p.stem)
+        bar.update(1)
+
+    with _SigtermAsInterrupt() as signals:
+        interrupted, stopped = _run_processes(tasks, jobs, on_done, signals.ignore_further)
         bar.close()
-    ordered = [runs[p] for p in paths]
-    _write_reports(ordered, out, parameters)
+        for i, (p, target) in enumerate(zip(paths, targets)):
+            if i in runs:
+                continue
+            if i in stopped:  # a half-executed copy would pass for a result: discard it
+                for f in (target, target.with_suffix(".html")):
+                    f.unlink(missing_ok=True)
+            runs[i] = NotebookRun(notebook=p.name, status="interrupted", seconds=0.0, output=None, html=None,
+                                  error="stopped: the run was interrupted" if i in stopped else
+                                  "not started: the run was interrupted", parameters=owns[i], source=str(p))
+        ordered = [runs[i] for i in range(len(paths))]
+        _write_reports(ordered, out, parameters, interrupted=interrupted)
+    if interrupted:
+        raise RunInterrupted(ordered, out)
     return ordered
 
 
-def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict) -> None:
+def _signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict, *, interrupted: bool = False) -> None:
     import fidelia_kit
 
     meta = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "fidelia_kit": fidelia_kit.__version__, "python": platform.python_version(), "parameters": parameters}
+            "fidelia_kit": fidelia_kit.__version__, "python": platform.python_version(), "parameters": parameters,
+            "interrupted": interrupted}
     (out / "results.json").write_text(json.dumps({"run": meta, "notebooks": [asdict(r) for r in runs]}, indent=2,
                                                   default=str) + "\n", encoding="utf-8")
+    names = [r.notebook for r in runs]
     rows = []
     for r in runs:
         link = f'<a href="{html.escape(Path(r.html).name)}">{html.escape(r.notebook)}</a>' if r.html else html.escape(r.notebook)
+        if names.count(r.notebook) > 1:  # which of the notebooks of this name
+            link += f"<br><small>{html.escape(r.source)}</small>"
         res = "<br>".join(f"{html.escape(k)} = {html.escape(json.dumps(v)[:120])}" for k, v in r.results.items())
-        colour = "#2e7d32" if r.status == "ok" else "#c62828"
+        colour = {"ok": "#2e7d32", "failed": "#c62828"}.get(r.status, "#6d4c41")
         err = f"<br><small>{html.escape(r.error)}</small>" if r.error else ""
+        wall = f"{r.wall_seconds:.1f} s" if r.wall_seconds is not None else ""
         rows.append(f'<tr><td>{link}</td><td style="color:{colour}"><b>{r.status}</b>{err}</td>'
-                    f"<td>{r.seconds:.1f} s</td><td><small>{res}</small></td></tr>")
+                    f"<td>{r.seconds:.1f} s</td><td>{wall}</td><td><small>{res}</small></td></tr>")
+    note = ("<p><b>The run was interrupted</b>: the notebooks marked interrupted did not finish.</p>"
+            if interrupted else "")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>fidelia_kit notebook run</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:6px;vertical-align:top}}</style>
@@ -262,8 +577,10 @@ def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict) -> None
 <h1>Notebook run</h1>
 <p>{html.escape(meta['created'])} &middot; fidelia_kit {html.escape(meta['fidelia_kit'])} &middot; Python {html.escape(meta['python'])}
 &middot; parameters: {html.escape(json.dumps(parameters))}</p>
-<table><tr><th>notebook</th><th>status</th><th>run time</th><th>recorded results</th></tr>
+{note}<table><tr><th>notebook</th><th>status</th><th>run time</th><th>wall time</th><th>recorded results</th></tr>
 {''.join(rows)}
-</table></body></html>
+</table>
+<p><small>run time: the notebook's execution (kernel start and cells); wall time: its whole process, HTML export included.</small></p>
+</body></html>
 """
     (out / "index.html").write_text(page, encoding="utf-8")
