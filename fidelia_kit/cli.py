@@ -81,26 +81,76 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _generate(args) -> int:
-    from .synth import generate_world
+    import dataclasses
+    import datetime as dt
+    import signal
+    import threading
+
+    from .synth import WorldConfig, generate_world
+    from .synth.world import TRUTH_FILE, available_memory, peak_memory_estimate, remove_leftovers, truth_text
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise DataError(f"{out}: exists and is not a folder.")
+        raise DataError(f"--out {out}: exists and is not a folder.")
+    removed = remove_leftovers(out)
+    if removed:
+        print(f"fidelia: removed {len(removed)} temporary folder(s) left in {out} by an interrupted run "
+              f"({', '.join(p.name for p in removed)}).", file=sys.stderr)
     if out.exists() and any(out.iterdir()) and not args.force:
-        raise DataError(f"{out}: folder is not empty; use --force to write into it or choose another folder.")
+        raise DataError(f"--out {out}: folder is not empty; use --force to write into it or choose another folder.")
     flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}
+    knobs = {"n_customers": args.customers, "seed": args.seed, "n_years": args.years, "start_date": args.start}
+    # the paid membership predates the card by as many years as in the default world; a window
+    # that ends before its default first year moves it back, as no option sets it
+    fields = {f.name: f for f in dataclasses.fields(WorldConfig)}
+    first_year = fields["membership_first_year"].default
+    lead = dt.date.fromisoformat(fields["start_date"].default).year - first_year
     try:
-        world = generate_world(n_customers=args.customers, seed=args.seed, n_years=args.years,
-                               start_date=args.start, progress=not args.quiet)
+        start_year = dt.date.fromisoformat(args.start).year
+    except ValueError:
+        start_year = None  # WorldConfig names --start below
+    if start_year is not None and start_year + args.years - 1 < first_year:
+        knobs["membership_first_year"] = max(start_year - lead, fields["membership_first_year"].metadata["range"][0])
+    try:
+        config = WorldConfig(**knobs)
     except (TypeError, ValueError) as exc:
         message = str(exc)
         for knob, flag in flags.items():
             message = message.replace(f"`{knob}`", flag)
         raise ValueError(message) from None
-    world.save(out, overwrite=True, progress=not args.quiet)
+    need, have = peak_memory_estimate(config), available_memory()
+    if have is not None and need > have:
+        fits = int(args.customers * have / need) // 1000 * 1000
+        raise ValueError(f"--customers {args.customers:,} needs about {need / 1e9:.1f} GB of memory to generate, "
+                         f"more than the {have / 1e9:.1f} GB available; use at most about {fits:,} customers.")
+    # SIGTERM interrupts like Ctrl-C: the world is discarded, the folder left as it was
+    term, world = None, None
+    if threading.current_thread() is threading.main_thread():
+        term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        world = generate_world(config, progress=not args.quiet)
+        try:
+            world.save(out, overwrite=True, progress=not args.quiet)
+        except OSError as exc:
+            if isinstance(exc, FileExistsError):
+                raise
+            reason = exc.strerror or str(exc)
+            raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
+    except KeyboardInterrupt:
+        truth = out / TRUTH_FILE
+        if world is not None and truth.is_file() and truth.read_text(encoding="utf-8") == truth_text(world.truth):
+            print(f"fidelia: interrupted after the data set was written to {out}.", file=sys.stderr)
+        else:
+            print(f"fidelia: interrupted; nothing was written, {out} is as it was.", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report an interrupted command
+    finally:
+        if term is not None:
+            signal.signal(signal.SIGTERM, term)
     n_tx = len(world.transactions)
+    moved = (f"; paid membership from {config.membership_first_year}"
+             if "membership_first_year" in knobs else "")
     print(f"wrote {len(world.tables) + 1} files to {out}: {args.customers:,} customers, {n_tx:,} transactions "
-          f"(seed {args.seed}).")
+          f"(seed {args.seed}{moved}).")
     return 0
 
 

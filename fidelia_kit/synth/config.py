@@ -103,8 +103,9 @@ class WorldConfig:
     @property
     def end(self) -> dt.date:
         """Last day of the window (inclusive)."""
-        s = self.start
-        return s.replace(year=s.year + self.n_years) - dt.timedelta(days=1)
+        s = self.start  # counted from the 1st of the month, so 29 February ends on the 28th
+        first = dt.date(s.year + self.n_years, s.month, 1)
+        return first + dt.timedelta(days=s.day - 2)
 
     @property
     def n_days(self) -> int:
