@@ -94,8 +94,8 @@ def _generate(args) -> int:
         raise DataError(f"--out {out}: exists and is not a folder.")
     removed = remove_leftovers(out)
     if removed:
-        print(f"fidelia: removed {len(removed)} temporary folder(s) left in {out} by an interrupted run "
-              f"({', '.join(p.name for p in removed)}).", file=sys.stderr)
+        print(f"fidelia: removed {len(removed)} temporary folder(s) left by an interrupted run "
+              f"({', '.join(str(p) for p in removed)}).", file=sys.stderr)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise DataError(f"--out {out}: folder is not empty; use --force to write into it or choose another folder.")
     flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}

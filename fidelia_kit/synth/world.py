@@ -70,8 +70,8 @@ class World:
         ``overwrite=True`` (which replaces only the data set's own files, after the
         new ones are complete).
 
-        Temporary folders that an earlier, killed save left in ``folder`` are removed
-        first, with a UserWarning naming them.
+        Temporary folders that an earlier, killed save left in or beside ``folder``
+        are removed first (see :func:`remove_leftovers`), with a UserWarning naming them.
 
         Raises
         ------
@@ -86,15 +86,15 @@ class World:
             raise FileExistsError(f"{folder}: exists and is not a folder.")
         removed = remove_leftovers(folder)
         if removed:
-            warnings.warn(f"{folder}: removed {len(removed)} temporary folder(s) left by an interrupted save "
-                          f"({', '.join(p.name for p in removed)}).", UserWarning, stacklevel=2)
+            warnings.warn(f"removed {len(removed)} temporary folder(s) left by an interrupted save "
+                          f"({', '.join(str(p) for p in removed)}).", UserWarning, stacklevel=2)
         if folder.exists() and any(folder.iterdir()) and not overwrite:
             raise FileExistsError(f"{folder}: folder is not empty; choose an empty folder or overwrite it explicitly.")
         created = [p for p in (folder, *folder.parents) if not p.exists()]
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
-        done = False
+        tmp, done = None, False
         try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
             for name, df in tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress):
                 write_csv(df, tmp / TABLE_FILES[name])
             (tmp / TRUTH_FILE).write_text(truth_text(self.truth), encoding="utf-8")
@@ -103,7 +103,8 @@ class World:
                     os.replace(f, folder / f.name)
                 done = True
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             if not done:
                 for p in created:  # innermost first; only folders this call made, and only if empty
                     try:
@@ -143,18 +144,20 @@ def truth_text(truth: dict) -> str:
 
 
 def remove_leftovers(folder) -> list[Path]:
-    """Remove the temporary folders that killed saves left in ``folder``; return them.
+    """Remove the temporary folders that killed saves of ``folder`` left; return them.
 
-    A leftover is a folder named ``.fidelia-tmp-*`` that holds nothing but data-set
-    files and whose writing process is no longer running (a save in progress in
-    another process is left alone).
+    They are looked for inside ``folder`` (where saves write) and beside it (where
+    earlier versions of the kit wrote them). A leftover is a folder named
+    ``.fidelia-tmp-*`` that holds nothing but data-set files and whose writing
+    process is no longer running (a save in progress in another process is left alone).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        return []
+    places = [p for p in (folder, folder.parent) if p.is_dir()]
+    if len(places) == 2 and places[0].resolve() == places[1].resolve():
+        places = places[:1]
     ours = set(TABLE_FILES.values()) | {TRUTH_FILE}
     removed = []
-    for tmp in sorted(folder.glob(TMP_PREFIX + "*")):
+    for tmp in (t for place in places for t in sorted(place.glob(TMP_PREFIX + "*"))):
         if not tmp.is_dir() or tmp.is_symlink() or _writer_running(tmp.name):
             continue
         if all(f.is_file() and f.name in ours for f in tmp.iterdir()):
