@@ -43,38 +43,49 @@ def old_world(tmp_path):
 
 # --- interruption ---------------------------------------------------------------------------
 
-# waits after the first file, so that the signal arrives while the files are being written
-_SLOW_WRITER = """
+# stops for a minute at a chosen point, after leaving a marker file, so the signal arrives there
+_STOPPING = """
 import sys, time
+from pathlib import Path
+import fidelia_kit.synth as synth
 import fidelia_kit.synth.world as world_mod
-real = world_mod.write_csv
-def slow(df, path):
-    real(df, path)
-    if path.name == "customers.csv":
-        time.sleep(60)
-world_mod.write_csv = slow
+where, marker, args = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+
+def stop():
+    marker.write_text("here")
+    time.sleep(60)
+
+real_write, real_generate = world_mod.write_csv, synth.generate_world
+def write(df, path):
+    real_write(df, path)
+    if where == "writing" and path.name == "customers.csv":
+        stop()
+def generate(*a, **k):
+    if where == "generating":
+        stop()
+    return real_generate(*a, **k)
+world_mod.write_csv, synth.generate_world = write, generate
 from fidelia_kit.cli import main
-sys.exit(main(sys.argv[1:]))
+sys.exit(main(args))
 """
 
 
-def _temporary_files(tmp_path):
-    folders = list(tmp_path.glob("*/.fidelia-tmp-*")) + list(tmp_path.glob(".fidelia-tmp-*"))
-    return [f for d in folders for f in d.iterdir()] if folders else []
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("force", [False, True], ids=["new-folder", "force-over-a-data-set"])
-def test_generate_interrupted_while_writing_discards_cleanly_and_exits_130(sig, force, tmp_path, old_world):
+@pytest.mark.parametrize("where, force", [("writing", False), ("writing", True), ("generating", True)],
+                         ids=["writing-new-folder", "writing-force-over-a-data-set", "generating"])
+def test_generate_interrupted_discards_cleanly_and_exits_130(sig, where, force, tmp_path, old_world):
     out = old_world if force else tmp_path / "new"
     before = _hashes(old_world)
+    marker = tmp_path / "marker"
     args = [*GENERATE, "--seed", "2", "--out", str(out)] + (["--force"] if force else [])
-    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", _STOPPING, where, str(marker), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 120
-    while not _temporary_files(tmp_path):
-        assert proc.poll() is None and time.monotonic() < deadline, "generate ended before writing began"
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
         time.sleep(0.01)
+    if where == "writing":  # the first file is in the temporary folder inside the target
+        assert [p.name for p in out.glob(".fidelia-tmp-*/*")] == ["customers.csv"]
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
@@ -83,6 +94,23 @@ def test_generate_interrupted_while_writing_discards_cleanly_and_exits_130(sig, 
     assert _hashes(old_world) == before  # the old data set and the user's file untouched
     assert not (tmp_path / "new").exists()
     assert not list(tmp_path.rglob(".fidelia-tmp-*"))
+
+
+def test_generate_interrupted_during_the_final_moves_says_the_data_set_was_written(tmp_path, monkeypatch, capsys):
+    real = os.replace
+
+    def replace_then_interrupt(src, dst):
+        if Path(dst).name == "customers.csv":
+            signal.raise_signal(signal.SIGTERM)  # held by save until every file is in place
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    out = tmp_path / "w"
+    assert main([*GENERATE, "--out", str(out)]) == 130
+    captured = capsys.readouterr()
+    assert _one_line(captured.err) == f"fidelia: interrupted after the data set was written to {out}."
+    assert len(list(out.iterdir())) == 9 and not list(out.glob(".fidelia-tmp-*"))
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
 def test_interruption_during_the_final_moves_is_held_until_they_are_done(small_world, tmp_path, monkeypatch):
