@@ -92,11 +92,15 @@ def _generate(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out}: exists and is not a folder.")
-    removed = remove_leftovers(out)
+    try:
+        removed = remove_leftovers(out)
+        not_empty = out.exists() and any(out.iterdir())
+    except OSError as exc:
+        raise DataError(f"--out {out}: cannot read the folder ({exc.strerror or exc}).") from None
     if removed:
         print(f"fidelia: removed {len(removed)} temporary folder(s) left by an interrupted run "
               f"({', '.join(str(p) for p in removed)}).", file=sys.stderr)
-    if out.exists() and any(out.iterdir()) and not args.force:
+    if not_empty and not args.force:
         raise DataError(f"--out {out}: folder is not empty; use --force to write into it or choose another folder.")
     flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}
     knobs = {"n_customers": args.customers, "seed": args.seed, "n_years": args.years, "start_date": args.start}

@@ -234,6 +234,40 @@ def test_generate_onto_a_file_names_the_option(tmp_path, capsys):
     assert (tmp_path / "f").read_text() == "mine"
 
 
+# --- every refusal: one line naming the option, exit 2, nothing written ---------------------
+
+@pytest.mark.parametrize("extra, message", [
+    (["--customers", "10"], "--customers must be in [50, 10000000]; got 10."),
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807]; got -1."),
+    (["--years", "9"], "--years must be in [1, 5]; got 9."),
+    (["--start", "2024-02-30"], "--start must be an ISO date 'YYYY-MM-DD' in [2000-01-01, 2099-01-01]; got '2024-02-30'."),
+    (["--start", "1999-12-31"], "--start must be in [2000-01-01, 2099-01-01]; got '1999-12-31'."),
+    (["--years", "two"], "fidelia data generate: argument --years: invalid int value: 'two'"),
+])
+def test_generate_refusals_are_one_line_naming_the_option(extra, message, tmp_path, capsys):
+    assert main([*GENERATE, "--out", str(tmp_path / "w"), *extra]) == 2
+    assert _one_line(capsys.readouterr().err) == f"fidelia: error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_refusal_as_a_subprocess_exits_2_without_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "fidelia_kit", *GENERATE, "--start", "1999-12-31",
+                             "--out", str(tmp_path / "w")], capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == 2 and result.stdout == ""
+    assert _one_line(result.stderr) == "fidelia: error: --start must be in [2000-01-01, 2099-01-01]; got '1999-12-31'."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_on_an_unreadable_folder_names_the_option(tmp_path, monkeypatch, capsys):
+    def unreadable(folder):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+    monkeypatch.setattr(world_mod, "remove_leftovers", unreadable)
+    assert main([*GENERATE, "--out", str(tmp_path)]) == 2
+    assert _one_line(capsys.readouterr().err) == f"fidelia: error: --out {tmp_path}: cannot read the folder (Permission denied)."
+
+
 # --- dates ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("start, years, end", [
