@@ -81,15 +81,35 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _generate(args) -> int:
-    import dataclasses
-    import datetime as dt
     import signal
     import threading
 
-    from .synth import WorldConfig, generate_world
-    from .synth.world import TRUTH_FILE, available_memory, peak_memory_estimate, remove_leftovers, truth_text
+    # SIGTERM interrupts like Ctrl-C: the world is discarded, the folder left as it was
+    out, term, written = Path(args.out), None, []
+    if threading.current_thread() is threading.main_thread():
+        term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _generate_world(args, out, written)
+    except KeyboardInterrupt:
+        truth = out / "truth.json"
+        if written and truth.is_file() and truth.read_text(encoding="utf-8") == written[0]:
+            print(f"fidelia: interrupted after the data set was written to {out}.", file=sys.stderr)
+        else:
+            print(f"fidelia: interrupted; nothing was written, {out} is as it was.", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report an interrupted command
+    finally:
+        if term is not None:
+            signal.signal(signal.SIGTERM, term)
 
-    out = Path(args.out)
+
+def _generate_world(args, out: Path, written: list) -> int:
+    """generate's work; ``written`` receives the text of truth.json before the files are saved."""
+    import dataclasses
+    import datetime as dt
+
+    from .synth import WorldConfig, generate_world
+    from .synth.world import available_memory, peak_memory_estimate, remove_leftovers, truth_text
+
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out}: exists and is not a folder.")
     try:
@@ -127,29 +147,15 @@ def _generate(args) -> int:
         fits = int(args.customers * have / need) // 1000 * 1000
         raise ValueError(f"--customers {args.customers:,} needs about {need / 1e9:.1f} GB of memory to generate, "
                          f"more than the {have / 1e9:.1f} GB available; use at most about {fits:,} customers.")
-    # SIGTERM interrupts like Ctrl-C: the world is discarded, the folder left as it was
-    term, world = None, None
-    if threading.current_thread() is threading.main_thread():
-        term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    world = generate_world(config, progress=not args.quiet)
+    written.append(truth_text(world.truth))
     try:
-        world = generate_world(config, progress=not args.quiet)
-        try:
-            world.save(out, overwrite=True, progress=not args.quiet)
-        except OSError as exc:
-            if isinstance(exc, FileExistsError):
-                raise
-            reason = exc.strerror or str(exc)
-            raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
-    except KeyboardInterrupt:
-        truth = out / TRUTH_FILE
-        if world is not None and truth.is_file() and truth.read_text(encoding="utf-8") == truth_text(world.truth):
-            print(f"fidelia: interrupted after the data set was written to {out}.", file=sys.stderr)
-        else:
-            print(f"fidelia: interrupted; nothing was written, {out} is as it was.", file=sys.stderr)
-        return 130  # 128 + SIGINT, as shells report an interrupted command
-    finally:
-        if term is not None:
-            signal.signal(signal.SIGTERM, term)
+        world.save(out, overwrite=True, progress=not args.quiet)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError):
+            raise
+        reason = exc.strerror or str(exc)
+        raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
     n_tx = len(world.transactions)
     moved = (f"; paid membership from {config.membership_first_year}"
              if "membership_first_year" in knobs else "")
