@@ -145,8 +145,9 @@ def _generate_world(args, out: Path, written: list) -> int:
     need, have = peak_memory_estimate(config), available_memory()
     if have is not None and need > have:
         fits = int(args.customers * have / need) // 1000 * 1000
+        advice = f"use at most about {fits:,} customers" if fits >= 1000 else "free some memory first"
         raise ValueError(f"--customers {args.customers:,} needs about {need / 1e9:.1f} GB of memory to generate, "
-                         f"more than the {have / 1e9:.1f} GB available; use at most about {fits:,} customers.")
+                         f"more than the {have / 1e9:.1f} GB available; {advice}.")
     world = generate_world(config, progress=not args.quiet)
     written.append(truth_text(world.truth))
     try:

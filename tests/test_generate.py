@@ -296,6 +296,13 @@ def test_generate_at_the_earliest_start_moves_the_membership_back(tmp_path, caps
     assert json.loads((out / "truth.json").read_text())["config"]["membership_first_year"] == 1992
 
 
+def test_library_names_both_knobs_when_the_window_ends_before_the_membership():
+    with pytest.raises(ValueError, match=r"^`membership_first_year` must be <= the last year of the window \(2001\); "
+                                         r"got 2016; set an earlier `membership_first_year` or a later `start_date`\.$"):
+        WorldConfig(start_date="2000-01-01")
+    assert WorldConfig(start_date="2000-01-01", membership_first_year=1995).end == dt.date(2001, 12, 31)
+
+
 def test_generate_with_a_window_after_the_membership_keeps_its_default(tmp_path, capsys):
     assert main([*GENERATE, "--start", "2015-01-01", "--out", str(tmp_path / "w")]) == 0
     assert "paid membership" not in capsys.readouterr().out
@@ -314,6 +321,14 @@ def test_generate_refuses_a_world_larger_than_the_memory(tmp_path, monkeypatch, 
         "fidelia: error: --customers 1,000,000 needs about 5.4 GB of memory to generate, more than the 2.0 GB "
         "available; use at most about 370,000 customers.")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_with_almost_no_memory_left_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(world_mod, "available_memory", lambda: 1_000_000)
+    assert main([*GENERATE, "--out", str(tmp_path / "w")]) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        "fidelia: error: --customers 300 needs about 0.0 GB of memory to generate, more than the 0.0 GB "
+        "available; free some memory first.")
 
 
 def test_memory_estimate_matches_the_benchmark_at_a_million_customers():

@@ -82,7 +82,8 @@ class WorldConfig:
         if self.membership_first_year > self.start.year + self.n_years - 1:
             raise ValueError(
                 f"`membership_first_year` must be <= the last year of the window "
-                f"({self.start.year + self.n_years - 1}); got {self.membership_first_year}."
+                f"({self.start.year + self.n_years - 1}); got {self.membership_first_year}; "
+                f"set an earlier `membership_first_year` or a later `start_date`."
             )
 
     @staticmethod
