@@ -160,6 +160,21 @@ def test_temporary_folders_of_a_running_writer_or_with_other_files_are_kept(tmp_
     assert (running / "customers.csv").is_file() and (foreign / "notes.txt").is_file()
 
 
+def test_without_posix_signals_a_writer_counts_as_running_for_an_hour(tmp_path, monkeypatch):
+    fresh, old = tmp_path / ".fidelia-tmp-4242-a", tmp_path / ".fidelia-tmp-4242-b"
+    fresh.mkdir()
+    old.mkdir()
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+
+    def never(pid, sig):  # on Windows os.kill(pid, 0) would end process pid
+        raise AssertionError("os.kill called")
+
+    monkeypatch.setattr(os, "kill", never)
+    monkeypatch.setattr(os, "name", "nt")
+    assert world_mod._writer_running(fresh) is True
+    assert world_mod._writer_running(old) is False
+
+
 def test_save_removes_leftovers_with_a_warning(small_world, tmp_path):
     left = tmp_path / "w" / ".fidelia-tmp-x7"
     left.mkdir(parents=True)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +159,7 @@ def remove_leftovers(folder) -> list[Path]:
     ours = set(TABLE_FILES.values()) | {TRUTH_FILE}
     removed = []
     for tmp in (t for place in places for t in sorted(place.glob(TMP_PREFIX + "*"))):
-        if not tmp.is_dir() or tmp.is_symlink() or _writer_running(tmp.name):
+        if not tmp.is_dir() or tmp.is_symlink() or _writer_running(tmp):
             continue
         if all(f.is_file() and f.name in ours for f in tmp.iterdir()):
             shutil.rmtree(tmp)
@@ -166,10 +167,14 @@ def remove_leftovers(folder) -> list[Path]:
     return removed
 
 
-def _writer_running(name: str) -> bool:
-    pid = name[len(TMP_PREFIX):].split("-")[0]
-    if not pid.isdigit() or "-" not in name[len(TMP_PREFIX):]:
+def _writer_running(tmp: Path) -> bool:
+    """Whether the process that named ``tmp`` (.fidelia-tmp-<pid>-...) may still be writing it."""
+    rest = tmp.name[len(TMP_PREFIX):]
+    pid = rest.split("-")[0]
+    if not pid.isdigit() or "-" not in rest:
         return False  # written before the name carried the process id
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows: go by age instead
+        return time.time() - tmp.stat().st_mtime < 3600
     try:
         os.kill(int(pid), 0)
     except (ProcessLookupError, OverflowError):
