@@ -55,7 +55,12 @@ def stop():
     marker.write_text("here")
     time.sleep(60)
 
-real_write, real_generate = world_mod.write_csv, synth.generate_world
+real_write, real_generate, real_baskets = world_mod.write_csv, synth.generate_world, world_mod.make_transactions
+def baskets(*a, **k):
+    stop()
+    return real_baskets(*a, **k)
+if where == "baskets":
+    world_mod.make_transactions = baskets
 def write(df, path):
     real_write(df, path)
     if where == "writing" and path.name == "customers.csv":
@@ -94,6 +99,25 @@ def test_generate_interrupted_discards_cleanly_and_exits_130(sig, where, force, 
     assert _hashes(old_world) == before  # the old data set and the user's file untouched
     assert not (tmp_path / "new").exists()
     assert not list(tmp_path.rglob(".fidelia-tmp-*"))
+
+
+def test_generate_interrupted_with_progress_bars_prints_the_line_on_its_own(tmp_path):
+    out, marker = tmp_path / "w", tmp_path / "marker"
+    args = ["data", "generate", "--customers", "300", "--out", str(out)]  # no --quiet: the bar is open
+    proc = subprocess.Popen([sys.executable, "-c", _STOPPING, "baskets", str(marker), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    lines = [line for line in stderr.split("\n") if line.strip()]
+    assert lines[-1] == f"fidelia: interrupted; nothing was written, {out} is as it was."
+    assert all("fidelia" not in line and "Traceback" not in line for line in lines[:-1])
+    assert "generating world" in lines[-2] and "3/7" in lines[-2]  # the bar, closed where it stopped
+    assert not out.exists()
 
 
 def test_generate_interrupted_during_the_final_moves_says_the_data_set_was_written(tmp_path, monkeypatch, capsys):

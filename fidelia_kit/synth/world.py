@@ -96,8 +96,9 @@ class World:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
-            for name, df in tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress):
-                write_csv(df, tmp / TABLE_FILES[name])
+            with tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress) as bar:
+                for name, df in bar:
+                    write_csv(df, tmp / TABLE_FILES[name])
             (tmp / TRUTH_FILE).write_text(truth_text(self.truth), encoding="utf-8")
             with _interruptions_held():
                 for f in sorted(tmp.iterdir()):
@@ -297,20 +298,19 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     cfg = config
     streams = dict(zip(["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships"],
                        np.random.default_rng(cfg.seed).spawn(7)))
-    bar = tqdm(total=7, desc="generating world", disable=not progress, unit="step")
+    with tqdm(total=7, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
 
-    def step(label):
-        bar.set_postfix_str(label)
-        bar.update(1)
+        def step(label):
+            bar.set_postfix_str(label)
+            bar.update(1)
 
-    people = make_people(cfg, streams["people"]); step("customers")
-    purchases, life = simulate_purchases(cfg, people, streams["purchases"]); step("purchases")
-    experiment, purchases, exp_truth = run_experiment(cfg, people, purchases, life, streams["experiment"]); step("experiment")
-    tx, items, tid = make_transactions(people, purchases, streams["baskets"]); step("baskets")
-    complaints = make_complaints(cfg, purchases, tid, streams["complaints"]); step("complaints")
-    survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"]); step("survey")
-    memberships = make_memberships(cfg, people, streams["memberships"]); step("memberships")
-    bar.close()
+        people = make_people(cfg, streams["people"]); step("customers")
+        purchases, life = simulate_purchases(cfg, people, streams["purchases"]); step("purchases")
+        experiment, purchases, exp_truth = run_experiment(cfg, people, purchases, life, streams["experiment"]); step("experiment")
+        tx, items, tid = make_transactions(people, purchases, streams["baskets"]); step("baskets")
+        complaints = make_complaints(cfg, purchases, tid, streams["complaints"]); step("complaints")
+        survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"]); step("survey")
+        memberships = make_memberships(cfg, people, streams["memberships"]); step("memberships")
 
     start = cfg.start
     ids = np.arange(1, people.n + 1)
