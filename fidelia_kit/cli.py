@@ -86,26 +86,87 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _generate(args) -> int:
-    from .synth import generate_world
+    import signal
+    import threading
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise DataError(f"{out}: exists and is not a folder.")
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise DataError(f"{out}: folder is not empty; use --force to write into it or choose another folder.")
-    flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}
+    # SIGTERM interrupts like Ctrl-C: the world is discarded, the folder left as it was
+    out, term, written = Path(args.out), None, []
+    if threading.current_thread() is threading.main_thread():
+        term = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        world = generate_world(n_customers=args.customers, seed=args.seed, n_years=args.years,
-                               start_date=args.start, progress=not args.quiet)
+        return _generate_world(args, out, written)
+    except KeyboardInterrupt:
+        truth = out / "truth.json"
+        if written and truth.is_file() and truth.read_text(encoding="utf-8") == written[0]:
+            print(f"fidelia: interrupted after the data set was written to {out}.", file=sys.stderr)
+        else:
+            print(f"fidelia: interrupted; nothing was written, {out} is as it was.", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report an interrupted command
+    finally:
+        if term is not None:
+            signal.signal(signal.SIGTERM, term)
+
+
+def _generate_world(args, out: Path, written: list) -> int:
+    """generate's work; ``written`` receives the text of truth.json before the files are saved."""
+    import dataclasses
+    import datetime as dt
+
+    from .synth import WorldConfig, generate_world
+    from .synth.world import available_memory, peak_memory_estimate, remove_leftovers, truth_text
+
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out}: exists and is not a folder.")
+    try:
+        removed = remove_leftovers(out)
+        not_empty = out.exists() and any(out.iterdir())
+    except OSError as exc:
+        raise DataError(f"--out {out}: cannot read the folder ({exc.strerror or exc}).") from None
+    if removed:
+        print(f"fidelia: removed {len(removed)} temporary folder(s) left by an interrupted run "
+              f"({', '.join(str(p) for p in removed)}).", file=sys.stderr)
+    if not_empty and not args.force:
+        raise DataError(f"--out {out}: folder is not empty; use --force to write into it or choose another folder.")
+    flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}
+    knobs = {"n_customers": args.customers, "seed": args.seed, "n_years": args.years, "start_date": args.start}
+    # the paid membership predates the card by as many years as in the default world; a window
+    # that ends before its default first year moves it back, as no option sets it
+    fields = {f.name: f for f in dataclasses.fields(WorldConfig)}
+    first_year = fields["membership_first_year"].default
+    lead = dt.date.fromisoformat(fields["start_date"].default).year - first_year
+    try:
+        start_year = dt.date.fromisoformat(args.start).year
+    except ValueError:
+        start_year = None  # WorldConfig names --start below
+    if start_year is not None and start_year + args.years - 1 < first_year:
+        knobs["membership_first_year"] = max(start_year - lead, fields["membership_first_year"].metadata["range"][0])
+    try:
+        config = WorldConfig(**knobs)
     except (TypeError, ValueError) as exc:
         message = str(exc)
         for knob, flag in flags.items():
             message = message.replace(f"`{knob}`", flag)
         raise ValueError(message) from None
-    world.save(out, overwrite=True, progress=not args.quiet)
+    need, have = peak_memory_estimate(config), available_memory()
+    if have is not None and need > have:
+        fits = int(args.customers * have / need) // 1000 * 1000
+        advice = f"use at most about {fits:,} customers" if fits >= 1000 else "free some memory first"
+        raise ValueError(f"--customers {args.customers:,} needs about {need / 1e9:.1f} GB of memory to generate, "
+                         f"more than the {have / 1e9:.1f} GB available; {advice}.")
+    world = generate_world(config, progress=not args.quiet)
+    written.append(truth_text(world.truth))
+    try:
+        world.save(out, overwrite=True, progress=not args.quiet)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError):
+            raise
+        reason = exc.strerror or str(exc)
+        raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
     n_tx = len(world.transactions)
+    moved = (f"; paid membership from {config.membership_first_year}"
+             if "membership_first_year" in knobs else "")
     print(f"wrote {len(world.tables) + 1} files to {out}: {args.customers:,} customers, {n_tx:,} transactions "
-          f"(seed {args.seed}).")
+          f"(seed {args.seed}{moved}).")
     return 0
 
 

@@ -82,7 +82,8 @@ class WorldConfig:
         if self.membership_first_year > self.start.year + self.n_years - 1:
             raise ValueError(
                 f"`membership_first_year` must be <= the last year of the window "
-                f"({self.start.year + self.n_years - 1}); got {self.membership_first_year}."
+                f"({self.start.year + self.n_years - 1}); got {self.membership_first_year}; "
+                f"set an earlier `membership_first_year` or a later `start_date`."
             )
 
     @staticmethod
@@ -103,8 +104,9 @@ class WorldConfig:
     @property
     def end(self) -> dt.date:
         """Last day of the window (inclusive)."""
-        s = self.start
-        return s.replace(year=s.year + self.n_years) - dt.timedelta(days=1)
+        s = self.start  # counted from the 1st of the month, so 29 February ends on the 28th
+        first = dt.date(s.year + self.n_years, s.month, 1)
+        return first + dt.timedelta(days=s.day - 2)
 
     @property
     def n_days(self) -> int:
