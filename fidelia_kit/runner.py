@@ -188,15 +188,22 @@ def _failed_cell(output) -> str:
     except Exception:  # no executed copy yet, or an unreadable one
         return ""
     last_count = 0
+    started = ""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         count = cell.get("execution_count")
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":  # its process died
-            return f"cell [{count or last_count + 1}]"  # killed before the kernel numbered it: the next number
-        last_count = count or last_count
-    # a finished copy: papermill marks every cell "completed", the cell that stopped it is the last numbered
-    return f"cell [{last_count}]" if last_count else ""
+        papermill = cell.get("metadata", {}).get("papermill", {})
+        if not papermill.get("start_time"):  # never started: the run stopped before it
+            break
+        # a cell stopped before the kernel numbered it (a kernel that died at once) takes the next number
+        started = f"cell [{count or last_count + 1}]"
+        if papermill.get("status") == "running":  # its process died while the cell ran
+            break
+        last_count = count or last_count + 1
+    # papermill marks a cell "completed" even when its kernel died in it: the cell that stopped the run
+    # is the last one that started
+    return started
 
 
 def _export_html(output: str) -> str:
