@@ -412,35 +412,45 @@ def _curve_inputs(uplift, treatment, outcome):
     return u, t, y
 
 
-def _cumulative(order, t, y):
-    t, y = t[order], y[order]
-    nt, nc = np.cumsum(t), np.cumsum(1 - t)
-    yt, yc = np.cumsum(y * t), np.cumsum(y * (1 - t))
-    return nt, nc, yt, yc
+def _thresholds(score, t, y):
+    """Cumulative counts after each distinct score, best first: customers with tied scores enter
+    together, so their order in the data does not matter (scikit-uplift; sklearn's roc_curve).
+    Returns n, N_t, N_c, Y_t, Y_c at 0 and after each group of ties."""
+    order = np.argsort(-score, kind="stable")
+    s, t, y = score[order], t[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]   # last row of each group of ties
+    n = np.r_[0, last + 1].astype(float)
+    nt = np.r_[0, np.cumsum(t)[last]].astype(float)
+    yt = np.r_[0, np.cumsum(y * t)[last]]
+    yc = np.r_[0, np.cumsum(y * (1 - t))[last]]
+    return n, nt, n - nt, yt, yc
 
 
-def _qini_values(order, t, y):
-    nt, nc, yt, yc = _cumulative(order, t, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = yt - np.where(nc > 0, yc * nt / nc, 0.0)
-    return np.r_[0.0, q]
+def _ratio(a, b):
+    return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b != 0)
 
 
-def _uplift_values(order, t, y):
-    nt, nc, yt, yc = _cumulative(order, t, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where((nt > 0) & (nc > 0), (yt / nt - yc / nc) * (nt + nc), 0.0)
-    return np.r_[0.0, u]
+def _qini_values(n, nt, nc, yt, yc):
+    return yt - yc * _ratio(nt, nc)
+
+
+def _uplift_values(n, nt, nc, yt, yc):
+    return (_ratio(yt, nt) - _ratio(yc, nc)) * n
+
+
+def _curve(values_fn, score, t, y):
+    """The curve at every count 0..N: its values after each group of ties, joined by straight lines."""
+    counts = _thresholds(score, t, y)
+    return np.interp(np.arange(len(score) + 1), counts[0], values_fn(*counts))
 
 
 def _normalized_area(values_fn, u, t, y):
     n = len(u)
     x = np.arange(n + 1) / n
-    model = values_fn(np.argsort(-u, kind="stable"), t, y)
+    model = _curve(values_fn, u, t, y)
     random = np.linspace(0, model[-1], n + 1)
-    # perfect ranking: treated responders first, control responders last
-    perfect_score = y * t - y * (1 - t)
-    perfect = values_fn(np.argsort(-perfect_score, kind="stable"), t, y)
+    # perfect ranking (scikit-uplift's perfect_qini_curve): treated responders first, control responders last
+    perfect = _curve(values_fn, y * t - y * (1 - t), t, y)
     area = lambda v: np.trapezoid(v, x)  # noqa: E731
     denom = area(perfect) - area(random)
     return x, model, random, perfect, (area(model) - area(random)) / denom if denom != 0 else np.nan
@@ -450,13 +460,34 @@ def qini_curve(uplift, treatment, outcome) -> pd.DataFrame:
     """The Qini curve of a ranking by predicted uplift (Radcliffe 2007).
 
     For the top share phi of customers, ``Qini(phi) = Y_t(phi) - Y_c(phi) N_t(phi) / N_c(phi)``:
-    the incremental outcomes (e.g. retained customers) gained by treating them, in counts.
+    the incremental outcomes (e.g. retained customers) gained by treating them, in counts
+    (Y: sum of outcomes, N: customers, in the treated t and control c arms; the second term
+    is 0 while no control is in the top share).
 
-    Returns a DataFrame with ``share_targeted``, ``model``, ``random`` and ``perfect``; the
-    normalized area ``(model - random) / (perfect - random)`` (areas under the curves) is in
-    ``df.attrs["auc"]``: 0 for a random ranking, 1 for the perfect one. Libraries differ here
-    (scikit-uplift's ``qini_auc_score`` uses this normalization; causalml reports unnormalized
+    Returns
+    -------
+    DataFrame with ``share_targeted`` (0, 1/N, ..., 1), ``model``, ``random`` and ``perfect``;
+    the normalized area ``(model - random) / (perfect - random)`` (areas under the curves,
+    trapezoidal rule) is in ``df.attrs["auc"]``: 0 for a random ranking, 1 for the perfect one.
+
+    Notes
+    -----
+    Ties: customers with the same predicted uplift have no order among them, so the curve is
+    computed only after each group of tied scores and drawn as a straight line across the group,
+    as scikit-uplift's ``qini_curve`` does with the distinct score thresholds (like sklearn's
+    ``roc_curve``); the result does not depend on the order of the rows.
+
+    ``random`` is the straight line from 0 to the curve's final value (everyone treated).
+    ``perfect`` is the same curve for the score ``y t - y (1 - t)``: treated responders first,
+    then everyone else as one tied group, then control responders (scikit-uplift's
+    ``perfect_qini_curve`` with ``negative_effect=True``), so ``df.attrs["auc"]`` equals
+    scikit-uplift's ``qini_auc_score``. Libraries differ here (causalml reports unnormalized
     areas), so compare scores only across one definition.
+
+    References
+    ----------
+    Radcliffe, N. J. (2007). Using control groups to target on predicted lift: building and
+    assessing uplift models. Direct Marketing Analytics Journal 1, 14-21.
     """
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     x, model, random, perfect, auc = _normalized_area(_qini_values, u, t, y)
@@ -466,8 +497,10 @@ def qini_curve(uplift, treatment, outcome) -> pd.DataFrame:
 
 
 def uplift_curve(uplift, treatment, outcome) -> pd.DataFrame:
-    """The uplift curve: ``(Y_t/N_t - Y_c/N_c)(phi) x N(phi)`` for the top share phi, with the same
-    normalized area as :func:`qini_curve` in ``df.attrs["auc"]``."""
+    """The uplift curve: ``(Y_t/N_t - Y_c/N_c)(phi) x N(phi)`` for the top share phi (a mean is 0
+    while its arm is empty), with tied scores grouped, the ``random`` and ``perfect`` rankings and
+    the normalized area in ``df.attrs["auc"]`` built as in :func:`qini_curve`. (scikit-uplift's
+    ``perfect_uplift_curve`` uses another perfect ranking, so its ``uplift_auc_score`` differs.)"""
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     x, model, random, perfect, auc = _normalized_area(_uplift_values, u, t, y)
     out = pd.DataFrame({"share_targeted": x, "model": model, "random": random, "perfect": perfect})
@@ -477,14 +510,31 @@ def uplift_curve(uplift, treatment, outcome) -> pd.DataFrame:
 
 def uplift_at_k(uplift, treatment, outcome, k: float = 0.3) -> float:
     """Observed uplift among the top ``k`` share by predicted uplift: mean outcome of the treated
-    minus mean outcome of the controls in that group."""
+    minus mean outcome of the controls in that group.
+
+    Notes
+    -----
+    The group holds m = round(k N) customers (N customers in all; Python's ``round``, halves to
+    even; at least 1); scikit-uplift's ``uplift_at_k(strategy="overall")`` takes int(k N) instead.
+    Customers tied with the m-th score are counted with equal weight w = (places left) / (size
+    of the tied group), the expected share of each under a random order of the ties, so the
+    result does not depend on the order of the rows:
+
+    .. math:: \\frac{\\sum_i w_i t_i y_i}{\\sum_i w_i t_i}
+              - \\frac{\\sum_i w_i (1 - t_i) y_i}{\\sum_i w_i (1 - t_i)}
+
+    with w_i = 1 above the cut and 0 below it. Without ties this is the plain difference of means.
+    """
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     k = check_number("k", k, 1e-9, 1.0)
-    top = np.argsort(-u, kind="stable")[: max(int(round(k * len(u))), 1)]
-    tt, yy = t[top], y[top]
-    if tt.sum() == 0 or tt.sum() == len(tt):
+    m = max(int(round(k * len(u))), 1)
+    cut = np.sort(u)[::-1][m - 1]
+    above, tied = u > cut, u == cut
+    w = above + tied * (m - above.sum()) / tied.sum()
+    wt, wc = w * t, w * (1 - t)
+    if wt.sum() == 0 or wc.sum() == 0:
         raise ValueError(f"the top {k:.0%} holds only one arm; uplift cannot be measured there.")
-    return float(yy[tt == 1].mean() - yy[tt == 0].mean())
+    return float(wt @ y / wt.sum() - wc @ y / wc.sum())
 
 
 @dataclass

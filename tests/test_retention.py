@@ -151,6 +151,85 @@ def test_qini_and_uplift_curves_hand_worked():
     assert uplift_at_k(uplift, t, y, k=4 / 6) == pytest.approx(1.0 - 0.5)
 
 
+def _sklift_qini_points(y, score, t):
+    """scikit-uplift 0.5.1 ``sklift.metrics.qini_curve``, restated: sort by score descending, keep
+    the last row of each group of equal scores, Qini = Y_t - Y_c N_t / N_c there (0 / 0 -> 0),
+    and start the curve at (0, 0). (Maksimov et al., scikit-uplift, github.com/maks-sh/scikit-uplift.)"""
+    order = np.argsort(score, kind="mergesort")[::-1]
+    y, score, t = y[order], score[order], t[order]
+    idx = np.r_[np.where(np.diff(score))[0], len(score) - 1]
+    n_t, y_t = np.cumsum(t)[idx], np.cumsum(y * t)[idx]
+    n_all = idx + 1
+    n_c, y_c = n_all - n_t, np.cumsum(y * (1 - t))[idx]
+    q = y_t - y_c * np.divide(n_t, n_c, out=np.zeros(len(idx)), where=n_c != 0)
+    return np.r_[0, n_all].astype(float), np.r_[0, q]
+
+
+def _sklift_qini_auc_score(y, score, t):
+    """``sklift.metrics.qini_auc_score(negative_effect=True)``, restated: areas (trapezoidal rule)
+    of the model's and the perfect Qini curve (perfect score y t - y (1 - t)) above the straight
+    line from (0, 0) to the curve's end, divided."""
+    x_model, q_model = _sklift_qini_points(y, score, t)
+    x_perfect, q_perfect = _sklift_qini_points(y, y * t - y * (1 - t), t)
+    baseline = np.trapezoid([0, q_perfect[-1]], [0, x_perfect[-1]])
+    return (np.trapezoid(q_model, x_model) - baseline) / (np.trapezoid(q_perfect, x_perfect) - baseline)
+
+
+def _tied_uplift_data(rng, n=2000):
+    t = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 0.3 + 0.15 * t * (x > 0)).astype(int)
+    score = np.round(x + rng.normal(0, 1, n), 0)       # about 9 distinct scores: many ties
+    return score, t, y
+
+
+def test_qini_curve_equals_scikit_uplift_formulas_with_ties(rng):
+    score, t, y = _tied_uplift_data(rng)
+    assert len(np.unique(score)) < 15
+    q = qini_curve(score, t, y)
+    x_ref, q_ref = _sklift_qini_points(y, score, t)
+    assert np.allclose(q["model"].to_numpy()[x_ref.astype(int)], q_ref)   # equal at every threshold
+    assert q.attrs["auc"] == pytest.approx(_sklift_qini_auc_score(y, score, t), rel=1e-12)
+    x_perfect, q_perfect = _sklift_qini_points(y, y * t - y * (1 - t), t)
+    assert np.allclose(q["perfect"].to_numpy()[x_perfect.astype(int)], q_perfect)
+    # between thresholds the curve is a straight line
+    assert np.allclose(q["model"], np.interp(np.arange(len(score) + 1), x_ref, q_ref))
+
+
+def test_qini_curve_and_uplift_at_k_do_not_depend_on_row_order_with_ties(rng):
+    """With ties, the old stable sort gave Qini AUC 0.108-0.125 on shuffles of the same data."""
+    score, t, y = _tied_uplift_data(rng)
+    base_q, base_u = qini_curve(score, t, y), uplift_curve(score, t, y)
+    base_k = [uplift_at_k(score, t, y, k=k) for k in (0.1, 0.3, 0.5)]
+    for _ in range(5):
+        p = rng.permutation(len(score))
+        assert qini_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_q.attrs["auc"], rel=1e-12)
+        assert np.allclose(qini_curve(score[p], t[p], y[p])["model"], base_q["model"])
+        assert uplift_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_u.attrs["auc"], rel=1e-12)
+        assert [uplift_at_k(score[p], t[p], y[p], k=k) for k in (0.1, 0.3, 0.5)] == pytest.approx(base_k, rel=1e-12)
+
+
+def test_uplift_at_k_ties_and_rounding_hand_worked():
+    score = np.array([3.0, 2, 2, 2, 1, 1])
+    t = np.array([1, 0, 1, 0, 1, 0])
+    y = np.array([1, 0, 1, 1, 0, 0])
+    # k = 0.5: m = 3 places; score 3 is in, the three customers tied at 2 share two places (2/3 each):
+    # treated (1 + 2/3 x 1) / (1 + 2/3) = 1; control (2/3 x 0 + 2/3 x 1) / (4/3) = 0.5
+    assert uplift_at_k(score, t, y, k=0.5) == pytest.approx(0.5)
+    # k = 0.25: 1.5 customers rounds (half to even) to 2: score 3 and one place shared by three
+    # treated (1 + 1/3) / (1 + 1/3) = 1; control (1/3 x 1) / (2/3) = 0.5
+    assert uplift_at_k(score, t, y, k=0.25) == pytest.approx(0.5)
+    # without ties and with k N whole, the plain difference of means, as scikit-uplift's
+    # uplift_at_k(strategy="overall") takes the first int(k N) rows
+    rng = np.random.default_rng(5)
+    u, tt, yy = rng.random(200), rng.integers(0, 2, 200), rng.integers(0, 2, 200)
+    top = np.argsort(u, kind="mergesort")[::-1][: int(200 * 0.3)]
+    ref = yy[top][tt[top] == 1].mean() - yy[top][tt[top] == 0].mean()
+    assert uplift_at_k(u, tt, yy, k=0.3) == pytest.approx(ref, rel=1e-12)
+    with pytest.raises(ValueError, match="holds only one arm"):
+        uplift_at_k(score, t, y, k=1 / 6)
+
+
 def test_random_scores_have_near_zero_normalized_area(rng):
     n = 20_000
     t = rng.integers(0, 2, n)
