@@ -729,9 +729,12 @@ def poststratify(sample: pd.DataFrame, population: pd.DataFrame, by) -> pd.Serie
 
     Examples
     --------
+    Cell a is 2/3 of the sample but 1/4 of the population: w = (1/4) / (2/3) = 0.375;
+    cell b: w = (3/4) / (1/3) = 2.25.
+
     >>> s = pd.DataFrame({"g": ["a", "a", "b"]}); pop = pd.DataFrame({"g": ["a", "b", "b", "b"]})
     >>> poststratify(s, pop, "g").round(3).tolist()
-    [0.5, 0.5, 2.0]
+    [0.375, 0.375, 2.25]
     """
     by = [by] if isinstance(by, str) else list(by)
     check_frame("sample", sample, by)

@@ -316,6 +316,15 @@ def test_satisfied_customers_stay_spend_and_recommend_more(survey, default_world
     assert links.recommend.params["overall_satisfaction"] > 0.5
 
 
+def test_survey_docstring_examples_run():
+    """The docstring examples are doctests (poststratify's once showed [0.5, 0.5, 2.0])."""
+    import doctest
+
+    import fidelia_kit.survey as module
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0
+
+
 def test_poststratify_matches_population_margins():
     sample = pd.DataFrame({"age": ["y", "y", "y", "o"], "r": ["n", "s", "n", "s"]})
     population = pd.DataFrame({"age": ["y"] * 2 + ["o"] * 6, "r": ["n", "s"] + ["n", "s"] * 3})
