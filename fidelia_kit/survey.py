@@ -442,6 +442,7 @@ def nps(scores, weights=None, ci: float = 0.95, *, method: str = "wald") -> NPSR
     Returns
     -------
     NPSResult
+        ``se`` is the Wald SE below for either method; ``ci`` follows ``method``.
 
     Notes
     -----
@@ -507,26 +508,78 @@ class NPSComparison:
     pvalue: float
     a: NPSResult
     b: NPSResult
+    method: str = "wald"
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"difference": [self.difference], "se": [self.se], "ci_low": [self.ci[0]],
                              "ci_high": [self.ci[1]], "pvalue": [self.pvalue]})
 
 
-def compare_nps(a, b, ci: float = 0.95) -> NPSComparison:
+def _nps_adjusted(r: NPSResult) -> tuple[float, float]:
+    """Rocks' adjusted NPS (in points) and its SE: 3/4 of a respondent added to promoters and to
+    detractors, 3 to n."""
+    n_adj = r.n + 3
+    pa, da = (r.promoters * r.n + 0.75) / n_adj, (r.detractors * r.n + 0.75) / n_adj
+    return 100 * (pa - da), 100 * math.sqrt(max((pa + da) - (pa - da) ** 2, 0.0) / n_adj)
+
+
+def compare_nps(a, b, ci: float = 0.95, *, method: str | None = None) -> NPSComparison:
     """Compare the NPS of two independent samples: difference ``b - a``, SE, CI and p-value.
 
-    ``a`` and ``b`` are NPSResult objects or arrays of 0-10 answers. The SE of the
-    difference is ``sqrt(SE_a^2 + SE_b^2)``; the p-value is from the normal approximation.
+    Parameters
+    ----------
+    a, b : NPSResult or array-like
+        Results of :func:`nps`, or arrays of 0-10 answers.
+    ci : float, default=0.95
+    method : {"wald", "adjusted_wald"}, optional
+        The interval method. By default the method of ``a`` and ``b`` when they are
+        NPSResults (they must agree), "wald" for arrays of answers.
+
+    Returns
+    -------
+    NPSComparison
+        ``difference`` is always the plain NPS of b minus that of a; ``se``, ``ci`` and
+        ``pvalue`` follow ``method``.
+
+    Notes
+    -----
+    ``"wald"``: ``SE = sqrt(SE_a^2 + SE_b^2)`` with each SE as in :func:`nps`, CI
+    ``difference +- z SE`` and a two-sided normal p-value for ``difference / SE``.
+
+    ``"adjusted_wald"`` (Lewis & Sauro 2021, from Rocks 2016): each sample gets 3/4 of a
+    respondent added to promoters and to detractors and 3 to n; the adjusted NPS values
+    ``N~_a, N~_b`` and their SEs (the same formula on the adjusted shares and n + 3) give
+    ``SE = sqrt(SE~_a^2 + SE~_b^2)``, the CI ``(N~_b - N~_a) +- z SE`` and the p-value for
+    ``(N~_b - N~_a) / SE``.
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the 'net promoter score'. The American
+    Statistician 70(4), 365-372.
+    Lewis, J. R. & Sauro, J. (2021). How to statistically compare two Net Promoter Scores.
+    MeasuringU (measuringu.com/nps-significance-test).
     """
     ci = check_number("ci", ci, 0.5, 0.9999)
-    ra = a if isinstance(a, NPSResult) else nps(a, ci=ci)
-    rb = b if isinstance(b, NPSResult) else nps(b, ci=ci)
+    if method is not None:
+        check_option("method", method, ["wald", "adjusted_wald"])
+    given = {r.method for r in (a, b) if isinstance(r, NPSResult)}
+    if method is None:
+        if len(given) > 1:
+            raise ValueError(f"`a` and `b` were computed with different interval methods ({sorted(given)}); "
+                             "recompute them with the same `method`, or pass `method=`.")
+        method = given.pop() if given else "wald"
+    ra = a if isinstance(a, NPSResult) else nps(a, ci=ci, method=method)
+    rb = b if isinstance(b, NPSResult) else nps(b, ci=ci, method=method)
     diff = rb.nps - ra.nps
-    se = math.sqrt(ra.se**2 + rb.se**2)
+    if method == "wald":
+        centre, se = diff, math.sqrt(ra.se**2 + rb.se**2)
+    else:
+        (na, sa), (nb, sb) = _nps_adjusted(ra), _nps_adjusted(rb)
+        centre, se = nb - na, math.sqrt(sa**2 + sb**2)
     z = stats.norm.isf((1 - ci) / 2)
-    p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
-    return NPSComparison(difference=diff, se=se, ci=(diff - z * se, diff + z * se), pvalue=p, a=ra, b=rb)
+    p = float(2 * stats.norm.sf(abs(centre) / se)) if se > 0 else (1.0 if centre == 0 else 0.0)
+    return NPSComparison(difference=diff, se=se, ci=(centre - z * se, centre + z * se), pvalue=p, a=ra, b=rb,
+                         method=method)
 
 
 # --- driver importance --------------------------------------------------------------------------------------

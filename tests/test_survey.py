@@ -211,6 +211,30 @@ def test_nps_by_and_compare(survey):
     assert c.pvalue == pytest.approx(2 * stats.norm.sf(abs(c.difference) / c.se))
 
 
+def test_compare_nps_uses_the_adjusted_wald_method_of_its_inputs_hand_worked():
+    """compare_nps used Wald SEs even for adjusted-Wald inputs."""
+    a_scores = [10] * 5 + [7] * 3 + [3] * 2            # n 10: 5 promoters, 2 detractors, NPS 30
+    b_scores = [9] * 6 + [8] * 6 + [0] * 8             # n 20: 6 promoters, 8 detractors, NPS -10
+    a, b = nps(a_scores, method="adjusted_wald"), nps(b_scores, method="adjusted_wald")
+    c = compare_nps(a, b)
+    # adjusted (Rocks 2016; Lewis & Sauro 2021): a: 5.75/13 promoters, 2.75/13 detractors; b: 6.75/23, 8.75/23
+    na, va = 3 / 13, 8.5 / 13 - (3 / 13) ** 2            # adjusted NPS (share) and variance, a
+    nb, vb = -2 / 23, 15.5 / 23 - (2 / 23) ** 2           # b
+    se = 100 * np.sqrt(va / 13 + vb / 23)
+    assert c.method == "adjusted_wald"
+    assert c.difference == pytest.approx(-40.0)           # the plain NPS difference
+    assert c.se == pytest.approx(se) and c.se == pytest.approx(27.41736, abs=1e-5)
+    z = stats.norm.isf(0.025)
+    assert c.ci == pytest.approx((100 * (nb - na) - z * se, 100 * (nb - na) + z * se))
+    assert c.pvalue == pytest.approx(2 * stats.norm.sf(abs(100 * (nb - na)) / se))
+    # arrays with method=, and the Wald method as before: sqrt(0.61 / 10 + 0.69 / 20)
+    assert compare_nps(a_scores, b_scores, method="adjusted_wald").se == pytest.approx(se)
+    w = compare_nps(a_scores, b_scores)
+    assert (w.method, w.se) == ("wald", pytest.approx(100 * np.sqrt(0.61 / 10 + 0.69 / 20)))
+    with pytest.raises(ValueError, match=r"different interval methods \(\['adjusted_wald', 'wald'\]\)"):
+        compare_nps(a, nps(b_scores))
+
+
 @pytest.mark.parametrize("scores, match", [
     ([3, 11], r"whole numbers 0-10; 1 value\(s\) are not: \[11.0\]"),
     ([3.5, 2], r"whole numbers 0-10"),
