@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import plots
 from fidelia_kit.retention import (
-    adjusted_effect, campaign_roi, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
+    adjusted_effect, campaign_roi, cuped, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
     kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, referral_programme, sample_size,
     service_recovery, targeting_policy, uplift_at_k, uplift_curve,
 )
@@ -105,6 +105,41 @@ def test_regression_adjustment_on_simulated_experiment(rng):
     out = adjusted_effect(df, "arm", "y", "x")
     assert abs(out.loc["treated", "effect"] - 3.0) < 2.5 * out.loc["treated", "se"]
     assert out.loc["treated", "variance_reduction"] > 0.7   # x explains most of y's variance
+
+
+def test_cuped_hand_worked():
+    df = pd.DataFrame({"arm": ["control"] * 3 + ["mail"] * 3, "pre": [1.0, 2, 3, 2, 3, 4], "post": [2.0, 3, 5, 4, 6, 7]})
+    out = cuped(df, "arm", "post", "pre", control="control").loc["mail"]
+    # pooled: sum dx dy = 9.5, sum dx^2 = 5.5 -> theta = 19/11; effect = 7/3 - theta x 1 = 20/33
+    assert out["theta"] == pytest.approx(19 / 11)
+    assert out["effect"] == pytest.approx(20 / 33)
+    assert out["unadjusted_effect"] == pytest.approx(7 / 3)
+    y_cv = df["post"] - 19 / 11 * (df["pre"] - 2.5)
+    se = np.sqrt(y_cv[3:].var(ddof=1) / 3 + y_cv[:3].var(ddof=1) / 3)
+    assert out["se"] == pytest.approx(se)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((20 / 33 - 1.959964 * se, 20 / 33 + 1.959964 * se))
+    assert out["pvalue"] == pytest.approx(2 * stats.norm.sf(20 / 33 / se))
+    with pytest.raises(ValueError, match="covariate 'pre' is constant"):
+        cuped(df.assign(pre=1.0), "arm", "post", "pre")
+    with pytest.raises(ValueError, match=r"column 'pre' has 1 missing value\(s\)"):
+        cuped(df.assign(pre=[1.0, np.nan, 3, 2, 3, 4]), "arm", "post", "pre")
+
+
+def test_cuped_variance_reduction_is_the_squared_correlation(rng):
+    n = 20_000
+    x = rng.gamma(2.0, 50.0, n)                            # pre-period revenue
+    t = rng.permutation(np.arange(n) % 2)
+    y = 20 + 0.7 * x + 8.0 * t + rng.normal(0, 40, n)
+    df = pd.DataFrame({"arm": np.where(t == 1, "call", "control"), "pre": x, "post": y})
+    out = cuped(df, "arm", "post", "pre").loc["call"]
+    rho = np.corrcoef(x, y)[0, 1]
+    assert out["variance_reduction"] == pytest.approx(rho**2, abs=0.01)
+    assert abs(out["effect"] - 8.0) < 2.5 * out["se"]
+    # the unadjusted SE is Welch's, the same as adjusted_effect's HC2 SE of the plain difference
+    lin = adjusted_effect(df, "arm", "post", "pre").loc["call"]
+    assert out["unadjusted_se"] == pytest.approx(lin["unadjusted_se"], rel=1e-9)
+    # one covariate, same slope in both arms: Lin's adjustment and CUPED nearly agree
+    assert out["effect"] == pytest.approx(lin["effect"], abs=0.2 * out["se"])
 
 
 def test_sample_size_matches_cohens_h():
