@@ -100,9 +100,20 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     Notes
     -----
     Binary outcomes: Newcombe's hybrid score interval for the difference of proportions
-    (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the score test,
-    all from statsmodels. Continuous outcomes: Welch's t interval and test for the
-    difference, and the delta method on the log of the ratio of means.
+    (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the p-value of the
+    Miettinen-Nurminen (1985) score test of a zero difference, with its variance correction
+    N / (N - 1) (statsmodels' ``test_proportions_2indep(method="score")``), all from
+    statsmodels. The interval and the test are not inverses of each other, so near the
+    boundary (p close to 1 - ci) the interval can include 0 while p < 1 - ci, or the reverse.
+    Continuous outcomes: Welch's t interval and test for the difference, and the delta method
+    on the log of the ratio of means.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17(8), 873-890.
+    Miettinen, O. & Nurminen, M. (1985). Comparative analysis of two rates. Statistics in
+    Medicine 4(2), 213-226.
     """
     from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
@@ -327,8 +338,21 @@ def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: f
 
     Notes
     -----
-    statsmodels' NormalIndPower with the effect size h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0))
-    (Cohen 1988).
+    statsmodels' ``NormalIndPower`` (two-sided z-test) with Cohen's effect size
+    h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0)), p1 = base_rate + min_lift, which makes the
+    variance of each arm 1/n whatever the rate:
+
+    .. math:: n = \\left(1 + \\frac{1}{ratio}\\right)
+              \\left(\\frac{z_{1-\\alpha/2} + z_{power}}{h}\\right)^2
+
+    (solved exactly, counting the far tail). It plans for that arcsine z-test;
+    :func:`compare_arms` analyses with the Miettinen-Nurminen score test, whose power is
+    close to it except for rates near 0 or 1 and small arms.
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed.,
+    chapter 6. Lawrence Erlbaum.
     """
     from statsmodels.stats.power import NormalIndPower
 
@@ -344,7 +368,20 @@ def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: f
 
 
 def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float = 1.0) -> pd.DataFrame:
-    """Power to detect each lift (rows) with each control-arm size (columns)."""
+    """Power to detect each lift (rows) with each control-arm size (columns).
+
+    Returns
+    -------
+    DataFrame
+        Rows ``lift``, columns the control arm's size n; the treated arm has ``ratio * n``
+        customers. The columns are named "n per arm" when ratio = 1 and "n control" otherwise.
+
+    Notes
+    -----
+    Power of the two-sided z-test on Cohen's h, as in :func:`sample_size` (statsmodels'
+    ``NormalIndPower``): ``Phi(|h| sqrt(n / (1 + 1/ratio)) - z_{1-alpha/2})`` plus the
+    (tiny) probability of rejecting in the wrong direction.
+    """
     from statsmodels.stats.power import NormalIndPower
 
     p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
@@ -354,12 +391,18 @@ def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float
         raise ValueError("`n` must be > 1 customers.")
     power = NormalIndPower()
     table = [[power.power(effect_size=abs(_h(p0 + lift, p0)), nobs1=k, alpha=alpha, ratio=ratio) for k in ns] for lift in lifts]
-    out = pd.DataFrame(table, index=pd.Index(lifts, name="lift"), columns=pd.Index(ns.astype(int), name="n per arm"))
+    out = pd.DataFrame(table, index=pd.Index(lifts, name="lift"),
+                       columns=pd.Index(ns.astype(int), name="n per arm" if ratio == 1 else "n control"))
     return out
 
 
 def minimum_detectable_effect(n: int, base_rate: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> float:
-    """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers."""
+    """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers.
+
+    Inverts :func:`sample_size`: statsmodels' ``NormalIndPower`` gives the detectable Cohen's
+    h for ``n`` control and ``ratio * n`` treated customers, and the lift is
+    ``sin(asin(sqrt(p0)) + h / 2)^2 - p0`` (an increase in the rate).
+    """
     from statsmodels.stats.power import NormalIndPower
 
     n = check_number("n", n, 2, 1e9)
@@ -741,6 +784,19 @@ def cox(df: pd.DataFrame, duration_col: str, event_col: str, covariates, *, ties
     Returns a DataFrame per covariate: ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
     ``hr_low``, ``hr_high``, ``pvalue``; ``df.attrs["result"]`` keeps the statsmodels result.
     A hazard ratio of 1.3 means a 30% higher rate of leaving at any moment.
+
+    Notes
+    -----
+    Tied event times use Efron's (1977) approximation of the partial likelihood by default
+    (``ties="efron"``, as in R's ``survival::coxph`` and lifelines); ``ties="breslow"`` gives
+    Breslow's (1974) cruder one, the default of SAS and Stata. They differ only when many
+    customers leave at the same recorded time (e.g. durations in whole months). Wald
+    intervals and p-values, from the inverse Hessian (model-based SEs).
+
+    References
+    ----------
+    Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
+    of the American Statistical Association 72(359), 557-565.
     """
     import statsmodels.api as sm
 

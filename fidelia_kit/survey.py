@@ -240,6 +240,18 @@ def omega(items: pd.DataFrame) -> float:
     with standardized loadings lambda and uniquenesses psi = 1 - lambda^2 (principal-axis
     factoring). Unlike alpha it does not assume every item loads equally.
     Respondents with a missing answer are left out.
+
+    The denominator is the variance of the sum of the standardized items *implied by the
+    model*, (sum lambda)^2 + sum psi, not their observed variance 1'R1 (the sum of all
+    correlations, which e.g. R's ``psych::omega`` divides by). The two agree when one factor
+    reproduces the correlations; when items share variance beyond the factor (correlated
+    errors), 1'R1 is larger and that version gives a lower omega. Being on the correlations,
+    omega is the reliability of the sum of z-scored items, which is close to that of the raw
+    sum when the items' variances are similar.
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test Theory: A Unified Treatment, chapter 6. Lawrence Erlbaum.
     """
     df = _items(items, min_items=3).dropna()
     if len(df) < df.shape[1] + 2:

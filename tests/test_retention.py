@@ -158,6 +158,16 @@ def test_sample_size_matches_cohens_h():
         sample_size(1.5, 0.02)
 
 
+def test_power_curve_names_the_control_arm_when_arms_differ():
+    h = abs(2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10)))
+    z = stats.norm.isf(0.025)
+    pc = power_curve(0.10, [0.02], [1000], ratio=2.0)     # 1,000 control, 2,000 treated customers
+    assert pc.columns.name == "n control"
+    shift = h * np.sqrt(1000 / (1 + 1 / 2))
+    assert pc.loc[0.02, 1000] == pytest.approx(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z), rel=1e-9)
+    assert power_curve(0.10, [0.02], [1000]).columns.name == "n per arm"
+
+
 def test_campaign_roi_hand_worked():
     df = pd.DataFrame({"arm": ["control"] * 4 + ["call"] * 4, "active": [0, 1, 0, 0, 1, 1, 0, 1],
                        "revenue": [0, 40, 0, 0, 50, 30, 0, 40], "cost": [0] * 4 + [6] * 4})
