@@ -6,6 +6,8 @@ rise over time: the customers most likely to leave leave first.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy.special import betaln
@@ -139,7 +141,7 @@ class ShiftedBetaGeoModel(BaseModel):
         numerators are positive since alpha > 0; modified Lentz algorithm), not with
         ``scipy.special.hyp2f1``, which returns NaN once beta and alpha + beta are large (e.g.
         alpha = 50, beta = 200, d = 0.1, where the sum is 2.96205). The fraction converges for any
-        d > 0, in about 1 / sqrt(d) steps (20 steps at d = 0.1, 1,200 at d = 1e-4).
+        d > 0, in about 1 / sqrt(d) steps (tens at d = 0.1, about 1,200 at d = 1e-4; 2 s at d = 1e-9).
 
         References
         ----------
@@ -152,24 +154,24 @@ class ShiftedBetaGeoModel(BaseModel):
         if (n < 1).any():
             raise ValueError("`periods_survived` must be >= 1.")
         a, b = self.params_
-        out = (b + n - 1) / (a + b + n - 1) * _hyp2f1_1bc(b + n, a + b + n, 1 / (1 + d))
+        z = 1 / (1 + d)
+        f = np.array([_hyp2f1_1bc(b + k, a + b + k, z) for k in n.ravel()]).reshape(n.shape)
+        out = (b + n - 1) / (a + b + n - 1) * f
         return float(out) if out.ndim == 0 else out
 
 
-def _hyp2f1_1bc(b, c, z, *, tol=2e-15, max_steps=10_000_000):
+def _hyp2f1_1bc(b: float, c: float, z: float, *, tol: float = 2e-15, max_steps: int = 50_000_000) -> float:
     """2F1(1, b; c; z) for 0 < b < c and 0 <= z < 1, by Gauss's continued fraction
 
     .. math:: {}_2F_1(1, b; c; z) = \\cfrac{1}{1 - \\cfrac{k_1 z}{1 - \\cfrac{k_2 z}{1 - \\cdots}}}
 
     with k_{2m+1} = (b+m)(c-1+m) / ((c-1+2m)(c+2m)) and k_{2m} = m(c-b-1+m) / ((c-2+2m)(c-1+2m))
-    (DLMF 15.7.5 with a = 0), evaluated forwards by the modified Lentz algorithm.
+    (Gauss's continued fraction for F(a, b + 1; c + 1; z) / F(a, b; c; z) taken at b = 0, with
+    its a as our b; DLMF section 15.7), evaluated forwards by the modified Lentz algorithm.
+    Plain floats: near z = 1 it takes many steps, which numpy arrays would slow down tenfold.
     """
-    b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, c, z)))
     tiny = 1e-300
-    f = np.ones(b.shape)          # first level: 1 / (1 - ...), Lentz started at f = 1
-    C = np.full(b.shape, np.inf)  # C_1 = b_1 + a_1 / tiny
-    D = np.ones(b.shape)
-    done = np.zeros(b.shape, dtype=bool)
+    f, C, D = 1.0, math.inf, 1.0   # first level 1 / (1 - ...): Lentz started at f = 1, C = 1 / tiny
     for j in range(1, max_steps):
         m, odd = divmod(j, 2)
         if odd:
@@ -178,12 +180,11 @@ def _hyp2f1_1bc(b, c, z, *, tol=2e-15, max_steps=10_000_000):
             k = m * (c - b - 1 + m) / ((c - 2 + 2 * m) * (c - 1 + 2 * m))
         a = -k * z
         D = 1.0 + a * D
-        D = 1.0 / np.where(D == 0, tiny, D)
+        D = 1.0 / (D if D != 0 else tiny)
         C = 1.0 + a / C
-        C = np.where(C == 0, tiny, C)
+        C = C if C != 0 else tiny
         delta = C * D
-        f = np.where(done, f, f * delta)
-        done |= np.abs(delta - 1.0) < tol
-        if done.all():
+        f *= delta
+        if abs(delta - 1.0) < tol:
             return f
-    raise ConvergenceError(f"The continued fraction for 2F1(1, b; c; z) did not converge in {max_steps} steps.")
+    raise ConvergenceError(f"The continued fraction for 2F1(1, {b}; {c}; {z}) did not converge in {max_steps} steps.")
