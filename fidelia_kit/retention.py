@@ -189,9 +189,10 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
     -----
     This is regression adjustment, not CUPED: each arm gets its own slope on each covariate
     (the interaction terms), several covariates are allowed, and the SE is HC2, a sandwich
-    (Huber-White) SE, which Lin shows is consistent or conservative under randomization. CUPED (Deng et al. 2013, :func:`cuped`) instead subtracts
-    ``theta (X - mean X)`` with one slope ``theta = cov(X, Y) / var(X)`` pooled over the arms;
-    with one covariate and similar slopes in the arms the two give nearly the same effect and SE.
+    (Huber-White) SE, which Lin shows is consistent or conservative under randomization.
+    CUPED (Deng et al. 2013, :func:`cuped`) instead subtracts ``theta (X - mean X)`` with one
+    slope ``theta = cov(X, Y) / var(X)`` pooled over the arms; with one covariate and similar
+    slopes in the arms the two give nearly the same effect and SE.
 
     References
     ----------
