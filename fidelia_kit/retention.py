@@ -1,7 +1,7 @@
 """Retention: randomized experiments, uplift targeting, survival, cohorts and early warning of churn.
 
 Test a retention action before rolling it out (:func:`compare_arms`, :func:`adjusted_effect`,
-:func:`sample_size`), target it at the customers it helps (:func:`fit_uplift`,
+:func:`cuped`, :func:`sample_size`), target it at the customers it helps (:func:`fit_uplift`,
 :func:`qini_curve`, :func:`targeting_policy`), see how long customers stay
 (:func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
 (:func:`churn_dataset`, :func:`evaluate_churn`) and judge each step by its return
@@ -9,6 +9,7 @@ Test a retention action before rolling it out (:func:`compare_arms`, :func:`adju
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from ._validation import as_amounts, as_date, as_dates, check_frame, check_int, 
 __all__ = [
     "compare_arms",
     "adjusted_effect",
+    "cuped",
     "sample_size",
     "power_curve",
     "minimum_detectable_effect",
@@ -98,13 +100,23 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     Notes
     -----
     Binary outcomes: Newcombe's hybrid score interval for the difference of proportions
-    (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the score test,
-    all from statsmodels. When every outcome in both arms is the same (all 0 or all 1) the
-    score test is 0 / 0: the p-value is then 1 (Fisher's exact test, as the observed table
-    is the only one with those margins), the ratio interval NaN, and a UserWarning says so;
-    likewise for a continuous outcome with one value everywhere (p = 1, intervals NaN).
-    Continuous outcomes: Welch's t interval and test for the difference, and the delta
-    method on the log of the ratio of means.
+    (Newcombe 1998, method 10), the log (Katz) interval for the ratio, and the p-value of the
+    Miettinen-Nurminen (1985) score test of a zero difference, with its variance correction
+    N / (N - 1) (statsmodels' ``test_proportions_2indep(method="score")``), all from
+    statsmodels. The interval and the test are not inverses of each other, so near the
+    boundary (p close to 1 - ci) the interval can include 0 while p < 1 - ci, or the reverse.
+    Continuous outcomes: Welch's t interval and test for the difference, and the delta method
+    on the log of the ratio of means. When every outcome in both arms is the same (all 0 or
+    all 1) the score test is 0 / 0: the p-value is then 1 (Fisher's exact test, as the observed
+    table is the only one with those margins), the ratio interval NaN, and a UserWarning says
+    so; likewise for a continuous outcome with one value everywhere (p = 1, intervals NaN).
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17(8), 873-890.
+    Miettinen, O. & Nurminen, M. (1985). Comparative analysis of two rates. Statistics in
+    Medicine 4(2), 213-226.
     """
     import warnings
 
@@ -175,19 +187,38 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
 
 def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates, control: str = "control",
                     ci: float = 0.95) -> pd.DataFrame:
-    """Treatment effects adjusted for pre-period covariates (regression adjustment / CUPED).
+    """Treatment effects adjusted for pre-period covariates: Lin's (2013) interacted regression.
 
     Fits, by OLS, ``outcome ~ arms + centred covariates + arms x centred covariates`` (Lin
     2013) with HC2 robust standard errors. The arm coefficients estimate the same average
     effects as the plain difference in means, with narrower intervals when the covariates
-    predict the outcome. With one pre-period measure of the outcome this is CUPED (Deng et
-    al. 2013).
+    predict the outcome.
 
     Returns
     -------
     DataFrame
-        Per treated arm: ``effect``, ``se``, ``ci_low``, ``ci_high``, ``pvalue``, the plain
-        difference's ``unadjusted_se`` and ``variance_reduction`` = 1 - se^2 / unadjusted_se^2.
+        Per treated arm: ``effect``, ``se``, ``ci_low``, ``ci_high`` (normal, ``effect +- z se``),
+        ``pvalue`` (normal, from statsmodels), the plain difference's ``unadjusted_effect`` and
+        ``unadjusted_se`` (OLS on the arms alone, HC2) and
+        ``variance_reduction`` = 1 - se^2 / unadjusted_se^2.
+
+    See Also
+    --------
+    cuped : CUPED proper, one pre-period covariate with the pooled slope theta = cov / var.
+
+    Notes
+    -----
+    This is regression adjustment, not CUPED: each arm gets its own slope on each covariate
+    (the interaction terms), several covariates are allowed, and the SE is HC2, a sandwich
+    (Huber-White) SE, which Lin shows is consistent or conservative under randomization.
+    CUPED (Deng et al. 2013, :func:`cuped`) instead subtracts ``theta (X - mean X)`` with one
+    slope ``theta = cov(X, Y) / var(X)`` pooled over the arms; with one covariate and similar
+    slopes in the arms the two give nearly the same effect and SE.
+
+    References
+    ----------
+    Lin, W. (2013). Agnostic notes on regression adjustments to experimental data:
+    reexamining Freedman's critique. Annals of Applied Statistics 7(1), 295-318.
     """
     import statsmodels.api as sm
 
@@ -221,6 +252,88 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
                      "pvalue": fit.pvalues[name], "unadjusted_effect": plain.params[name],
                      "unadjusted_se": plain.bse[name], "variance_reduction": 1 - se**2 / plain.bse[name] ** 2})
     return pd.DataFrame(rows).set_index("arm")
+
+
+def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, control: str = "control",
+          ci: float = 0.95) -> pd.DataFrame:
+    """Treatment effects with CUPED: the outcome less its part predicted by a pre-period covariate.
+
+    Parameters
+    ----------
+    df : DataFrame
+    arm_col : str
+        The randomized arm of each customer.
+    outcome_col : str
+        The outcome Y (e.g. revenue in the 90 days after the campaign).
+    covariate : str
+        One pre-period measure X unaffected by the treatment (e.g. revenue in the 90 days
+        before it; typically the outcome itself, measured earlier).
+    control : str, default="control"
+    ci : float, default=0.95
+
+    Returns
+    -------
+    DataFrame
+        Per treated arm: ``effect`` (difference in means of the adjusted outcome), ``se``,
+        ``ci_low``, ``ci_high``, ``pvalue``, ``unadjusted_effect``, ``unadjusted_se``,
+        ``variance_reduction`` = 1 - se^2 / unadjusted_se^2 and ``theta``; ``df.attrs["theta"]``.
+
+    Notes
+    -----
+    .. math:: Y^{cv}_i = Y_i - \\theta (X_i - \\bar X), \\qquad
+              \\theta = \\frac{\\operatorname{cov}(X, Y)}{\\operatorname{var}(X)}
+
+    with theta and the mean of X computed over all customers (every arm pooled, so the same
+    adjustment applies to each arm and the effect stays unbiased). The effect is the
+    difference in means of Y^cv, with the unpooled (Welch) SE
+    ``sqrt(s_t^2 / n_t + s_c^2 / n_c)`` of Y^cv, a normal interval and p-value; the estimation
+    of theta is ignored, as in Deng et al. Var(Y^cv) = (1 - rho^2) Var(Y), rho the correlation
+    of X and Y, so ``variance_reduction`` is about rho^2.
+
+    See Also
+    --------
+    adjusted_effect : Lin's (2013) regression adjustment, several covariates, one slope per arm.
+
+    References
+    ----------
+    Deng, A., Xu, Y., Kohavi, R. & Walker, T. (2013). Improving the sensitivity of online
+    controlled experiments by utilizing pre-experiment data. WSDM '13, 123-132.
+    """
+    check_frame("df", df, [arm_col, outcome_col, covariate])
+    ci = check_number("ci", ci, 0.5, 0.9999)
+    treated = _arms(df, arm_col, control)
+    for c in (outcome_col, covariate):
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise ValueError(f"column '{c}' must be numeric; got {df[c].dtype}.")
+        if df[c].isna().any():
+            raise ValueError(f"column '{c}' has {int(df[c].isna().sum())} missing value(s).")
+    x = df[covariate].to_numpy(float)
+    y = df[outcome_col].to_numpy(float)
+    dx = x - x.mean()
+    if not (dx @ dx > 0):
+        raise ValueError(f"covariate '{covariate}' is constant; CUPED needs a pre-period measure that varies.")
+    theta = float(dx @ (y - y.mean()) / (dx @ dx))
+    y_cv = y - theta * dx
+    arms = df[arm_col].to_numpy()
+    z = stats.norm.isf((1 - ci) / 2)
+
+    def diff(v, arm):
+        vt, vc = v[arms == arm], v[arms == control]
+        if min(len(vt), len(vc)) < 2:
+            raise ValueError(f"arms {arm!r} and {control!r} need at least 2 customers each.")
+        return vt.mean() - vc.mean(), math.sqrt(vt.var(ddof=1) / len(vt) + vc.var(ddof=1) / len(vc))
+
+    rows = []
+    for arm in treated:
+        eff, se = diff(y_cv, arm)
+        raw, raw_se = diff(y, arm)
+        p = float(2 * stats.norm.sf(abs(eff) / se)) if se > 0 else (1.0 if eff == 0 else 0.0)
+        rows.append({"arm": arm, "effect": eff, "se": se, "ci_low": eff - z * se, "ci_high": eff + z * se,
+                     "pvalue": p, "unadjusted_effect": raw, "unadjusted_se": raw_se,
+                     "variance_reduction": 1 - se**2 / raw_se**2 if raw_se > 0 else np.nan, "theta": theta})
+    out = pd.DataFrame(rows).set_index("arm")
+    out.attrs["theta"] = theta
+    return out
 
 
 def _h(p1, p0):
@@ -265,8 +378,21 @@ def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: f
 
     Notes
     -----
-    statsmodels' NormalIndPower with the effect size h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0))
-    (Cohen 1988).
+    statsmodels' ``NormalIndPower`` (two-sided z-test) with Cohen's effect size
+    h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0)), p1 = base_rate + min_lift, which makes the
+    variance of each arm 1/n whatever the rate:
+
+    .. math:: n = \\left(1 + \\frac{1}{ratio}\\right)
+              \\left(\\frac{z_{1-\\alpha/2} + z_{power}}{h}\\right)^2
+
+    (solved exactly, counting the far tail). It plans for that arcsine z-test;
+    :func:`compare_arms` analyses with the Miettinen-Nurminen score test, whose power is
+    close to it except for rates near 0 or 1 and small arms.
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed.,
+    chapter 6. Lawrence Erlbaum.
     """
     from statsmodels.stats.power import NormalIndPower
 
@@ -310,7 +436,9 @@ def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float
 
     Notes
     -----
-    statsmodels' NormalIndPower with Cohen's h, as :func:`sample_size`.
+    Power of the two-sided z-test on Cohen's h, as in :func:`sample_size` (statsmodels'
+    ``NormalIndPower``): ``Phi(|h| sqrt(n / (1 + 1/ratio)) - z_{1-alpha/2})`` plus the
+    (tiny) probability of rejecting in the wrong direction.
     """
     from statsmodels.stats.power import NormalIndPower
 
@@ -338,9 +466,10 @@ def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float
 def minimum_detectable_effect(n: int, base_rate: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> float:
     """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers.
 
-    Inverts :func:`sample_size`: the returned lift, with ``n`` control and ``ratio * n``
-    treated customers, has exactly the requested ``power`` (statsmodels' NormalIndPower
-    with Cohen's h).
+    Inverts :func:`sample_size`: statsmodels' ``NormalIndPower`` gives the detectable Cohen's
+    h for ``n`` control and ``ratio * n`` treated customers, and the lift is
+    ``sin(asin(sqrt(p0)) + h / 2)^2 - p0`` (an increase in the rate), which has exactly the
+    requested ``power``.
 
     Returns
     -------
@@ -515,35 +644,45 @@ def _curve_inputs(uplift, treatment, outcome):
     return u, t, y
 
 
-def _cumulative(order, t, y):
-    t, y = t[order], y[order]
-    nt, nc = np.cumsum(t), np.cumsum(1 - t)
-    yt, yc = np.cumsum(y * t), np.cumsum(y * (1 - t))
-    return nt, nc, yt, yc
+def _thresholds(score, t, y):
+    """Cumulative counts after each distinct score, best first: customers with tied scores enter
+    together, so their order in the data does not matter (scikit-uplift; sklearn's roc_curve).
+    Returns n, N_t, N_c, Y_t, Y_c at 0 and after each group of ties."""
+    order = np.argsort(-score, kind="stable")
+    s, t, y = score[order], t[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]   # last row of each group of ties
+    n = np.r_[0, last + 1].astype(float)
+    nt = np.r_[0, np.cumsum(t)[last]].astype(float)
+    yt = np.r_[0, np.cumsum(y * t)[last]]
+    yc = np.r_[0, np.cumsum(y * (1 - t))[last]]
+    return n, nt, n - nt, yt, yc
 
 
-def _qini_values(order, t, y):
-    nt, nc, yt, yc = _cumulative(order, t, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = yt - np.where(nc > 0, yc * nt / nc, 0.0)
-    return np.r_[0.0, q]
+def _ratio(a, b):
+    return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b != 0)
 
 
-def _uplift_values(order, t, y):
-    nt, nc, yt, yc = _cumulative(order, t, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where((nt > 0) & (nc > 0), (yt / nt - yc / nc) * (nt + nc), 0.0)
-    return np.r_[0.0, u]
+def _qini_values(n, nt, nc, yt, yc):
+    return yt - yc * _ratio(nt, nc)
+
+
+def _uplift_values(n, nt, nc, yt, yc):
+    return (_ratio(yt, nt) - _ratio(yc, nc)) * n
+
+
+def _curve(values_fn, score, t, y):
+    """The curve at every count 0..N: its values after each group of ties, joined by straight lines."""
+    counts = _thresholds(score, t, y)
+    return np.interp(np.arange(len(score) + 1), counts[0], values_fn(*counts))
 
 
 def _normalized_area(values_fn, u, t, y):
     n = len(u)
     x = np.arange(n + 1) / n
-    model = values_fn(np.argsort(-u, kind="stable"), t, y)
+    model = _curve(values_fn, u, t, y)
     random = np.linspace(0, model[-1], n + 1)
-    # perfect ranking: treated responders first, control responders last
-    perfect_score = y * t - y * (1 - t)
-    perfect = values_fn(np.argsort(-perfect_score, kind="stable"), t, y)
+    # perfect ranking (scikit-uplift's perfect_qini_curve): treated responders first, control responders last
+    perfect = _curve(values_fn, y * t - y * (1 - t), t, y)
     area = lambda v: np.trapezoid(v, x)  # noqa: E731
     denom = area(perfect) - area(random)
     return x, model, random, perfect, (area(model) - area(random)) / denom if denom != 0 else np.nan
@@ -553,13 +692,34 @@ def qini_curve(uplift, treatment, outcome) -> pd.DataFrame:
     """The Qini curve of a ranking by predicted uplift (Radcliffe 2007).
 
     For the top share phi of customers, ``Qini(phi) = Y_t(phi) - Y_c(phi) N_t(phi) / N_c(phi)``:
-    the incremental outcomes (e.g. retained customers) gained by treating them, in counts.
+    the incremental outcomes (e.g. retained customers) gained by treating them, in counts
+    (Y: sum of outcomes, N: customers, in the treated t and control c arms; the second term
+    is 0 while no control is in the top share).
 
-    Returns a DataFrame with ``share_targeted``, ``model``, ``random`` and ``perfect``; the
-    normalized area ``(model - random) / (perfect - random)`` (areas under the curves) is in
-    ``df.attrs["auc"]``: 0 for a random ranking, 1 for the perfect one. Libraries differ here
-    (scikit-uplift's ``qini_auc_score`` uses this normalization; causalml reports unnormalized
+    Returns
+    -------
+    DataFrame with ``share_targeted`` (0, 1/N, ..., 1), ``model``, ``random`` and ``perfect``;
+    the normalized area ``(model - random) / (perfect - random)`` (areas under the curves,
+    trapezoidal rule) is in ``df.attrs["auc"]``: 0 for a random ranking, 1 for the perfect one.
+
+    Notes
+    -----
+    Ties: customers with the same predicted uplift have no order among them, so the curve is
+    computed only after each group of tied scores and drawn as a straight line across the group,
+    as scikit-uplift's ``qini_curve`` does with the distinct score thresholds (like sklearn's
+    ``roc_curve``); the result does not depend on the order of the rows.
+
+    ``random`` is the straight line from 0 to the curve's final value (everyone treated).
+    ``perfect`` is the same curve for the score ``y t - y (1 - t)``: treated responders first,
+    then everyone else as one tied group, then control responders (scikit-uplift's
+    ``perfect_qini_curve`` with ``negative_effect=True``), so ``df.attrs["auc"]`` equals
+    scikit-uplift's ``qini_auc_score``. Libraries differ here (causalml reports unnormalized
     areas), so compare scores only across one definition.
+
+    References
+    ----------
+    Radcliffe, N. J. (2007). Using control groups to target on predicted lift: building and
+    assessing uplift models. Direct Marketing Analytics Journal 1, 14-21.
     """
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     x, model, random, perfect, auc = _normalized_area(_qini_values, u, t, y)
@@ -569,8 +729,10 @@ def qini_curve(uplift, treatment, outcome) -> pd.DataFrame:
 
 
 def uplift_curve(uplift, treatment, outcome) -> pd.DataFrame:
-    """The uplift curve: ``(Y_t/N_t - Y_c/N_c)(phi) x N(phi)`` for the top share phi, with the same
-    normalized area as :func:`qini_curve` in ``df.attrs["auc"]``."""
+    """The uplift curve: ``(Y_t/N_t - Y_c/N_c)(phi) x N(phi)`` for the top share phi (a mean is 0
+    while its arm is empty), with tied scores grouped, the ``random`` and ``perfect`` rankings and
+    the normalized area in ``df.attrs["auc"]`` built as in :func:`qini_curve`. (scikit-uplift's
+    ``perfect_uplift_curve`` uses another perfect ranking, so its ``uplift_auc_score`` differs.)"""
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     x, model, random, perfect, auc = _normalized_area(_uplift_values, u, t, y)
     out = pd.DataFrame({"share_targeted": x, "model": model, "random": random, "perfect": perfect})
@@ -580,14 +742,31 @@ def uplift_curve(uplift, treatment, outcome) -> pd.DataFrame:
 
 def uplift_at_k(uplift, treatment, outcome, k: float = 0.3) -> float:
     """Observed uplift among the top ``k`` share by predicted uplift: mean outcome of the treated
-    minus mean outcome of the controls in that group."""
+    minus mean outcome of the controls in that group.
+
+    Notes
+    -----
+    The group holds m = round(k N) customers (N customers in all; Python's ``round``, halves to
+    even; at least 1); scikit-uplift's ``uplift_at_k(strategy="overall")`` takes int(k N) instead.
+    Customers tied with the m-th score are counted with equal weight w = (places left) / (size
+    of the tied group), the expected share of each under a random order of the ties, so the
+    result does not depend on the order of the rows:
+
+    .. math:: \\frac{\\sum_i w_i t_i y_i}{\\sum_i w_i t_i}
+              - \\frac{\\sum_i w_i (1 - t_i) y_i}{\\sum_i w_i (1 - t_i)}
+
+    with w_i = 1 above the cut and 0 below it. Without ties this is the plain difference of means.
+    """
     u, t, y = _curve_inputs(uplift, treatment, outcome)
     k = check_number("k", k, 1e-9, 1.0)
-    top = np.argsort(-u, kind="stable")[: max(int(round(k * len(u))), 1)]
-    tt, yy = t[top], y[top]
-    if tt.sum() == 0 or tt.sum() == len(tt):
+    m = max(int(round(k * len(u))), 1)
+    cut = np.sort(u)[::-1][m - 1]
+    above, tied = u > cut, u == cut
+    w = above + tied * (m - above.sum()) / tied.sum()
+    wt, wc = w * t, w * (1 - t)
+    if wt.sum() == 0 or wc.sum() == 0:
         raise ValueError(f"the top {k:.0%} holds only one arm; uplift cannot be measured there.")
-    return float(yy[tt == 1].mean() - yy[tt == 0].mean())
+    return float(wt @ y / wt.sum() - wc @ y / wc.sum())
 
 
 @dataclass
@@ -709,6 +888,19 @@ def cox(df: pd.DataFrame, duration_col: str, event_col: str, covariates, *, ties
     Returns a DataFrame per covariate: ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
     ``hr_low``, ``hr_high``, ``pvalue``; ``df.attrs["result"]`` keeps the statsmodels result.
     A hazard ratio of 1.3 means a 30% higher rate of leaving at any moment.
+
+    Notes
+    -----
+    Tied event times use Efron's (1977) approximation of the partial likelihood by default
+    (``ties="efron"``, as in R's ``survival::coxph`` and lifelines); ``ties="breslow"`` gives
+    Breslow's (1974) cruder one, the default of SAS and Stata. They differ only when many
+    customers leave at the same recorded time (e.g. durations in whole months). Wald
+    intervals and p-values, from the inverse Hessian (model-based SEs).
+
+    References
+    ----------
+    Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
+    of the American Statistical Association 72(359), 557-565.
     """
     import statsmodels.api as sm
 

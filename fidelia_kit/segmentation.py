@@ -172,6 +172,13 @@ def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, tenure: bool = False, ties: str
     sorted order (``"split"``), and ``n`` the number of customers. Recency is ranked on
     ``-days_since_last`` (recent = high R), frequency on ``n_purchases``, monetary on
     ``monetary_total``. It never fails on heavy ties or on fewer customers than levels.
+
+    This is not ``pd.qcut``. ``pd.qcut(x, q)`` cuts at quantiles interpolated between order
+    statistics (bins right-closed), so its bins can differ by a customer from ``"split"``
+    (6 customers, q=4: sizes 2, 1, 2, 1 here, 2, 1, 1, 2 with ``pd.qcut`` of the ranks); on
+    heavy ties it fails ("Bin edges must be unique"), and with ``duplicates="drop"`` it merges
+    the bins and numbers the rest 1, 2, 3, ... Here a score keeps its place in the
+    distribution: with 60% one-time buyers and q=5, the others get F=4 or 5, never 2.
     """
     check_frame("rfm", rfm, ["days_since_last", "n_purchases", "monetary_total"] + (["tenure_days"] if tenure else []))
     q = check_int("q", q, 2, 9)

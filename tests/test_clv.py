@@ -297,6 +297,43 @@ def test_sbg_formulas_hand_worked():
         ShiftedBetaGeoModel().fit([100, 80, 90])
 
 
+def _derl_brute_force(alpha, beta, d, n, horizon=20_000):
+    """sum_{t>=n} S(t) / S(n-1) / (1+d)^(t-n), summed term by term (Fader & Hardie 2010, eq. 5)."""
+    from scipy.special import betaln
+    t = np.arange(n, n + horizon, dtype=float)
+    return float(np.sum(np.exp(betaln(alpha, beta + t) - betaln(alpha, beta + n - 1) - (t - n) * np.log1p(d))))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0, 5.0, 50.0])
+@pytest.mark.parametrize("beta", [0.5, 3.0, 200.0, 1000.0])
+@pytest.mark.parametrize("d,n", [(0.1, 1), (0.02, 4), (0.5, 2)])
+def test_sbg_derl_equals_the_sum_on_a_grid(alpha, beta, d, n):
+    """scipy's hyp2f1 gave NaN for large alpha, beta (e.g. 50, 200 and 5, 1000 at d = 0.1)."""
+    m = ShiftedBetaGeoModel()
+    m.params_ = pd.Series({"alpha": alpha, "beta": beta})
+    derl = m.discounted_expected_residual_lifetime(d, n)
+    assert np.isfinite(derl)
+    assert derl == pytest.approx(_derl_brute_force(alpha, beta, d, n), rel=1e-10)
+
+
+def test_sbg_derl_audit_points_and_timing():
+    m = ShiftedBetaGeoModel()
+    m.params_ = pd.Series({"alpha": 50.0, "beta": 200.0})
+    assert m.discounted_expected_residual_lifetime(0.1) == pytest.approx(2.96205, abs=5e-6)
+    m.params_ = pd.Series({"alpha": 5.0, "beta": 1000.0})
+    assert m.discounted_expected_residual_lifetime(0.1) == pytest.approx(10.4316, abs=5e-5)
+    assert m.discounted_expected_residual_lifetime(0.1, [1, 3]) == pytest.approx(
+        [_derl_brute_force(5.0, 1000.0, 0.1, 1), _derl_brute_force(5.0, 1000.0, 0.1, 3)], rel=1e-10)
+    # Everyone churns with probability 0.2 (Beta(alpha, beta) concentrated at 0.2): the next
+    # payment is not discounted, so DERL = 0.8 + 0.8^2/1.1 + ... = 0.8 * 1.1 / 0.3 = 2.9333,
+    # and 100 * DERL = 1.1 * retention_clv(100, 0.8, 0.1) = 1.1 * 266.67 = 293.33.
+    m.params_ = pd.Series({"alpha": 0.2e9, "beta": 0.8e9})
+    derl = m.discounted_expected_residual_lifetime(0.1)
+    assert derl == pytest.approx(0.8 * 1.1 / 0.3, rel=1e-7)
+    assert 100 * derl == pytest.approx(1.1 * retention_clv(100, 0.8, 0.1), rel=1e-7)
+    assert 100 * derl == pytest.approx(293.333333, rel=1e-7)
+
+
 # --- value ---------------------------------------------------------------------------------------------
 
 def test_clv_equals_lifetimes_monthly_recipe(cdnow_money, bg, gg):
@@ -324,6 +361,14 @@ def test_clv_without_discounting_is_spend_times_purchases(bg, gg):
     assert np.allclose(clv, expected)
     with pytest.raises(TypeError, match="`spend_model` must be a fitted GammaGammaModel"):
         customer_lifetime_value(bg, bg, d, 52, 0.1)
+
+
+def test_clv_value_docstring_examples_run():
+    import doctest
+
+    import fidelia_kit.clv.value as module
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0
 
 
 def test_retention_clv_and_historical_value_hand_worked():

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import plots
 from fidelia_kit.retention import (
-    adjusted_effect, campaign_roi, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
+    adjusted_effect, campaign_roi, cuped, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
     kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, referral_programme, sample_size,
     service_recovery, targeting_policy, uplift_at_k, uplift_curve,
 )
@@ -107,6 +107,41 @@ def test_regression_adjustment_on_simulated_experiment(rng):
     assert out.loc["treated", "variance_reduction"] > 0.7   # x explains most of y's variance
 
 
+def test_cuped_hand_worked():
+    df = pd.DataFrame({"arm": ["control"] * 3 + ["mail"] * 3, "pre": [1.0, 2, 3, 2, 3, 4], "post": [2.0, 3, 5, 4, 6, 7]})
+    out = cuped(df, "arm", "post", "pre", control="control").loc["mail"]
+    # pooled: sum dx dy = 9.5, sum dx^2 = 5.5 -> theta = 19/11; effect = 7/3 - theta x 1 = 20/33
+    assert out["theta"] == pytest.approx(19 / 11)
+    assert out["effect"] == pytest.approx(20 / 33)
+    assert out["unadjusted_effect"] == pytest.approx(7 / 3)
+    y_cv = df["post"] - 19 / 11 * (df["pre"] - 2.5)
+    se = np.sqrt(y_cv[3:].var(ddof=1) / 3 + y_cv[:3].var(ddof=1) / 3)
+    assert out["se"] == pytest.approx(se)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((20 / 33 - 1.959964 * se, 20 / 33 + 1.959964 * se))
+    assert out["pvalue"] == pytest.approx(2 * stats.norm.sf(20 / 33 / se))
+    with pytest.raises(ValueError, match="covariate 'pre' is constant"):
+        cuped(df.assign(pre=1.0), "arm", "post", "pre")
+    with pytest.raises(ValueError, match=r"column 'pre' has 1 missing value\(s\)"):
+        cuped(df.assign(pre=[1.0, np.nan, 3, 2, 3, 4]), "arm", "post", "pre")
+
+
+def test_cuped_variance_reduction_is_the_squared_correlation(rng):
+    n = 20_000
+    x = rng.gamma(2.0, 50.0, n)                            # pre-period revenue
+    t = rng.permutation(np.arange(n) % 2)
+    y = 20 + 0.7 * x + 8.0 * t + rng.normal(0, 40, n)
+    df = pd.DataFrame({"arm": np.where(t == 1, "call", "control"), "pre": x, "post": y})
+    out = cuped(df, "arm", "post", "pre").loc["call"]
+    rho = np.corrcoef(x, y)[0, 1]
+    assert out["variance_reduction"] == pytest.approx(rho**2, abs=0.01)
+    assert abs(out["effect"] - 8.0) < 2.5 * out["se"]
+    # the unadjusted SE is Welch's, the same as adjusted_effect's HC2 SE of the plain difference
+    lin = adjusted_effect(df, "arm", "post", "pre").loc["call"]
+    assert out["unadjusted_se"] == pytest.approx(lin["unadjusted_se"], rel=1e-9)
+    # one covariate, same slope in both arms: Lin's adjustment and CUPED nearly agree
+    assert out["effect"] == pytest.approx(lin["effect"], abs=0.2 * out["se"])
+
+
 def test_sample_size_matches_cohens_h():
     assert sample_size(0.10, 0.02) == 3835       # 10% -> 12%, alpha 0.05, power 0.8
     h = 2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10))
@@ -121,6 +156,16 @@ def test_sample_size_matches_cohens_h():
         sample_size(0.10, 0.0)
     with pytest.raises(ValueError, match=r"`base_rate` must be in"):
         sample_size(1.5, 0.02)
+
+
+def test_power_curve_with_unequal_arms_equals_the_formula_by_hand():
+    h = abs(2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10)))
+    z = stats.norm.isf(0.025)
+    pc = power_curve(0.10, [0.02], [1000], ratio=2.0)     # 1,000 control, 2,000 treated customers
+    assert pc.columns.name == "n_control"
+    shift = h * np.sqrt(1000 / (1 + 1 / 2))
+    assert pc.loc[0.02, 1000] == pytest.approx(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z), rel=1e-9)
+    assert power_curve(0.10, [0.02], [1000]).columns.name == "n per arm"
 
 
 def test_campaign_roi_hand_worked():
@@ -149,6 +194,85 @@ def test_qini_and_uplift_curves_hand_worked():
     perfect = qini_curve(y * t - y * (1 - t), t, y)
     assert perfect.attrs["auc"] == pytest.approx(1.0)
     assert uplift_at_k(uplift, t, y, k=4 / 6) == pytest.approx(1.0 - 0.5)
+
+
+def _sklift_qini_points(y, score, t):
+    """scikit-uplift 0.5.1 ``sklift.metrics.qini_curve``, restated: sort by score descending, keep
+    the last row of each group of equal scores, Qini = Y_t - Y_c N_t / N_c there (0 / 0 -> 0),
+    and start the curve at (0, 0). (Maksimov et al., scikit-uplift, github.com/maks-sh/scikit-uplift.)"""
+    order = np.argsort(score, kind="mergesort")[::-1]
+    y, score, t = y[order], score[order], t[order]
+    idx = np.r_[np.where(np.diff(score))[0], len(score) - 1]
+    n_t, y_t = np.cumsum(t)[idx], np.cumsum(y * t)[idx]
+    n_all = idx + 1
+    n_c, y_c = n_all - n_t, np.cumsum(y * (1 - t))[idx]
+    q = y_t - y_c * np.divide(n_t, n_c, out=np.zeros(len(idx)), where=n_c != 0)
+    return np.r_[0, n_all].astype(float), np.r_[0, q]
+
+
+def _sklift_qini_auc_score(y, score, t):
+    """``sklift.metrics.qini_auc_score(negative_effect=True)``, restated: areas (trapezoidal rule)
+    of the model's and the perfect Qini curve (perfect score y t - y (1 - t)) above the straight
+    line from (0, 0) to the curve's end, divided."""
+    x_model, q_model = _sklift_qini_points(y, score, t)
+    x_perfect, q_perfect = _sklift_qini_points(y, y * t - y * (1 - t), t)
+    baseline = np.trapezoid([0, q_perfect[-1]], [0, x_perfect[-1]])
+    return (np.trapezoid(q_model, x_model) - baseline) / (np.trapezoid(q_perfect, x_perfect) - baseline)
+
+
+def _tied_uplift_data(rng, n=2000):
+    t = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 0.3 + 0.15 * t * (x > 0)).astype(int)
+    score = np.round(x + rng.normal(0, 1, n), 0)       # about 9 distinct scores: many ties
+    return score, t, y
+
+
+def test_qini_curve_equals_scikit_uplift_formulas_with_ties(rng):
+    score, t, y = _tied_uplift_data(rng)
+    assert len(np.unique(score)) < 15
+    q = qini_curve(score, t, y)
+    x_ref, q_ref = _sklift_qini_points(y, score, t)
+    assert np.allclose(q["model"].to_numpy()[x_ref.astype(int)], q_ref)   # equal at every threshold
+    assert q.attrs["auc"] == pytest.approx(_sklift_qini_auc_score(y, score, t), rel=1e-12)
+    x_perfect, q_perfect = _sklift_qini_points(y, y * t - y * (1 - t), t)
+    assert np.allclose(q["perfect"].to_numpy()[x_perfect.astype(int)], q_perfect)
+    # between thresholds the curve is a straight line
+    assert np.allclose(q["model"], np.interp(np.arange(len(score) + 1), x_ref, q_ref))
+
+
+def test_qini_curve_and_uplift_at_k_do_not_depend_on_row_order_with_ties(rng):
+    """With ties, the old stable sort gave Qini AUC 0.108-0.125 on shuffles of the same data."""
+    score, t, y = _tied_uplift_data(rng)
+    base_q, base_u = qini_curve(score, t, y), uplift_curve(score, t, y)
+    base_k = [uplift_at_k(score, t, y, k=k) for k in (0.1, 0.3, 0.5)]
+    for _ in range(5):
+        p = rng.permutation(len(score))
+        assert qini_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_q.attrs["auc"], rel=1e-12)
+        assert np.allclose(qini_curve(score[p], t[p], y[p])["model"], base_q["model"])
+        assert uplift_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_u.attrs["auc"], rel=1e-12)
+        assert [uplift_at_k(score[p], t[p], y[p], k=k) for k in (0.1, 0.3, 0.5)] == pytest.approx(base_k, rel=1e-12)
+
+
+def test_uplift_at_k_ties_and_rounding_hand_worked():
+    score = np.array([3.0, 2, 2, 2, 1, 1])
+    t = np.array([1, 0, 1, 0, 1, 0])
+    y = np.array([1, 0, 1, 1, 0, 0])
+    # k = 0.5: m = 3 places; score 3 is in, the three customers tied at 2 share two places (2/3 each):
+    # treated (1 + 2/3 x 1) / (1 + 2/3) = 1; control (2/3 x 0 + 2/3 x 1) / (4/3) = 0.5
+    assert uplift_at_k(score, t, y, k=0.5) == pytest.approx(0.5)
+    # k = 0.25: 1.5 customers rounds (half to even) to 2: score 3 and one place shared by three
+    # treated (1 + 1/3) / (1 + 1/3) = 1; control (1/3 x 1) / (2/3) = 0.5
+    assert uplift_at_k(score, t, y, k=0.25) == pytest.approx(0.5)
+    # without ties and with k N whole, the plain difference of means, as scikit-uplift's
+    # uplift_at_k(strategy="overall") takes the first int(k N) rows
+    rng = np.random.default_rng(5)
+    u, tt, yy = rng.random(200), rng.integers(0, 2, 200), rng.integers(0, 2, 200)
+    top = np.argsort(u, kind="mergesort")[::-1][: int(200 * 0.3)]
+    ref = yy[top][tt[top] == 1].mean() - yy[top][tt[top] == 0].mean()
+    assert uplift_at_k(u, tt, yy, k=0.3) == pytest.approx(ref, rel=1e-12)
+    with pytest.raises(ValueError, match="holds only one arm"):
+        uplift_at_k(score, t, y, k=1 / 6)
 
 
 def test_random_scores_have_near_zero_normalized_area(rng):

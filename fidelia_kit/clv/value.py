@@ -103,6 +103,23 @@ def retention_clv(margin, retention, discount_rate):
     """Textbook CLV of a customer who brings ``margin`` per period and stays each period with
     probability ``retention``: m r / (1 + d - r) (first margin at the end of the first period).
 
+    Notes
+    -----
+    .. math:: CLV = \\sum_{t=1}^{\\infty} \\frac{m\\, r^t}{(1 + d)^t} = \\frac{m\\, r}{1 + d - r}
+
+    Valued at the start of a period, the customer's margin is collected at the end of each
+    period they stay, so even the first one is discounted once; the margin already paid is
+    not counted. The sBG model's
+    :meth:`~fidelia_kit.clv.ShiftedBetaGeoModel.discounted_expected_residual_lifetime` values
+    the same stream one period later, just before the renewal, leaving the next payment
+    undiscounted: with a churn probability 1 - r known for every customer,
+    ``m * DERL = (1 + d) * retention_clv(m, r, d)`` (m r (1 + d) / (1 + d - r)).
+
+    References
+    ----------
+    Gupta, S. & Lehmann, D. R. (2003). Customers as assets. Journal of Interactive Marketing
+    17(1), 9-24.
+
     Examples
     --------
     >>> round(retention_clv(100, 0.8, 0.1), 2)
