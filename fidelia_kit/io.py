@@ -531,7 +531,7 @@ def _parse_text(s: pd.Series, col: Column, source: str) -> pd.Series:
 
 
 def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, customers=None,
-                   transactions=None, window=None) -> pd.DataFrame:
+                   transactions=None, window=None, allow_empty: bool = False) -> pd.DataFrame:
     """Check a DataFrame against the schema of ``table`` and return it typed.
 
     Parameters
@@ -546,6 +546,10 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, c
         Tables whose ids the ``customer_id`` / ``transaction_id`` columns must match.
     window : (date, date), optional
         First and last day of the observation window; dates outside it are refused.
+    allow_empty : bool, default=False
+        Accept a table with a header but no rows (a world may have no complaints, no
+        members or no survey answers); by default it is refused, as an export that lost
+        its rows.
 
     Raises
     ------
@@ -557,16 +561,17 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, c
         raise TypeError(f"`df` must be a pandas DataFrame; got {type(df).__name__}.")
     df = df.reset_index(drop=True)
     df.index = np.arange(len(df)) + _ROW_OFFSET
-    return _validate(df, table, source or table, customers=customers, transactions=transactions, window=window)
+    return _validate(df, table, source or table, customers=customers, transactions=transactions, window=window,
+                     allow_empty=allow_empty)
 
 
 def _validate(df: pd.DataFrame, table: str, source: str, *, customers=None, transactions=None,
-              window=None) -> pd.DataFrame:
+              window=None, allow_empty: bool = False) -> pd.DataFrame:
     """validate_table on a frame whose index holds the row numbers messages name."""
     rows = df.index
     window = as_window("window", window) if window is not None else None
     df = _match_columns(df, table, source)
-    if len(df) == 0:
+    if len(df) == 0 and not allow_empty:
         raise DataError(f"{source}: the table has a header but no rows.")
     numbers = {c.name: _Numbers(df[c.name], c, source) for c in TABLES[table] if c.kind in ("int", "float")}
     convention = _file_convention(numbers, source)
@@ -631,7 +636,7 @@ def _check_links(df: pd.DataFrame, table: str, source: str, others: dict) -> Non
 
 
 def read_table(path, table: str, *, customers=None, transactions=None, window=None,
-               sheet: str | None = None) -> pd.DataFrame:
+               sheet: str | None = None, allow_empty: bool = False) -> pd.DataFrame:
     """Read one table of a data set from CSV, Excel (.xlsx) or Parquet, checked and typed.
 
     Parameters
@@ -649,6 +654,8 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
         For Excel files, the sheet to read. By default the only sheet with data; when
         several hold data, the one whose row 1 is the table's header (with a warning
         naming it), and an error when more than one is.
+    allow_empty : bool, default=False
+        Accept a file with a header but no rows (see :func:`validate_table`).
 
     Returns
     -------
@@ -673,7 +680,7 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
             ref = read_table(ref, name)
         others[name] = ref
     raw = _read_file(path, table, sheet)
-    return _validate(raw, table, path.name, window=window, **others)
+    return _validate(raw, table, path.name, window=window, allow_empty=allow_empty, **others)
 
 
 def read_truth(folder) -> dict:

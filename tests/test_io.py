@@ -327,3 +327,14 @@ def test_excel_repeated_column_is_named(tmp_path):
     df.to_excel(tmp_path / "t.xlsx", index=False)
     with pytest.raises(DataError, match=r"t\.xlsx: column 'amount' appears more than once in the header \(columns 4 and 5\)"):
         read_table(tmp_path / "t.xlsx", "transactions")
+
+
+def test_an_empty_table_is_refused_unless_allowed_and_then_typed():
+    # A world may have no complaints, no members or no survey answers: World.save writes the
+    # header alone, and load_world must read it back (typed, zero rows) rather than refuse it.
+    raw = pd.DataFrame({c.name: pd.Series([], dtype=object) for c in TABLES["complaints"]})
+    with pytest.raises(DataError, match=r"complaints: the table has a header but no rows"):
+        validate_table(raw, "complaints")
+    out = validate_table(raw, "complaints", allow_empty=True)
+    assert len(out) == 0 and list(out.columns) == [c.name for c in TABLES["complaints"]]
+    assert str(out["date"].dtype) == "datetime64[ns]" and str(out["compensation"].dtype) == "float64"
