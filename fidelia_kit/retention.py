@@ -254,7 +254,7 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
     return pd.DataFrame(rows).set_index("arm")
 
 
-def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, control: str = "control",
+def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, *, control: str = "control",
           ci: float = 0.95) -> pd.DataFrame:
     """Treatment effects with CUPED: the outcome less its part predicted by a pre-period covariate.
 
