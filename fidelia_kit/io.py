@@ -691,9 +691,13 @@ def read_truth(folder) -> dict:
     if not truth_path.is_file():
         return {}
     try:
-        return json.loads(truth_path.read_text(encoding="utf-8"))
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{truth_path.name}: not valid JSON ({exc}).") from None
+    if not isinstance(truth, dict):
+        raise DataError(f"{truth_path.name}: must hold a JSON object (with 'window', 'config', ...); "
+                        f"got a JSON {type(truth).__name__}.")
+    return truth
 
 
 def truth_window(truth: dict):

@@ -132,6 +132,8 @@ def test_validate_refuses_a_window_that_is_not_two_dates(capsys):
                            r"of transactions\.csv cannot be checked against the observation window: fix truth\.json or "
                            r"give --window START END\.$"),
     ('{"window": ', r"truth\.json: not valid JSON \(.*\); the dates of transactions\.csv cannot be checked"),
+    ("[1, 2]", r"truth\.json: must hold a JSON object \(with 'window', 'config', \.\.\.\); got a JSON list; the dates "
+               r"of transactions\.csv cannot be checked"),
 ])
 def test_validate_says_when_truth_json_beside_the_file_is_broken(truth, match, tmp_path, capsys):
     shutil.copy(DATA / "transactions_ok.csv", tmp_path / "transactions.csv")
