@@ -158,8 +158,8 @@ def _generate_world(args, out: Path, written: list) -> int:
     try:
         world.save(out, overwrite=True, progress=not args.quiet)
     except OSError as exc:
-        if isinstance(exc, FileExistsError):
-            raise
+        if isinstance(exc, FileExistsError):  # refused before anything was written; name the option
+            raise DataError(f"--out {exc}") from None
         reason = exc.strerror or str(exc)
         raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
     n_tx = len(world.transactions)
