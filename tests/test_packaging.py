@@ -124,3 +124,8 @@ else:
     imported = _imported_after(code)
     assert {"pandas", "scipy"} <= imported  # the analysis modules were really imported
     assert not imported & set(FITTING), sorted(imported & set(FITTING))  # those load inside the functions
+
+
+def test_the_command_line_starts_without_pandas():
+    imported = _imported_after("import fidelia_kit.cli, fidelia_kit.schema\nfidelia_kit.cli._build_parser()")
+    assert "fidelia_kit" in imported and "pandas" not in imported

@@ -1,7 +1,10 @@
-"""fidelia_kit.runner shares the cores between the kernels it runs at once."""
+"""What `fidelia run` pays besides the notebooks: kernels run at once share the cores, and the
+command does not build grammars it never uses."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import nbformat
 
@@ -40,3 +43,12 @@ def test_a_thread_count_the_user_set_wins(tmp_path, monkeypatch):
         monkeypatch.setenv(var, "3")
     runs = run_notebooks([_threads_notebook(tmp_path / "n.ipynb")], out_dir=tmp_path / "out", jobs=2, progress=False)
     assert runs[0].results["threads"] == ["3"] * 3
+
+
+def test_the_run_command_does_not_import_the_iri_grammar(tmp_path):
+    nb = _threads_notebook(tmp_path / "n.ipynb")
+    code = ("import sys\nfrom fidelia_kit.cli import main\n"
+            f"status = main(['run', {str(nb)!r}, '--quiet', '--out', {str(tmp_path / 'out')!r}])\n"
+            "print(status, sys.modules.get('rfc3987_syntax') is not None, 'nbformat' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert res.stdout.split()[-3:] == ["0", "False", "True"], res.stderr
