@@ -167,7 +167,7 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
         Per treated arm: ``effect``, ``se``, ``ci_low``, ``ci_high``, ``pvalue``, the plain
         difference's ``unadjusted_se`` and ``variance_reduction`` = 1 - se^2 / unadjusted_se^2.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     check_frame("df", df, [arm_col, outcome_col] + covariates)
@@ -590,7 +590,7 @@ def cox(df: pd.DataFrame, duration_col: str, event_col: str, covariates, *, ties
     ``hr_low``, ``hr_high``, ``pvalue``; ``df.attrs["result"]`` keeps the statsmodels result.
     A hazard ratio of 1.3 means a 30% higher rate of leaving at any moment.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     check_frame("df", df, [duration_col, event_col] + covariates)
@@ -789,7 +789,7 @@ def service_recovery(complaints: pd.DataFrame, *, predictors=("resolved_front_li
     (severity 1 is the baseline). Returns the fitted statsmodels result; its odds ratios
     (``np.exp(result.params)``) say how each handling feature changes the odds of staying.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     predictors = list(predictors)
     check_frame("complaints", complaints, predictors + [outcome, "severity"])

@@ -129,3 +129,26 @@ else:
 def test_the_command_line_starts_without_pandas():
     imported = _imported_after("import fidelia_kit.cli, fidelia_kit.schema\nfidelia_kit.cli._build_parser()")
     assert "fidelia_kit" in imported and "pandas" not in imported
+
+
+def test_models_are_fitted_without_importing_all_of_statsmodels():
+    import statsmodels.api
+
+    from fidelia_kit import _sm
+
+    for name in _sm.__all__:
+        assert getattr(_sm, name) is getattr(statsmodels.api, name), name  # the same classes, the same results
+    code = """
+import numpy as np, pandas as pd
+from fidelia_kit import generate_world, retention, survey
+w = generate_world(n_customers=600, seed=5)
+e = w.retention_experiment
+retention.adjusted_effect(e, "arm", "revenue_90d", ["spend_90d", "spend_365d"])
+retention.service_recovery(w.complaints)
+survey.satisfaction_to_loyalty(w.survey_responses, w.transactions, horizon_days=180)
+rng = np.random.default_rng(1)
+d = pd.DataFrame({"t": rng.exponential(2, 200), "e": rng.integers(0, 2, 200), "x": rng.normal(size=200)})
+retention.cox(d, "t", "e", ["x"])
+"""
+    imported = _imported_after(code + "import sys; assert 'statsmodels' in sys.modules and 'statsmodels.api' not in sys.modules")
+    assert "statsmodels" in imported
