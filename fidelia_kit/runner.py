@@ -187,10 +187,13 @@ def _share_cores(threads: int) -> None:
     """Worker initializer: the kernels it starts use ``threads`` BLAS/OpenMP threads, unless the user set them.
 
     Two kernels with a thread per core each on the same cores wait on each other's spinning
-    threads: scikit-learn's k-means and distance matrices ran several times slower.
+    threads: scikit-learn's k-means and distance matrices ran several times slower. OpenMP
+    threads that wait also sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``): with any
+    other process busy, spinning made notebook 03's k-means 3-4 times slower even alone.
     """
     for var in _THREAD_VARS:
         os.environ.setdefault(var, str(threads))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="outputs", jobs: int = 1,

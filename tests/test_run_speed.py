@@ -10,7 +10,7 @@ import nbformat
 
 from fidelia_kit.runner import run_notebooks
 
-VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY")
 
 
 def _threads_notebook(path):
@@ -34,15 +34,16 @@ def test_kernels_running_at_once_share_the_cores_and_the_callers_environment_is_
     paths = [_threads_notebook(tmp_path / f"n{i}.ipynb") for i in range(2)]
     runs = run_notebooks(paths, out_dir=tmp_path / "out", jobs=2, progress=False)
     share = str(max(1, _cores() // 2))
-    assert [r.results["threads"] for r in runs] == [[share] * 3] * 2
+    assert [r.results["threads"] for r in runs] == [[share] * 3 + ["PASSIVE"]] * 2
     assert not any(var in os.environ for var in VARS)
 
 
 def test_a_thread_count_the_user_set_wins(tmp_path, monkeypatch):
     for var in VARS:
         monkeypatch.setenv(var, "3")
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     runs = run_notebooks([_threads_notebook(tmp_path / "n.ipynb")], out_dir=tmp_path / "out", jobs=2, progress=False)
-    assert runs[0].results["threads"] == ["3"] * 3
+    assert runs[0].results["threads"] == ["3"] * 3 + ["ACTIVE"]
 
 
 def test_the_run_command_does_not_import_the_iri_grammar(tmp_path):
