@@ -365,6 +365,8 @@ def load_world(folder, *, tables=None, cache: bool = True):
     from . import _cache
     from .synth.world import DATA_TABLES, World
 
+    if not isinstance(cache, bool):
+        raise TypeError(f"`cache` must be True or False; got {cache!r}.")
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such data set folder.")

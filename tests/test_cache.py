@@ -74,6 +74,13 @@ def test_cache_false_reads_the_csv_and_writes_nothing(small_world, world_dir):
     assert not (world_dir / FOLDER).exists()
 
 
+@pytest.mark.parametrize("bad", ["no", 0, None])
+def test_cache_must_be_a_bool(world_dir, bad):
+    with pytest.raises(TypeError, match=r"`cache` must be True or False; got"):
+        load_world(world_dir, cache=bad)
+    assert not (world_dir / FOLDER).exists()
+
+
 def test_a_bad_value_with_same_size_and_mtime_is_refused_after_caching(world_dir):
     load_world(world_dir)
     path = world_dir / "transactions.csv"
