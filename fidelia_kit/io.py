@@ -718,13 +718,18 @@ def truth_window(truth: dict):
     return (window["start"], window["end"])
 
 
+# a world always has card holders and purchases; it may have no complaints, members, survey answers ...
+REQUIRED_ROWS = ("customers", "transactions")
+
+
 def load_world(folder, *, tables=None, cache: bool = True):
     """Read a data set folder written by ``World.save`` back into a ``World``.
 
     Links are checked (transactions of unknown customers, items of unknown receipts,
     ...) and, when ``truth.json`` is present, dates outside its observation window
     are refused. ``tables`` restricts the tables read (default: all present; the
-    seven data tables are required).
+    seven data tables are required). Customers and transactions must have rows; the
+    other tables may hold a header alone (a world with no complaints, say).
 
     Parameters
     ----------
@@ -775,8 +780,8 @@ def load_world(folder, *, tables=None, cache: bool = True):
         if df is None:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                df = read_table(path, t, customers=out.get("customers"),
-                                transactions=out.get("transactions"), window=window)
+                df = read_table(path, t, customers=out.get("customers"), transactions=out.get("transactions"),
+                                window=window, allow_empty=t not in REQUIRED_ROWS)
             for w in caught:  # shown as if not caught; a table that warns is read anew each time
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
             if key and not caught and _cache.fingerprint(path) == prints[path.name]:  # unchanged while read
