@@ -5,8 +5,11 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +186,21 @@ def test_validate_warnings_are_one_line_and_sheet_is_named():
 def test_validate_names_the_files_line_after_blank_lines(capsys):
     assert main(["data", "validate", str(DATA / "transactions_blank_lines.csv"), "--table", "transactions"]) == 2
     assert _one_error_line(capsys).endswith("column 'amount' has 1 value(s) that are not numbers (row 9): '12.3x'.")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.3, 0.6])
+def test_an_interruption_while_the_command_starts_is_one_line_and_130(sig, delay, tmp_path):
+    # Early in a command, Python is still importing pandas and friends: an interruption there used
+    # to print a long KeyboardInterrupt traceback and end by the signal instead of with status 130.
+    # The entry point catches it from its first line (fidelia_kit.__main__).
+    datasets = Path(__file__).resolve().parents[1] / "datasets"
+    for name in ("transactions.csv", "customers.csv", "truth.json"):
+        shutil.copy(datasets / name, tmp_path / name)
+    proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "data", "validate", str(tmp_path / "transactions.csv"),
+                             "--table", "transactions"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.strip().splitlines() == ["fidelia: interrupted."], err

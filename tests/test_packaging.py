@@ -52,7 +52,7 @@ def test_every_conda_dependency_says_what_needs_it():
 
 def test_console_script_and_test_extra():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["fidelia"] == "fidelia_kit.cli:main"
+    assert project["scripts"]["fidelia"] == "fidelia_kit.__main__:main"
     assert {"pytest", "hypothesis"} <= {_split(r)[0] for r in project["optional-dependencies"]["test"]}
 
 
