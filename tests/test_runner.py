@@ -327,3 +327,15 @@ def test_an_interrupted_rerun_keeps_the_earlier_complete_results(tmp_path):
     assert proc.returncode == 130
     assert {name: (out / name).read_bytes() for name in kept} == kept  # the earlier results, untouched
     assert not any(f.name.startswith(".") and "running" in f.name for f in out.iterdir())
+
+
+def test_a_library_warning_during_run_is_one_line(tmp_path):
+    # nbformat warns in two lines, quoting its own source, about a notebook whose cells have no id
+    nb = json.loads(nbformat.writes(nbformat.read(_nb(tmp_path / "noid.ipynb", "y = x + 1"), as_version=4)))
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    (tmp_path / "noid.ipynb").write_text(json.dumps(nb))
+    cli = _fidelia("run", "noid.ipynb", "--out", "r", "--quiet", cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr
+    lines = cli.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fidelia: warning: Cell is missing an id field"), cli.stderr
