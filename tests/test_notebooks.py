@@ -11,16 +11,18 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import special, stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import generate_world, load_world
-from fidelia_kit.retention import campaign_roi, compare_arms, fit_uplift, qini_curve, targeting_policy
+from fidelia_kit.retention import (
+    campaign_roi, compare_arms, fit_uplift, qini_curve, referral_programme, service_recovery, targeting_policy,
+)
 from fidelia_kit.runner import check_parameters, notebook_parameters, read_results, record, run_notebooks
 from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
 from fidelia_kit.segmentation import (
-    behaviour_features, cluster_customers, contact_plan, customer_profit, pareto_curve, rfm_table,
+    behaviour_features, category_affinity, cluster_customers, contact_plan, customer_profit, pareto_curve, rfm_table,
 )
 from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
 
@@ -131,7 +133,18 @@ def test_clv_notebooks_against_the_truth(executed):
     assert m["retention_year1"] == pytest.approx(b / (a + b))
     truth = world.truth["memberships"]
     assert abs(m["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.08
-    assert m["value_new_member"] > 0 and m["value_of_one_point"] > 0
+    # the values follow from the recorded sBG fit by the textbook formulas, with the notebook's fee and rate
+    q = _defaults("05")
+    fee, d = q["fee"], q["discount_rate"]
+    # DERL of a new member (n = 1), Fader & Hardie (2010, eq. 6): b / (a + b) 2F1(1, b + 1; a + b + 1; 1 / (1 + d))
+    derl = b / (a + b) * special.hyp2f1(1, b + 1, a + b + 1, 1 / (1 + d))
+    assert m["value_new_member"] == pytest.approx(fee * derl, rel=1e-9)
+    # one more point of retention r in m r / (1 + d - r) (Gupta & Lehmann 2003)
+    r = b / (a + b)
+    def value(ret):
+        return fee * ret / (1 + d - ret)
+
+    assert m["value_of_one_point"] == pytest.approx(value(min(r + 0.01, 0.999)) - value(r), rel=1e-9)
 
 
 def test_experiment_churn_and_cross_sell_notebooks(executed):
@@ -173,6 +186,16 @@ def test_experiment_churn_and_cross_sell_notebooks(executed):
     assert c["auc_model"] > 0.7 and c["top_decile_lift"] > 1
     x = runs["08"].results
     assert x["top_lift"] > 1 and x["days_odds_ratio"] < 1  # slow resolution loses customers (strongest effect)
+    # the recorded numbers are the kit's on the same saved data, with the notebook's parameters
+    q = _defaults("08")
+    aff = category_affinity(saved.transaction_items, min_support=q["min_support"])
+    assert x["top_pair"] == [aff.loc[0, "antecedent"], aff.loc[0, "consequent"]]
+    assert x["top_lift"] == pytest.approx(aff.loc[0, "lift"], rel=1e-12)
+    ref = referral_programme(saved.customers, saved.transactions, reward=q["reward"], margin=q["margin"])
+    assert x["referral_roi"] == pytest.approx(ref.attrs["roi"], rel=1e-12)
+    fit = service_recovery(saved.complaints)
+    assert x["days_odds_ratio"] == pytest.approx(np.exp(fit.params["days_to_resolve"]), rel=1e-9)
+    assert x["front_line_odds_ratio"] == pytest.approx(np.exp(fit.params["resolved_front_line"]), rel=1e-9)
 
 
 # --- the runner itself ---------------------------------------------------------------------------------

@@ -176,7 +176,17 @@ def test_campaign_roi_hand_worked():
     assert out["incremental_customers"] == pytest.approx(2.0)
     assert out["incremental_revenue"] == pytest.approx(80.0)
     assert out["profit"] == pytest.approx(16.0) and out["roi"] == pytest.approx(16 / 24)
-    assert out["profit_low"] < 16 < out["profit_high"]
+    # Welch's interval for the difference in mean revenue, by hand: means 30 and 10, variances 466.67 and
+    # 400 (n - 1), SE sqrt(466.67 / 4 + 400 / 4) = 14.72 on 5.965 Welch-Satterthwaite degrees of freedom
+    vt, vc = np.var([50, 30, 0, 40], ddof=1) / 4, np.var([0, 40, 0, 0], ddof=1) / 4
+    dof = (vt + vc) ** 2 / (vt**2 / 3 + vc**2 / 3)
+    half = stats.t.isf(0.025, dof) * np.sqrt(vt + vc)
+    assert (vt + vc, dof) == (pytest.approx(866.67 / 4, rel=1e-4), pytest.approx(5.965, abs=0.001))
+    # carried to revenue (x n = 4), profit (x margin, - cost 24) and ROI (/ 24): cost is known
+    assert (out["revenue_low"], out["revenue_high"]) == pytest.approx((4 * (20 - half), 4 * (20 + half)), rel=1e-12)
+    assert (out["profit_low"], out["profit_high"]) == pytest.approx((2 * (20 - half) - 24, 2 * (20 + half) - 24), rel=1e-12)
+    assert (out["roi_low"], out["roi_high"]) == pytest.approx(((2 * (20 - half) - 24) / 24, (2 * (20 + half) - 24) / 24),
+                                                              rel=1e-12)
 
 
 # --- uplift ---------------------------------------------------------------------------------------
