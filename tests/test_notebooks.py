@@ -112,7 +112,7 @@ def test_segmentation_notebooks(executed):
     assert 2 <= c["k"] <= 8 and c["ari"] > 0.4
     # the notebook's clustering, its ARI and its contact plan are the kit's on the same saved data
     saved = load_world(_data_dir(executed))
-    p = _defaults("03")
+    p = _parameters(executed, "03")
     features = behaviour_features(saved.transactions, saved.transaction_items)
     profit = customer_profit(saved.transactions, saved.complaints)["profit"]
     result = cluster_customers(features, k=range(p["k_min"], p["k_max"] + 1), method=p["method"], rng=p["seed"],
@@ -134,7 +134,7 @@ def test_clv_notebooks_against_the_truth(executed):
     truth = world.truth["memberships"]
     assert abs(m["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.08
     # the values follow from the recorded sBG fit by the textbook formulas, with the notebook's fee and rate
-    q = _defaults("05")
+    q = _parameters(executed, "05")
     fee, d = q["fee"], q["discount_rate"]
     # DERL of a new member (n = 1), Fader & Hardie (2010, eq. 6): b / (a + b) 2F1(1, b + 1; a + b + 1; 1 / (1 + d))
     derl = b / (a + b) * special.hyp2f1(1, b + 1, a + b + 1, 1 / (1 + d))
@@ -152,7 +152,7 @@ def test_experiment_churn_and_cross_sell_notebooks(executed):
     r = runs["06"].results
     saved = load_world(_data_dir(executed))
     e = saved.retention_experiment
-    p = _defaults("06")
+    p = _parameters(executed, "06")
     arms = compare_arms(e, "arm", "active_90d")
     z = stats.norm.isf(0.025)
     for arm in ("email_discount", "personal_call"):
@@ -187,7 +187,7 @@ def test_experiment_churn_and_cross_sell_notebooks(executed):
     x = runs["08"].results
     assert x["top_lift"] > 1 and x["days_odds_ratio"] < 1  # slow resolution loses customers (strongest effect)
     # the recorded numbers are the kit's on the same saved data, with the notebook's parameters
-    q = _defaults("08")
+    q = _parameters(executed, "08")
     aff = category_affinity(saved.transaction_items, min_support=q["min_support"])
     assert x["top_pair"] == [aff.loc[0, "antecedent"], aff.loc[0, "consequent"]]
     assert x["top_lift"] == pytest.approx(aff.loc[0, "lift"], rel=1e-12)
@@ -262,7 +262,10 @@ def _data_dir(executed):
     return executed[2].parent / "data"
 
 
-def _defaults(number):
-    """The parameters notebook `number` ran with: its declared defaults (the fixture overrides only data_dir)."""
+def _parameters(executed, number):
+    """The parameters notebook `number` ran with: its declared defaults, overridden by those of the run
+    (as results.json records them) that the notebook declares."""
     path = next(p for p in NOTEBOOKS if p.name.startswith(f"{number}_"))
-    return {name: ast.literal_eval(value) for name, value in notebook_parameters(path).items()}
+    params = {name: ast.literal_eval(value) for name, value in notebook_parameters(path).items()}
+    given = json.loads((executed[2] / "results.json").read_text())["run"]["parameters"]
+    return {**params, **{k: v for k, v in given.items() if k in params}}
