@@ -141,6 +141,7 @@ def test_clv_notebooks_against_the_truth(executed):
     assert m["value_new_member"] == pytest.approx(fee * derl, rel=1e-9)
     # one more point of retention r in m r / (1 + d - r) (Gupta & Lehmann 2003)
     r = b / (a + b)
+
     def value(ret):
         return fee * ret / (1 + d - ret)
 
@@ -258,8 +259,8 @@ def test_record_refuses_what_it_cannot_store():
 
 
 def _data_dir(executed):
-    """The folder the executed notebooks read (saved by the `executed` fixture next to their output)."""
-    return executed[2].parent / "data"
+    """The folder the executed notebooks read (the run's `data_dir`, as results.json records it)."""
+    return json.loads((executed[2] / "results.json").read_text())["run"]["parameters"]["data_dir"]
 
 
 def _parameters(executed, number):
