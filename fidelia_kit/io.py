@@ -408,6 +408,7 @@ class _Numbers:
         fixed, col, source = self.fixed, self.col, self.source
         if pd.api.types.is_integer_dtype(fixed):
             big = fixed > 2**63 - 1 if pd.api.types.is_unsigned_integer_dtype(fixed) else fixed < -2**63
+            big = pd.Series(big, index=fixed.index).fillna(False).astype(bool)  # missing cells (Int64) are not big
             ints = fixed.where(~big, 0).astype("Int64")
         else:
             values = fixed.astype("float64") if pd.api.types.is_float_dtype(fixed) else fixed.map(

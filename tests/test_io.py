@@ -359,3 +359,12 @@ def test_load_world_of_a_file_says_it_is_a_file(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(DataError, match=r"afile: is a file, not a data set folder"):
         load_world(tmp_path / "afile")
+
+
+def test_a_typed_frame_with_missing_nullable_ids_validates():
+    # a typed table as load_world returns it: memberships' customer_id is Int64 with missing values
+    typed = pd.DataFrame({"member_id": [1, 2], "customer_id": pd.array([7, pd.NA], dtype="Int64"),
+                          "signup_date": pd.to_datetime(["2024-03-01", "2024-05-01"]), "cohort": [2024, 2024],
+                          "renewals": [0, 0], "cancelled": [False, False], "cancel_date": pd.to_datetime([None, None])})
+    out = validate_table(typed, "memberships")
+    assert out["customer_id"].tolist()[0] == 7 and out["customer_id"].isna().tolist() == [False, True]
