@@ -81,13 +81,13 @@ def parameter_date(name: str, value, window: Window, *, earliest=None, latest=No
 
 def month_start(day) -> pd.Timestamp:
     """The first day of the month of ``day`` (on or before it)."""
-    day = pd.Timestamp(day)
+    day = pd.Timestamp(day).normalize()
     return day - pd.Timedelta(days=day.day - 1)
 
 
 def month_end(day) -> pd.Timestamp:
     """The last day of a month on or before ``day``: ``day`` itself at a month's end, else the previous month's end."""
-    day = pd.Timestamp(day)
+    day = pd.Timestamp(day).normalize()
     return day if (day + _DAY).day == 1 else month_start(day) - _DAY
 
 
