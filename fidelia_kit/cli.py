@@ -158,8 +158,8 @@ def _generate_world(args, out: Path, written: list) -> int:
     try:
         world.save(out, overwrite=True, progress=not args.quiet)
     except OSError as exc:
-        if isinstance(exc, FileExistsError):
-            raise
+        if isinstance(exc, FileExistsError):  # refused before anything was written; name the option
+            raise DataError(f"--out {exc}") from None
         reason = exc.strerror or str(exc)
         raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
     n_tx = len(world.transactions)
@@ -237,7 +237,18 @@ def _summary(args) -> int:
     return 0
 
 
+def _without_iri_grammar() -> None:
+    """Keep jsonschema (imported by papermill through nbformat) from importing rfc3987-syntax.
+
+    That package builds its IRI grammar at import, 1-3 s per ``fidelia run``, for an "iri"
+    format check nbformat never asks for (python-jsonschema/jsonschema#1392). Only this
+    command's own process is affected: jsonschema then leaves "iri" values unchecked.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def _run(args) -> int:
+    _without_iri_grammar()
     from .runner import RunInterrupted, _cpu_count, _SigtermAsInterrupt, default_notebooks, parse_value, run_notebooks
 
     if args.all and args.notebooks:

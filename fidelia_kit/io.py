@@ -691,9 +691,13 @@ def read_truth(folder) -> dict:
     if not truth_path.is_file():
         return {}
     try:
-        return json.loads(truth_path.read_text(encoding="utf-8"))
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{truth_path.name}: not valid JSON ({exc}).") from None
+    if not isinstance(truth, dict):
+        raise DataError(f"{truth_path.name}: must hold a JSON object (with 'window', 'config', ...); "
+                        f"got a JSON {type(truth).__name__}.")
+    return truth
 
 
 def truth_window(truth: dict):
@@ -714,16 +718,48 @@ def truth_window(truth: dict):
     return (window["start"], window["end"])
 
 
-def load_world(folder, *, tables=None):
+# a world always has card holders and purchases; it may have no complaints, members, survey answers ...
+REQUIRED_ROWS = ("customers", "transactions")
+
+
+def load_world(folder, *, tables=None, cache: bool = True):
     """Read a data set folder written by ``World.save`` back into a ``World``.
 
     Links are checked (transactions of unknown customers, items of unknown receipts,
     ...) and, when ``truth.json`` is present, dates outside its observation window
     are refused. ``tables`` restricts the tables read (default: all present; the
-    seven data tables are required).
+    seven data tables are required). Customers and transactions must have rows; the
+    other tables may hold a header alone (a world with no complaints, say).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The data set folder.
+    tables : list of str, optional
+        The tables to read (default: every table present).
+    cache : bool, default=True
+        Keep each validated table as an Arrow file and read it from there while the files it
+        was validated from are unchanged (see Notes). ``False`` reads and validates the
+        CSV files every time and writes nothing.
+
+    Notes
+    -----
+    The CSV files stay the data set; the cache only saves reading and validating them
+    again. It lives in ``<folder>/.fidelia-cache/`` or, when that cannot be written (a
+    read-only folder), in ``$FIDELIA_CACHE_DIR`` or the user's cache folder
+    (``$XDG_CACHE_HOME/fidelia_kit``, by default ``~/.cache/fidelia_kit``). An entry is used
+    only when the size, modification time and BLAKE2 hash of the bytes of every file its
+    table was validated against (its own file and the tables its ids refer to) match,
+    along with the observation window, the kit's reading code and the pandas and pyarrow
+    versions; anything else is read and validated again from the CSV. A table whose
+    reading raised a warning is not cached, so the warning comes every time. A cache that
+    cannot be written or read never stops loading; deleting it is always safe.
     """
+    from . import _cache
     from .synth.world import DATA_TABLES, World
 
+    if not isinstance(cache, bool):
+        raise TypeError(f"`cache` must be True or False; got {cache!r}.")
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such data set folder.")
@@ -736,9 +772,21 @@ def load_world(folder, *, tables=None):
     order = [t for t in TABLES if t in wanted or t in ("customers", "transactions")
              and any(c.references and c.references.startswith(t) for w in wanted for c in TABLES[w])]
     out = {}
+    prints = {}  # file fingerprints of this call, so a table and its dependants agree on them
     for t in order:
-        out[t] = read_table(folder / TABLE_FILES[t], t, customers=out.get("customers"),
-                            transactions=out.get("transactions"), window=window)
+        path = folder / TABLE_FILES[t]
+        key = _cache.table_key(folder, t, window, prints) if cache and path.is_file() else None
+        df = _cache.read(folder, t, key) if key else None
+        if df is None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                df = read_table(path, t, customers=out.get("customers"), transactions=out.get("transactions"),
+                                window=window, allow_empty=t not in REQUIRED_ROWS)
+            for w in caught:  # shown as if not caught; a table that warns is read anew each time
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+            if key and not caught and _cache.fingerprint(path) == prints[path.name]:  # unchanged while read
+                _cache.write(folder, t, key, df)
+        out[t] = df
     return World(tables={t: out[t] for t in TABLES if t in wanted}, truth=truth)
 
 

@@ -220,7 +220,7 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
     Lin, W. (2013). Agnostic notes on regression adjustments to experimental data:
     reexamining Freedman's critique. Annals of Applied Statistics 7(1), 295-318.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     check_frame("df", df, [arm_col, outcome_col] + covariates)
@@ -902,7 +902,7 @@ def cox(df: pd.DataFrame, duration_col: str, event_col: str, covariates, *, ties
     Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
     of the American Statistical Association 72(359), 557-565.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     check_frame("df", df, [duration_col, event_col] + covariates)
@@ -1101,7 +1101,7 @@ def service_recovery(complaints: pd.DataFrame, *, predictors=("resolved_front_li
     (severity 1 is the baseline). Returns the fitted statsmodels result; its odds ratios
     (``np.exp(result.params)``) say how each handling feature changes the odds of staying.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     predictors = list(predictors)
     check_frame("complaints", complaints, predictors + [outcome, "severity"])

@@ -254,13 +254,34 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
     return {"seconds": seconds, "error": error, "html": html_path}
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _share_cores(threads: int) -> None:
+    """In a worker: the kernels it starts use ``threads`` BLAS/OpenMP threads, unless the user set them.
+
+    Two kernels with a thread per core each on the same cores wait on each other's spinning
+    threads: scikit-learn's k-means and distance matrices ran several times slower. OpenMP
+    threads that wait also sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``): with any
+    other process busy, spinning made notebook 03's k-means 3-4 times slower even alone.
+    """
+    for var in _THREAD_VARS:
+        os.environ.setdefault(var, str(threads))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def _ignore_signal(signum, frame):  # a handler, not SIG_IGN: the kernel started from here gets the defaults back
     pass
 
 
-def _worker(conn, notebook: str, output: str, parameters: dict, timeout: float, kernel: str) -> None:
-    """The body of one notebook's process: run it, send the outcome to the parent."""
+def _worker(conn, notebook: str, output: str, parameters: dict, timeout: float, kernel: str,
+            threads: int | None = None) -> None:
+    """The body of one notebook's process: run it (its kernel with ``threads`` BLAS/OpenMP threads),
+    send the outcome to the parent."""
     import signal
+
+    if threads is not None:
+        _share_cores(threads)
 
     signal.signal(signal.SIGINT, _ignore_signal)    # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # the parent stops a worker with SIGTERM
@@ -482,7 +503,11 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
 
     paths = [Path(p) for p in (notebooks if notebooks else default_notebooks())]
     for p in paths:
-        if not p.is_file() or p.suffix != ".ipynb":
+        if p.is_dir():
+            raise FileNotFoundError(f"{p}: is a folder, not a notebook; give .ipynb files or --all.")
+        if p.is_file() and p.suffix != ".ipynb":
+            raise FileNotFoundError(f"{p}: is not a notebook (.ipynb).")
+        if not p.is_file():
             raise FileNotFoundError(f"{p}: no such notebook (.ipynb).")
     jobs = check_int("jobs", jobs, 1, 256)
     if jobs > _cpu_count():
@@ -499,7 +524,9 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
     targets = _output_paths(paths, out)
     out.mkdir(parents=True, exist_ok=True)
     owns = [{k: v for k, v in parameters.items() if k in declared[p]} for p in paths]
-    tasks = [(str(p.resolve()), str(t.resolve()), own, timeout, kernel) for p, t, own in zip(paths, targets, owns)]
+    threads = max(1, _cpu_count() // min(jobs, len(paths)))  # kernels running at once share the cores
+    tasks = [(str(p.resolve()), str(t.resolve()), own, timeout, kernel, threads)
+             for p, t, own in zip(paths, targets, owns)]
     runs: dict[int, NotebookRun] = {}
     bar = tqdm(total=len(tasks), desc="running notebooks", unit="notebook", disable=not progress)
 

@@ -8,8 +8,10 @@ follow it, :mod:`fidelia_kit.io` refuses files that break it, and ``datasets/REA
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Column",
@@ -209,6 +211,8 @@ def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     Both the generator and the readers pass through here, so a saved and re-read
     world equals the generated one. Values are assumed valid (see fidelia_kit.io).
     """
+    import pandas as pd  # here, so the command line reads the schema without pandas
+
     out = {}
     for col in TABLES[table]:
         s = df[col.name]

@@ -771,7 +771,7 @@ def satisfaction_to_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
     the same predictors). Respondents whose horizon runs past the last transaction date
     are left out, and so are rows with missing answers.
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     predictors = list(predictors)

@@ -5,8 +5,11 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -132,6 +135,8 @@ def test_validate_refuses_a_window_that_is_not_two_dates(capsys):
                            r"of transactions\.csv cannot be checked against the observation window: fix truth\.json or "
                            r"give --window START END\.$"),
     ('{"window": ', r"truth\.json: not valid JSON \(.*\); the dates of transactions\.csv cannot be checked"),
+    ("[1, 2]", r"truth\.json: must hold a JSON object \(with 'window', 'config', \.\.\.\); got a JSON list; the dates "
+               r"of transactions\.csv cannot be checked"),
 ])
 def test_validate_says_when_truth_json_beside_the_file_is_broken(truth, match, tmp_path, capsys):
     shutil.copy(DATA / "transactions_ok.csv", tmp_path / "transactions.csv")
@@ -181,3 +186,21 @@ def test_validate_warnings_are_one_line_and_sheet_is_named():
 def test_validate_names_the_files_line_after_blank_lines(capsys):
     assert main(["data", "validate", str(DATA / "transactions_blank_lines.csv"), "--table", "transactions"]) == 2
     assert _one_error_line(capsys).endswith("column 'amount' has 1 value(s) that are not numbers (row 9): '12.3x'.")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.3, 0.6])
+def test_an_interruption_while_the_command_starts_is_one_line_and_130(sig, delay, tmp_path):
+    # Early in a command, Python is still importing pandas and friends: an interruption there used
+    # to print a long KeyboardInterrupt traceback and end by the signal instead of with status 130.
+    # The entry point catches it from its first line (fidelia_kit.__main__).
+    datasets = Path(__file__).resolve().parents[1] / "datasets"
+    for name in ("transactions.csv", "customers.csv", "truth.json"):
+        shutil.copy(datasets / name, tmp_path / name)
+    proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "data", "validate", str(tmp_path / "transactions.csv"),
+                             "--table", "transactions"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.strip().splitlines() == ["fidelia: interrupted."], err

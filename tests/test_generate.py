@@ -23,7 +23,8 @@ GENERATE = ["data", "generate", "--customers", "300", "--quiet"]
 
 
 def _hashes(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+            for p in sorted(Path(folder).iterdir())}
 
 
 def _one_line(err):
@@ -399,3 +400,15 @@ def test_available_memory_is_a_positive_number_of_bytes_here():
     if meminfo.is_file():
         kb = next(int(line.split()[1]) for line in meminfo.read_text().splitlines() if line.startswith("MemAvailable:"))
         assert 0 < have <= kb * 1024 * 1.5
+
+
+def test_generate_force_over_a_table_that_is_a_folder_writes_nothing(old_world, capsys):
+    # A folder where a table's file should be: found before anything moves, so the old data set
+    # stays whole (the message used to say "nothing was written" after the tables were replaced).
+    (old_world / "truth_customers.csv").unlink()
+    (old_world / "truth_customers.csv").mkdir()
+    before = _hashes(old_world)
+    assert main([*GENERATE, "--seed", "2", "--out", str(old_world), "--force"]) == 2
+    assert _one_line(capsys.readouterr().err) == (f"fidelia: error: --out {old_world}: truth_customers.csv exist(s) "
+                                                  "but not as file(s); move them away first.")
+    assert _hashes(old_world) == before

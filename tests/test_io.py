@@ -338,3 +338,17 @@ def test_an_empty_table_is_refused_unless_allowed_and_then_typed():
     out = validate_table(raw, "complaints", allow_empty=True)
     assert len(out) == 0 and list(out.columns) == [c.name for c in TABLES["complaints"]]
     assert str(out["date"].dtype) == "datetime64[ns]" and str(out["compensation"].dtype) == "float64"
+
+
+def test_load_world_reads_header_only_tables_but_not_an_empty_customer_file(small_world_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "w"
+    shutil.copytree(small_world_dir, folder)
+    header = (folder / "complaints.csv").read_text().splitlines()[0]
+    (folder / "complaints.csv").write_text(header + "\n")
+    world = load_world(folder, cache=False)
+    assert len(world.complaints) == 0 and len(world.customers) == 2_000
+    (folder / "customers.csv").write_text((folder / "customers.csv").read_text().splitlines()[0] + "\n")
+    with pytest.raises(DataError, match=r"customers\.csv: the table has a header but no rows"):
+        load_world(folder, cache=False)

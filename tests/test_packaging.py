@@ -4,6 +4,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -50,7 +52,7 @@ def test_every_conda_dependency_says_what_needs_it():
 
 def test_console_script_and_test_extra():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["fidelia"] == "fidelia_kit.cli:main"
+    assert project["scripts"]["fidelia"] == "fidelia_kit.__main__:main"
     assert {"pytest", "hypothesis"} <= {_split(r)[0] for r in project["optional-dependencies"]["test"]}
 
 
@@ -84,3 +86,69 @@ def test_every_module_declares_all_and_exports_exist():
         for name in module.__all__:
             assert hasattr(module, name), (info.name, name)
     assert fidelia_kit.__version__
+
+
+HEAVY = ("statsmodels", "sklearn", "seaborn", "matplotlib", "duckdb", "papermill", "nbconvert", "scipy", "pandas")
+FITTING = ("statsmodels", "sklearn", "seaborn", "matplotlib", "duckdb", "papermill", "nbconvert")
+
+
+def _imported_after(code: str) -> set[str]:
+    """Top-level packages a fresh interpreter holds after running ``code``."""
+    probe = code + "\nimport sys; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return set(res.stdout.split())
+
+
+def test_importing_the_package_imports_no_heavy_dependency():
+    imported = _imported_after("import fidelia_kit")
+    assert "fidelia_kit" in imported
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+def test_public_names_import_their_module_on_first_use_and_no_more():
+    code = """
+import fidelia_kit as fk
+from fidelia_kit import retention, load_world
+for name in fk.__all__:
+    getattr(fk, name)
+assert fk.clv.BetaGeoModel.__name__ == "BetaGeoModel" and fk.load_world is load_world
+assert fk.runner.check_parameters and fk.schema.TABLES and "load_world" in dir(fk)
+try:
+    fk.no_such_name
+except AttributeError as exc:
+    assert "no_such_name" in str(exc)
+else:
+    raise SystemExit("fk.no_such_name did not raise AttributeError")
+"""
+    imported = _imported_after(code)
+    assert {"pandas", "scipy"} <= imported  # the analysis modules were really imported
+    assert not imported & set(FITTING), sorted(imported & set(FITTING))  # those load inside the functions
+
+
+def test_the_command_line_starts_without_pandas():
+    imported = _imported_after("import fidelia_kit.cli, fidelia_kit.schema\nfidelia_kit.cli._build_parser()")
+    assert "fidelia_kit" in imported and "pandas" not in imported
+
+
+def test_models_are_fitted_without_importing_all_of_statsmodels():
+    import statsmodels.api
+
+    from fidelia_kit import _sm
+
+    for name in _sm.__all__:
+        assert getattr(_sm, name) is getattr(statsmodels.api, name), name  # the same classes, the same results
+    code = """
+import numpy as np, pandas as pd
+from fidelia_kit import generate_world, retention, survey
+w = generate_world(n_customers=600, seed=5)
+e = w.retention_experiment
+retention.adjusted_effect(e, "arm", "revenue_90d", ["spend_90d", "spend_365d"])
+retention.service_recovery(w.complaints)
+survey.satisfaction_to_loyalty(w.survey_responses, w.transactions, horizon_days=180)
+rng = np.random.default_rng(1)
+d = pd.DataFrame({"t": rng.exponential(2, 200), "e": rng.integers(0, 2, 200), "x": rng.normal(size=200)})
+retention.cox(d, "t", "e", ["x"])
+"""
+    imported = _imported_after(code + "import sys; assert 'statsmodels' in sys.modules and 'statsmodels.api' not in sys.modules")
+    assert "statsmodels" in imported

@@ -24,7 +24,8 @@ Z = 4.0  # tolerance in standard errors for the recovery tests
 
 
 def _hashes(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    """The files of a data set folder (not load_world's cache folder, .fidelia-cache/)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def _z(observed_mean, expected_mean, sd, n):

@@ -91,6 +91,11 @@ class World:
                           f"({', '.join(str(p) for p in removed)}).", UserWarning, stacklevel=2)
         if folder.exists() and any(folder.iterdir()) and not overwrite:
             raise FileExistsError(f"{folder}: folder is not empty; choose an empty folder or overwrite it explicitly.")
+        targets = [folder / TABLE_FILES[name] for name in self.tables] + [folder / TRUTH_FILE]
+        blocked = [p.name for p in targets if p.exists() and not p.is_file()]
+        if blocked:  # found before anything is written, so no half data set can be left
+            raise FileExistsError(f"{folder}: {', '.join(blocked)} exist(s) but not as file(s); "
+                                  "move them away first.")
         created = [p for p in (folder, *folder.parents) if not p.exists()]
         tmp, done = None, False
         try:
