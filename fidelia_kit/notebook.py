@@ -174,11 +174,14 @@ def stay_days(window: Window, response_dates, value=None, *, longest: int = 180)
     return check_int("stay_days", value, 1, room_any)
 
 
-def cohort_split(cohorts, value=None) -> int:
+def cohort_split(cohorts, value=None) -> int | None:
     """Notebook 05's split year of the membership cohorts ("before it" against "from it on"): by default the
-    middle of the cohort years, rounded down; it must leave cohorts on both sides."""
+    middle of the cohort years, rounded down; it must leave cohorts on both sides. ``None`` when the members
+    joined in one year only and no value is given (there is nothing to compare)."""
     years = pd.Series(cohorts).dropna().astype(int)
     if years.nunique() < 2:
+        if value is None:
+            return None
         raise ValueError(f"parameter `cohort_split`: the members joined in {years.nunique()} year(s) only; "
                          f"there are no two groups of cohorts to compare.")
     first, last = int(years.min()), int(years.max())

@@ -99,7 +99,7 @@ def test_churn_dates_refuse_what_does_not_fit(kwargs, message):
     (lambda: nbp.calibration_end(THREE_YEARS, "2025-06-30"), r"parameter `calibration_end` must be between 2019-03-28 and 2022-01-31"),
     (lambda: nbp.calibration_end(_window("2024-01-01", "2024-02-15")), r"`calibration_end`: the window .* is too short"),
     (lambda: nbp.cohort_split([2016, 2017, 2025], 2016), r"`cohort_split` must be in \[2017, 2025\]; got 2016"),
-    (lambda: nbp.cohort_split([2020, 2020], None), r"`cohort_split`: the members joined in 1 year"),
+    (lambda: nbp.cohort_split([2020, 2020], 2021), r"`cohort_split`: the members joined in 1 year"),
     (lambda: nbp.stay_days(ONE_YEAR, ["2022-02-05", "2022-03-04"], 200), r"`stay_days` must be in \[1, 145\]; got 200"),
     (lambda: nbp.arm_cost(pd.DataFrame({"arm": ["control"], "cost": [0.0]}), "personal_call"), r"`call_cost`: the experiment has no 'personal_call' arm"),
     (lambda: nbp.arm_cost(pd.DataFrame({"arm": [], "cost": []}), "personal_call", -1.0), r"`call_cost` must be in \[0.0, "),
@@ -112,6 +112,7 @@ def test_refusals_name_the_parameter(call, message):
 def test_cohort_split_stay_days_and_cost_defaults():
     assert nbp.cohort_split(range(2016, 2026)) == 2020          # (2016 + 2025) // 2, the old literal
     assert nbp.cohort_split([2016, 2017]) == 2017               # both groups non-empty
+    assert nbp.cohort_split([2016, 2016]) is None               # one cohort year: nothing to compare
     # the last answer 2022-03-04 leaves 118 days to 2022-06-30; with room to spare, 180
     assert nbp.stay_days(ONE_YEAR, ["2022-02-05", "2022-03-04"]) == 118
     assert nbp.stay_days(DEFAULT, ["2025-03-15", "2025-04-11"]) == 180
@@ -134,6 +135,8 @@ def test_the_committed_world_gets_the_dates_its_notebooks_used_to_fix():
     assert nbp.churn_dates(window) == (T("2025-01-01"), T("2025-07-01"), 180)  # 07's cutoffs and horizon
     answers = pd.read_csv(data / "survey_responses.csv", usecols=["response_date"])
     assert nbp.stay_days(window, answers["response_date"]) == 180        # 01's horizon_days
-    assert nbp.cohort_split(pd.read_csv(data / "memberships.csv", usecols=["cohort"])["cohort"]) == 2020  # 05's split
+    m = pd.read_csv(data / "memberships.csv", usecols=["cohort", "signup_date"], parse_dates=["signup_date"])
+    observed = m["signup_date"] + pd.DateOffset(years=1) <= window.end   # members 05 compares: a year observed
+    assert nbp.cohort_split(m.loc[observed, "cohort"]) == 2020           # 05's split: (2016 + 2024) // 2
     e = pd.read_csv(data / "retention_experiment.csv", usecols=["arm", "cost"])
     assert nbp.arm_cost(e, "personal_call") == pytest.approx(6.0)      # 06's call cost

@@ -135,3 +135,18 @@ def test_dates_that_do_not_fit_the_world_are_refused(tmp_path, notebook, paramet
                          progress=False)
     assert run.status == "failed" and "ValueError" in run.error
     assert message in run.error
+
+
+def test_membership_notebook_on_a_five_year_world_with_one_observed_cohort(tmp_path):
+    # 2012-06-15 + 5 years: memberships start in 2016 (the knob's default), so only the 2016 members are
+    # observed for a full year by 2017-06-14; the notebook says there is nothing to compare instead of failing
+    data = tmp_path / "data"
+    world = generate_world(start_date="2012-06-15", n_years=5, n_customers=800, seed=21)
+    world.save(data)
+    path = next(p for p in NOTEBOOKS if p.name.startswith("05"))
+    run, = run_notebooks([path], parameters={"data_dir": str(data)}, out_dir=tmp_path / "out", progress=False)
+    assert run.status == "ok", run.error
+    assert "joined in the same year: no older and newer cohorts to compare" in _stdout_of(run.output, "logrank(")
+    truth = world.truth["memberships"]
+    # about 25 members, observed up to a year: a wide tolerance
+    assert abs(run.results["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.25
