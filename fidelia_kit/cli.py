@@ -209,9 +209,9 @@ def _validate(args) -> int:
 
 
 def _data_warnings(caught) -> None:
-    """Each warning as one line on standard error (not Python's two lines quoting the source)."""
-    for w in caught:
-        print(f"fidelia: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    """Each warning as one line on standard error (not Python's two lines quoting the source), once."""
+    for line in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+        print(f"fidelia: warning: {line}", file=sys.stderr)
 
 
 def _summary(args) -> int:
@@ -262,10 +262,16 @@ def _run(args) -> int:
         print(f"fidelia: note: --jobs {jobs} lowered to {_cpu_count()}, the number of CPUs.", file=sys.stderr)
         jobs = _cpu_count()
     report = Path(args.out) / "index.html"
+    import warnings
+
     try:
-        with _SigtermAsInterrupt():  # SIGTERM as Ctrl-C, from the start
-            runs = run_notebooks(paths, parameters=params, out_dir=args.out, jobs=jobs, timeout=args.timeout,
-                                 progress=not args.quiet)
+        with _SigtermAsInterrupt(), warnings.catch_warnings(record=True) as caught:  # SIGTERM as Ctrl-C
+            warnings.simplefilter("always")  # e.g. nbformat on a notebook without cell ids: one line each
+            try:
+                runs = run_notebooks(paths, parameters=params, out_dir=args.out, jobs=jobs, timeout=args.timeout,
+                                     progress=not args.quiet)
+            finally:
+                _data_warnings(caught)
     except RunInterrupted as exc:
         done = [r for r in exc.runs if r.status != "interrupted"]
         print(f"fidelia: interrupted: {len(done)} of {len(exc.runs)} notebooks finished; report: {report}",

@@ -762,7 +762,8 @@ def load_world(folder, *, tables=None, cache: bool = True):
         raise TypeError(f"`cache` must be True or False; got {cache!r}.")
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(f"{folder}: no such data set folder.")
+        raise DataError(f"{folder}: is a file, not a data set folder; give the folder that holds the tables."
+                        if folder.is_file() else f"{folder}: no such data set folder.")
     truth = read_truth(folder)
     window = truth_window(truth)
     wanted = list(tables) if tables is not None else [

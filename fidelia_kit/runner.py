@@ -354,7 +354,37 @@ def _output_paths(paths: list[Path], out: Path) -> list[Path]:
             if f.resolve() in sources:  # e.g. a link in the output folder pointing at a source notebook
                 raise ValueError(f"{f}: the executed copy of {p} would overwrite a notebook being run; "
                                  "choose another output folder.")
+        if t.exists() and not _is_executed_copy(t):
+            raise ValueError(f"{t}: exists and is not an executed copy from an earlier run, and the executed copy "
+                             f"of {p} would overwrite it; choose another output folder.")
     return targets
+
+
+def _is_executed_copy(path: Path) -> bool:
+    """Whether ``path`` is a notebook papermill executed (which a new run may replace)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return "papermill" in json.load(f).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _staging(target: Path) -> Path:
+    """Where a notebook is executed before its copy replaces ``target``: an interrupted run must not
+    destroy the complete result of an earlier one."""
+    return target.with_name(f".{target.stem}.running.ipynb")
+
+
+def _move_in(staged: Path, target: Path) -> str | None:
+    """Move an executed copy (and its HTML export, if any) from its staging place to ``target``;
+    return the HTML's path."""
+    if staged.is_file():
+        os.replace(staged, target)
+    html_staged, html_target = staged.with_suffix(".html"), target.with_suffix(".html")
+    if html_staged.is_file():
+        os.replace(html_staged, html_target)
+        return str(html_target)
+    return None
 
 
 class _SigtermAsInterrupt:
@@ -525,31 +555,35 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
     out.mkdir(parents=True, exist_ok=True)
     owns = [{k: v for k, v in parameters.items() if k in declared[p]} for p in paths]
     threads = max(1, _cpu_count() // min(jobs, len(paths)))  # kernels running at once share the cores
-    tasks = [(str(p.resolve()), str(t.resolve()), own, timeout, kernel, threads)
+    tasks = [(str(p.resolve()), str(_staging(t).resolve()), own, timeout, kernel, threads)
              for p, t, own in zip(paths, targets, owns)]
     runs: dict[int, NotebookRun] = {}
     bar = tqdm(total=len(tasks), desc="running notebooks", unit="notebook", disable=not progress)
 
     def on_done(i, info, wall):
         p, target = paths[i], targets[i]
-        if "died" in info:
+        executed = _staging(target).is_file()  # else an earlier run's copy at the target is not this run's
+        html_path = _move_in(_staging(target), target)
+        if "died" not in info:
+            info = {**info, "html": html_path}
+        else:
             code = info["died"]
             how = f"killed by {_signal_name(-code)}" if code is not None and code < 0 else f"exited with status {code}"
-            cell = _failed_cell(target)
+            cell = _failed_cell(target) if executed else ""
             info = {"seconds": wall, "html": None,
                     "error": f"{cell + ': ' if cell else ''}the process running the notebook was {how} "
                              "(out of memory, or killed from outside)"}
-            if target.is_file():
+            if executed:
                 try:
                     info["html"] = _export_html(str(target))
                 except Exception:  # a partial notebook: the .ipynb is still there
                     pass
         try:
-            results = read_results(target) if target.is_file() else {}
+            results = read_results(target) if executed else {}
         except Exception:  # a partial executed copy
             results = {}
         runs[i] = NotebookRun(notebook=p.name, status="failed" if info["error"] else "ok", seconds=info["seconds"],
-                              output=str(target), html=info["html"], results=results, error=info["error"],
+                              output=str(target) if executed else None, html=info["html"], results=results, error=info["error"],
                               parameters=owns[i], source=str(p), wall_seconds=wall)
         bar.set_postfix_str(p.stem)
         bar.update(1)
@@ -560,8 +594,9 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
         for i, (p, target) in enumerate(zip(paths, targets)):
             if i in runs:
                 continue
-            if i in stopped:  # a half-executed copy would pass for a result: discard it
-                for f in (target, target.with_suffix(".html")):
+            if i in stopped:  # a half-executed copy would pass for a result: discard it (an earlier complete
+                staged = _staging(target)  # result at the target stays as it was)
+                for f in (staged, staged.with_suffix(".html")):
                     f.unlink(missing_ok=True)
             runs[i] = NotebookRun(notebook=p.name, status="interrupted", seconds=0.0, output=None, html=None,
                                   error="stopped: the run was interrupted" if i in stopped else

@@ -772,7 +772,7 @@ def satisfaction_to_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
     are left out, and so are rows with missing answers.
     """
     from . import _sm as sm
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from ._ordinal import LogitOrderedModel
 
     predictors = list(predictors)
     rec_pred = list(recommend_predictors or predictors)
@@ -798,7 +798,7 @@ def satisfaction_to_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
     stay = sm.Logit(data["stayed"], X).fit(disp=False)
     spend_fit = sm.OLS(data["spend"], X).fit()
     rec = data["recommend"].astype(int)
-    recommend = OrderedModel(rec, data[rec_pred], distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+    recommend = LogitOrderedModel(rec, data[rec_pred]).fit(method="bfgs", disp=False, maxiter=500)
     return LoyaltyLinks(stay=stay, spend=spend_fit, recommend=recommend, data=data)
 
 

@@ -352,3 +352,9 @@ def test_load_world_reads_header_only_tables_but_not_an_empty_customer_file(smal
     (folder / "customers.csv").write_text((folder / "customers.csv").read_text().splitlines()[0] + "\n")
     with pytest.raises(DataError, match=r"customers\.csv: the table has a header but no rows"):
         load_world(folder, cache=False)
+
+
+def test_load_world_of_a_file_says_it_is_a_file(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(DataError, match=r"afile: is a file, not a data set folder"):
+        load_world(tmp_path / "afile")

@@ -176,7 +176,17 @@ def test_campaign_roi_hand_worked():
     assert out["incremental_customers"] == pytest.approx(2.0)
     assert out["incremental_revenue"] == pytest.approx(80.0)
     assert out["profit"] == pytest.approx(16.0) and out["roi"] == pytest.approx(16 / 24)
-    assert out["profit_low"] < 16 < out["profit_high"]
+    # Welch's interval for the difference in mean revenue, by hand: means 30 and 10, variances 466.67 and
+    # 400 (n - 1), SE sqrt(466.67 / 4 + 400 / 4) = 14.72 on 5.965 Welch-Satterthwaite degrees of freedom
+    vt, vc = np.var([50, 30, 0, 40], ddof=1) / 4, np.var([0, 40, 0, 0], ddof=1) / 4
+    dof = (vt + vc) ** 2 / (vt**2 / 3 + vc**2 / 3)
+    half = stats.t.isf(0.025, dof) * np.sqrt(vt + vc)
+    assert (vt + vc, dof) == (pytest.approx(866.67 / 4, rel=1e-4), pytest.approx(5.965, abs=0.001))
+    # carried to revenue (x n = 4), profit (x margin, - cost 24) and ROI (/ 24): cost is known
+    assert (out["revenue_low"], out["revenue_high"]) == pytest.approx((4 * (20 - half), 4 * (20 + half)), rel=1e-12)
+    assert (out["profit_low"], out["profit_high"]) == pytest.approx((2 * (20 - half) - 24, 2 * (20 + half) - 24), rel=1e-12)
+    assert (out["roi_low"], out["roi_high"]) == pytest.approx(((2 * (20 - half) - 24) / 24, (2 * (20 + half) - 24) / 24),
+                                                              rel=1e-12)
 
 
 # --- uplift ---------------------------------------------------------------------------------------
@@ -590,3 +600,93 @@ def test_compare_arms_with_one_value_everywhere_continuous_warns_and_gives_p_1()
         out = compare_arms(df, "arm", "y")
     assert out.loc["t", "pvalue"] == 1.0 and out.loc["t", "lift"] == 0.0 and out.loc["t", "rel_lift"] == 0.0
     assert out.attrs["kind"] == "continuous"
+
+
+# --- coverage of the intervals: seeded simulations with a known truth (issue 10) -------------------------
+# Each draws R small experiments from a fixed seed and counts how often the nominal 95% interval holds the
+# true value. The count is binomial(R, 0.95) if the interval is right, so the tolerance is 3 standard
+# errors of a proportion: 0.95 +- 3 sqrt(0.95 x 0.05 / R) (+-0.029 for R = 500).
+
+def _within_binomial_tolerance(hits, nominal=0.95):
+    hits = np.asarray(hits, dtype=bool)
+    tol = 3 * np.sqrt(nominal * (1 - nominal) / len(hits))
+    coverage = hits.mean()
+    return abs(coverage - nominal) <= tol, f"coverage {coverage:.3f} over {len(hits)} replicates, {nominal} +- {tol:.3f}"
+
+
+@pytest.fixture
+def _no_gc_in_holm(monkeypatch):
+    """statsmodels' Holm adjustment (``multipletests``, used by compare_arms) runs ``gc.collect()`` on every
+    call, about 50 ms in a test process holding worlds; skipping it changes no number, only the time."""
+    import gc
+
+    monkeypatch.setattr(gc, "collect", lambda *args, **kwargs: 0)
+
+
+@pytest.mark.usefixtures("_no_gc_in_holm")
+@pytest.mark.parametrize("kind", ["binary", "continuous"])
+def test_relative_lift_interval_covers_the_true_ratio(kind):
+    """rel_low/rel_high: Katz's log interval for a ratio of proportions, the delta method on the log of a
+    ratio of means; 500 experiments of 150 customers per arm, true relative lift +50% (0.20 -> 0.30) or
+    +25% (mean revenue 0.4 x 50 -> 0.5 x 50 EUR, zero-inflated gamma)."""
+    rng = np.random.default_rng(20261001)
+    n, reps = 150, 500
+    arm = np.repeat(["control", "treated"], n)
+    if kind == "binary":
+        p0, p1 = 0.20, 0.30
+        truth = p1 / p0 - 1
+        ys = np.c_[rng.random((reps, n)) < p0, rng.random((reps, n)) < p1].astype(int)
+    else:
+        truth = (0.5 * 50) / (0.4 * 50) - 1          # gamma(2, 25) has mean 50
+        ys = np.c_[(rng.random((reps, n)) < 0.4) * rng.gamma(2, 25, (reps, n)),
+                   (rng.random((reps, n)) < 0.5) * rng.gamma(2, 25, (reps, n))]
+    hits = []
+    for y in ys:
+        row = compare_arms(pd.DataFrame({"arm": arm, "y": y}), "arm", "y").loc["treated"]
+        hits.append(row["rel_low"] <= truth <= row["rel_high"])
+    ok, message = _within_binomial_tolerance(hits)
+    assert ok, message
+
+
+def test_roi_interval_covers_the_true_roi():
+    """roi_low/roi_high with a known cost per treated customer (a call at 2 EUR, as campaign_roi assumes):
+    500 experiments of 150 customers per arm, 30% -> 45% active, revenue of an active customer gamma(2, 20)
+    plus, half the time, gamma(1.5, 20): mean 55 EUR. True ROI = (margin x n x lift in mean revenue - cost) / cost."""
+    rng = np.random.default_rng(20261002)
+    n, reps, margin, cost = 150, 500, 0.3, 2.0
+    arm = np.repeat(["control", "call"], n)
+
+    def revenue(p):
+        active = rng.random((reps, n)) < p
+        more = rng.random((reps, n)) < 0.5
+        return active, active * (rng.gamma(2, 20, (reps, n)) + more * rng.gamma(1.5, 20, (reps, n)))
+
+    a0, r0 = revenue(0.30)
+    a1, r1 = revenue(0.45)
+    truth = (margin * (0.45 - 0.30) * (40 + 0.5 * 30) - cost) / cost        # per customer: n cancels
+    hits = []
+    for i in range(reps):
+        df = pd.DataFrame({"arm": arm, "active": np.r_[a0[i], a1[i]].astype(int), "revenue": np.r_[r0[i], r1[i]],
+                           "cost": np.r_[np.zeros(n), np.full(n, cost)]})
+        row = campaign_roi(df, "arm", "active", "revenue", "cost", margin=margin).loc["call"]
+        hits.append(row["roi_low"] <= truth <= row["roi_high"])
+    ok, message = _within_binomial_tolerance(hits)
+    assert ok, message
+
+
+def test_hazard_ratio_interval_covers_the_true_ratio():
+    """hr_low/hr_high (Wald, Efron's ties): 400 samples of 120 customers, half with twice the hazard of
+    leaving (exponential, base rate 0.1 a month), uniform censoring over 15 months, durations counted in
+    whole months (many ties)."""
+    rng = np.random.default_rng(20261003)
+    n, reps, hr = 120, 400, 2.0
+    x = rng.integers(0, 2, (reps, n))
+    t = rng.exponential(1 / (0.1 * hr ** x))
+    c = rng.uniform(0, 15, (reps, n))
+    months, left = np.ceil(np.minimum(t, c)), (t <= c).astype(int)
+    hits = []
+    for i in range(reps):
+        out = cox(pd.DataFrame({"months": months[i], "left": left[i], "x": x[i]}), "months", "left", "x").loc["x"]
+        hits.append(out["hr_low"] <= hr <= out["hr_high"])
+    ok, message = _within_binomial_tolerance(hits)
+    assert ok, message

@@ -280,3 +280,62 @@ def test_cli_interrupted_lines(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == (f"fidelia: interrupted: 1 of 2 notebooks finished; "
                                        f"report: {tmp_path / 'r' / 'index.html'}\n")
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_an_output_that_is_not_an_earlier_executed_copy_is_never_replaced(tmp_path):
+    # `fidelia run other/ok.ipynb --out .` in a folder holding its own ok.ipynb used to replace it.
+    mine = _nb(tmp_path / "ok.ipynb", "y = 'mine'")
+    before = mine.read_bytes()
+    other = _nb(tmp_path / "other" / "ok.ipynb", _record("x + 1"))
+    cli = _fidelia("run", "other/ok.ipynb", "--out", ".", "--quiet", cwd=tmp_path)
+    assert cli.returncode == 2
+    assert cli.stderr == (f"fidelia: error: ok.ipynb: exists and is not an executed copy from an earlier run, and the "
+                          f"executed copy of other/ok.ipynb would overwrite it; choose another output folder.\n")
+    assert mine.read_bytes() == before
+    # an earlier run's executed copy is replaced as before
+    first = run_notebooks([other], out_dir=tmp_path / "r", progress=False)
+    again = run_notebooks([other], out_dir=tmp_path / "r", progress=False)
+    assert [r.results for r in first + again] == [{"value": 2}, {"value": 2}]
+
+
+def test_an_interrupted_rerun_keeps_the_earlier_complete_results(tmp_path):
+    ok = _nb(tmp_path / "ok.ipynb", _record("x * 5"))
+    pid_file = tmp_path / "kernel.pid"
+    hang = _nb(tmp_path / "hang.ipynb", "import os, time, pathlib\n"
+                                        f"p = pathlib.Path({str(pid_file)!r})\n"
+                                        "if p.exists(): time.sleep(120)\n"
+                                        "p.write_text(str(os.getpid()))")
+    out = tmp_path / "r"
+    run_notebooks([ok, hang], out_dir=out, progress=False)  # the first, complete run (hang does not hang yet)
+    kept = {f.name: f.read_bytes() for f in out.iterdir() if f.suffix in (".ipynb", ".html") and f.stem != "index"}
+    assert sorted(kept) == ["hang.html", "hang.ipynb", "ok.html", "ok.ipynb"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "run", str(hang), str(ok), "--out", str(out),
+                             "--jobs", "1", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / ".hang.running.ipynb").is_file():  # the re-run is executing hang, which now hangs
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert {name: (out / name).read_bytes() for name in kept} == kept  # the earlier results, untouched
+    assert not any(f.name.startswith(".") and "running" in f.name for f in out.iterdir())
+
+
+def test_a_library_warning_during_run_is_one_line(tmp_path):
+    # nbformat warns in two lines, quoting its own source, about a notebook whose cells have no id
+    nb = json.loads(nbformat.writes(nbformat.read(_nb(tmp_path / "noid.ipynb", "y = x + 1"), as_version=4)))
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    (tmp_path / "noid.ipynb").write_text(json.dumps(nb))
+    cli = _fidelia("run", "noid.ipynb", "--out", "r", "--quiet", cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr
+    lines = cli.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fidelia: warning: Cell is missing an id field"), cli.stderr

@@ -383,3 +383,19 @@ def test_rfm_table_and_loyalty_ladder_name_an_as_of_that_is_not_a_date(as_of):
         loyalty_ladder({"customers": customers, "transactions": tx}, as_of=as_of)
     # a valid date with a time and a zone still means that day
     assert rfm_table(tx, as_of="2024-01-20T15:00+02:00").attrs["as_of"] == pd.Timestamp("2024-01-20")
+
+
+def test_silhouettes_of_many_labelings_equal_scikit_learns(rng):
+    # cluster_customers scores every k from one pass over the distances; each score must equal
+    # sklearn.metrics.silhouette_score on the same labeling (singletons score 0 there too).
+    from sklearn.metrics import silhouette_score
+
+    from fidelia_kit.segmentation import _silhouettes
+
+    X = rng.normal(size=(700, 5))
+    X[:100] += 3.0  # some structure
+    labelings = [rng.integers(0, k, len(X)) for k in (2, 3, 7)] + [(X[:, 0] > 1.5).astype(int),
+                                                                    np.r_[np.zeros(699, int), 5]]
+    mine = _silhouettes(X, labelings, chunk=128)
+    assert mine == pytest.approx([silhouette_score(X, lab) for lab in labelings], abs=1e-12)
+    assert _silhouettes(X, [np.zeros(len(X), int)]) == [-1.0]

@@ -478,3 +478,24 @@ def test_nps_refuses_weights_that_are_zero_on_every_answer():
     with pytest.raises(ValueError, match=r"`weights` are 0 for every answered score"):
         nps([9, np.nan, 3], weights=[0, 1, 0])
     assert nps([9, np.nan, 3], weights=[3, 1, 1]).nps == pytest.approx(100 * (3 - 1) / 4)
+
+
+def test_the_ordered_logit_of_recommendation_equals_statsmodels_ordered_model():
+    # satisfaction_to_loyalty fits its ordered logit with a faster logistic link; the fit must be
+    # statsmodels' OrderedModel(distr="logit") exactly, parameters and standard errors.
+    import pickle
+
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from fidelia_kit._ordinal import LogitOrderedModel
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=400)
+    y = np.digitize(1.2 * x + rng.logistic(size=400), [-2.0, -0.5, 0.5, 2.0])
+    data = pd.DataFrame({"y": y, "x": x})
+    ref = OrderedModel(data["y"], data[["x"]], distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+    fast = LogitOrderedModel(data["y"], data[["x"]]).fit(method="bfgs", disp=False, maxiter=500)
+    np.testing.assert_allclose(fast.params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(fast.bse, ref.bse, rtol=1e-8)
+    assert abs(fast.params["x"] - 1.2) < 3 * fast.bse["x"]  # and it recovers the slope it was made with
+    assert pickle.loads(pickle.dumps(fast.model)).__class__ is LogitOrderedModel

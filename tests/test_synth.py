@@ -103,7 +103,11 @@ def test_committed_data_set_is_small_enough():
 def test_world_attributes_and_repr(small_world):
     assert isinstance(small_world, World)
     assert small_world.customers is small_world.tables["customers"]
-    assert "transactions=" in repr(small_world)
+    # the repr counts every table's rows: customers=2,000 (the fixture's size), transactions=<its rows>, ...
+    text = repr(small_world)
+    assert text.startswith("World(customers=2,000, ") and text.endswith(")")
+    for name, table in small_world.tables.items():
+        assert f"{name}={len(table):,}" in text
     with pytest.raises(AttributeError, match="World has no table or attribute 'orders'"):
         small_world.orders
 
