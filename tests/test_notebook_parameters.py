@@ -23,10 +23,11 @@ def _window(start, end):
 DEFAULT = _window("2024-01-01", "2025-12-31")      # 731 days
 THREE_YEARS = _window("2019-03-01", "2022-02-28")  # 2019-03-01 + 3 years: 365 + 366 + 365 = 1096 days
 ONE_YEAR = _window("2021-07-01", "2022-06-30")     # 365 days
+LEAP = _window("2028-02-29", "2029-02-28")         # a year from a 29 February (as WorldConfig ends it): 366 days
 
 
 def test_window_length_and_fractions():
-    assert (DEFAULT.n_days, THREE_YEARS.n_days, ONE_YEAR.n_days) == (731, 1096, 365)
+    assert (DEFAULT.n_days, THREE_YEARS.n_days, ONE_YEAR.n_days, LEAP.n_days) == (731, 1096, 365, 366)
     # floor(0.75 * 731) = 548 days after 2024-01-01 (366 in 2024, then 182 more) is 2025-07-02
     assert DEFAULT.at(0.75) == T("2025-07-02")
     # floor(0.75 * 1096) = 822: 2019-03-01 + 366 = 2020-03-01, + 365 = 2021-03-01, + 91 (Mar, Apr, May) = 2021-05-31
@@ -42,6 +43,8 @@ def test_window_length_and_fractions():
     (THREE_YEARS, "2020-09-01"),
     # 2021-07-01 + 182 days = 2021-12-30: 2022-01-01 is nearer than 2021-12-01
     (ONE_YEAR, "2022-01-01"),
+    # 2028-02-29 + 182.5 days = 2028-08-29 noon: 2028-09-01 is nearer than 2028-08-01
+    (LEAP, "2028-09-01"),
 ])
 def test_ladder_date_default_is_the_month_start_nearest_the_middle(window, expected):
     assert nbp.ladder_date(window) == T(expected)
@@ -53,6 +56,7 @@ def test_ladder_date_default_is_the_month_start_nearest_the_middle(window, expec
     (DEFAULT, "2025-06-30"),      # the month end before 2025-07-02
     (THREE_YEARS, "2021-05-31"),  # 2021-05-31 is itself a month end
     (ONE_YEAR, "2022-03-31"),     # floor(0.75 * 365) = 273 days: 2022-03-31
+    (LEAP, "2028-10-31"),         # floor(0.75 * 366) = 274 days: 2028-11-29, so the end of October
 ])
 def test_calibration_end_default(window, expected):
     assert nbp.calibration_end(window) == T(expected)
@@ -66,6 +70,8 @@ def test_calibration_end_default(window, expected):
     (THREE_YEARS, ("2021-03-01", "2021-09-01", 180)),
     # horizon 365 // 4 = 91; 2022-07-01 - 91 = 2022-04-01; 2022-04-01 - 91 = 2021-12-31 -> 2021-12-01
     (ONE_YEAR, ("2021-12-01", "2022-04-01", 91)),
+    # horizon 366 // 4 = 91; 2029-03-01 - 91 = 2028-11-30 -> 2028-11-01; 2028-11-01 - 91 = 2028-08-02 -> 2028-08-01
+    (LEAP, ("2028-08-01", "2028-11-01", 91)),
 ])
 def test_churn_dates_default(window, expected):
     train, test, horizon = nbp.churn_dates(window)

@@ -150,3 +150,21 @@ def test_membership_notebook_on_a_five_year_world_with_one_observed_cohort(tmp_p
     truth = world.truth["memberships"]
     # about 25 members, observed up to a year: a wide tolerance
     assert abs(run.results["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.25
+
+
+def test_every_notebook_runs_on_the_smallest_world_from_a_29_february(tmp_path):
+    # 500 customers (the documented minimum), one year from 2028-02-29: too small to hold the estimates to
+    # the truth, but every notebook must run and keep its bookkeeping
+    data = tmp_path / "data"
+    world = generate_world(start_date="2028-02-29", n_years=1, n_customers=500, seed=3)
+    world.save(data)
+    assert world.truth["window"] == {"start": "2028-02-29", "end": "2029-02-28", "n_days": 366}
+    runs = {r.notebook.split("_")[0]: r for r in run_notebooks(NOTEBOOKS, parameters={"data_dir": str(data)},
+                                                               out_dir=tmp_path / "out", jobs=2, progress=False)}
+    failed = {k: r.error for k, r in runs.items() if r.status != "ok"}
+    assert not failed, failed
+    assert runs["00"].results["n_customers"] == 500
+    assert runs["02"].results["ladder_total"] == world.truth["market_size"]
+    # hand-worked in tests/test_notebook_parameters.py
+    assert "train at 2028-08-01, test at 2028-11-01, churn = no purchase in 91 days" in \
+        _stdout_of(runs["07"].output, "churn_dates(")
