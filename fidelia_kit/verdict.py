@@ -96,6 +96,11 @@ def _interval(estimate, ci, level) -> tuple[float, tuple[float, float], float]:
     return estimate, (low, high), level
 
 
+def _side_of_zero(ci, words: dict):
+    """``words["above"]``, ``["below"]`` or ``["across"]``: where the closed interval lies against zero."""
+    return words["above"] if ci[0] > 0 else words["below"] if ci[1] < 0 else words["across"]
+
+
 def _describe(label, estimate, ci, level, fmt, unit) -> str:
     f = _formatter(fmt, unit)
     return f"{label} is {f(estimate)} ({level:.0%} CI {f(ci[0])} to {f(ci[1])})"
@@ -185,12 +190,10 @@ def effect_sign(label: str, estimate, ci, *, level: float = 0.95, fmt: str = ".3
     estimate, ci, level = _interval(estimate, ci, level)
     head = _describe(label, estimate, ci, level, fmt, unit)
     head = head[:1].upper() + head[1:]
-    if ci[0] > 0:
-        outcome, tail = "positive", "positive, the whole interval lies above zero"
-    elif ci[1] < 0:
-        outcome, tail = "negative", "negative, the whole interval lies below zero"
-    else:
-        outcome, tail = "inconclusive", "not distinguishable from zero, the interval contains zero"
+    outcome, tail = _side_of_zero(ci, {
+        "above": ("positive", "positive, the whole interval lies above zero"),
+        "below": ("negative", "negative, the whole interval lies below zero"),
+        "across": ("inconclusive", "not distinguishable from zero, the interval contains zero")})
     return Verdict("effect", outcome, label, estimate, ci, level, 0.0, f"{head}: {tail}.")
 
 
@@ -225,10 +228,8 @@ def roi_sign(label: str, roi, ci, *, level: float = 0.95, fmt: str = ".0%", unit
     roi, ci, level = _interval(roi, ci, level)
     name = label[:1].lower() + label[1:] if label[:4].lower() == "the " else label
     head = f"The ROI of {_describe(name, roi, ci, level, fmt, unit)}"
-    if ci[0] > 0:
-        outcome, tail = "pays", "it pays, the whole interval lies above break-even"
-    elif ci[1] < 0:
-        outcome, tail = "loses", "it loses money, the whole interval lies below break-even"
-    else:
-        outcome, tail = "inconclusive", "the data cannot tell whether it pays, the interval contains break-even"
+    outcome, tail = _side_of_zero(ci, {
+        "above": ("pays", "it pays, the whole interval lies above break-even"),
+        "below": ("loses", "it loses money, the whole interval lies below break-even"),
+        "across": ("inconclusive", "the data cannot tell whether it pays, the interval contains break-even")})
     return Verdict("roi", outcome, label, roi, ci, level, 0.0, f"{head}: {tail}.")
