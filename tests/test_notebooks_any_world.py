@@ -1,0 +1,170 @@
+"""Every notebook runs top to bottom on worlds other than the default one (another start date and length,
+another size and seed), derives its dates from that world's window, and what it records agrees with that
+world's truth; dates that do not fit the world are refused with a message naming the parameter."""
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+import pytest
+
+from fidelia_kit import generate_world
+from fidelia_kit.retention import compare_arms
+from fidelia_kit.runner import run_notebooks
+from fidelia_kit.segmentation import pareto_curve, rfm_table
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# Two worlds unlike the default (2024-01-01, 2 years, 10,000 customers, seed 2026), small enough to run fast.
+# "dates" are the hand-worked derived parameters (see tests/test_notebook_parameters.py).
+WORLDS = {
+    "2019-03-01_3y_1500_seed5": {
+        "knobs": {"start_date": "2019-03-01", "n_years": 3, "n_customers": 1_500, "seed": 5},
+        "churn": "train at 2021-03-01, test at 2021-09-01, churn = no purchase in 180 days",
+    },
+    "2021-07-01_1y_3000_seed9": {
+        "knobs": {"start_date": "2021-07-01", "n_years": 1, "n_customers": 3_000, "seed": 9},
+        "churn": "train at 2021-12-01, test at 2022-04-01, churn = no purchase in 91 days",
+    },
+}
+
+
+@pytest.fixture(scope="module", params=list(WORLDS), ids=list(WORLDS))
+def ran(request, tmp_path_factory):
+    spec = WORLDS[request.param]
+    folder = tmp_path_factory.mktemp("anyworld")
+    world = generate_world(**spec["knobs"])
+    world.save(folder / "data")
+    runs = run_notebooks(NOTEBOOKS, parameters={"data_dir": str(folder / "data")}, out_dir=folder / "out", jobs=2,
+                         progress=False)
+    return spec, world, folder / "data", {r.notebook.split("_")[0]: r for r in runs}
+
+
+def _stdout_of(path, marker):
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and marker in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+
+def test_every_notebook_runs(ran):
+    _, _, _, runs = ran
+    assert len(runs) == len(NOTEBOOKS)
+    failed = {k: r.error for k, r in runs.items() if r.status != "ok"}
+    assert not failed, failed
+
+
+def test_database_and_survey_against_the_truth(ran):
+    _, world, _, runs = ran
+    d = runs["00"].results
+    assert d["n_customers"] == len(world.customers) and d["n_transactions"] == len(world.transactions)
+    assert d["share_never_bought"] == pytest.approx(world.truth["counts"]["prospects"] / len(world.customers))
+    s = runs["01"].results
+    truth = world.truth["survey"]
+    assert s["nps_truth"] == pytest.approx(truth["nps_population"])
+    # the respondents' NPS is the truth's, less the few who left the question blank (3% at random): 3 points
+    assert abs(s["nps_raw"] - truth["nps_respondents"]) < 3
+    assert s["nps_raw"] > s["nps_truth"]                    # non-response bias: the satisfied answer more
+    assert s["driver_ranking"][0] == "staff"                # the heaviest true driver (0.40 against 0.28 next)
+
+
+def test_segmentation_against_the_world(ran):
+    _, world, _, runs = ran
+    r = runs["02"].results
+    assert r["ladder_total"] == r["market_size"] == world.truth["market_size"]
+    assert sum(r["tier_counts"].values()) == world.transactions["customer_id"].nunique()
+    assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
+    c = runs["03"].results
+    assert 2 <= c["k"] <= 8 and c["ari"] > 0.3              # the hidden profiles are found, if not perfectly
+
+
+def test_clv_against_the_truth(ran):
+    _, world, _, runs = ran
+    r = runs["04"].results
+    assert r["spearman_clv"] > r["spearman_history"] and r["spearman_clv"] > 0.5
+    assert r["holdout_mae"] < 0.5
+    p, t = r["bgnbd_params"], world.truth["purchase_process"]
+    # the mean dropout probability a / (a + b) within 0.05; the mean purchase rate r / alpha within 30%:
+    # with the weekly summary, purchases in one week merge, so the rate comes out low (a bias, not noise)
+    assert abs(p["a"] / (p["a"] + p["b"]) - t["a"] / (t["a"] + t["b"])) < 0.05
+    assert p["r"] / p["alpha"] == pytest.approx(t["r"] / t["alpha"], rel=0.30)
+    m = runs["05"].results
+    truth = world.truth["memberships"]
+    assert abs(m["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.08
+    assert m["value_new_member"] > 0 and m["value_of_one_point"] > 0
+
+
+def test_experiment_against_the_truth(ran):
+    _, world, _, runs = ran
+    r = runs["06"].results
+    e = world.retention_experiment
+    arms = compare_arms(e, "arm", "active_90d")
+    for arm in ("email_discount", "personal_call"):
+        assert r[f"lift_{arm}"] == pytest.approx(arms.loc[arm, "lift"])
+        true_effect = world.truth["experiment"]["average_effect_in_arm"][arm]
+        assert r[f"truth_{arm}"] == pytest.approx(true_effect)
+        assert arms.loc[arm, "lift_low"] <= true_effect <= arms.loc[arm, "lift_high"]  # the 95% interval covers it
+    call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()         # the call cost comes from the data
+    t = e.merge(world.truth_customers, on="customer_id")
+    assert r["policy_profit_truth"]["call everyone"] == pytest.approx((t["effect_personal_call"] * 80.0 - call_cost).sum())
+
+
+def test_churn_uses_the_worlds_dates(ran):
+    spec, _, _, runs = ran
+    c = runs["07"].results
+    assert c["auc_model"] > 0.7 and c["top_decile_lift"] > 1
+    assert spec["churn"] in _stdout_of(runs["07"].output, "churn_dates(")
+    x = runs["08"].results
+    assert x["top_lift"] > 1
+
+
+@pytest.mark.parametrize("notebook, parameters, message", [
+    ("07", {"test_cutoff": "2022-05-01", "horizon": 180},
+     "parameters `test_cutoff` (2022-05-01) and `horizon` (180 days): the horizon runs past the data's last day (2022-06-30)"),
+    ("07", {"train_cutoff": "2022-02-01"},
+     "need train_cutoff + horizon <= test_cutoff"),
+    ("04", {"calibration_end": "2025-06-30"},
+     "parameter `calibration_end` must be between 2021-07-28 and 2022-06-02"),
+    ("02", {"ladder_mid": "2025-01-01"}, "parameter `ladder_mid` must be between 2021-07-02 and 2022-06-29"),
+])
+def test_dates_that_do_not_fit_the_world_are_refused(tmp_path, notebook, parameters, message):
+    data = tmp_path / "data"
+    generate_world(**{**WORLDS["2021-07-01_1y_3000_seed9"]["knobs"], "n_customers": 500}).save(data)
+    path = next(p for p in NOTEBOOKS if p.name.startswith(notebook))
+    run, = run_notebooks([path], parameters={"data_dir": str(data), **parameters}, out_dir=tmp_path / "out",
+                         progress=False)
+    assert run.status == "failed" and "ValueError" in run.error
+    assert message in run.error
+
+
+def test_membership_notebook_on_a_five_year_world_with_one_observed_cohort(tmp_path):
+    # 2012-06-15 + 5 years: memberships start in 2016 (the knob's default), so only the 2016 members are
+    # observed for a full year by 2017-06-14; the notebook says there is nothing to compare instead of failing
+    data = tmp_path / "data"
+    world = generate_world(start_date="2012-06-15", n_years=5, n_customers=800, seed=21)
+    world.save(data)
+    path = next(p for p in NOTEBOOKS if p.name.startswith("05"))
+    run, = run_notebooks([path], parameters={"data_dir": str(data)}, out_dir=tmp_path / "out", progress=False)
+    assert run.status == "ok", run.error
+    assert "joined in the same year: no older and newer cohorts to compare" in _stdout_of(run.output, "logrank(")
+    truth = world.truth["memberships"]
+    # about 25 members, observed up to a year: a wide tolerance
+    assert abs(run.results["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.25
+
+
+def test_every_notebook_runs_on_the_smallest_world_from_a_29_february(tmp_path):
+    # 500 customers (the documented minimum), one year from 2028-02-29: too small to hold the estimates to
+    # the truth, but every notebook must run and keep its bookkeeping
+    data = tmp_path / "data"
+    world = generate_world(start_date="2028-02-29", n_years=1, n_customers=500, seed=3)
+    world.save(data)
+    assert world.truth["window"] == {"start": "2028-02-29", "end": "2029-02-28", "n_days": 366}
+    runs = {r.notebook.split("_")[0]: r for r in run_notebooks(NOTEBOOKS, parameters={"data_dir": str(data)},
+                                                               out_dir=tmp_path / "out", jobs=2, progress=False)}
+    failed = {k: r.error for k, r in runs.items() if r.status != "ok"}
+    assert not failed, failed
+    assert runs["00"].results["n_customers"] == 500
+    assert runs["02"].results["ladder_total"] == world.truth["market_size"]
+    # hand-worked in tests/test_notebook_parameters.py
+    assert "train at 2028-08-01, test at 2028-11-01, churn = no purchase in 91 days" in \
+        _stdout_of(runs["07"].output, "churn_dates(")
