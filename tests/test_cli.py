@@ -215,5 +215,10 @@ def test_an_interruption_while_the_command_starts_is_one_line_and_130(sig, delay
     time.sleep(delay)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        # rare: the interrupt fell inside an import that a library wraps in a blanket `except:`, which
+        # swallows it; the command then simply completes. Never a traceback, never another status.
+        assert err == "" and out.startswith("transactions.csv: OK"), (out, err)
+        return
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.strip().splitlines() == ["fidelia: interrupted."], err
