@@ -26,6 +26,7 @@ run: $(STAMP)
 	$(BIN)/fidelia run --all --out outputs
 
 test: $(STAMP)
+	$(BIN)/python -m ruff check fidelia_kit tests benchmarks
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -85,7 +85,7 @@ def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax=N
     sns.barplot(data=counts, y="segment", x="customers", color="steelblue", ax=ax)
     if value is not None:
         share = value.reindex(segments.index).groupby(segments["segment"], observed=False).sum() / value.sum()
-        for i, (seg, s) in enumerate(share.reindex(counts["segment"]).items()):
+        for i, (_segment, s) in enumerate(share.reindex(counts["segment"]).items()):
             ax.text(counts["customers"].iloc[i], i, f"  {s:.0%} of value", va="center", fontsize=8)
     ax.set_title("Customers per RFM segment")
     ax.set_xlabel("customers (count)")

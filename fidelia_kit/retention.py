@@ -16,7 +16,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_number, check_option, check_probability
+from ._validation import (
+    as_amounts,
+    as_date,
+    as_dates,
+    check_frame,
+    check_int,
+    check_number,
+    check_option,
+    check_probability,
+)
 
 __all__ = [
     "compare_arms",
@@ -64,10 +73,10 @@ def _arms(df: pd.DataFrame, arm_col: str, control: str) -> list:
 
 def _outcome_kind(y: pd.Series, kind: str, col: str) -> str:
     values = set(pd.unique(y.dropna()))
-    is_binary = values <= {0, 1, True, False}
+    is_binary = values <= {0, 1}
     if kind == "binary" and not is_binary:
         raise ValueError(f"column '{col}' must hold 0/1 (or True/False) for a binary outcome; "
-                         f"found values such as {sorted(map(str, values - {0, 1, True, False}))[:3]}.")
+                         f"found values such as {sorted(map(str, values - {0, 1}))[:3]}.")
     if kind == "auto":
         return "binary" if is_binary else "continuous"
     return kind
@@ -547,7 +556,7 @@ def _xy(X, treatment, outcome):
     else:
         Xa = np.asarray(X, dtype=float)
     t = np.asarray(treatment)
-    if not set(np.unique(t)) <= {0, 1, True, False}:
+    if not set(np.unique(t)) <= {0, 1}:
         raise ValueError("`treatment` must be 0/1 (or True/False): one treatment against its control.")
     t = t.astype(int)
     y = np.asarray(outcome, dtype=float)
@@ -813,7 +822,7 @@ def _durations(durations, events):
         raise ValueError("`durations` has missing values.")
     if (d < 0).any():
         raise ValueError(f"`durations` must be >= 0; {int((d < 0).sum())} are negative.")
-    if not set(np.unique(e)) <= {0, 1, True, False}:
+    if not set(np.unique(e)) <= {0, 1}:
         raise ValueError("`events` must be 0/1 (1 = the customer left, 0 = still a customer: censored).")
     return d, e.astype(int)
 

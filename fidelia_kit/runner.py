@@ -483,7 +483,7 @@ def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=
                 ready_now = False
             if ready_now:
                 finish(i)
-        for proc, conn, _ in running.values():
+        for proc, _conn, _ in running.values():
             proc.terminate()
         for proc, conn, _ in running.values():
             proc.join(5)
@@ -620,7 +620,7 @@ def _signal_name(number: int) -> str:
 def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict, *, interrupted: bool = False) -> None:
     import fidelia_kit
 
-    meta = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    meta = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "fidelia_kit": fidelia_kit.__version__, "python": platform.python_version(), "parameters": parameters,
             "interrupted": interrupted}
     (out / "results.json").write_text(json.dumps({"run": meta, "notebooks": [asdict(r) for r in runs]}, indent=2,

@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import (check_frame, check_int, check_not_collinear, check_number, check_option, check_varying,
-                          check_weights)
+from ._validation import (
+    check_frame,
+    check_int,
+    check_not_collinear,
+    check_number,
+    check_option,
+    check_varying,
+    check_weights,
+)
 
 __all__ = [
     "reverse_code",

@@ -14,17 +14,29 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from lifetimes import (BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter,
-                       ParetoNBDFitter)
+from lifetimes import BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value, load_donations
 from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
 from scipy import stats
 
 from fidelia_kit import ConvergenceError, NotFittedError, plots
 from fidelia_kit.clv import (
-    BetaGeoBetaBinomModel, BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel, ParetoNBDModel, ShiftedBetaGeoModel,
-    bootstrap, calibration_holdout_table, cumulative_tracking, customer_lifetime_value, frequency_recency_matrix,
-    historical_value, period_transactions_table, probability_alive_matrix, retention_clv, summarize_transactions,
+    BetaGeoBetaBinomModel,
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+    ShiftedBetaGeoModel,
+    bootstrap,
+    calibration_holdout_table,
+    cumulative_tracking,
+    customer_lifetime_value,
+    frequency_recency_matrix,
+    historical_value,
+    period_transactions_table,
+    probability_alive_matrix,
+    retention_clv,
+    summarize_transactions,
 )
 
 from .conftest import ROOT

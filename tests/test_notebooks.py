@@ -17,12 +17,24 @@ from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import generate_world, load_world
 from fidelia_kit.retention import (
-    campaign_roi, compare_arms, fit_uplift, qini_curve, referral_programme, service_recovery, targeting_policy,
+    campaign_roi,
+    compare_arms,
+    fit_uplift,
+    qini_curve,
+    referral_programme,
+    service_recovery,
+    targeting_policy,
 )
 from fidelia_kit.runner import check_parameters, notebook_parameters, read_results, record, run_notebooks
 from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
 from fidelia_kit.segmentation import (
-    behaviour_features, category_affinity, cluster_customers, contact_plan, customer_profit, pareto_curve, rfm_table,
+    behaviour_features,
+    category_affinity,
+    cluster_customers,
+    contact_plan,
+    customer_profit,
+    pareto_curve,
+    rfm_table,
 )
 from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
 

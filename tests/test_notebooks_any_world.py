@@ -4,7 +4,6 @@ world's truth; dates that do not fit the world are refused with a message naming
 from __future__ import annotations
 
 import nbformat
-import pandas as pd
 import pytest
 
 from fidelia_kit import generate_world

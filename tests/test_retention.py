@@ -12,9 +12,26 @@ from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import plots
 from fidelia_kit.retention import (
-    adjusted_effect, campaign_roi, cuped, churn_dataset, cohort_table, compare_arms, cox, evaluate_churn, fit_uplift,
-    kaplan_meier, logrank, minimum_detectable_effect, power_curve, qini_curve, referral_programme, sample_size,
-    service_recovery, targeting_policy, uplift_at_k, uplift_curve,
+    adjusted_effect,
+    campaign_roi,
+    churn_dataset,
+    cohort_table,
+    compare_arms,
+    cox,
+    cuped,
+    evaluate_churn,
+    fit_uplift,
+    kaplan_meier,
+    logrank,
+    minimum_detectable_effect,
+    power_curve,
+    qini_curve,
+    referral_programme,
+    sample_size,
+    service_recovery,
+    targeting_policy,
+    uplift_at_k,
+    uplift_curve,
 )
 
 FEATURES = ["days_since_last", "n_purchases_365d", "spend_365d", "spend_90d", "avg_basket", "online_share",

@@ -13,8 +13,14 @@ import time
 import nbformat
 import pytest
 
-from fidelia_kit.runner import (RESULT_MIME, RunInterrupted, _output_names, _resolve_path_parameters, _run_processes,
-                                run_notebooks)
+from fidelia_kit.runner import (
+    RESULT_MIME,
+    RunInterrupted,
+    _output_names,
+    _resolve_path_parameters,
+    _run_processes,
+    run_notebooks,
+)
 
 from .conftest import ROOT
 
@@ -289,8 +295,8 @@ def test_an_output_that_is_not_an_earlier_executed_copy_is_never_replaced(tmp_pa
     other = _nb(tmp_path / "other" / "ok.ipynb", _record("x + 1"))
     cli = _fidelia("run", "other/ok.ipynb", "--out", ".", "--quiet", cwd=tmp_path)
     assert cli.returncode == 2
-    assert cli.stderr == (f"fidelia: error: ok.ipynb: exists and is not an executed copy from an earlier run, and the "
-                          f"executed copy of other/ok.ipynb would overwrite it; choose another output folder.\n")
+    assert cli.stderr == ("fidelia: error: ok.ipynb: exists and is not an executed copy from an earlier run, and the "
+                          "executed copy of other/ok.ipynb would overwrite it; choose another output folder.\n")
     assert mine.read_bytes() == before
     # an earlier run's executed copy is replaced as before
     first = run_notebooks([other], out_dir=tmp_path / "r", progress=False)

@@ -11,9 +11,21 @@ from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import plots
 from fidelia_kit.segmentation import (
-    LADDER_RUNGS, RFM_SEGMENTS, behaviour_features, category_affinity, cluster_customers, contact_plan,
-    customer_profit, future_value_proxy,
-    ladder_transitions, loyalty_ladder, pareto_curve, rfm_scores, rfm_segments, rfm_table, value_tiers,
+    LADDER_RUNGS,
+    RFM_SEGMENTS,
+    behaviour_features,
+    category_affinity,
+    cluster_customers,
+    contact_plan,
+    customer_profit,
+    future_value_proxy,
+    ladder_transitions,
+    loyalty_ladder,
+    pareto_curve,
+    rfm_scores,
+    rfm_segments,
+    rfm_table,
+    value_tiers,
 )
 
 

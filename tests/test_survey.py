@@ -13,8 +13,21 @@ from scipy import stats
 from fidelia_kit import plots
 from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
 from fidelia_kit.survey import (
-    bartlett_sphericity, compare_nps, cronbach_alpha, driver_importance, factor_analysis, importance_performance,
-    kmo, nps, nps_by, omega, parallel_analysis, poststratify, reverse_code, satisfaction_to_loyalty, scale_scores,
+    bartlett_sphericity,
+    compare_nps,
+    cronbach_alpha,
+    driver_importance,
+    factor_analysis,
+    importance_performance,
+    kmo,
+    nps,
+    nps_by,
+    omega,
+    parallel_analysis,
+    poststratify,
+    reverse_code,
+    satisfaction_to_loyalty,
+    scale_scores,
 )
 
 ALL_ITEMS = [i for items in SURVEY_ITEMS.values() for i in items]

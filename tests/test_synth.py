@@ -109,7 +109,7 @@ def test_world_attributes_and_repr(small_world):
     for name, table in small_world.tables.items():
         assert f"{name}={len(table):,}" in text
     with pytest.raises(AttributeError, match="World has no table or attribute 'orders'"):
-        small_world.orders
+        _ = small_world.orders
 
 
 def test_save_refuses_a_non_empty_folder_and_writes_nothing(small_world, tmp_path):

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from .bgbb import BetaGeoBetaBinomModel
 from .bgnbd import BetaGeoModel, ModifiedBetaGeoModel
-from .diagnostics import (calibration_holdout_table, cumulative_tracking, frequency_recency_matrix,
-                          period_transactions_table, probability_alive_matrix)
+from .diagnostics import (
+                          calibration_holdout_table,
+                          cumulative_tracking,
+                          frequency_recency_matrix,
+                          period_transactions_table,
+                          probability_alive_matrix,
+)
 from .gammagamma import GammaGammaModel
 from .paretonbd import ParetoNBDModel
 from .sbg import ShiftedBetaGeoModel

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..schema import ACQUISITION_CHANNELS, AGE_BANDS, CONSTRUCTS, PROFILES, REGIONS
+from ..schema import ACQUISITION_CHANNELS, AGE_BANDS, CONSTRUCTS, PROFILES
 from .config import WorldConfig
 
 __all__ = ["People", "make_people", "PROFILE_TRAITS", "DRIVER_WEIGHTS"]

@@ -50,7 +50,7 @@ def make_survey(cfg: WorldConfig, people: People, purchases_day: np.ndarray, pur
     shifts = np.round(rng.uniform(-0.3, 0.3, len(all_items)), 3)
     cols = {}
     j = 0
-    for c_i, (construct, items) in enumerate(SURVEY_ITEMS.items()):
+    for c_i, items in enumerate(SURVEY_ITEMS.values()):
         for item in items:
             f = cons_std[resp, c_i] * (-1 if item in REVERSE_ITEMS else 1)
             y = loadings[j] * f + np.sqrt(1 - loadings[j] ** 2) * rng.standard_normal(m)

@@ -19,7 +19,18 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..schema import ACQUISITION_CHANNELS, AGE_BANDS, ARMS, CARD_TIERS, CONSTRUCTS, PROFILES, REGIONS, TABLE_FILES, TABLES, coerce_table
+from ..schema import (
+    ACQUISITION_CHANNELS,
+    AGE_BANDS,
+    ARMS,
+    CARD_TIERS,
+    CONSTRUCTS,
+    PROFILES,
+    REGIONS,
+    TABLE_FILES,
+    TABLES,
+    coerce_table,
+)
 from .complaints import defection_log_odds, make_complaints
 from .config import WorldConfig
 from .experiment import run_experiment
