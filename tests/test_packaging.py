@@ -152,3 +152,12 @@ retention.cox(d, "t", "e", ["x"])
 """
     imported = _imported_after(code + "import sys; assert 'statsmodels' in sys.modules and 'statsmodels.api' not in sys.modules")
     assert "statsmodels" in imported
+
+
+def test_loading_a_world_does_not_import_tqdm_auto():
+    # tqdm.auto warns (TqdmWarning: IProgress not found) in every notebook kernel without ipywidgets;
+    # a notebook that only loads a world must not import it.
+    code = ("import sys, fidelia_kit as fk\nfk.load_world('datasets', cache=False)\n"
+            "print('tqdm.auto' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.stdout.split() == ["False"], res.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a text bar: tqdm.auto would warn in every notebook kernel without ipywidgets
 
 from ..schema import (
     ACQUISITION_CHANNELS,
