@@ -18,7 +18,7 @@ from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
-    from . import clv, plots, retention, segmentation, survey, verdict
+    from . import clv, contact, plots, retention, segmentation, survey, verdict
     from .io import load_world, read_table, validate_table, warehouse
     from .runner import read_results, record
     from .synth import World, WorldConfig, generate_world
@@ -38,6 +38,7 @@ __all__ = [
     "record",
     "read_results",
     "clv",
+    "contact",
     "plots",
     "retention",
     "segmentation",

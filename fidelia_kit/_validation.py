@@ -5,7 +5,8 @@ import numbers
 from collections.abc import Iterable
 
 __all__ = ["check_option", "check_number", "check_int", "check_probability", "check_weights", "check_varying",
-           "check_not_collinear", "as_date", "as_window", "format_rows", "check_frame", "as_dates", "as_amounts"]
+           "check_not_collinear", "as_date", "as_window", "format_rows", "check_frame", "as_dates", "as_amounts",
+           "check_ci", "ci_z", "check_binary", "as_rng", "seed_from", "DEFAULT_RNG"]
 
 
 def check_option(name: str, value, options: Iterable):
@@ -211,3 +212,65 @@ def as_window(name: str, window):
     if days[0] > days[1]:
         raise ValueError(f"`{name}`: the first day {days[0].date()} comes after the last day {days[1].date()}.")
     return days[0], days[1]
+
+
+# --- shared by every statistic with an interval ---------------------------------------------------------
+
+def check_ci(ci, name: str = "ci") -> float:
+    """Return the confidence level ``ci`` as float if it lies in [0.5, 0.9999], else raise naming ``name``.
+
+    The kit's one convention: a confidence level (``ci=0.95``), never a test size
+    (``alpha=0.05``). Power analysis, where the field speaks of a test size, takes
+    ``alpha`` and documents that ``alpha = 1 - ci``.
+    """
+    return check_number(name, ci, 0.5, 0.9999)
+
+
+def ci_z(ci, name: str = "ci") -> float:
+    """The two-sided normal quantile of the confidence level ``ci`` (1.96 for 0.95), after :func:`check_ci`."""
+    from scipy.special import ndtri
+
+    return float(-ndtri((1 - check_ci(ci, name)) / 2))
+
+
+def check_binary(name: str, values):
+    """``values`` as an int array of 0/1 (bools accepted), else ValueError naming ``name`` and a bad value.
+
+    One check for every treatment flag, outcome or event indicator of the kit.
+    """
+    import numpy as np
+    import pandas as pd
+
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        return arr.astype(int)
+    if pd.isna(pd.Series(arr.ravel(), dtype=object)).any():
+        raise ValueError(f"`{name}` must be 0/1; it has missing values.")
+    try:
+        num = arr.astype(float)
+    except (TypeError, ValueError):
+        num = None
+    if num is None or not np.isin(num, (0.0, 1.0)).all():
+        bad = [v for v in pd.unique(arr.ravel()) if not (isinstance(v, (int, float, np.number)) and v in (0, 1))]
+        raise ValueError(f"`{name}` must be 0/1 (or True/False); found values such as {sorted(map(str, bad))[:3]}.")
+    return num.astype(int)
+
+
+# --- randomness -----------------------------------------------------------------------------------------
+
+DEFAULT_RNG = 0
+"""The kit's one default for ``rng``: a fixed seed, so the same call gives the same answer
+(a student, their instructor's key and a rerun all agree). Pass an int for another seed, a
+``numpy.random.Generator`` to continue a stream, or ``None`` for fresh entropy."""
+
+
+def as_rng(rng):
+    """``numpy.random.default_rng(rng)``: an int seed, None or a Generator (returned as is)."""
+    import numpy as np
+
+    return np.random.default_rng(rng)
+
+
+def seed_from(rng) -> int:
+    """An int seed drawn from ``rng``, for a library that takes ``random_state`` (scikit-learn)."""
+    return int(as_rng(rng).integers(2**31 - 1))

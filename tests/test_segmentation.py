@@ -402,7 +402,7 @@ def test_silhouettes_of_many_labelings_equal_scikit_learns(rng):
     # sklearn.metrics.silhouette_score on the same labeling (singletons score 0 there too).
     from sklearn.metrics import silhouette_score
 
-    from fidelia_kit.segmentation import _silhouettes
+    from fidelia_kit.segmentation.clusters import _silhouettes
 
     X = rng.normal(size=(700, 5))
     X[:100] += 3.0  # some structure

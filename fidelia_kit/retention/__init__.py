@@ -1,0 +1,53 @@
+"""fidelia_kit.retention — keeping customers: experiments, uplift, survival, churn and recovery.
+
+Test a retention action before rolling it out (:mod:`.experiments`: :func:`compare_arms`,
+:func:`adjusted_effect`, :func:`cuped`, :func:`sample_size`, :func:`campaign_roi`), target it
+at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
+:func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
+:func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
+(:mod:`.churn`: :func:`churn_dataset`, :func:`evaluate_churn`) and win back those a service
+failure upset (:mod:`.recovery`: :func:`service_recovery`). The contact plan and the
+member-get-member programme live in :mod:`fidelia_kit.contact`.
+"""
+from __future__ import annotations
+
+from ..contact import referral_programme
+from .churn import ChurnEvaluation, churn_dataset, evaluate_churn
+from .experiments import (
+    adjusted_effect,
+    campaign_roi,
+    compare_arms,
+    cuped,
+    minimum_detectable_effect,
+    power_curve,
+    sample_size,
+)
+from .recovery import service_recovery
+from .survival import cohort_table, cox, kaplan_meier, logrank
+from .uplift import TargetingPolicy, UpliftModel, fit_uplift, qini_curve, targeting_policy, uplift_at_k, uplift_curve
+
+__all__ = [
+    "compare_arms",
+    "adjusted_effect",
+    "cuped",
+    "sample_size",
+    "power_curve",
+    "minimum_detectable_effect",
+    "campaign_roi",
+    "UpliftModel",
+    "fit_uplift",
+    "qini_curve",
+    "uplift_curve",
+    "uplift_at_k",
+    "TargetingPolicy",
+    "targeting_policy",
+    "kaplan_meier",
+    "logrank",
+    "cox",
+    "cohort_table",
+    "churn_dataset",
+    "ChurnEvaluation",
+    "evaluate_churn",
+    "referral_programme",
+    "service_recovery",
+]

@@ -1,0 +1,44 @@
+"""fidelia_kit.segmentation — value-based segmentation: the 'differentiate' step.
+
+Customers are ranked by the value they bring now (:mod:`.rfm`: RFM/RFMT scores;
+:mod:`.value`: customer profit, the Pareto curve) and will bring (value tiers), placed on
+the loyalty ladder (:mod:`.ladder`), grouped by how they shop (:mod:`.clusters`) and by
+what they buy together (:mod:`.affinity`), so a firm can decide whom to retain, develop or
+stop serving at a loss. The contact plan lives in :mod:`fidelia_kit.contact`.
+
+Column vocabulary: RFM tables use ``days_since_last``, ``n_purchases``,
+``monetary_total``, ``tenure_days``; never ``recency``/``frequency``, which mean something
+else in the CLV module.
+"""
+from __future__ import annotations
+
+from ..contact import CONTACT_PHASES, contact_plan
+from .affinity import category_affinity
+from .clusters import ClusterResult, behaviour_features, cluster_customers
+from .ladder import LADDER_RULES, LADDER_RUNGS, LoyaltyLadder, ladder_transitions, loyalty_ladder
+from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, rfm_table
+from .value import TIERS, ParetoResult, customer_profit, future_value_proxy, pareto_curve, value_tiers
+
+__all__ = [
+    "rfm_table",
+    "rfm_scores",
+    "rfm_segments",
+    "RFM_SEGMENTS",
+    "customer_profit",
+    "future_value_proxy",
+    "value_tiers",
+    "TIERS",
+    "LADDER_RUNGS",
+    "LADDER_RULES",
+    "LoyaltyLadder",
+    "loyalty_ladder",
+    "ladder_transitions",
+    "ParetoResult",
+    "pareto_curve",
+    "behaviour_features",
+    "ClusterResult",
+    "cluster_customers",
+    "category_affinity",
+    "CONTACT_PHASES",
+    "contact_plan",
+]

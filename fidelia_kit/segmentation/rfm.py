@@ -1,0 +1,246 @@
+"""RFM and RFMT: recency, frequency, monetary value and tenure, scored and named."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
+
+__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS"]
+
+# --- RFM ---------------------------------------------------------------------------------------
+
+def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id",
+              date_col: str = "date", value_col: str = "amount") -> pd.DataFrame:
+    """Recency, frequency, monetary value and tenure of every customer.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase (or receipt).
+    as_of : date-like, optional
+        The day the table describes (exclusive: purchases on or after it are ignored).
+        Defaults to the day after the last transaction. Always reported, in the
+        ``as_of`` column and in ``df.attrs["as_of"]``.
+    customer_col, date_col, value_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer, columns ``days_since_last`` (days from the last purchase
+        to ``as_of``), ``n_purchases`` (distinct purchase days: two receipts on one day
+        count once), ``monetary_total``, ``monetary_mean`` (total / purchase days),
+        ``tenure_days`` (days from the first purchase to ``as_of``), ``first_purchase``,
+        ``last_purchase`` and ``as_of``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Missing columns, no transactions (before ``as_of``), dates that are not dates,
+        negative amounts; the message names the column.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
+    ...                    "amount": [10.0, 30.0, 5.0]})
+    >>> rfm_table(tx)[["days_since_last", "n_purchases", "monetary_total", "tenure_days"]]
+                 days_since_last  n_purchases  monetary_total  tenure_days
+    customer_id
+    1                          1            2            40.0           11
+    2                          7            1             5.0            7
+    """
+    check_frame("transactions", transactions, [customer_col, date_col, value_col])
+    as_of = None if as_of is None else as_date("as_of", as_of)
+    dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
+    values = as_amounts("transactions", value_col, transactions[value_col].reset_index(drop=True))
+    cust = transactions[customer_col].reset_index(drop=True)
+    if cust.isna().any():
+        raise ValueError(f"`transactions`: column '{customer_col}' has {int(cust.isna().sum())} missing id(s).")
+    day = (dates.to_numpy().astype("datetime64[D]")).astype(np.int64)
+    if as_of is None:
+        as_of_day = int(day.max()) + 1
+    else:
+        as_of_day = int(np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "D").astype(np.int64))
+        keep = day < as_of_day
+        if not keep.any():
+            raise ValueError(f"`transactions` has no purchases before as_of={pd.Timestamp(as_of).date()}.")
+        day, values, cust = day[keep], values[keep].reset_index(drop=True), cust[keep].reset_index(drop=True)
+    codes, uniques = pd.factorize(cust, sort=True)
+    n = len(uniques)
+    v = values.to_numpy()
+    total = np.round(np.bincount(codes, weights=v, minlength=n), 6)  # float noise off: ties stay ties
+    # distinct purchase days: unique (customer, day) keys, sorted, so first/last per customer fall out
+    span = int(day.max() - day.min() + 1)
+    keys = np.sort(codes.astype(np.int64) * span + (day - day.min()))  # sort + diff: faster than np.unique's hashing
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    kc = keys // span
+    kd = keys % span + day.min()
+    n_days = np.bincount(kc, minlength=n)
+    ends = np.cumsum(n_days)
+    last = kd[ends - 1]
+    first = kd[ends - n_days]
+    out = pd.DataFrame({
+        "days_since_last": as_of_day - last,
+        "n_purchases": n_days,
+        "monetary_total": total,
+        "monetary_mean": total / n_days,
+        "tenure_days": as_of_day - first,
+        "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
+        "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
+    }, index=pd.Index(uniques, name=customer_col))
+    as_of_ts = pd.Timestamp(np.datetime64(as_of_day, "D"))
+    out["as_of"] = as_of_ts
+    out.attrs["as_of"] = as_of_ts
+    return out
+
+
+def _score(values: np.ndarray, q: int, ties: str, tiebreak: np.ndarray) -> np.ndarray:
+    """Scores 1..q, higher for higher values."""
+    n = len(values)
+    if ties == "equal":
+        # 'min' rank: equal values share the score of the first of them
+        rank0 = pd.Series(values).rank(method="min").to_numpy() - 1
+    else:
+        order = np.lexsort((tiebreak, values))
+        rank0 = np.empty(n)
+        rank0[order] = np.arange(n)
+    return (1 + np.floor(q * rank0 / n)).astype(np.int64)
+
+
+def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, tenure: bool = False, ties: str = "equal") -> pd.DataFrame:
+    """Score recency, frequency and monetary value (and tenure) from 1 to ``q``; higher is better.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        Output of :func:`rfm_table`.
+    q : int, default=5
+        Number of score levels (2 to 9, so the code stays one digit a score).
+    tenure : bool, default=False
+        Also score tenure (RFMT): longer-standing customers score higher.
+    ties : {"equal", "split"}, default="equal"
+        ``"equal"``: equal values get equal scores, even if the bins are then unequal
+        (all one-time buyers share one F score; with 60% one-time buyers and q=5 they
+        all get F=1 and no one gets F=2 or 3). ``"split"``: equal-sized bins by rank,
+        ties broken by the customer index (so row order never matters).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``R``, ``F``, ``M`` (and ``T``), ``rfm_code`` (e.g. ``"545"``; with tenure
+        ``"5453"``) and ``rfm_sum``.
+
+    Notes
+    -----
+    A customer's score is ``1 + floor(q * k / n)``, where ``k`` is the number of
+    customers ranked strictly below them (``"equal"``) or their 0-based position in the
+    sorted order (``"split"``), and ``n`` the number of customers. Recency is ranked on
+    ``-days_since_last`` (recent = high R), frequency on ``n_purchases``, monetary on
+    ``monetary_total``. It never fails on heavy ties or on fewer customers than levels.
+
+    This is not ``pd.qcut``. ``pd.qcut(x, q)`` cuts at quantiles interpolated between order
+    statistics (bins right-closed), so its bins can differ by a customer from ``"split"``
+    (6 customers, q=4: sizes 2, 1, 2, 1 here, 2, 1, 1, 2 with ``pd.qcut`` of the ranks); on
+    heavy ties it fails ("Bin edges must be unique"), and with ``duplicates="drop"`` it merges
+    the bins and numbers the rest 1, 2, 3, ... Here a score keeps its place in the
+    distribution: with 60% one-time buyers and q=5, the others get F=4 or 5, never 2.
+    """
+    check_frame("rfm", rfm, ["days_since_last", "n_purchases", "monetary_total"] + (["tenure_days"] if tenure else []))
+    q = check_int("q", q, 2, 9)
+    check_option("ties", ties, ["equal", "split"])
+    idx = rfm.index.to_numpy()
+    tiebreak = pd.factorize(idx, sort=True)[0]
+    cols = {"R": -rfm["days_since_last"].to_numpy(), "F": rfm["n_purchases"].to_numpy(),
+            "M": rfm["monetary_total"].to_numpy()}
+    if tenure:
+        cols["T"] = rfm["tenure_days"].to_numpy()
+    out = pd.DataFrame({k: _score(np.asarray(v, dtype=float), q, ties, tiebreak) for k, v in cols.items()}, index=rfm.index)
+    code = out["R"].astype(str)
+    for k in list(cols)[1:]:
+        code = code + out[k].astype(str)
+    out["rfm_code"] = code
+    out["rfm_sum"] = out[list(cols)].sum(axis=1)
+    return out
+
+
+#: The standard rule table of named RFM segments on the 5x5 grid of R and F scores.
+#: Every (R, F) cell belongs to exactly one segment.
+RFM_SEGMENTS = pd.DataFrame([
+    ("Champions", 5, 5, 4, 5, "Bought recently, buy often: reward them, ask for referrals and reviews."),
+    ("Loyal", 3, 4, 4, 5, "Buy often, fairly recently: up-sell, invite to the loyalty programme's top tier."),
+    ("Potential loyalist", 4, 5, 2, 3, "Recent, a few purchases: offer membership, recommend related categories."),
+    ("New", 5, 5, 1, 1, "First purchase just now: welcome them, help with the first steps."),
+    ("Promising", 4, 4, 1, 1, "Recent single purchase: build the relationship, a second-purchase incentive."),
+    ("Need attention", 3, 3, 3, 3, "Average recency and frequency: limited-time offers, ask what they miss."),
+    ("About to sleep", 3, 3, 1, 2, "Few purchases, not recent: share popular products, reactivate before they go."),
+    ("At risk", 1, 2, 3, 4, "Bought often, long ago: personal contact, win them back with a relevant offer."),
+    ("Cannot lose them", 1, 2, 5, 5, "Used to be among the best, silent for long: win back at almost any cost."),
+    ("Hibernating", 2, 2, 1, 2, "Few purchases, long ago: low-cost reactivation, or let go."),
+    ("Lost", 1, 1, 1, 2, "Lowest recency and frequency: only cheap reactivation, if any."),
+], columns=["segment", "r_min", "r_max", "f_min", "f_max", "action"])
+
+
+def _check_scheme(scheme: pd.DataFrame, q: int) -> pd.DataFrame:
+    check_frame("scheme", scheme, ["segment", "r_min", "r_max", "f_min", "f_max"])
+    grid = np.zeros((q, q), dtype=int)
+    for row in scheme.itertuples(index=False):
+        for col in ("r_min", "r_max", "f_min", "f_max"):
+            v = getattr(row, col)
+            if not (isinstance(v, (int, np.integer)) and 1 <= v <= q):
+                raise ValueError(f"`scheme`: segment {row.segment!r} has {col}={v!r}; expected an integer score 1..{q}.")
+        if row.r_min > row.r_max or row.f_min > row.f_max:
+            raise ValueError(f"`scheme`: segment {row.segment!r} has a minimum above its maximum.")
+        grid[row.r_min - 1:row.r_max, row.f_min - 1:row.f_max] += 1
+    gaps = [(int(r) + 1, int(f) + 1) for r, f in zip(*np.nonzero(grid == 0))]
+    overlaps = [(int(r) + 1, int(f) + 1) for r, f in zip(*np.nonzero(grid > 1))]
+    if gaps or overlaps:
+        raise ValueError(f"`scheme` must cover every (R, F) cell exactly once; uncovered {gaps[:6]}, "
+                         f"covered twice {overlaps[:6]}.")
+    return scheme
+
+
+def rfm_segments(scores: pd.DataFrame, scheme="standard") -> pd.DataFrame:
+    """Name each customer's segment from their R and F scores by a rule table.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`rfm_scores` (columns ``R`` and ``F``).
+    scheme : "standard" or DataFrame, default="standard"
+        ``"standard"`` is :data:`RFM_SEGMENTS` (for q=5): eleven segments from Champions
+        to Lost, each with a suggested action. A DataFrame of your own needs columns
+        ``segment, r_min, r_max, f_min, f_max`` (inclusive score ranges) and must cover
+        every (R, F) cell exactly once; it is validated.
+
+    Returns
+    -------
+    DataFrame
+        ``scores`` plus ``segment`` (an ordered categorical in the scheme's order).
+    """
+    check_frame("scores", scores, ["R", "F"])
+    q = int(max(scores["R"].max(), scores["F"].max(), 1))
+    if isinstance(scheme, str):
+        check_option("scheme", scheme, ["standard"])
+        if q > 5:
+            raise ValueError(f"the standard scheme is for scores 1..5; these scores go up to {q}. "
+                             "Use rfm_scores(..., q=5) or pass your own scheme.")
+        table, q = RFM_SEGMENTS, 5
+    elif isinstance(scheme, pd.DataFrame):
+        table = scheme
+        q_scheme = int(max(scheme["r_max"].max(), scheme["f_max"].max()))
+        if q > q_scheme:
+            raise ValueError(f"`scheme` covers scores up to {q_scheme}; the scores go up to {q}.")
+        q = q_scheme
+    else:
+        raise TypeError(f"`scheme` must be 'standard' or a DataFrame; got {type(scheme).__name__}.")
+    _check_scheme(table, q)
+    lookup = np.empty((q, q), dtype=object)
+    for row in table.itertuples(index=False):
+        lookup[row.r_min - 1:row.r_max, row.f_min - 1:row.f_max] = row.segment
+    out = scores.copy()
+    names = lookup[scores["R"].to_numpy() - 1, scores["F"].to_numpy() - 1]
+    out["segment"] = pd.Categorical(names, categories=list(dict.fromkeys(table["segment"])), ordered=True)
+    return out
+
+
