@@ -19,7 +19,7 @@ from .gammagamma import GammaGammaModel
 from .paretonbd import ParetoNBDModel
 from .sbg import ShiftedBetaGeoModel
 from .summary import summarize_transactions
-from .value import bootstrap, customer_lifetime_value, historical_value, retention_clv
+from .value import CustomerValue, bootstrap, customer_lifetime_value, customer_value, historical_value, retention_clv
 
 __all__ = [
     "summarize_transactions",
@@ -29,6 +29,8 @@ __all__ = [
     "BetaGeoBetaBinomModel",
     "GammaGammaModel",
     "ShiftedBetaGeoModel",
+    "customer_value",
+    "CustomerValue",
     "customer_lifetime_value",
     "historical_value",
     "retention_clv",

@@ -1,15 +1,17 @@
 """Customer lifetime value: model-based, historical, the textbook formula, and bootstrap intervals."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from .._validation import as_amounts, check_frame, check_int, check_number, check_option
+from .._validation import as_amounts, as_date, check_frame, check_int, check_number, check_option
 from .bgbb import BetaGeoBetaBinomModel
 from .gammagamma import GammaGammaModel
 from .summary import PERIODS_PER_YEAR
 
-__all__ = ["customer_lifetime_value", "historical_value", "retention_clv", "bootstrap"]
+__all__ = ["customer_value", "CustomerValue", "customer_lifetime_value", "historical_value", "retention_clv", "bootstrap"]
 
 
 def _clv_inputs(transaction_model, spend_model, summary):
@@ -173,3 +175,150 @@ def bootstrap(transaction_model, spend_model, summary: pd.DataFrame, horizon: fl
     out.attrs["total"] = {"clv": float(base.sum()), "ci_low": float(np.quantile(totals, a)),
                           "ci_high": float(np.quantile(totals, 1 - a))}
     return out
+
+
+# --- the kit's one figure of what a customer is worth ---------------------------------------------------
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """What each customer is worth: the kit's one definition, used by every notebook that needs it.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per customer: ``clv`` (EUR of gross margin over the horizon, discounted),
+        ``p_alive``, ``expected_purchases`` (over the horizon), ``expected_spend``
+        (EUR per purchase, Gamma-Gamma), ``margin_rate`` (the customer's gross margin
+        over spend to date, clipped to [0, 1]).
+    transaction_model, spend_model : fitted BetaGeoModel, GammaGammaModel
+    as_of : Timestamp
+        The first day not observed: the value is as seen at the start of that day.
+    horizon_days : int
+    discount_rate : float
+        Yearly.
+    """
+
+    table: pd.DataFrame
+    transaction_model: object
+    spend_model: object
+    as_of: pd.Timestamp
+    horizon_days: int
+    discount_rate: float
+
+    @property
+    def clv(self) -> pd.Series:
+        """Each customer's CLV (EUR of margin)."""
+        return self.table["clv"]
+
+    @property
+    def total(self) -> float:
+        """The customer base's total CLV (EUR of margin)."""
+        return float(self.table["clv"].sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-customer table."""
+        return self.table.copy()
+
+    def __repr__(self) -> str:
+        return (f"CustomerValue({len(self.table)} customers as of {self.as_of.date()}, horizon {self.horizon_days} days, "
+                f"discount {self.discount_rate:.0%}/year: total {self.total:,.0f} EUR, "
+                f"median {self.table['clv'].median():,.2f} EUR)")
+
+
+def customer_value(transactions: pd.DataFrame, *, as_of=None, horizon_days: int = 365, discount_rate: float = 0.10,
+                   customer_col: str = "customer_id", date_col: str = "date", value_col: str = "amount",
+                   margin_col: str | None = "gross_margin", penalizer: float = 0.0) -> CustomerValue:
+    """What each customer is worth from now on: the kit's one figure of customer value.
+
+    BG/NBD on a daily summary (weekly summaries bias ``r`` and ``alpha``; see notebook 04)
+    predicts each customer's purchases over the next ``horizon_days``; Gamma-Gamma predicts
+    the spend per purchase; the customer's own gross-margin rate to date turns spend into
+    margin; each week's expected margin is discounted at ``discount_rate`` a year.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase, with ``customer_col``, ``date_col``, ``value_col`` and (unless
+        ``margin_col`` is None) ``margin_col``.
+    as_of : date-like, optional
+        The first day not observed (exclusive, as everywhere in the kit): purchases on or
+        after it are ignored. Default: the day after the last purchase.
+    horizon_days : int, default=365
+        How far ahead to count, in days.
+    discount_rate : float, default=0.10
+        Yearly discount rate.
+    customer_col, date_col, value_col : str
+        Column names.
+    margin_col : str or None, default="gross_margin"
+        Gross margin per purchase. None values spend at a margin rate of 1 (revenue).
+    penalizer : float, default=0.0
+        L2 penalty of both models (see :class:`BetaGeoModel`).
+
+    Returns
+    -------
+    CustomerValue
+        ``.table`` per customer (``clv``, ``p_alive``, ``expected_purchases``,
+        ``expected_spend``, ``margin_rate``), ``.total``, the fitted models.
+
+    Notes
+    -----
+    .. math:: CLV_i = \\bar m_i \\, E[z_i] \\sum_{k} \\frac{E[X_i(t_k)] - E[X_i(t_{k-1})]}{(1 + d)^{t_k / 365.2425}}
+
+    with :math:`t_k` every 7 days up to the horizon, :math:`E[X_i(t)]` from BG/NBD given the
+    customer's history, :math:`E[z_i]` from Gamma-Gamma and :math:`\\bar m_i` the margin rate.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy way:
+    an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284.
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value curves for
+    customer base analysis. Journal of Marketing Research 42(4), 415-430.
+
+    Examples
+    --------
+    >>> from fidelia_kit import generate_world
+    >>> tx = generate_world(n_customers=500, seed=1).tables["transactions"]
+    >>> cv = customer_value(tx, horizon_days=365)
+    >>> bool((cv.table["clv"] >= 0).all()), cv.horizon_days
+    (True, 365)
+    """
+    from .bgnbd import BetaGeoModel
+    from .summary import summarize_transactions
+
+    need = [customer_col, date_col, value_col] + ([margin_col] if margin_col else [])
+    check_frame("transactions", transactions, need)
+    horizon_days = check_int("horizon_days", horizon_days, 1, 36_525)
+    discount_rate = check_number("discount_rate", discount_rate, 0.0, 10.0)
+    tx = transactions
+    dates = pd.to_datetime(tx[date_col])
+    if as_of is not None:
+        as_of = as_date("as_of", as_of)
+        tx = tx[(dates < as_of).to_numpy()]
+        if tx.empty:
+            raise ValueError(f"`transactions` has no purchases before as_of={as_of.date()}.")
+        last_day = as_of - pd.Timedelta(days=1)
+    else:
+        last_day = dates.max().normalize()
+        as_of = last_day + pd.Timedelta(days=1)
+    summary = summarize_transactions(tx, customer_col=customer_col, date_col=date_col, value_col=value_col,
+                                     observation_end=last_day, freq="D")
+    bg = BetaGeoModel(penalizer=penalizer).fit(summary["frequency"], summary["recency"], summary["T"])
+    repeat = summary["frequency"] > 0
+    gg = GammaGammaModel(penalizer=penalizer).fit(summary.loc[repeat, "frequency"], summary.loc[repeat, "monetary_value"])
+    if margin_col:
+        g = tx.groupby(customer_col)
+        rate = (g[margin_col].sum() / g[value_col].sum().where(lambda s: s > 0)).reindex(summary.index)
+        rate = rate.fillna(float(tx[margin_col].sum() / tx[value_col].sum())).clip(0.0, 1.0)
+    else:
+        rate = pd.Series(1.0, index=summary.index)
+    x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    clv = customer_lifetime_value(bg, gg, summary, horizon_days, discount_rate, freq="D", step=min(7.0, horizon_days))
+    table = pd.DataFrame({
+        "clv": clv.to_numpy() * rate.to_numpy(),
+        "p_alive": bg.probability_alive(x, tx_, T),
+        "expected_purchases": bg.expected_purchases(horizon_days, x, tx_, T),
+        "expected_spend": gg.expected_spend(x, summary["monetary_value"].to_numpy(float)),
+        "margin_rate": rate.to_numpy(),
+    }, index=summary.index)
+    return CustomerValue(table=table, transaction_model=bg, spend_model=gg, as_of=pd.Timestamp(as_of),
+                         horizon_days=horizon_days, discount_rate=discount_rate)
