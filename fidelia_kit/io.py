@@ -794,26 +794,55 @@ def load_world(folder, *, tables=None, cache: bool = True):
 
 _CUSTOMER_360 = """
 CREATE OR REPLACE VIEW customer_360 AS
-WITH tx AS (
-    SELECT customer_id, COUNT(*) AS n_transactions, COUNT(DISTINCT date) AS purchase_days,
-           SUM(amount) AS revenue, SUM(gross_margin) AS gross_margin, AVG(amount) AS avg_basket,
-           MIN(date) AS first_purchase, MAX(date) AS last_purchase,
-           AVG(CASE WHEN channel <> 'store' THEN 1.0 ELSE 0.0 END) AS online_share,
-           SUM(points_earned) - SUM(points_redeemed) AS points_balance
-    FROM transactions GROUP BY customer_id),
+WITH t AS (SELECT *, CAST(date AS DATE) AS day FROM transactions),
+b AS (SELECT MAX(day) + 1 AS as_of FROM t),
+d AS (SELECT customer_id, COUNT(*) AS n_purchases,
+             COUNT(*) FILTER (WHERE day >= as_of - 90) AS n_purchases_90d,
+             COUNT(*) FILTER (WHERE day >= as_of - 180 AND day < as_of - 90) AS n_purchases_prev_90d,
+             COUNT(*) FILTER (WHERE day >= as_of - 365) AS n_purchases_365d,
+             MIN(day) AS first_purchase, MAX(day) AS last_purchase,
+             date_diff('day', MAX(day), ANY_VALUE(as_of)) AS days_since_last,
+             date_diff('day', MIN(day), ANY_VALUE(as_of)) AS tenure_days
+      FROM (SELECT DISTINCT customer_id, day FROM t), b GROUP BY customer_id),
+tx AS (SELECT customer_id, COUNT(*) AS n_receipts, SUM(amount) AS monetary_total,
+              SUM(amount) FILTER (WHERE day >= as_of - 90) AS monetary_90d,
+              SUM(amount) FILTER (WHERE day >= as_of - 365) AS monetary_365d,
+              SUM(gross_margin) AS margin_total, AVG(amount) AS avg_basket,
+              AVG(CASE WHEN channel = 'online' THEN 1.0 ELSE 0.0 END) AS online_share,
+              AVG(CASE WHEN channel = 'app' THEN 1.0 ELSE 0.0 END) AS app_share,
+              AVG(CASE WHEN channel <> 'store' THEN 1.0 ELSE 0.0 END) AS digital_share,
+              AVG(CASE WHEN discount > 0 THEN 1.0 ELSE 0.0 END) AS discount_share,
+              AVG(CASE WHEN payment_method = 'cash' THEN 1.0 ELSE 0.0 END) AS cash_share,
+              AVG(CASE WHEN payment_method = 'mobile' THEN 1.0 ELSE 0.0 END) AS mobile_share,
+              AVG(n_items) AS items_per_basket,
+              CAST(SUM(points_earned) - SUM(points_redeemed) AS BIGINT) AS points_balance
+       FROM t, b GROUP BY customer_id),
+g AS (SELECT d.*, CASE WHEN n_purchases > 1
+                       THEN date_diff('day', first_purchase, last_purchase) / (n_purchases - 1)
+                       ELSE GREATEST(tenure_days, 1) END AS mean_gap_days
+      FROM d),
 cx AS (SELECT customer_id, COUNT(*) AS complaints, SUM(compensation) AS compensation
-       FROM complaints GROUP BY customer_id),
-ref AS (SELECT referred_by AS customer_id, COUNT(*) AS referrals FROM customers
-        WHERE referred_by IS NOT NULL GROUP BY referred_by)
-SELECT c.*, COALESCE(tx.n_transactions, 0) AS n_transactions, COALESCE(tx.purchase_days, 0) AS purchase_days,
-       COALESCE(tx.revenue, 0) AS revenue, COALESCE(tx.gross_margin, 0) AS gross_margin, tx.avg_basket,
-       tx.first_purchase, tx.last_purchase, tx.online_share, COALESCE(tx.points_balance, 0) AS points_balance,
-       s.overall_satisfaction, s.recommend, s.share_of_wallet,
-       COALESCE(cx.complaints, 0) AS complaints, COALESCE(cx.compensation, 0) AS compensation,
-       COALESCE(ref.referrals, 0) AS referrals,
-       m.member_id IS NOT NULL AS plus_member, e.arm AS experiment_arm
-FROM customers c
+       FROM complaints, b WHERE CAST(date AS DATE) < as_of GROUP BY customer_id),
+ref AS (SELECT referred_by AS customer_id, COUNT(*) AS referrals FROM customers, b
+        WHERE referred_by IS NOT NULL AND CAST(first_seen AS DATE) < as_of GROUP BY referred_by)
+SELECT c.*, COALESCE(tx.n_receipts, 0) AS n_receipts, COALESCE(g.n_purchases, 0) AS n_purchases,
+       COALESCE(g.n_purchases_90d, 0) AS n_purchases_90d,
+       COALESCE(g.n_purchases_prev_90d, 0) AS n_purchases_prev_90d,
+       COALESCE(g.n_purchases_365d, 0) AS n_purchases_365d,
+       COALESCE(tx.monetary_total, 0) AS monetary_total, COALESCE(tx.monetary_90d, 0) AS monetary_90d,
+       COALESCE(tx.monetary_365d, 0) AS monetary_365d, tx.monetary_total / g.n_purchases AS monetary_mean,
+       tx.avg_basket, COALESCE(tx.margin_total, 0) AS margin_total, g.days_since_last, g.tenure_days,
+       g.first_purchase, g.last_purchase, tx.online_share, tx.app_share, tx.digital_share, tx.discount_share,
+       tx.cash_share, tx.mobile_share, tx.items_per_basket, g.mean_gap_days,
+       g.days_since_last / GREATEST(g.mean_gap_days, 1) AS overdue,
+       COALESCE(g.n_purchases_90d, 0) - COALESCE(g.n_purchases_prev_90d, 0) AS trend,
+       COALESCE(cx.complaints, 0) AS complaints, COALESCE(ref.referrals, 0) AS referrals,
+       COALESCE(tx.points_balance, 0) AS points_balance,
+       s.overall_satisfaction, s.recommend, s.share_of_wallet, COALESCE(cx.compensation, 0) AS compensation,
+       m.member_id IS NOT NULL AS plus_member, e.arm AS experiment_arm, b.as_of
+FROM customers c CROSS JOIN b
 LEFT JOIN tx USING (customer_id)
+LEFT JOIN g USING (customer_id)
 LEFT JOIN survey_responses s USING (customer_id)
 LEFT JOIN cx USING (customer_id)
 LEFT JOIN ref USING (customer_id)

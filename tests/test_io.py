@@ -177,13 +177,40 @@ def test_warehouse_tables_and_customer_360_match_pandas(small_world, small_world
     c360 = con.sql("SELECT * FROM customer_360").df().set_index("customer_id")
     assert len(c360) == len(w.customers) and c360.index.is_monotonic_increasing
     revenue = w.transactions.groupby("customer_id")["amount"].sum().reindex(c360.index).fillna(0.0)
-    assert np.allclose(c360["revenue"], revenue)
+    assert np.allclose(c360["monetary_total"], revenue)
     referrals = w.customers["referred_by"].dropna().astype(int).value_counts().reindex(c360.index).fillna(0)
     assert (c360["referrals"] == referrals).all()
     complaints = w.complaints.groupby("customer_id").size().reindex(c360.index).fillna(0)
     assert (c360["complaints"] == complaints).all()
     members = set(w.memberships["customer_id"].dropna().astype(int))
     assert set(c360.index[c360["plus_member"]]) == members
+    retired = {"n_transactions", "purchase_days", "revenue", "gross_margin"}
+    assert not retired & set(c360.columns)
+
+
+def test_customer_360_has_the_names_and_numbers_of_customer_features(small_world, small_world_dir):
+    """Every measure the SQL view shares with customer_features agrees, column by column, to 1e-9."""
+    from fidelia_kit import warehouse
+    from fidelia_kit.features import FEATURES, customer_features
+
+    w = small_world
+    c360 = warehouse(small_world_dir).sql("SELECT * FROM customer_360").df().set_index("customer_id")
+    f = customer_features(w.transactions, complaints=w.complaints, customers=w.customers)
+    as_of = w.transactions["date"].max() + pd.Timedelta(days=1)
+    assert (pd.to_datetime(c360["as_of"]) == as_of).all()
+    assert list(f.index) == sorted(w.customers.loc[w.customers["first_seen"] < as_of, "customer_id"])
+    shared = [c for c in f.columns if c in FEATURES]
+    assert len(shared) == 28 and set(shared) <= set(c360.columns)
+    for col in shared:
+        mine, sql = f[col], c360.loc[f.index, col]
+        if pd.api.types.is_datetime64_any_dtype(mine):
+            same = pd.to_datetime(sql).astype("datetime64[ns]") == mine
+            assert (same | (mine.isna() & sql.isna())).all(), col
+        else:
+            np.testing.assert_allclose(sql.astype(float), mine.astype(float), rtol=1e-9, atol=1e-9,
+                                       equal_nan=True, err_msg=col)
+    # digital_share is "not in a store"; online_share is the web shop only
+    assert np.allclose((c360["online_share"] + c360["app_share"]).dropna(), c360["digital_share"].dropna())
 
 
 @pytest.mark.parametrize("name", ["transactions_thousands_point.csv", "transactions_sep_line.csv",

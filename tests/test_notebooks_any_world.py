@@ -56,7 +56,7 @@ def test_every_notebook_runs(ran):
 def test_database_and_survey_against_the_truth(ran):
     _, world, _, runs = ran
     d = runs["00"].results
-    assert d["n_customers"] == len(world.customers) and d["n_transactions"] == len(world.transactions)
+    assert d["n_customers"] == len(world.customers) and d["n_receipts"] == len(world.transactions)
     assert d["share_never_bought"] == pytest.approx(world.truth["counts"]["prospects"] / len(world.customers))
     s = runs["01"].results
     truth = world.truth["survey"]

@@ -11,6 +11,7 @@ import tomllib
 import yaml
 
 import fidelia_kit
+from fidelia_kit.features import FEATURES, features_dictionary
 from fidelia_kit.schema import TABLES, data_dictionary
 
 from .conftest import ROOT
@@ -73,6 +74,15 @@ def test_data_dictionary_is_current_and_documents_every_column():
         section = embedded.split(f"### {table}.csv")[1].split("### ")[0]
         for col in columns:
             assert f"| `{col.name}` |" in section, (table, col.name)
+
+
+def test_derived_columns_section_is_current_and_documents_every_feature():
+    text = (ROOT / "datasets" / "README.md").read_text()
+    assert "## Derived columns" in text
+    embedded = text.split("<!-- features:start -->\n")[1].split("<!-- features:end -->")[0]
+    assert embedded == features_dictionary()
+    for name in FEATURES:
+        assert f"| `{name}` |" in embedded, name
 
 
 def test_every_module_declares_all_and_exports_exist():
