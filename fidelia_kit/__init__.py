@@ -18,9 +18,10 @@ from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
-    from . import clv, contact, plots, retention, segmentation, survey, verdict
+    from . import clv, contact, features, notebook, plots, retention, segmentation, survey, verdict
+    from .features import customer_features
     from .io import load_world, read_table, validate_table, warehouse
-    from .runner import read_results, record
+    from .notebook import check_parameters, read_results, record
     from .synth import World, WorldConfig, generate_world
 
 __all__ = [
@@ -35,10 +36,14 @@ __all__ = [
     "read_table",
     "validate_table",
     "warehouse",
+    "customer_features",
     "record",
     "read_results",
+    "check_parameters",
     "clv",
     "contact",
+    "features",
+    "notebook",
     "plots",
     "retention",
     "segmentation",
@@ -50,7 +55,8 @@ __all__ = [
 _LAZY = {
     "World": ".synth", "WorldConfig": ".synth", "generate_world": ".synth",
     "load_world": ".io", "read_table": ".io", "validate_table": ".io", "warehouse": ".io",
-    "record": ".runner", "read_results": ".runner",
+    "customer_features": ".features",
+    "record": ".notebook", "read_results": ".notebook", "check_parameters": ".notebook",
 }
 
 

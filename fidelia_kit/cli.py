@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .exceptions import DataError
 from .schema import TABLE_FILES, TABLES
 

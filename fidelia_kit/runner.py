@@ -1,10 +1,10 @@
-"""Run the notebooks: record results inside them, execute them with papermill, report.
+"""Run the notebooks: execute them with papermill, in parallel processes, and report.
 
-``record(name, value)`` in a notebook stores a result as a display output of its own type;
-``read_results(path)`` reads every recorded result back from the executed notebook (the
-small piece scrapbook used to do, on nbformat). :func:`run_notebooks` executes notebooks in
-parallel processes with papermill, writes each executed notebook and its HTML export, an
-``index.html`` and a ``results.json``.
+:func:`run_notebooks` executes notebooks in parallel processes with papermill, writes each
+executed notebook and its HTML export, an ``index.html`` and a ``results.json`` with what
+each notebook recorded. The notebook-side API (``record``, ``read_results``,
+``check_parameters``) lives in :mod:`fidelia_kit.notebook`; it is re-exported here, so
+``fidelia_kit.runner.record`` keeps working.
 """
 from __future__ import annotations
 
@@ -12,106 +12,47 @@ import ast
 import datetime as dt
 import html
 import json
-import math
 import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ._validation import check_int, check_number
+from ._version import __version__
+from .notebook import RESULT_MIME, check_parameters, read_results, record
 
 __all__ = ["record", "read_results", "check_parameters", "NotebookRun", "RunInterrupted", "run_notebooks",
            "notebook_parameters", "default_notebooks", "parse_value", "RESULT_MIME"]
 
-RESULT_MIME = "application/vnd.fidelia.result+json"
-
-
-def _jsonable(value, name):
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, str) or value is None:
-        return value
-    if hasattr(value, "to_dict") and not isinstance(value, dict):
-        value = value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, name) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v, name) for v in list(value)]
-    raise TypeError(f"record({name!r}, ...): a {type(value).__name__} cannot be recorded; record numbers, text, "
-                    "lists or dicts (or a pandas Series).")
-
-
-def record(name: str, value):
-    """Record a result in the running notebook, to be read back by :func:`read_results`.
-
-    The value is stored as JSON (numbers, text, lists, dicts; a pandas Series becomes a
-    dict) and shown as ``name = value``. Outside a notebook it is only returned.
-    """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"record(): the name must be an identifier such as 'alpha_staff'; got {name!r}.")
-    value = _jsonable(value, name)
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:  # pragma: no cover - IPython comes with the kit
-        shell = None
-    if shell is not None:
-        from IPython.display import display
-        display({RESULT_MIME: {"name": name, "value": value}, "text/plain": f"{name} = {value!r}"}, raw=True)
-    return value
-
-
-def read_results(path) -> dict:
-    """Every value recorded with :func:`record` in an executed notebook, by name (last wins)."""
-    import nbformat
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such notebook.")
-    nb = nbformat.read(path, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            data = o.get("data", {}) if o.get("output_type") in ("display_data", "execute_result") else {}
-            if RESULT_MIME in data:
-                item = data[RESULT_MIME]
-                if isinstance(item, str):
-                    item = json.loads(item)
-                out[item["name"]] = item["value"]
-    return out
-
-
-def check_parameters(**specs):
-    """Validate a notebook's parameters: ``name=(value, low, high)`` for numbers (integers when
-    both bounds are ints), ``name=(value, options)`` for a choice. Raises with a clear message."""
-    for name, spec in specs.items():
-        if len(spec) == 2:
-            value, options = spec
-            if value not in options:
-                raise ValueError(f"parameter `{name}` must be one of {list(options)}; got {value!r}.")
-        else:
-            value, low, high = spec
-            try:
-                if isinstance(low, int) and isinstance(high, int):
-                    check_int(name, value, low, high)
-                else:
-                    check_number(name, value, low, high)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"parameter {exc}") from None
-
-
 def notebook_parameters(path) -> dict:
-    """The parameters a notebook declares in its cell tagged ``parameters`` (name -> default).
+    """The parameters a notebook declares in its cell tagged ``parameters``.
 
-    Raises ValueError naming the file if it is not a readable notebook (broken JSON, cut short ...).
+    Parameters
+    ----------
+    path : str or Path
+        The notebook.
+
+    Returns
+    -------
+    dict
+        name -> default value, in the cell's order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it is not a readable notebook (broken JSON, cut short ...).
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+    ...                                                        "display_name": "Python 3"}})
+    >>> nb.cells = [nbformat.v4.new_code_cell("top_n = 10  # rows", metadata={"tags": ["parameters"]})]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     nbformat.write(nb, f"{d}/nb.ipynb")
+    ...     notebook_parameters(f"{d}/nb.ipynb")
+    {'top_n': '10'}
     """
     import papermill
 
@@ -124,7 +65,23 @@ def notebook_parameters(path) -> dict:
 
 
 def default_notebooks() -> list[Path]:
-    """The numbered notebooks of ``notebooks/`` (of the current folder, else of the kit's checkout)."""
+    """The numbered notebooks ``NN_topic.ipynb`` of ``notebooks/``.
+
+    Returns
+    -------
+    list of Path
+        Sorted by name, from ``notebooks/`` of the current folder, else of the kit's checkout.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither folder holds numbered notebooks.
+
+    Examples
+    --------
+    >>> [p.name for p in default_notebooks()][:1]  # doctest: +SKIP
+    ['00_customer_database.ipynb']
+    """
     for folder in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
         found = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
         if found:
@@ -133,7 +90,22 @@ def default_notebooks() -> list[Path]:
 
 
 def parse_value(text: str):
-    """A command-line value as Python: numbers, True/False/None, quoted strings, else the text."""
+    """A command-line value (``-p name=value``) as Python.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    object
+        A number, True/False/None, a list or a quoted string as Python reads it; else the text itself.
+
+    Examples
+    --------
+    >>> parse_value("0.05"), parse_value("None"), parse_value("../datasets")
+    (0.05, None, '../datasets')
+    """
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -145,6 +117,19 @@ class RunInterrupted(KeyboardInterrupt):
 
     The notebooks that had finished keep their results; the others have status
     ``"interrupted"``. The reports were written before this was raised.
+
+    Parameters
+    ----------
+    runs : list of NotebookRun
+        Every notebook's outcome, in the order given.
+    out_dir : str or Path
+        The output folder, where the reports are.
+
+    Examples
+    --------
+    >>> exc = RunInterrupted([], "outputs")
+    >>> isinstance(exc, KeyboardInterrupt), exc.out_dir.name
+    (True, 'outputs')
     """
 
     def __init__(self, runs: list, out_dir):
@@ -160,6 +145,12 @@ class NotebookRun:
     ``seconds`` is the notebook's execution by papermill (kernel start and every cell);
     ``wall_seconds`` the wall time of its whole process, start to end (execution, HTML export and
     the process's own start), on the parent's clock; None for a notebook that did not finish.
+
+    Examples
+    --------
+    >>> r = NotebookRun("00_customer_database.ipynb", "ok", 4.2, "outputs/00.ipynb", None, {"n_customers": 10})
+    >>> r.status, r.results["n_customers"], r.error
+    ('ok', 10, None)
     """
 
     notebook: str
@@ -526,6 +517,17 @@ def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="ou
     RunInterrupted
         On Ctrl-C or SIGTERM: the running notebooks are stopped, the reports written with what
         had finished, and the exception carries every notebook's outcome.
+
+    See Also
+    --------
+    fidelia_kit.notebook.record : how a notebook records a result.
+    fidelia_kit.notebook.read_results : read them back from an executed notebook.
+
+    Examples
+    --------
+    >>> runs = run_notebooks(["notebooks/00_customer_database.ipynb"], out_dir="outputs")  # doctest: +SKIP
+    >>> runs[0].status, runs[0].results["n_customers"]  # doctest: +SKIP
+    ('ok', 10000)
     """
     import warnings
 
@@ -618,10 +620,8 @@ def _signal_name(number: int) -> str:
 
 
 def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict, *, interrupted: bool = False) -> None:
-    import fidelia_kit
-
     meta = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "fidelia_kit": fidelia_kit.__version__, "python": platform.python_version(), "parameters": parameters,
+            "fidelia_kit": __version__, "python": platform.python_version(), "parameters": parameters,
             "interrupted": interrupted}
     (out / "results.json").write_text(json.dumps({"run": meta, "notebooks": [asdict(r) for r in runs]}, indent=2,
                                                   default=str) + "\n", encoding="utf-8")

@@ -146,3 +146,34 @@ def test_the_committed_world_gets_the_dates_its_notebooks_used_to_fix():
     assert nbp.cohort_split(m.loc[observed, "cohort"]) == 2020           # 05's split: (2016 + 2024) // 2
     e = pd.read_csv(data / "retention_experiment.csv", usecols=["arm", "cost"])
     assert nbp.arm_cost(e, "personal_call") == pytest.approx(6.0)      # 06's call cost
+
+
+def test_the_notebook_api_lives_in_notebook_and_keeps_its_old_addresses():
+    import fidelia_kit as fk
+    from fidelia_kit import runner
+
+    for name in ("record", "read_results", "check_parameters", "RESULT_MIME"):
+        assert getattr(runner, name) is getattr(nbp, name), name
+    assert fk.record is nbp.record and fk.read_results is nbp.read_results
+    assert fk.check_parameters is nbp.check_parameters
+    assert nbp.record.__module__ == "fidelia_kit.notebook"
+
+
+def test_record_stores_full_precision_and_refuses_what_json_cannot_hold():
+    assert nbp.record("x", 0.1 + 0.2) == 0.30000000000000004
+    assert nbp.record("missing", float("nan")) is None
+    with pytest.raises(ValueError, match="the name must be an identifier"):
+        nbp.record("two words", 1)
+    with pytest.raises(TypeError, match=r"record\('model', ...\): a object cannot be recorded"):
+        nbp.record("model", object())
+
+
+@pytest.mark.parametrize("spec, error, match", [
+    ({"top_n": (0, 1, 1000)}, ValueError, r"parameter `top_n` must be in \[1, 1000\]; got 0"),
+    ({"top_n": (2.5, 1, 1000)}, TypeError, "parameter `top_n` must be an integer"),
+    ({"rate": ("high", 0.0, 1.0)}, TypeError, "parameter `rate` must be a number"),
+    ({"method": ("pam", ["kmeans", "gmm"])}, ValueError, r"parameter `method` must be one of \['kmeans', 'gmm'\]"),
+])
+def test_check_parameters_names_the_parameter(spec, error, match):
+    with pytest.raises(error, match=match):
+        nbp.check_parameters(**spec)
