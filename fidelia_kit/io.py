@@ -552,10 +552,34 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, c
         members or no survey answers); by default it is refused, as an export that lost
         its rows.
 
+    Returns
+    -------
+    DataFrame
+        Columns in the schema's order with its dtypes (extra columns dropped, with a warning).
+
     Raises
     ------
     DataError
-        For any broken rule, naming the source, column and first rows.
+        For any broken rule, naming the source, column and first rows (the frame's position
+        plus 2, as if the header were row 1).
+
+    See Also
+    --------
+    read_table : the same checks on a file.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"customer_id": ["1", "2"], "first_seen": ["2024-01-05", "07/01/2024"],
+    ...                     "acquisition_channel": ["store", "web"], "referred_by": ["", "1"],
+    ...                     "region": ["North", "south"], "age_band": ["25-34", "65+"],
+    ...                     "card_tier": ["basic", "gold"]})
+    >>> typed = validate_table(raw, "customers")
+    >>> typed["first_seen"].dt.date.astype(str).tolist(), typed["region"].tolist(), typed["referred_by"].tolist()
+    (['2024-01-05', '2024-01-07'], ['North', 'South'], [<NA>, 1])
+    >>> validate_table(raw.assign(region=["North", "Mars"]), "customers", source="crm.csv")
+    Traceback (most recent call last):
+    ...
+    fidelia_kit.exceptions.DataError: crm.csv: column 'region' has 1 value(s) outside ['North', 'South', 'East', 'West', 'Central'] (row 3): 'Mars'.
     """
     check_option("table", table, TABLES)
     if not isinstance(df, pd.DataFrame):
@@ -685,7 +709,30 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
 
 
 def read_truth(folder) -> dict:
-    """The data set's truth.json as a dict ({} when the folder has none)."""
+    """The data set's ``truth.json``: the parameters and latent values that made a synthetic world.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The data set folder.
+
+    Returns
+    -------
+    dict
+        The parsed file; ``{}`` when the folder has none (real data).
+
+    Raises
+    ------
+    DataError
+        The file is not JSON, or not a JSON object.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     read_truth(d)
+    {}
+    """
     from .synth.world import TRUTH_FILE
 
     truth_path = Path(folder) / TRUTH_FILE
@@ -702,10 +749,29 @@ def read_truth(folder) -> dict:
 
 
 def truth_window(truth: dict):
-    """(first day, last day) of the observation window a truth dict states, or None.
+    """The observation window a truth dict states: its first and last day, both included.
 
-    Raises DataError when truth.json's ``window`` is not an object with ``start`` and
-    ``end`` dates (YYYY-MM-DD).
+    Parameters
+    ----------
+    truth : dict
+        As :func:`read_truth` returns it.
+
+    Returns
+    -------
+    tuple of str or None
+        ``(start, end)`` as written (YYYY-MM-DD); None when the truth states no window.
+
+    Raises
+    ------
+    DataError
+        ``window`` is not an object with ``start`` and ``end`` dates, or ends before it starts.
+
+    Examples
+    --------
+    >>> truth_window({"window": {"start": "2024-01-01", "end": "2025-12-31"}})
+    ('2024-01-01', '2025-12-31')
+    >>> truth_window({}) is None
+    True
     """
     if not isinstance(truth, dict) or "window" not in truth:
         return None
@@ -743,6 +809,17 @@ def load_world(folder, *, tables=None, cache: bool = True):
         was validated from are unchanged (see Notes). ``False`` reads and validates the
         CSV files every time and writes nothing.
 
+    Returns
+    -------
+    World
+        The tables (typed as :func:`read_table` types them) and the truth (``{}`` without
+        ``truth.json``).
+
+    Raises
+    ------
+    DataError
+        A missing folder or required file, or any broken rule of a table, naming the file.
+
     Notes
     -----
     The CSV files stay the data set; the cache only saves reading and validating them
@@ -755,6 +832,16 @@ def load_world(folder, *, tables=None, cache: bool = True):
     versions; anything else is read and validated again from the CSV. A table whose
     reading raised a warning is not cached, so the warning comes every time. A cache that
     cannot be written or read never stops loading; deleting it is always safe.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fidelia_kit import generate_world
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = generate_world(n_customers=200, seed=1).save(d)
+    ...     world = load_world(d, cache=False)
+    >>> len(world.customers), world.truth["window"]["start"]
+    (200, '2024-01-01')
     """
     from . import _cache
     from .synth.world import DATA_TABLES, World
@@ -857,11 +944,52 @@ def warehouse(folder, *, database: str = ":memory:"):
 
     Every table is read and checked with :func:`load_world` first, so SQL runs on validated,
     typed data. ``customer_360`` is the single customer view: one row per card holder with
-    their purchases (count, revenue, margin, first and last purchase, online share, points),
-    survey answers, complaints, referrals made, membership and experiment arm.
+    every column of ``customers``, their purchase measures, survey answers, complaints,
+    referrals made, membership and experiment arm.
 
-    Returns a ``duckdb.DuckDBPyConnection``; e.g.
-    ``warehouse("datasets").sql("SELECT region, AVG(revenue) FROM customer_360 GROUP BY 1").df()``.
+    Parameters
+    ----------
+    folder : str or Path
+        The data set folder.
+    database : str, default=":memory:"
+        Where DuckDB keeps the database: in memory, or a file path.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        With the tables and the view.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_world`.
+
+    See Also
+    --------
+    fidelia_kit.features.customer_features : the same purchase measures in pandas.
+
+    Notes
+    -----
+    The purchase measures of ``customer_360`` have the names and meanings of
+    :data:`fidelia_kit.features.FEATURES` (``n_receipts``, ``n_purchases``,
+    ``n_purchases_90d``, ``monetary_total``, ``monetary_mean``, ``avg_basket``,
+    ``margin_total``, ``days_since_last``, ``tenure_days``, ``online_share`` (channel
+    'online' only), ``app_share``, ``digital_share`` (not 'store'), ``points_balance``,
+    ``complaints``, ``referrals``, ...), computed as seen at ``as_of`` (a column of the
+    view): the day after the last receipt of the data set. A test checks every one
+    against :func:`fidelia_kit.features.customer_features` to 1e-9. Counts and sums are 0
+    for people who never bought; means, shares and dates are NULL.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fidelia_kit import generate_world
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = generate_world(n_customers=200, seed=1).save(d)
+    ...     con = warehouse(d)
+    >>> sql = "SELECT COUNT(*), SUM(n_receipts) = (SELECT COUNT(*) FROM transactions) FROM customer_360"
+    >>> con.sql(sql).fetchall()
+    [(200, True)]
     """
     import duckdb
 

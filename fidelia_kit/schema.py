@@ -57,7 +57,34 @@ SURVEY_ITEMS = {
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table: its type, what it may hold, and what it means."""
+    """One column of a table: its type, what it may hold, and what it means.
+
+    Parameters
+    ----------
+    name : str
+        The column's name in the files.
+    kind : {"int", "float", "date", "str", "bool"}
+    doc : str
+        Its meaning, as the data dictionary prints it.
+    unit : str, default=""
+    nullable : bool, default=False
+        Empty cells allowed.
+    unique : bool, default=False
+    options : tuple of str, optional
+        The allowed values of a text column.
+    min, max : float, optional
+        Closed bounds of a number.
+    in_window : bool, default=False
+        A date that must lie in the observation window.
+    references : str, optional
+        ``"table.column"`` that must hold every value.
+
+    Examples
+    --------
+    >>> amount = next(c for c in TABLES["transactions"] if c.name == "amount")
+    >>> amount.kind, amount.unit, amount.min
+    ('float', 'EUR', 0.01)
+    """
 
     name: str
     kind: str  # "int", "float", "date", "str", "bool"
@@ -206,10 +233,30 @@ TABLE_FILES = {name: f"{name}.csv" for name in TABLES}
 def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Return ``df`` with the schema's column order and dtypes.
 
-    Integers become ``int64`` (``Int64`` when nullable), dates ``datetime64[ns]``,
-    flags ``bool`` (``boolean`` when nullable), floats ``float64``, text ``str``.
     Both the generator and the readers pass through here, so a saved and re-read
-    world equals the generated one. Values are assumed valid (see fidelia_kit.io).
+    world equals the generated one.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table whose values are valid (see :func:`fidelia_kit.io.validate_table`, which
+        checks them); extra columns are dropped.
+    table : str
+        One of :data:`TABLES`.
+
+    Returns
+    -------
+    DataFrame
+        Integers as ``int64`` (``Int64`` when nullable), dates ``datetime64[ns]``, flags
+        ``bool`` (``boolean`` when nullable), floats ``float64``, text ``str``; a fresh
+        0..n-1 index.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"member_id": [1], "customer_id": [None], "signup_date": ["2019-05-01"],
+    ...                     "cohort": [2019], "renewals": [3], "cancelled": [False], "cancel_date": [None]})
+    >>> coerce_table(raw, "memberships").dtypes.astype(str).tolist()
+    ['int64', 'Int64', 'datetime64[ns]', 'int64', 'int64', 'bool', 'datetime64[ns]']
     """
     import pandas as pd  # here, so the command line reads the schema without pandas
 
@@ -234,7 +281,19 @@ def data_dictionary() -> str:
     """The data dictionary as Markdown: one section per table, one row per column.
 
     ``datasets/README.md`` embeds this text between the markers
-    ``<!-- dictionary:start -->`` and ``<!-- dictionary:end -->`` (a test keeps it current).
+    ``<!-- dictionary:start -->`` and ``<!-- dictionary:end -->`` (a test keeps it current);
+    its "Derived columns" come from :func:`fidelia_kit.features.features_dictionary`.
+
+    Returns
+    -------
+    str
+        Markdown: per table a ``### <file>`` heading and a table of column, type, unit,
+        allowed values and meaning.
+
+    Examples
+    --------
+    >>> print(data_dictionary().splitlines()[0])
+    ### customers.csv
     """
     kinds = {"int": "integer", "float": "number", "date": "date (YYYY-MM-DD)", "str": "text", "bool": "true/false"}
     parts = []

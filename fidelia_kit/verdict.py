@@ -21,12 +21,18 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from ._results import Result
+from ._validation import check_ci
+
 __all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign"]
 
 
-@dataclass(frozen=True)
-class Verdict:
+@dataclass(frozen=True, repr=False)
+class Verdict(Result):
     """A result stated in one sentence, with the numbers it was written from.
+
+    The kit's result object for a conclusion: frozen fields, a short ``repr``, ``to_frame()``;
+    ``str(verdict)`` and Jupyter's display are the sentence.
 
     Attributes
     ----------
@@ -46,6 +52,15 @@ class Verdict:
     reference : float
         The true value (truth) or zero (effect, ROI).
     sentence : str
+
+    Examples
+    --------
+    >>> v = effect_sign("the lift", 0.05, (0.01, 0.09))
+    >>> v
+    Verdict(kind='effect', outcome='positive', label='the lift', estimate=0.05, ci=(0.01, 0.09), level=0.95, reference=0, sentence='The lift is 0.05 (95% CI 0.01 to 0.09): positive, the whole interval lies above zero.')
+    >>> v.to_frame()[["outcome", "estimate", "ci_low", "ci_high"]]
+        outcome  estimate  ci_low  ci_high
+    0  positive      0.05    0.01     0.09
     """
 
     kind: str
@@ -90,9 +105,7 @@ def _interval(estimate, ci, level) -> tuple[float, tuple[float, float], float]:
     low, high = _real("ci[0]", low), _real("ci[1]", high)
     if low > high:
         raise ValueError(f"`ci` must have ci_low <= ci_high; got ({low}, {high}).")
-    level = _real("level", level)
-    if not 0 < level < 1:
-        raise ValueError(f"`level` must be in (0, 1), e.g. 0.95; got {level}.")
+    level = check_ci(level, "level")
     return estimate, (low, high), level
 
 
@@ -124,7 +137,7 @@ def versus_truth(label: str, estimate, ci, truth, *, level: float = 0.95, fmt: s
     truth : float
         The value in the world's truth file.
     level : float, default=0.95
-        The interval's confidence level, stated in the sentence.
+        The interval's confidence level (in [0.5, 0.9999]), stated in the sentence.
     fmt : str, default=".3g"
         Format spec for the numbers (``format(x, fmt)``).
     unit : str, default=""

@@ -61,7 +61,7 @@ def test_roi_sign_and_frame():
     (dict(estimate=float("nan"), ci=(0.0, 1.0), truth=1.0), ValueError, r"`estimate` must be a finite number"),
     (dict(estimate=1.0, ci=0.95, truth=1.0), TypeError, r"`ci` must be a pair"),
     (dict(estimate=1.0, ci=(0.0, 2.0), truth="1"), TypeError, r"`truth` must be a number"),
-    (dict(estimate=1.0, ci=(0.0, 2.0), truth=1.0, level=95), ValueError, r"`level` must be in \(0, 1\)"),
+    (dict(estimate=1.0, ci=(0.0, 2.0), truth=1.0, level=95), ValueError, r"`level` must be in \[0.5, 0.9999\]"),
 ])
 def test_bad_input_names_the_argument(kwargs, error, match):
     with pytest.raises(error, match=match):
