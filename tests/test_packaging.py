@@ -85,6 +85,16 @@ def test_derived_columns_section_is_current_and_documents_every_feature():
         assert f"| `{name}` |" in embedded, name
 
 
+def test_readme_module_table_lists_every_public_module():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Layout")[1].split("\n## ")[0]
+    for info in pkgutil.iter_modules(fidelia_kit.__path__):
+        if info.name.startswith("_"):
+            continue
+        entry = f"`{info.name}/`" if info.ispkg else f"`{info.name}.py`"
+        assert f"| {entry} |" in table, entry
+
+
 def test_every_module_declares_all_and_exports_exist():
     for info in pkgutil.walk_packages(fidelia_kit.__path__, "fidelia_kit."):
         if info.name.endswith("__main__"):
