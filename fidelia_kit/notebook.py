@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["record", "read_results", "check_parameters", "RESULT_MIME", "Window", "window_of", "parameter_date",
-           "month_start", "month_end", "ladder_date", "calibration_end", "churn_dates", "stay_days", "cohort_split",
+           "month_start", "month_end", "ladder_date", "calibration_end", "holdout_start", "churn_dates", "stay_days", "cohort_split",
            "arm_cost"]
 
 #: The MIME type of a recorded result in a notebook's outputs.
@@ -446,6 +446,44 @@ def calibration_end(window: Window, value=None, *, min_days: int = 28) -> pd.Tim
         return min(max(month_end(window.at(0.75)), earliest), latest)
     return parameter_date("calibration_end", value, window, earliest=earliest, latest=latest,
                           what=f"at least {min_days} days of calibration and {min_days} of holdout")
+
+
+def holdout_start(window: Window, value=None, *, min_days: int = 28) -> pd.Timestamp:
+    """The first day of a holdout period: the kit's name for the date that splits a log in two.
+
+    The calibration period is every day before it; ``holdout_start`` is an ``as_of``
+    (exclusive) for the calibration summary. It is :func:`calibration_end` + 1 day.
+
+    Parameters
+    ----------
+    window : Window
+    value : date-like, optional
+        The value given; by default the day after :func:`calibration_end`'s default.
+    min_days : int, default=28
+        Both periods must last at least this many days.
+
+    Returns
+    -------
+    Timestamp
+
+    Raises
+    ------
+    ValueError
+        A value that leaves either period shorter than ``min_days``, naming ``holdout_start``.
+
+    Examples
+    --------
+    >>> holdout_start(Window(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")))
+    Timestamp('2025-07-01 00:00:00')
+    """
+    if value is None:
+        return calibration_end(window, min_days=min_days) + _days(1)
+    earliest, latest = window.start + _days(min_days), window.end - _days(min_days - 1)
+    if latest < earliest:
+        raise ValueError(f"parameter `holdout_start`: the window ({window}, {window.n_days} days) is too short "
+                         f"for {min_days} days of calibration and {min_days} of holdout.")
+    return parameter_date("holdout_start", value, window, earliest=earliest, latest=latest,
+                          what=f"at least {min_days} days of calibration before it and {min_days} of holdout")
 
 
 def churn_dates(window: Window, train_cutoff=None, test_cutoff=None, horizon=None, *, min_history: int = 28):

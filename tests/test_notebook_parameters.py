@@ -177,3 +177,17 @@ def test_record_stores_full_precision_and_refuses_what_json_cannot_hold():
 def test_check_parameters_names_the_parameter(spec, error, match):
     with pytest.raises(error, match=match):
         nbp.check_parameters(**spec)
+
+
+@pytest.mark.parametrize("window", [DEFAULT, THREE_YEARS, ONE_YEAR, LEAP])
+def test_holdout_start_is_the_day_after_calibration_end(window):
+    assert nbp.holdout_start(window) == nbp.calibration_end(window) + pd.Timedelta(days=1)
+    # 28 days on each side: the earliest start leaves days start..start+27 for calibration
+    assert nbp.holdout_start(window, window.start + pd.Timedelta(days=28)) == window.start + pd.Timedelta(days=28)
+    with pytest.raises(ValueError, match=r"parameter `holdout_start` must be between .* \(at least 28 days of "
+                                         r"calibration before it and 28 of holdout\)"):
+        nbp.holdout_start(window, window.start + pd.Timedelta(days=27))
+    last = window.end - pd.Timedelta(days=27)  # days last..end: 28 days of holdout
+    assert nbp.holdout_start(window, last) == last
+    with pytest.raises(ValueError, match="parameter `holdout_start`"):
+        nbp.holdout_start(window, last + pd.Timedelta(days=1))
