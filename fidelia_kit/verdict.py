@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ._results import Result
 from ._validation import check_ci
 
-__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign"]
+__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -246,3 +246,204 @@ def roi_sign(label: str, roi, ci, *, level: float = 0.95, fmt: str = ".0%", unit
         "below": ("loses", "it loses money, the whole interval lies below break-even"),
         "across": ("inconclusive", "the data cannot tell whether it pays, the interval contains break-even")})
     return Verdict("roi", outcome, label, roi, ci, level, 0.0, f"{head}: {tail}.")
+
+
+@dataclass(frozen=True, repr=False)
+class SalesCurve(Result):
+    """What a firm's sales curve shows, in numbers and in the sentences written from them.
+
+    Fields are per-day rates (EUR per day observed), so a month the window covers in part
+    counts as much as a whole one.
+
+    Attributes
+    ----------
+    monthly : DataFrame
+        Per month: ``month`` (its first day), ``days`` (days of it in the window),
+        ``revenue`` (EUR), ``revenue_per_day``, ``registrations``, ``registrations_per_day``
+        and ``launch`` (True for the launch months).
+    launch_months : tuple of str
+        ``"YYYY-MM"`` of the leading months whose registrations per day exceed
+        ``launch_factor`` times the median month's; empty when there are none.
+    launch_registrations_share : float
+        Share of all registrations made in the launch months (NaN without them).
+    launch_revenue_per_day, after_launch_revenue_per_day : float
+        Revenue per day in the launch months and in every day after them.
+    campaign_start : Timestamp or None
+    campaign_days : int
+        Days compared on each side of ``campaign_start`` (0 without it).
+    before_campaign_per_day, after_campaign_per_day : float
+        Revenue per day in the ``campaign_days`` before and from ``campaign_start``.
+    early_per_day, late_per_day : float
+        Revenue per day in the first and the last ``trend_days`` after the launch months.
+    trend_days : int
+    sentence : str
+        The description, one sentence per finding, for the notebook to print.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", "2024-12-31")
+    >>> tx = pd.DataFrame({"date": days, "amount": np.where(days < "2024-03-01", 300.0, 100.0)})
+    >>> reg = pd.Series(pd.to_datetime(["2024-01-05"] * 50 + ["2024-02-03"] * 40 + list(days[60::30])))
+    >>> curve = describe_sales(tx, registrations=reg)
+    >>> curve.launch_months, curve.launch_revenue_per_day, curve.after_launch_revenue_per_day
+    (('2024-01', '2024-02'), 300.0, 100.0)
+    """
+
+    monthly: object
+    launch_months: tuple
+    launch_registrations_share: float
+    launch_revenue_per_day: float
+    after_launch_revenue_per_day: float
+    campaign_start: object
+    campaign_days: int
+    before_campaign_per_day: float
+    after_campaign_per_day: float
+    early_per_day: float
+    late_per_day: float
+    trend_days: int
+    sentence: str
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def _repr_markdown_(self) -> str:
+        return self.sentence
+
+
+def _change(new: float, old: float) -> str:
+    """'+12%' / '-3%' / 'unchanged' / 'from nothing'."""
+    if old == 0:
+        return "from nothing" if new > 0 else "unchanged"
+    rel = new / old - 1
+    return "unchanged" if abs(rel) < 0.005 else f"{rel:+.0%}"
+
+
+def describe_sales(transactions, *, registrations=None, window=None, campaign_start=None, date_col: str = "date",
+                   value_col: str = "amount", launch_factor: float = 2.0, compare_days: int = 90) -> SalesCurve:
+    """Describe a sales curve from its numbers: the launch spike, a campaign's before and after, the trend.
+
+    A notebook prints the sentence instead of describing the curve in markdown, so the
+    description holds on any world: a launch spike is reported only when registrations show
+    one, a jump at a campaign only with its measured size and sign.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per receipt, with ``date_col`` and ``value_col``.
+    registrations : array-like of dates, optional
+        The customers' registration days (``customers["first_seen"]``): finds the launch
+        months. Without it there are no launch months.
+    window : (date, date), optional
+        First and last observed day (both included); default the first and last receipt.
+    campaign_start : date-like, optional
+        First day of a campaign (e.g. the retention experiment's first ``assigned_date``).
+    date_col, value_col : str
+        Column names of ``transactions``.
+    launch_factor : float, default=2.0
+        A launch month has more than ``launch_factor`` times the median month's
+        registrations per day; the launch is the run of such months from the first one.
+    compare_days : int, default=90
+        Days compared on each side of ``campaign_start`` and at each end of the trend
+        (fewer when the window is shorter).
+
+    Returns
+    -------
+    SalesCurve
+
+    Raises
+    ------
+    TypeError, ValueError
+        A missing column, dates that are not dates, a ``campaign_start`` outside the window.
+
+    Notes
+    -----
+    Every rate is revenue per day observed, so partial months at the window's ends are not
+    mistaken for dips. A before/after difference at a campaign is descriptive: it mixes the
+    campaign's effect with the trend and the season; only a randomised control group
+    measures the effect.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", "2024-12-31")
+    >>> tx = pd.DataFrame({"date": days, "amount": np.where(days < "2024-10-01", 100.0, 120.0)})
+    >>> curve = describe_sales(tx, campaign_start="2024-10-01")
+    >>> curve.before_campaign_per_day, curve.after_campaign_per_day
+    (100.0, 120.0)
+    >>> print(curve.sentence.split(". ")[1])
+    From the campaign's start on 2024-10-01, revenue per day was 120 EUR in the 90 days after it against 100 EUR in the 90 days before (+20%); this before/after difference mixes the campaign's effect with the trend and the season: only a randomised control group measures the effect
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ._validation import as_dates, as_window, check_frame, check_int, check_number
+
+    check_frame("transactions", transactions, [date_col, value_col])
+    launch_factor = check_number("launch_factor", launch_factor, 1.0, 100.0)
+    compare_days = check_int("compare_days", compare_days, 1, 3650)
+    dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
+    amounts = transactions[value_col].reset_index(drop=True).astype(float)
+    start, end = as_window("window", window) if window is not None else (dates.min(), dates.max())
+    days = pd.date_range(start, end, freq="D")
+    daily = amounts.groupby(dates).sum().reindex(days, fill_value=0.0)
+    month = days.to_period("M")
+    regs = pd.Series(0.0, index=days)
+    if registrations is not None:
+        r = as_dates("registrations", "first_seen", pd.Series(registrations).reset_index(drop=True))
+        regs = r.value_counts().reindex(days, fill_value=0).astype(float)
+    monthly = pd.DataFrame({"days": daily.groupby(month).size(), "revenue": daily.groupby(month).sum(),
+                            "registrations": regs.groupby(month).sum()})
+    monthly["revenue_per_day"] = monthly["revenue"] / monthly["days"]
+    monthly["registrations_per_day"] = monthly["registrations"] / monthly["days"]
+    high = (monthly["registrations_per_day"] > launch_factor * monthly["registrations_per_day"].median()).to_numpy()
+    n_launch = int(np.argmin(high)) if not high.all() else len(high)
+    if registrations is None or monthly["registrations"].sum() == 0 or n_launch == len(high):
+        n_launch = 0
+    monthly["launch"] = np.arange(len(monthly)) < n_launch
+    launch_months = tuple(str(p) for p in monthly.index[:n_launch])
+    launch_end = monthly.index[n_launch].start_time if n_launch else start
+    parts = []
+    if n_launch:
+        share = float(monthly["registrations"].iloc[:n_launch].sum() / monthly["registrations"].sum())
+        in_launch = float(daily[daily.index < launch_end].mean())
+        after = float(daily[daily.index >= launch_end].mean())
+        months = launch_months[0] if n_launch == 1 else f"{launch_months[0]} to {launch_months[-1]}"
+        if in_launch > after:
+            how = (f"{in_launch:,.0f} EUR then, {_change(in_launch, after)} against the {after:,.0f} EUR of the days "
+                   f"after: a wave of registrations is a wave of first purchases")
+        else:
+            how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
+                   f"({_change(in_launch, after)}): the new card holders did not lift sales above what came later")
+        parts.append(f"Registrations peak in {months}, the launch ({share:.0%} of all registrations); revenue per "
+                     f"day was {how}")
+    else:
+        share, in_launch, after = float("nan"), float("nan"), float(daily.mean())
+        parts.append(f"No month stands out by its registrations (none has more than {launch_factor:g} times the "
+                     f"median month's), so the curve shows no launch spike")
+    c_days, before_c, after_c = 0, float("nan"), float("nan")
+    if campaign_start is not None:
+        from ._validation import as_date
+
+        c = as_date("campaign_start", campaign_start)
+        if not start < c <= end:
+            raise ValueError(f"`campaign_start` must lie after the window's first day and by its last "
+                             f"({start.date()} to {end.date()}); got {c.date()}.")
+        c_days = int(min(compare_days, (c - start).days, (end - c).days + 1))
+        before_c = float(daily[(daily.index >= c - pd.Timedelta(days=c_days)) & (daily.index < c)].mean())
+        after_c = float(daily[(daily.index >= c) & (daily.index < c + pd.Timedelta(days=c_days))].mean())
+        parts.append(f"From the campaign's start on {c.date()}, revenue per day was {after_c:,.0f} EUR in the "
+                     f"{c_days} days after it against {before_c:,.0f} EUR in the {c_days} days before "
+                     f"({_change(after_c, before_c)}); this before/after difference mixes the campaign's effect "
+                     f"with the trend and the season: only a randomised control group measures the effect")
+    rest = daily[daily.index >= launch_end]
+    t_days = int(min(compare_days, len(rest) // 2))
+    early = float(rest.iloc[:t_days].mean()) if t_days else float("nan")
+    late = float(rest.iloc[-t_days:].mean()) if t_days else float("nan")
+    if t_days:
+        since = "after the launch" if n_launch else "of the window"
+        parts.append(f"Over the window, revenue per day went from {early:,.0f} EUR in the first {t_days} days "
+                     f"{since} to {late:,.0f} EUR in the last {t_days} ({_change(late, early)})")
+    monthly.index = monthly.index.to_timestamp()
+    monthly = monthly.rename_axis("month").reset_index()[["month", "days", "revenue", "revenue_per_day",
+                                                          "registrations", "registrations_per_day", "launch"]]
+    return SalesCurve(monthly, launch_months, share, in_launch, after, None if campaign_start is None else c,
+                      c_days, before_c, after_c, early, late, t_days, ". ".join(parts) + ".")

@@ -1,14 +1,17 @@
 """The sentences notebooks print about their results: each outcome on hand-worked numbers."""
 import doctest
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import fidelia_kit.verdict as verdict_module
-from fidelia_kit.verdict import effect_sign, roi_sign, versus_truth
+from fidelia_kit.verdict import describe_sales, effect_sign, roi_sign, versus_truth
 
 
 def test_docstring_examples_run():
-    failed, tried = doctest.testmod(verdict_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    failed, tried = doctest.testmod(verdict_module, optionflags=doctest.NORMALIZE_WHITESPACE,
+                                    extraglobs={"np": np, "pd": pd})
     assert tried >= 5 and failed == 0
 
 
@@ -66,3 +69,53 @@ def test_roi_sign_and_frame():
 def test_bad_input_names_the_argument(kwargs, error, match):
     with pytest.raises(error, match=match):
         versus_truth("x", **kwargs)
+
+
+# --- describe_sales: the sales curve described from its numbers ---------------------------------------------
+
+def _sales(levels: dict, start="2024-01-01", end="2024-12-31"):
+    """A receipt a day whose amount is the level of the period it falls in ({first day: amount})."""
+    days = pd.date_range(start, end)
+    amount = pd.Series(np.nan, index=days)
+    for day, level in levels.items():
+        amount[amount.index >= day] = level
+    return pd.DataFrame({"date": days, "amount": amount.to_numpy()})
+
+
+def test_describe_sales_by_hand():
+    # launch: January and February (100 and 60 registrations against 2 a month after), 300 EUR a day;
+    # 100 EUR a day from March, 130 from 2024-10-01 (the campaign), so the last 90 days are all at 130
+    tx = _sales({"2024-01-01": 300.0, "2024-03-01": 100.0, "2024-10-01": 130.0})
+    reg = pd.Series(pd.to_datetime(["2024-01-10"] * 100 + ["2024-02-10"] * 60
+                                   + [f"2024-{m:02d}-0{d}" for m in range(3, 13) for d in (1, 2)]))
+    curve = describe_sales(tx, registrations=reg, campaign_start="2024-10-01")
+    assert curve.launch_months == ("2024-01", "2024-02")
+    assert curve.launch_registrations_share == pytest.approx(160 / 180)
+    assert curve.launch_revenue_per_day == 300.0
+    # 306 days after the launch: 214 at 100 (March-September), 92 at 130
+    assert curve.after_launch_revenue_per_day == pytest.approx((214 * 100 + 92 * 130) / 306)
+    assert (curve.campaign_days, curve.before_campaign_per_day, curve.after_campaign_per_day) == (90, 100.0, 130.0)
+    assert (curve.trend_days, curve.early_per_day, curve.late_per_day) == (90, 100.0, 130.0)
+    assert "Registrations peak in 2024-01 to 2024-02, the launch (89% of all registrations)" in curve.sentence
+    assert "(+30%)" in curve.sentence and "only a randomised control group measures the effect" in curve.sentence
+    assert curve.monthly["launch"].tolist() == [True, True] + [False] * 10
+    assert curve.monthly["revenue"].sum() == pytest.approx(tx["amount"].sum())
+
+
+def test_describe_sales_says_what_the_numbers_say_whatever_they_are():
+    flat = describe_sales(_sales({"2024-01-01": 50.0}), registrations=pd.Series(pd.date_range("2024-01-01",
+                                                                                           "2024-12-31", freq="7D")))
+    assert flat.launch_months == () and "shows no launch spike" in flat.sentence
+    assert "(unchanged)" in flat.sentence
+    falling = describe_sales(_sales({"2024-01-01": 100.0, "2024-07-01": 80.0}), campaign_start="2024-07-01")
+    assert falling.after_campaign_per_day < falling.before_campaign_per_day and "(-20%)" in falling.sentence
+    # a partial month is not a dip: revenue per day is the same in a 10-day December
+    short = describe_sales(_sales({"2024-01-01": 50.0}, end="2024-12-10"))
+    assert short.monthly["revenue_per_day"].tolist() == [50.0] * 12 and short.monthly["days"].iloc[-1] == 10
+
+
+def test_describe_sales_refuses_a_campaign_outside_the_window():
+    with pytest.raises(ValueError, match=r"`campaign_start` must lie after the window's first day"):
+        describe_sales(_sales({"2024-01-01": 50.0}), campaign_start="2025-02-01")
+    with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['amount'\]"):
+        describe_sales(pd.DataFrame({"date": ["2024-01-01"]}))
