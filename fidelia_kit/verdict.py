@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ._results import Result
 from ._validation import check_ci
 
-__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales"]
+__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales", "relative_change"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -310,8 +310,24 @@ class SalesCurve(Result):
         return self.sentence
 
 
-def _change(new: float, old: float) -> str:
-    """'+12%' / '-3%' / 'unchanged' / 'from nothing'."""
+def relative_change(new: float, old: float) -> str:
+    """A change from ``old`` to ``new`` in words a sentence can hold, whatever its sign.
+
+    Parameters
+    ----------
+    new, old : float
+
+    Returns
+    -------
+    str
+        ``"+12%"``, ``"-3%"``, ``"unchanged"`` (within half a percent) or ``"from nothing"``
+        (``old`` is 0).
+
+    Examples
+    --------
+    >>> relative_change(112.0, 100.0), relative_change(97.0, 100.0), relative_change(100.2, 100.0)
+    ('+12%', '-3%', 'unchanged')
+    """
     if old == 0:
         return "from nothing" if new > 0 else "unchanged"
     rel = new / old - 1
@@ -408,11 +424,11 @@ def describe_sales(transactions, *, registrations=None, window=None, campaign_st
         after = float(daily[daily.index >= launch_end].mean())
         months = launch_months[0] if n_launch == 1 else f"{launch_months[0]} to {launch_months[-1]}"
         if in_launch > after:
-            how = (f"{in_launch:,.0f} EUR then, {_change(in_launch, after)} against the {after:,.0f} EUR of the days "
+            how = (f"{in_launch:,.0f} EUR then, {relative_change(in_launch, after)} against the {after:,.0f} EUR of the days "
                    f"after: a wave of registrations is a wave of first purchases")
         else:
             how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
-                   f"({_change(in_launch, after)}): the new card holders did not lift sales above what came later")
+                   f"({relative_change(in_launch, after)}): the new card holders did not lift sales above what came later")
         parts.append(f"Registrations peak in {months}, the launch ({share:.0%} of all registrations); revenue per "
                      f"day was {how}")
     else:
@@ -432,7 +448,7 @@ def describe_sales(transactions, *, registrations=None, window=None, campaign_st
         after_c = float(daily[(daily.index >= c) & (daily.index < c + pd.Timedelta(days=c_days))].mean())
         parts.append(f"From the campaign's start on {c.date()}, revenue per day was {after_c:,.0f} EUR in the "
                      f"{c_days} days after it against {before_c:,.0f} EUR in the {c_days} days before "
-                     f"({_change(after_c, before_c)}); this before/after difference mixes the campaign's effect "
+                     f"({relative_change(after_c, before_c)}); this before/after difference mixes the campaign's effect "
                      f"with the trend and the season: only a randomised control group measures the effect")
     rest = daily[daily.index >= launch_end]
     t_days = int(min(compare_days, len(rest) // 2))
@@ -441,7 +457,7 @@ def describe_sales(transactions, *, registrations=None, window=None, campaign_st
     if t_days:
         since = "after the launch" if n_launch else "of the window"
         parts.append(f"Over the window, revenue per day went from {early:,.0f} EUR in the first {t_days} days "
-                     f"{since} to {late:,.0f} EUR in the last {t_days} ({_change(late, early)})")
+                     f"{since} to {late:,.0f} EUR in the last {t_days} ({relative_change(late, early)})")
     monthly.index = monthly.index.to_timestamp()
     monthly = monthly.rename_axis("month").reset_index()[["month", "days", "revenue", "revenue_per_day",
                                                           "registrations", "registrations_per_day", "launch"]]

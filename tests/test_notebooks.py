@@ -16,6 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import generate_world, load_world
+from fidelia_kit.features import customer_features
+from fidelia_kit.notebook import window_of
 from fidelia_kit.retention import (
     campaign_roi,
     compare_arms,
@@ -37,6 +39,7 @@ from fidelia_kit.segmentation import (
     rfm_table,
 )
 from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
+from fidelia_kit.verdict import describe_sales
 
 from .conftest import ROOT
 
@@ -93,12 +96,51 @@ def test_every_notebook_runs_and_the_report_is_written(executed):
 
 
 def test_database_notebook_counts_what_is_there(executed):
-    world, runs, _ = executed
+    """Each record of notebook 00 against the same number recomputed with pandas or the kit on the saved world."""
+    world, runs, out = executed
     r = runs["00"].results
+    saved = load_world(_data_dir(executed))
+    tx, items, customers = saved.transactions, saved.transaction_items, saved.customers
     assert r["n_customers"] == len(world.customers) and r["n_receipts"] == len(world.transactions)
-    assert r["monetary_total"] == pytest.approx(world.transactions["amount"].sum(), rel=1e-12)
+    f = customer_features(tx, customers=customers)
+    assert r["monetary_total"] == pytest.approx(f["monetary_total"].sum(), rel=1e-12)
+    assert r["share_never_bought"] == pytest.approx((f["n_receipts"] == 0).reindex(customers["customer_id"],
+                                                                                   fill_value=True).mean())
     assert r["share_never_bought"] == pytest.approx(world.truth["counts"]["prospects"] / len(world.customers))
-    assert r["receipts_not_adding_up"] == 0 and r["purchases_before_registration"] == 0
+    # the SQL checks, recomputed in pandas on the same files
+    lines = items.groupby("transaction_id")["amount"].sum()
+    assert r["receipts_without_lines"] == int((~tx["transaction_id"].isin(lines.index)).sum())
+    diff = (tx.set_index("transaction_id")["amount"] - lines).dropna().abs()
+    assert r["receipts_not_adding_up"] == int((diff > 0.005).sum())
+    seen = tx.merge(customers[["customer_id", "first_seen"]], on="customer_id")
+    assert r["purchases_before_registration"] == int((seen["date"] < seen["first_seen"]).sum())
+    assert r["top_category"] == items.groupby("category")["amount"].sum().idxmax()
+    # the sales curve's description is describe_sales' on the same data, and finds the launch the world had
+    window = window_of(saved)
+    curve = describe_sales(tx, registrations=customers["first_seen"], window=(window.start, window.end),
+                           campaign_start=saved.retention_experiment["assigned_date"].min())
+    assert r["launch_months"] == list(curve.launch_months)
+    assert r["launch_months"][0] == str(window.start.to_period("M"))  # the launch campaign opens the window
+    assert r["before_campaign_per_day"] == pytest.approx(curve.before_campaign_per_day, rel=1e-12)
+    assert r["after_campaign_per_day"] == pytest.approx(curve.after_campaign_per_day, rel=1e-12)
+    text = _markdown_outputs(out / NOTEBOOKS[0].name)
+    assert curve.sentence in text and "## What could go wrong" in "".join(
+        c.source for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells)
+    assert "Non-response bias" in text and "Before/after is not an effect" in text
+
+
+def _markdown_outputs(path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[:1], ids=["00"])
+def test_executed_notebook_prints_nothing_on_stderr(executed, path):
+    nb = nbformat.read(executed[2] / path.name, as_version=4)
+    err = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+           if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not err, err
 
 
 def test_survey_notebook_matches_the_module_and_the_truth(executed):

@@ -4,6 +4,7 @@ world's truth; dates that do not fit the world are refused with a message naming
 from __future__ import annotations
 
 import nbformat
+import pandas as pd
 import pytest
 
 from fidelia_kit import generate_world
@@ -58,6 +59,10 @@ def test_database_and_survey_against_the_truth(ran):
     d = runs["00"].results
     assert d["n_customers"] == len(world.customers) and d["n_receipts"] == len(world.transactions)
     assert d["share_never_bought"] == pytest.approx(world.truth["counts"]["prospects"] / len(world.customers))
+    # the launch campaign (the window's first 8 weeks) is found from the registrations, whatever the start
+    start = pd.Timestamp(world.truth["window"]["start"])
+    assert d["launch_months"][0] == str(start.to_period("M"))
+    assert pd.Period(d["launch_months"][-1]) <= (start + pd.Timedelta(days=55)).to_period("M")
     s = runs["01"].results
     truth = world.truth["survey"]
     assert s["nps_truth"] == pytest.approx(truth["nps_population"])
