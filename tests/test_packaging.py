@@ -151,6 +151,11 @@ def test_the_command_line_starts_without_pandas():
     assert "fidelia_kit" in imported and "pandas" not in imported
 
 
+def test_the_executor_and_the_notebook_api_import_without_pandas():
+    imported = _imported_after("import fidelia_kit.runner, fidelia_kit.notebook, fidelia_kit.cli")
+    assert not imported & {"pandas", "numpy", "papermill"}, sorted(imported & {"pandas", "numpy", "papermill"})
+
+
 def test_models_are_fitted_without_importing_all_of_statsmodels():
     import statsmodels.api
 
