@@ -119,3 +119,16 @@ def test_describe_sales_refuses_a_campaign_outside_the_window():
         describe_sales(_sales({"2024-01-01": 50.0}), campaign_start="2025-02-01")
     with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['amount'\]"):
         describe_sales(pd.DataFrame({"date": ["2024-01-01"]}))
+
+
+def test_verdict_is_a_frozen_result_with_a_short_repr():
+    import dataclasses
+
+    from fidelia_kit._results import Result
+
+    v = roi_sign("the call", 0.25, (0.05, 0.45))
+    assert isinstance(v, Result) and v.outcome == "pays"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.outcome = "loses"
+    assert repr(v).startswith("Verdict(kind='roi', outcome='pays', label='the call', estimate=0.25, ci=(0.05, 0.45)")
+    assert str(v) == v.sentence
