@@ -127,6 +127,22 @@ def test_database_notebook_counts_what_is_there(executed):
     assert curve.sentence in text and "## What could go wrong" in "".join(
         c.source for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells)
     assert "Non-response bias" in text and "Before/after is not an effect" in text
+    # the welcome advice is measured by a randomised trial when the data set has one, never asserted
+    if "welcome_experiment" in saved.tables:
+        assert "welcome_lift" in r and "In the randomised welcome trial" in text
+    else:
+        assert "welcome_lift" not in r and "holds no randomised welcome trial" in text
+
+
+def test_database_notebook_states_no_result_in_markdown_and_narrates_every_code_cell():
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    for claim in ("should target", "revenue grows", "flattens", "found no receipt"):  # the old hard-coded claims
+        assert claim not in markdown, claim
+    kinds = [c.cell_type for c in nb.cells]
+    runs = [i for i in range(2, len(kinds)) if kinds[i] == kinds[i - 1] == "code"]
+    assert not runs, f"code cells {runs} follow another code cell without narrative"
+    assert "ax.set_ylim(0" in "".join(c.source for c in nb.cells)  # the sales axis starts at zero
 
 
 def _markdown_outputs(path) -> str:
