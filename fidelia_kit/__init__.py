@@ -48,7 +48,7 @@ __all__ = [
 
 # public name -> the module that defines it
 _LAZY = {
-    "World": ".synth", "WorldConfig": ".synth", "generate_world": ".synth",
+    "World": ".dataset", "WorldConfig": ".synth", "generate_world": ".synth",
     "load_world": ".io", "read_table": ".io", "validate_table": ".io", "warehouse": ".io",
     "record": ".runner", "read_results": ".runner",
 }

@@ -686,7 +686,7 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
 
 def read_truth(folder) -> dict:
     """The data set's truth.json as a dict ({} when the folder has none)."""
-    from .synth.world import TRUTH_FILE
+    from .dataset import TRUTH_FILE
 
     truth_path = Path(folder) / TRUTH_FILE
     if not truth_path.is_file():
@@ -757,7 +757,7 @@ def load_world(folder, *, tables=None, cache: bool = True):
     cannot be written or read never stops loading; deleting it is always safe.
     """
     from . import _cache
-    from .synth.world import DATA_TABLES, World
+    from .dataset import DATA_TABLES, World
 
     if not isinstance(cache, bool):
         raise TypeError(f"`cache` must be True or False; got {cache!r}.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -120,10 +122,10 @@ def test_save_refuses_a_non_empty_folder_and_writes_nothing(small_world, tmp_pat
 
 
 def test_save_failing_midway_leaves_no_half_written_files(small_world, tmp_path, monkeypatch):
-    import fidelia_kit.synth.world as world_mod
+    import fidelia_kit.dataset as dataset_mod
 
     calls = {"n": 0}
-    real = world_mod.write_csv
+    real = dataset_mod.write_csv
 
     def flaky(df, path):
         calls["n"] += 1
@@ -131,7 +133,7 @@ def test_save_failing_midway_leaves_no_half_written_files(small_world, tmp_path,
             raise OSError("disk full")
         real(df, path)
 
-    monkeypatch.setattr(world_mod, "write_csv", flaky)
+    monkeypatch.setattr(dataset_mod, "write_csv", flaky)
     with pytest.raises(OSError, match="disk full"):
         small_world.save(tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -407,3 +409,25 @@ def test_memberships_of_a_window_not_ending_in_december_have_no_negative_renewal
     assert (m["renewals"] >= 0).all()
     assert (m.loc[m["cohort"] == 2023, "renewals"] == 0).all()
     validate_table(m, "memberships", window=(w.truth["window"]["start"], w.truth["window"]["end"]))
+
+
+# --- imports run one way: reading a data set never loads the generator ------------------------
+
+def test_reading_a_data_set_does_not_import_the_generator(small_world_dir):
+    code = ("import sys, fidelia_kit, fidelia_kit.io\n"
+            f"w = fidelia_kit.io.load_world({str(small_world_dir)!r}, cache=False)\n"
+            "assert type(w) is fidelia_kit.World and len(w.customers) == 2000\n"
+            "print(sorted(m for m in sys.modules if m.startswith('fidelia_kit.synth')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_container_is_the_same_class_under_every_name():
+    import fidelia_kit
+    import fidelia_kit.dataset
+    import fidelia_kit.synth
+    import fidelia_kit.synth.world
+
+    assert fidelia_kit.World is fidelia_kit.synth.World is fidelia_kit.synth.world.World is fidelia_kit.dataset.World

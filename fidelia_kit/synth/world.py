@@ -1,24 +1,17 @@
 """generate_world: one linked synthetic world, and the truth that made it."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
-import shutil
-import signal
-import tempfile
-import threading
-import time
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm  # a text bar: tqdm.auto would warn in every notebook kernel without ipywidgets
 
+from ..dataset import DATA_TABLES, TMP_PREFIX, TRUTH_FILE, World, remove_leftovers, truth_text, write_csv
 from ..schema import (
     ACQUISITION_CHANNELS,
     AGE_BANDS,
@@ -27,8 +20,6 @@ from ..schema import (
     CONSTRUCTS,
     PROFILES,
     REGIONS,
-    TABLE_FILES,
-    TABLES,
     coerce_table,
 )
 from .complaints import defection_log_odds, make_complaints
@@ -40,186 +31,13 @@ from .purchases import simulate_purchases
 from .survey import make_survey
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 
-__all__ = ["World", "generate_world", "TRUTH_FILE", "TMP_PREFIX", "remove_leftovers", "truth_text",
-           "peak_memory_estimate", "available_memory"]
+# World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
+# without loading the generator); they stay importable from here.
+__all__ = ["generate_world", "peak_memory_estimate", "available_memory",
+           "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
-TRUTH_FILE = "truth.json"
-TMP_PREFIX = ".fidelia-tmp-"  # then the writing process id: .fidelia-tmp-<pid>-<random>
-DATA_TABLES = tuple(name for name in TABLES if name != "truth_customers")
 GOLD, SILVER = 1200.0, 400.0
 HORIZON_WEEKS = 52
-
-
-@dataclass
-class World:
-    """The tables of a data set (pandas DataFrames, by schema name) and its truth.
-
-    Tables are reachable as attributes (``world.transactions``). ``truth`` is a dict
-    (the content of truth.json); ``truth_customers`` is one of the tables.
-    """
-
-    tables: dict[str, pd.DataFrame]
-    truth: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(f"World has no table or attribute {name!r}; tables: {sorted(tables)}.")
-
-    def __repr__(self):
-        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
-        return f"World({sizes})"
-
-    def save(self, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
-        """Write every table as CSV plus truth.json into ``folder``.
-
-        Files are written to a hidden temporary folder inside ``folder`` (so on the
-        same file system, also when ``folder`` is a mount point) and moved into place
-        only when all are complete; an error or an interruption (Ctrl-C) on the way
-        leaves ``folder`` as it was. Ctrl-C or SIGTERM during the final moves is held
-        until they are done. A folder holding any file is refused unless
-        ``overwrite=True`` (which replaces only the data set's own files, after the
-        new ones are complete).
-
-        Temporary folders that an earlier, killed save left in or beside ``folder``
-        are removed first (see :func:`remove_leftovers`), with a UserWarning naming them.
-
-        Raises
-        ------
-        FileExistsError
-            If ``folder`` is a file, or a folder that is not empty and ``overwrite``
-            is False.
-        OSError
-            If writing fails (disk full, no permission); nothing is left behind.
-        """
-        folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise FileExistsError(f"{folder}: exists and is not a folder.")
-        removed = remove_leftovers(folder)
-        if removed:
-            warnings.warn(f"removed {len(removed)} temporary folder(s) left by an interrupted save "
-                          f"({', '.join(str(p) for p in removed)}).", UserWarning, stacklevel=2)
-        if folder.exists() and any(folder.iterdir()) and not overwrite:
-            raise FileExistsError(f"{folder}: folder is not empty; choose an empty folder or overwrite it explicitly.")
-        targets = [folder / TABLE_FILES[name] for name in self.tables] + [folder / TRUTH_FILE]
-        blocked = [p.name for p in targets if p.exists() and not p.is_file()]
-        if blocked:  # found before anything is written, so no half data set can be left
-            raise FileExistsError(f"{folder}: {', '.join(blocked)} exist(s) but not as file(s); "
-                                  "move them away first.")
-        created = [p for p in (folder, *folder.parents) if not p.exists()]
-        tmp, done = None, False
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
-            with tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress) as bar:
-                for name, df in bar:
-                    write_csv(df, tmp / TABLE_FILES[name])
-            (tmp / TRUTH_FILE).write_text(truth_text(self.truth), encoding="utf-8")
-            with _interruptions_held():
-                for f in sorted(tmp.iterdir()):
-                    os.replace(f, folder / f.name)
-                done = True
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-            if not done:
-                for p in created:  # innermost first; only folders this call made, and only if empty
-                    try:
-                        p.rmdir()
-                    except OSError:
-                        break
-        return folder
-
-    def summary(self) -> str:
-        """A few lines for people: table sizes, window, the main truth parameters."""
-        t = self.truth
-        lines = [f"Fidelia world: {t['window']['start']} to {t['window']['end']} (seed {t['config']['seed']})"]
-        for name, df in self.tables.items():
-            lines.append(f"  {TABLE_FILES[name]:<26} {len(df):>10,} rows")
-        bt, gg = t["purchase_process"], t["spend_process"]
-        lines.append(f"  purchases: BG/NBD per week r={bt['r']}, alpha={bt['alpha']}, a={bt['a']}, b={bt['b']}")
-        lines.append(f"  spend: Gamma-Gamma p={gg['p']}, q={gg['q']}, v={gg['v']} (mean {gg['mean_spend']:.2f} EUR)")
-        lines.append(f"  buyers alive at the end: {t['counts']['alive_end']:,} of {t['counts']['buyers']:,}; "
-                     f"NPS of active customers {t['survey']['nps_population']:.1f}")
-        eff = t["experiment"]["average_effect"]
-        lines.append("  campaign effects on 90-day purchase: " + ", ".join(f"{k} {v:+.3f}" for k, v in eff.items()))
-        return "\n".join(lines)
-
-
-def write_csv(df: pd.DataFrame, path) -> None:
-    """CSV as the kit writes it: UTF-8, comma, ISO dates, empty cells for missing values."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-
-
-def truth_text(truth: dict) -> str:
-    """truth.json's text as the kit writes it (sorted keys, 2-space indent, final newline)."""
-    return json.dumps(truth, indent=2, sort_keys=True) + "\n"
-
-
-def remove_leftovers(folder) -> list[Path]:
-    """Remove the temporary folders that killed saves of ``folder`` left; return them.
-
-    They are looked for inside ``folder`` (where saves write) and beside it (where
-    earlier versions of the kit wrote them). A leftover is a folder named
-    ``.fidelia-tmp-*`` that holds nothing but data-set files and whose writing
-    process is no longer running (a save in progress in another process is left alone).
-    """
-    folder = Path(folder)
-    places = [p for p in (folder, folder.parent) if p.is_dir()]
-    if len(places) == 2 and places[0].resolve() == places[1].resolve():
-        places = places[:1]
-    ours = set(TABLE_FILES.values()) | {TRUTH_FILE}
-    removed = []
-    for tmp in (t for place in places for t in sorted(place.glob(TMP_PREFIX + "*"))):
-        if not tmp.is_dir() or tmp.is_symlink() or _writer_running(tmp):
-            continue
-        if all(f.is_file() and f.name in ours for f in tmp.iterdir()):
-            shutil.rmtree(tmp)
-            removed.append(tmp)
-    return removed
-
-
-def _writer_running(tmp: Path) -> bool:
-    """Whether the process that named ``tmp`` (.fidelia-tmp-<pid>-...) may still be writing it."""
-    rest = tmp.name[len(TMP_PREFIX):]
-    pid = rest.split("-")[0]
-    if not pid.isdigit() or "-" not in rest:
-        return False  # written before the name carried the process id
-    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows: go by age instead
-        return time.time() - tmp.stat().st_mtime < 3600
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except OSError:  # PermissionError: a process of another user
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def _interruptions_held():
-    """Hold SIGINT and SIGTERM while the block runs (main thread only), then deliver them."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(sig)
-        if handler is not None and handler is not signal.SIG_IGN:
-            previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if caught:
-            signal.raise_signal(caught[0])
 
 
 def peak_memory_estimate(config: WorldConfig) -> int:
@@ -230,12 +48,41 @@ def peak_memory_estimate(config: WorldConfig) -> int:
     see benchmarks/bench_generate.py) and 8.2 kB for five. The estimate,
     ``n_customers * (2.9 kB + 1.25 kB * n_years)``, is at or above every measurement.
     Saving the world as CSV needs no more than generating it.
+
+    Parameters
+    ----------
+    config : WorldConfig
+        The world to be generated (its size and number of years count).
+
+    Returns
+    -------
+    int
+        Bytes.
+
+    Examples
+    --------
+    >>> peak_memory_estimate(WorldConfig(n_customers=10_000))
+    54000000
     """
     return int(config.n_customers * (2_900 + 1_250 * config.n_years))
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available to this process (MemAvailable, capped by a cgroup limit); None if unknown."""
+    """Bytes of memory available to this process (MemAvailable, capped by a cgroup limit); None if unknown.
+
+    Read from ``/proc/meminfo`` (or ``sysconf``) and, in a container, the cgroup v2 limit minus
+    what is in use; the command line refuses to generate a world that would not fit.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> have = available_memory()
+    >>> have is None or have > 0
+    True
+    """
     have = None
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
