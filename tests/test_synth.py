@@ -342,10 +342,9 @@ def test_survey_answers_carry_the_truth(default_world):
                 assert (r[j] < -0.2) if flip else (r[j] > 0.2), (i, j, r[j])
 
 
-def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default_world):
-    """Logistic regression of leaving on the handling, with each customer's prior odds as
-    offset, recovers the true slopes of truth.json within 4 standard errors."""
-    w = default_world
+def _complaints_with_leaving(w):
+    """Complaints of customers outside the treated arms, with whether the customer left right after the
+    purchase complained about (from the truth) and the customer's prior log-odds of leaving there."""
     cfg = w.truth["config"]
     tc = w.truth_customers.set_index("customer_id")
     treated = w.retention_experiment.loc[w.retention_experiment["arm"] != "control", "customer_id"]
@@ -363,12 +362,40 @@ def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default
         "severity_3": (comp["severity"] == 3).astype(float),
         "compensation": comp["compensation"],
     })
+    return comp, X, offset
+
+
+def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default_world):
+    """Logistic regression of leaving on the handling, with each customer's prior odds as
+    offset, recovers the true slopes of truth.json within 4 standard errors."""
+    w = default_world
+    comp, X, offset = _complaints_with_leaving(w)
     fit = sm.GLM(comp["leaves"].to_numpy(), sm.add_constant(X), family=sm.families.Binomial(),
                  offset=offset).fit()
     truth = w.truth["complaints"]["defection_log_odds"]
+    assert w.truth["complaints"]["scale"] == "log-odds of leaving"
     for name, value in truth.items():
         assert abs(fit.params[name] - value) < Z * fit.bse[name], (name, fit.params[name], value)
     assert comp["leaves"].sum() > 200
+
+
+def test_front_line_resolution_and_hand_offs_are_separate_causes_of_leaving(default_world):
+    """The two vary separately (hand-offs happen with and without front-line resolution), and a
+    statsmodels Logit of leaving (offset: the customer's prior log-odds) puts each true slope of
+    truth.json, log-odds of leaving, inside its 95% interval; each slope is also told apart from 0."""
+    w = default_world
+    comp, X, offset = _complaints_with_leaving(w)
+    crossed = pd.crosstab(comp["resolved_front_line"], comp["n_handoffs"] > 0)
+    assert (crossed.to_numpy() >= 50).all(), crossed  # every combination occurs often
+    assert abs(np.corrcoef(X["resolved_front_line"], X["n_handoffs"])[0, 1]) < 0.6
+    fit = sm.Logit(comp["leaves"].to_numpy(), sm.add_constant(X), offset=offset).fit(disp=False)
+    ci = fit.conf_int(alpha=0.05)
+    truth = w.truth["complaints"]["defection_log_odds"]
+    for name in ("resolved_front_line", "n_handoffs"):
+        low, high = ci.loc[name]
+        assert low <= truth[name] <= high, (name, low, high, truth[name])
+        assert high < 0 or low > 0, (name, low, high)  # the data tell the effect from no effect
+    assert truth["resolved_front_line"] < 0 < truth["n_handoffs"]
 
 
 def test_membership_renewals_follow_sbg(default_world):

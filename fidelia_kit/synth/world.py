@@ -272,7 +272,15 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "memberships": {"model": "sBG", "alpha": cfg.membership_alpha, "beta": cfg.membership_beta,
                         "period": "year"},
         "complaints": {"defection_log_odds": {k: _r(v) for k, v in defection_log_odds().items()},
-                       "note": "Slopes of the log-odds that the customer leaves after the purchase complained about."},
+                       "scale": "log-odds of leaving",
+                       "note": "Slopes of the log-odds that the customer leaves (drops out for good) right after the "
+                               "purchase complained about, per unit of each handling variable (resolved_front_line "
+                               "0/1, days_to_resolve per day, n_handoffs per hand-off, severity dummies against "
+                               "severity 1, compensation per EUR), given the customer's prior odds of leaving at "
+                               "that purchase (BG/NBD dropout_prob, times complaint_rate_leaving / "
+                               "complaint_rate_staying). Front-line resolution and hand-offs are separate causes: "
+                               "each varies at every value of the other. stayed_180d (bought again within 180 "
+                               "days) is an observable proxy of staying; it is empty when the window ends first."},
         "profiles": {name: {k: list(v) if isinstance(v, tuple) else v for k, v in PROFILE_TRAITS[name].items()}
                      for name in PROFILES},
         "category_margin": CATEGORY_MARGIN,
