@@ -199,6 +199,24 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+
+
+def _same_columns(table: str, *names: str) -> tuple[Column, ...]:
+    """Columns of another table, reused with the same meaning."""
+    columns = {c.name: c for c in TABLES[table]}
+    return tuple(columns[name] for name in names)
+
+
+# Tables added after the first version of the data set: a folder without them still loads
+# (fidelia_kit.dataset.OPTIONAL_TABLES).
+TABLES["survey_waves"] = (
+    Column("wave", "int", "Survey wave: 1 = the short first wave (30% into the window; the relationship questions only), "
+           "2 = the satisfaction survey of survey_responses.csv (the same answers).", min=1, max=2),
+    Column("customer_id", "int", "Respondent (one answer per customer and wave).", references="customers.customer_id"),
+    Column("response_date", "date", "Day the answer was returned.", in_window=True),
+    *_same_columns("survey_responses", "overall_satisfaction", "recommend", "share_of_wallet"),
+)
+
 #: File name of every table in a data set folder.
 TABLE_FILES = {name: f"{name}.csv" for name in TABLES}
 

@@ -151,7 +151,7 @@ def test_links_between_tables(small_world):
     w = small_world
     ids = set(w.customers["customer_id"])
     assert list(w.customers["customer_id"]) == list(range(1, len(w.customers) + 1))
-    for name in ("transactions", "survey_responses", "retention_experiment", "complaints"):
+    for name in ("transactions", "survey_responses", "retention_experiment", "complaints", "survey_waves"):
         assert set(w.tables[name]["customer_id"]) <= ids, name
     assert set(w.memberships["customer_id"].dropna()) <= ids
     assert set(w.transaction_items["transaction_id"]) == set(w.transactions["transaction_id"])
@@ -340,6 +340,50 @@ def test_survey_answers_carry_the_truth(default_world):
             for j in others:
                 flip = (i in REVERSE_ITEMS) != (j in REVERSE_ITEMS)
                 assert (r[j] < -0.2) if flip else (r[j] > 0.2), (i, j, r[j])
+
+
+def test_survey_waves_hold_the_first_wave_and_repeat_the_current_one(small_world):
+    w = small_world
+    waves = w.survey_waves
+    assert sorted(waves["wave"].unique()) == [1, 2]
+    assert not waves.duplicated(["wave", "customer_id"]).any()  # one answer per customer and wave
+    # wave 2 is survey_responses' relationship answers, row for row
+    questions = ["customer_id", "response_date", "overall_satisfaction", "recommend", "share_of_wallet"]
+    second = waves[waves["wave"] == 2][questions].sort_values("customer_id").reset_index(drop=True)
+    current = w.survey_responses[questions].sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(second, current)
+    # wave 1: answered in the 28 days from its date, before the window's middle, by customers who had bought
+    # in the 365 days before it; the recommendation is each customer's latent answer
+    first = waves[waves["wave"] == 1]
+    t = w.truth["survey_waves"]["1"]
+    date = pd.Timestamp(t["date"])
+    start, end = pd.Timestamp(w.truth["window"]["start"]), pd.Timestamp(w.truth["window"]["end"])
+    assert first["response_date"].between(date, date + pd.Timedelta(days=27)).all()
+    assert first["response_date"].max() < start + (end - start) / 2
+    assert len(first) == t["n_responded"] > 100
+    tx = w.transactions[(w.transactions["date"] < date) & (w.transactions["date"] >= date - pd.Timedelta(days=365))]
+    assert set(first["customer_id"]) <= set(tx["customer_id"])
+    latent = w.truth_customers.set_index("customer_id").loc[first["customer_id"], "recommend"].to_numpy()
+    answered = first["recommend"].notna().to_numpy()
+    assert (first["recommend"].to_numpy()[answered] == latent[answered]).all()
+    assert 0.5 * w.truth["config"]["item_missing_rate"] < 1 - answered.mean() < 2 * w.truth["config"]["item_missing_rate"]
+    rec = first["recommend"].dropna()
+    nps_first = 100 * ((rec >= 9).mean() - (rec <= 6).mean())
+    assert abs(nps_first - t["nps_respondents"]) < 5  # the truth counts every respondent, blanks included
+    assert t["nps_respondents"] > t["nps_population"]    # the same non-response bias as the current wave
+
+
+def test_a_ladder_in_the_middle_of_the_window_has_survey_answers_to_go_by(small_world):
+    """Before the month start nearest the window's middle (notebook 02's default ladder_mid), customers
+    have answered the recommendation question: some 9-10 (the advocate rung's input)."""
+    w = small_world
+    start, end = pd.Timestamp(w.truth["window"]["start"]), pd.Timestamp(w.truth["window"]["end"])
+    middle = start + (end - start) / 2
+    month_starts = pd.date_range(start, end, freq="MS")
+    mid = month_starts[np.argmin(np.abs(month_starts - middle))]
+    before = w.survey_waves[w.survey_waves["response_date"] < mid]
+    assert (before["wave"] == 1).all() and (before["recommend"] >= 9).sum() > 50
+    assert (w.survey_responses["response_date"] >= mid).all()  # the current wave alone would leave it empty
 
 
 def _complaints_with_leaving(w):

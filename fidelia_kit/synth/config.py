@@ -119,6 +119,12 @@ class WorldConfig:
         return int(round(0.60 * self.n_days))
 
     @property
+    def first_wave_day(self) -> int:
+        """Day (from the start) the first, shorter survey wave is sent: 30% into the window,
+        before its middle (where notebook 02 compares the loyalty ladder with the end)."""
+        return int(round(0.30 * self.n_days))
+
+    @property
     def experiment_day(self) -> int:
         """Day (from the start) of the retention experiment: 75% into the window."""
         return int(round(0.75 * self.n_days))

@@ -28,7 +28,7 @@ from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_people
 from .purchases import simulate_purchases
-from .survey import make_survey
+from .survey import make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 
 # World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
@@ -159,9 +159,11 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     else:
         config = dataclasses.replace(config, **overrides)
     cfg = config
-    streams = dict(zip(["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships"],
-                       np.random.default_rng(cfg.seed).spawn(7)))
-    with tqdm(total=7, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
+    # one independent stream per part (spawned children keep their order, so a part added at the end
+    # leaves the draws of the others as they were)
+    names = ["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave"]
+    streams = dict(zip(names, np.random.default_rng(cfg.seed).spawn(len(names))))
+    with tqdm(total=8, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
 
         def step(label):
             bar.set_postfix_str(label)
@@ -174,6 +176,9 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         complaints = make_complaints(cfg, purchases, tid, streams["complaints"]); step("complaints")
         survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"]); step("survey")
         memberships = make_memberships(cfg, people, streams["memberships"]); step("memberships")
+        first_wave, first_wave_truth = make_first_wave(cfg, people, purchases.day, purchases.owner,
+                                                       streams["first_wave"]); step("first survey wave")
+        waves = survey_waves(first_wave, survey)
 
     start = cfg.start
     ids = np.arange(1, people.n + 1)
@@ -194,6 +199,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     tx.insert(2, "date", _dates(start, tx.pop("day")))
     complaints.insert(3, "date", _dates(start, complaints.pop("day")))
     survey.insert(2, "response_date", _dates(start, survey.pop("day")))
+    waves.insert(2, "response_date", _dates(start, waves.pop("day")))
     experiment["assigned_date"] = _dates(start, experiment["assigned_date"])
 
     # the truth, per customer
@@ -259,6 +265,16 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "survey": {k: (_r(v) if isinstance(v, float) else v) for k, v in survey_truth.items()
                    if k != "survey_date_day"}
                   | {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat()},
+        "survey_waves": {
+            "1": {k: (_r(v) if isinstance(v, float) else v) for k, v in first_wave_truth.items()
+                  if k not in ("wave", "day")}
+                 | {"date": (start + dt.timedelta(days=cfg.first_wave_day)).isoformat(),
+                    "questions": ["overall_satisfaction", "recommend", "share_of_wallet"]},
+            "2": {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat(),
+                  "note": "The satisfaction survey of survey_responses.csv; its truth is under 'survey'."},
+            "note": "Each customer's answer to the recommendation question is the same latent value in every "
+                    "wave (truth_customers.recommend); answers are returned within 28 days of the wave's date.",
+        },
         "experiment": {
             "date": (start + dt.timedelta(days=cfg.experiment_day)).isoformat(),
             "outcome_days": 90,
@@ -291,7 +307,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     tables = {
         "customers": customers, "transactions": tx, "transaction_items": items,
         "survey_responses": survey, "retention_experiment": experiment, "memberships": memberships,
-        "complaints": complaints, "truth_customers": truth_customers,
+        "complaints": complaints, "truth_customers": truth_customers, "survey_waves": waves,
     }
     tables = {name: coerce_table(df, name) for name, df in tables.items()}
     return World(tables=tables, truth=json.loads(json.dumps(truth)))
