@@ -122,7 +122,7 @@ def test_generate_interrupted_with_progress_bars_prints_the_line_on_its_own(tmp_
     lines = [line for line in stderr.split("\n") if line.strip()]
     assert lines[-1] == f"fidelia: interrupted; nothing was written, {out} is as it was."
     assert all("fidelia" not in line and "Traceback" not in line for line in lines[:-1])
-    assert "generating world" in lines[-2] and "3/7" in lines[-2]  # the bar, closed where it stopped
+    assert "generating world" in lines[-2] and "3/8" in lines[-2]  # the bar, closed where it stopped
     assert not out.exists()
 
 
@@ -352,6 +352,19 @@ def test_generate_with_a_window_after_the_membership_keeps_its_default(tmp_path,
     assert main([*GENERATE, "--start", "2015-01-01", "--out", str(tmp_path / "w")]) == 0
     assert "paid membership" not in capsys.readouterr().out
     assert json.loads((tmp_path / "w" / "truth.json").read_text())["config"]["membership_first_year"] == 2016
+
+
+def test_generate_sets_the_membership_first_year_when_asked(tmp_path, capsys):
+    out = tmp_path / "w"
+    assert main([*GENERATE, "--start", "2000-01-01", "--membership-first-year", "1998", "--out", str(out)]) == 0
+    assert "paid membership" not in capsys.readouterr().out  # nothing was moved
+    assert json.loads((out / "truth.json").read_text())["config"]["membership_first_year"] == 1998
+    assert pd.read_csv(out / "memberships.csv")["cohort"].min() == 1998
+    assert main([*GENERATE, "--membership-first-year", "2030", "--out", str(tmp_path / "x")]) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        "fidelia: error: --membership-first-year must be <= the last year of the window (2025); got 2030; "
+        "set an earlier --membership-first-year or a later --start.")
+    assert not (tmp_path / "x").exists()
 
 
 # --- memory ---------------------------------------------------------------------------------

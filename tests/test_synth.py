@@ -161,14 +161,60 @@ def test_links_between_tables(small_world):
     assert (comp["date"].to_numpy() > tx.loc[comp["transaction_id"], "date"].to_numpy()).all()
 
 
-def test_buyers_first_purchase_is_on_registration_day_and_prospects_never_buy(small_world):
+def test_buyers_first_purchase_is_on_registration_day_unless_a_prospect_converted_later(small_world):
     w = small_world
     first = w.transactions.groupby("customer_id")["date"].min()
     seen = w.customers.set_index("customer_id")["first_seen"]
-    assert (first == seen.loc[first.index]).all()
+    later = first.index[first > seen.loc[first.index]]
+    assert (first >= seen.loc[first.index]).all()
+    # who bought only after registering: exactly the trial's converted prospects
+    trial = w.welcome_experiment.set_index("customer_id")
+    assert set(later) == set(trial.index[trial["first_purchase_90d"]])
     truth = w.truth_customers.set_index("customer_id")
     assert set(first.index) == set(truth.index[truth["buyer"]])
     assert (~truth["buyer"]).sum() > 0  # the 'potential customer' rung exists
+    assert w.truth["counts"]["prospects"] == (~truth["buyer"]).sum()
+
+
+def test_the_welcome_trial_follows_its_rules(small_world):
+    w = small_world
+    trial = w.welcome_experiment.set_index("customer_id")
+    seen = w.customers.set_index("customer_id")["first_seen"]
+    end = pd.Timestamp(w.truth["window"]["end"])
+    t = w.truth["welcome"]
+    assert (trial["contact_date"] == seen.loc[trial.index] + pd.Timedelta(days=t["contact_days_after_registration"])).all()
+    assert (trial["contact_date"] + pd.Timedelta(days=t["outcome_days"] - 1) <= end).all()  # outcome seen in full
+    sizes = trial["arm"].value_counts()
+    assert sizes.to_dict() == t["arm_sizes"] and abs(sizes["welcome"] - sizes["control"]) <= 1
+    # the outcome is in the transactions: a first purchase in the 90 days from the contact, else none at all
+    first = w.transactions.groupby("customer_id")["date"].min().reindex(trial.index)
+    in_window = (first >= trial["contact_date"]) & (first < trial["contact_date"] + pd.Timedelta(days=t["outcome_days"]))
+    assert (in_window == trial["first_purchase_90d"]).all()
+    assert first[~trial["first_purchase_90d"]].isna().all()
+    # nobody in the trial bought on registration day; every prospect early enough is in it
+    assert not w.transactions.merge(seen.reset_index(), on="customer_id").query("date == first_seen")[
+        "customer_id"].isin(trial.index).any()
+    never = set(seen.index) - set(w.transactions["customer_id"])
+    early = seen[seen + pd.Timedelta(days=t["contact_days_after_registration"] + t["outcome_days"] - 1) <= end].index
+    assert never & set(early) <= set(trial.index)
+    assert t["converted"] == trial.groupby("arm")["first_purchase_90d"].sum().to_dict()
+
+
+def test_welcome_trial_recovers_the_true_effect(default_world):
+    """Difference of the arms' conversion rates, 95% Wald interval: holds the true effect of truth.json
+    (probability of a first purchase within 90 days) and excludes 0."""
+    w = default_world
+    t = w.truth["welcome"]
+    rate = w.welcome_experiment.groupby("arm")["first_purchase_90d"].agg(["mean", "size"])
+    diff = rate.loc["welcome", "mean"] - rate.loc["control", "mean"]
+    se = np.sqrt((rate["mean"] * (1 - rate["mean"]) / rate["size"]).sum())
+    z = stats.norm.isf(0.025)
+    assert diff - z * se <= t["effect"] <= diff + z * se, (diff, se, t["effect"])
+    assert diff - z * se > 0
+    for arm in ("control", "welcome"):  # each arm's rate within 4 standard errors of its true probability
+        p = t["conversion_probability"][arm]
+        assert abs(rate.loc[arm, "mean"] - p) < Z * np.sqrt(p * (1 - p) / rate.loc[arm, "size"])
+    assert len(w.welcome_experiment) > 800
 
 
 def test_basket_lines_add_up_to_the_receipt(small_world):

@@ -60,6 +60,8 @@ class WorldConfig:
     # retention experiment
     email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")
     call_effect: float = _knob(0.09, -0.5, 0.5, "Average effect of the personal call on the 90-day purchase probability, before customer differences.")
+    # welcome contact
+    welcome_effect: float = _knob(0.12, 0.0, 0.5, "Effect of the welcome contact on a prospect's probability of a first purchase within 90 days (4% without it).")
     # memberships: sBG
     membership_cohort_share: float = _knob(0.03, 0.0, 0.5, "New Fidelia Plus members per year, as a share of n_customers.")
     membership_first_year: int = _knob(2016, 1990, 2099, "First signup year of the paid membership (before the window: it predates the card).")

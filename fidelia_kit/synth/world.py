@@ -30,6 +30,7 @@ from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_
 from .purchases import simulate_purchases
 from .survey import make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
+from .welcome import welcome_table, welcome_truth
 
 # World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
 # without loading the generator); they stay importable from here.
@@ -161,7 +162,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     cfg = config
     # one independent stream per part (spawned children keep their order, so a part added at the end
     # leaves the draws of the others as they were)
-    names = ["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave"]
+    names = ["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
+             "welcome"]
     streams = dict(zip(names, np.random.default_rng(cfg.seed).spawn(len(names))))
     with tqdm(total=8, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
 
@@ -169,7 +171,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
             bar.set_postfix_str(label)
             bar.update(1)
 
-        people = make_people(cfg, streams["people"]); step("customers")
+        people = make_people(cfg, streams["people"], streams["welcome"]); step("customers")
         purchases, life = simulate_purchases(cfg, people, streams["purchases"]); step("purchases")
         experiment, purchases, exp_truth = run_experiment(cfg, people, purchases, life, streams["experiment"]); step("experiment")
         tx, items, tid = make_transactions(people, purchases, streams["baskets"]); step("baskets")
@@ -201,6 +203,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     survey.insert(2, "response_date", _dates(start, survey.pop("day")))
     waves.insert(2, "response_date", _dates(start, waves.pop("day")))
     experiment["assigned_date"] = _dates(start, experiment["assigned_date"])
+    welcome = welcome_table(people.welcome, people.first_day)
+    welcome["contact_date"] = _dates(start, welcome["contact_date"])
 
     # the truth, per customer
     alive = people.buyer & ~life.died
@@ -285,6 +289,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
                                       for i, a in enumerate(ARMS) if i > 0},
             "mean_p_active_90d": _r(exp_truth["p0"].mean()) if len(arm) else float("nan"),
         },
+        "welcome": welcome_truth(cfg, people.welcome),
         "memberships": {"model": "sBG", "alpha": cfg.membership_alpha, "beta": cfg.membership_beta,
                         "period": "year"},
         "complaints": {"defection_log_odds": {k: _r(v) for k, v in defection_log_odds().items()},
@@ -308,6 +313,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "customers": customers, "transactions": tx, "transaction_items": items,
         "survey_responses": survey, "retention_experiment": experiment, "memberships": memberships,
         "complaints": complaints, "truth_customers": truth_customers, "survey_waves": waves,
+        "welcome_experiment": welcome,
     }
     tables = {name: coerce_table(df, name) for name, df in tables.items()}
     return World(tables=tables, truth=json.loads(json.dumps(truth)))
