@@ -53,7 +53,7 @@ __all__ = [
 
 # public name -> the module that defines it
 _LAZY = {
-    "World": ".synth", "WorldConfig": ".synth", "generate_world": ".synth",
+    "World": ".dataset", "WorldConfig": ".synth", "generate_world": ".synth",
     "load_world": ".io", "read_table": ".io", "validate_table": ".io", "warehouse": ".io",
     "customer_features": ".features",
     "record": ".notebook", "read_results": ".notebook", "check_parameters": ".notebook",

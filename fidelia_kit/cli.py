@@ -47,6 +47,9 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=2026, metavar="S", help="random seed (default 2026)")
     gen.add_argument("--years", type=int, default=2, metavar="Y", help="calendar years in the window (default 2)")
     gen.add_argument("--start", default="2024-01-01", metavar="DATE", help="first day of the window (default 2024-01-01)")
+    gen.add_argument("--membership-first-year", type=int, default=None, metavar="YEAR",
+                     help="first signup year of the paid membership (default 2016, moved back for windows that end "
+                          "before it)")
     gen.add_argument("--out", required=True, metavar="DIR", help="folder to write; must be empty unless --force")
     gen.add_argument("--force", action="store_true", help="write into a folder that is not empty (replaces the data set's files)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -127,7 +130,8 @@ def _generate_world(args, out: Path, written: list) -> int:
               f"({', '.join(str(p) for p in removed)}).", file=sys.stderr)
     if not_empty and not args.force:
         raise DataError(f"--out {out}: folder is not empty; use --force to write into it or choose another folder.")
-    flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start"}
+    flags = {"n_customers": "--customers", "seed": "--seed", "n_years": "--years", "start_date": "--start",
+             "membership_first_year": "--membership-first-year"}
     knobs = {"n_customers": args.customers, "seed": args.seed, "n_years": args.years, "start_date": args.start}
     # the paid membership predates the card by as many years as in the default world; a window
     # that ends before its default first year moves it back, as no option sets it
@@ -138,7 +142,9 @@ def _generate_world(args, out: Path, written: list) -> int:
         start_year = dt.date.fromisoformat(args.start).year
     except ValueError:
         start_year = None  # WorldConfig names --start below
-    if start_year is not None and start_year + args.years - 1 < first_year:
+    if args.membership_first_year is not None:
+        knobs["membership_first_year"] = args.membership_first_year
+    elif start_year is not None and start_year + args.years - 1 < first_year:
         knobs["membership_first_year"] = max(start_year - lead, fields["membership_first_year"].metadata["range"][0])
     try:
         config = WorldConfig(**knobs)
@@ -164,7 +170,7 @@ def _generate_world(args, out: Path, written: list) -> int:
         raise DataError(f"--out {out}: could not write the data set ({reason}); nothing was written.") from None
     n_tx = len(world.transactions)
     moved = (f"; paid membership from {config.membership_first_year}"
-             if "membership_first_year" in knobs else "")
+             if "membership_first_year" in knobs and args.membership_first_year is None else "")
     print(f"wrote {len(world.tables) + 1} files to {out}: {args.customers:,} customers, {n_tx:,} transactions "
           f"(seed {args.seed}{moved}).")
     return 0

@@ -733,7 +733,7 @@ def read_truth(folder) -> dict:
     ...     read_truth(d)
     {}
     """
-    from .synth.world import TRUTH_FILE
+    from .dataset import TRUTH_FILE
 
     truth_path = Path(folder) / TRUTH_FILE
     if not truth_path.is_file():
@@ -844,7 +844,7 @@ def load_world(folder, *, tables=None, cache: bool = True):
     (200, '2024-01-01')
     """
     from . import _cache
-    from .synth.world import DATA_TABLES, World
+    from .dataset import DATA_TABLES, World
 
     if not isinstance(cache, bool):
         raise TypeError(f"`cache` must be True or False; got {cache!r}.")

@@ -128,7 +128,7 @@ REVERSE_ITEMS = ("acc_3", "com_2", "add_3", "stf_4")
 TABLES: dict[str, tuple[Column, ...]] = {
     "customers": (
         Column("customer_id", "int", "Loyalty-card number; ids follow the order of registration.", unique=True, min=1),
-        Column("first_seen", "date", "Day the person registered for the loyalty card (for buyers, the day of their first purchase).", in_window=True),
+        Column("first_seen", "date", "Day the person registered for the loyalty card (for most buyers, the day of their first purchase; prospects who bought only later are in welcome_experiment.csv).", in_window=True),
         Column("acquisition_channel", "str", "How the person came to Fidelia.", options=ACQUISITION_CHANNELS),
         Column("referred_by", "int", "For member-get-member referrals, the customer_id of the member who recommended them; empty otherwise.", nullable=True, references="customers.customer_id"),
         Column("region", "str", "Home region (store catchment area).", options=REGIONS),
@@ -202,10 +202,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("type", "str", "What the complaint is about.", options=COMPLAINT_TYPES),
         Column("severity", "int", "1 = minor, 2 = serious, 3 = severe.", min=1, max=3),
         Column("days_to_resolve", "int", "Days from the complaint to its resolution.", unit="days", min=1),
-        Column("n_handoffs", "int", "Times the case was passed to another person or department.", min=0),
-        Column("resolved_front_line", "bool", "True if the first employee who took the complaint solved it (front-line empowerment)."),
+        Column("n_handoffs", "int", "Times the case was passed from one person to another (front-line colleagues or a back-office department).", min=0),
+        Column("resolved_front_line", "bool", "True if front-line staff (store or service desk) solved it without escalating it to a back-office department (front-line empowerment)."),
         Column("compensation", "float", "Compensation given (voucher, refund or gift).", unit="EUR", min=0),
-        Column("stayed_180d", "bool", "Bought again within 180 days after the complaint; empty when fewer than 180 days of the window remain.", nullable=True),
+        Column("stayed_180d", "bool", "Bought again within 180 days after the complaint; empty when the outcome is unknown (fewer than 180 days of the window remain).", nullable=True),
     ),
     "truth_customers": (
         Column("customer_id", "int", "Customer.", unique=True, references="customers.customer_id"),
@@ -225,6 +225,31 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("effect_personal_call", "float", "For the experiment: true effect of the call on that probability.", nullable=True, min=-1, max=1),
     ),
 }
+
+
+
+def _same_columns(table: str, *names: str) -> tuple[Column, ...]:
+    """Columns of another table, reused with the same meaning."""
+    columns = {c.name: c for c in TABLES[table]}
+    return tuple(columns[name] for name in names)
+
+
+# Tables added after the first version of the data set: a folder without them still loads
+# (fidelia_kit.dataset.OPTIONAL_TABLES).
+TABLES["survey_waves"] = (
+    Column("wave", "int", "Survey wave: 1 = the short first wave (30% into the window; the relationship questions only), "
+           "2 = the satisfaction survey of survey_responses.csv (the same answers).", min=1, max=2),
+    Column("customer_id", "int", "Respondent (one answer per customer and wave).", references="customers.customer_id"),
+    Column("response_date", "date", "Day the answer was returned.", in_window=True),
+    *_same_columns("survey_responses", "overall_satisfaction", "recommend", "share_of_wallet"),
+)
+
+TABLES["welcome_experiment"] = (
+    Column("customer_id", "int", "Prospect in the trial: registered without buying, early enough for the contact and its 90 days to lie in the window.", unique=True, references="customers.customer_id"),
+    Column("contact_date", "date", "Day of the welcome contact, 7 days after registration (for control, the day it would have been sent).", in_window=True),
+    Column("arm", "str", "Randomised arm: a welcome contact (welcome message and first-steps guide) or none.", options=("control", "welcome")),
+    Column("first_purchase_90d", "bool", "Outcome: made a first purchase in the 90 days from contact_date (contact_date included)."),
+)
 
 #: File name of every table in a data set folder.
 TABLE_FILES = {name: f"{name}.csv" for name in TABLES}

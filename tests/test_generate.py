@@ -15,9 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import fidelia_kit.dataset as dataset_mod
 import fidelia_kit.synth.world as world_mod
 from fidelia_kit.cli import main
+from fidelia_kit.schema import TABLE_FILES
 from fidelia_kit.synth import WorldConfig
+
+N_FILES = len(TABLE_FILES) + 1  # every table and truth.json
 
 GENERATE = ["data", "generate", "--customers", "300", "--quiet"]
 
@@ -48,6 +52,7 @@ def old_world(tmp_path):
 _STOPPING = """
 import sys, time
 from pathlib import Path
+import fidelia_kit.dataset as dataset_mod
 import fidelia_kit.synth as synth
 import fidelia_kit.synth.world as world_mod
 where, marker, args = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
@@ -56,7 +61,7 @@ def stop():
     marker.write_text("here")
     time.sleep(60)
 
-real_write, real_generate, real_baskets = world_mod.write_csv, synth.generate_world, world_mod.make_transactions
+real_write, real_generate, real_baskets = dataset_mod.write_csv, synth.generate_world, world_mod.make_transactions
 def baskets(*a, **k):
     stop()
     return real_baskets(*a, **k)
@@ -70,7 +75,7 @@ def generate(*a, **k):
     if where == "generating":
         stop()
     return real_generate(*a, **k)
-world_mod.write_csv, synth.generate_world = write, generate
+dataset_mod.write_csv, synth.generate_world = write, generate
 from fidelia_kit.cli import main
 sys.exit(main(args))
 """
@@ -117,7 +122,7 @@ def test_generate_interrupted_with_progress_bars_prints_the_line_on_its_own(tmp_
     lines = [line for line in stderr.split("\n") if line.strip()]
     assert lines[-1] == f"fidelia: interrupted; nothing was written, {out} is as it was."
     assert all("fidelia" not in line and "Traceback" not in line for line in lines[:-1])
-    assert "generating world" in lines[-2] and "3/7" in lines[-2]  # the bar, closed where it stopped
+    assert "generating world" in lines[-2] and "3/8" in lines[-2]  # the bar, closed where it stopped
     assert not out.exists()
 
 
@@ -134,7 +139,7 @@ def test_generate_interrupted_during_the_final_moves_says_the_data_set_was_writt
     assert main([*GENERATE, "--out", str(out)]) == 130
     captured = capsys.readouterr()
     assert _one_line(captured.err) == f"fidelia: interrupted after the data set was written to {out}."
-    assert len(list(out.iterdir())) == 9 and not list(out.glob(".fidelia-tmp-*"))
+    assert len(list(out.iterdir())) == N_FILES and not list(out.glob(".fidelia-tmp-*"))
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
@@ -151,7 +156,7 @@ def test_interruption_during_the_final_moves_is_held_until_they_are_done(small_w
     monkeypatch.setattr(os, "replace", replace_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         small_world.save(tmp_path / "w")
-    assert len(calls) == 9 and sorted(p.name for p in (tmp_path / "w").iterdir()) == sorted(calls)
+    assert len(calls) == N_FILES and sorted(p.name for p in (tmp_path / "w").iterdir()) == sorted(calls)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -168,7 +173,7 @@ def test_generate_removes_temporary_folders_a_killed_run_left_and_says_so(tmp_pa
     err = _one_line(capsys.readouterr().err)
     assert err == f"fidelia: removed 2 temporary folder(s) left by an interrupted run ({inside}, {beside})."
     assert not inside.exists() and not beside.exists()
-    assert sorted(p.name for p in out.iterdir()) == sorted([*world_mod.TABLE_FILES.values(), "truth.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*TABLE_FILES.values(), "truth.json"])
 
 
 def test_temporary_folders_of_a_running_writer_or_with_other_files_are_kept(tmp_path, capsys):
@@ -196,8 +201,8 @@ def test_without_posix_signals_a_writer_counts_as_running_for_an_hour(tmp_path, 
 
     monkeypatch.setattr(os, "kill", never)
     monkeypatch.setattr(os, "name", "nt")
-    assert world_mod._writer_running(fresh) is True
-    assert world_mod._writer_running(old) is False
+    assert dataset_mod._writer_running(fresh) is True
+    assert dataset_mod._writer_running(old) is False
 
 
 def test_save_removes_leftovers_with_a_warning(small_world, tmp_path):
@@ -206,7 +211,7 @@ def test_save_removes_leftovers_with_a_warning(small_world, tmp_path):
     (left / "truth.json").write_text("{")
     with pytest.warns(UserWarning, match=r"removed 1 temporary folder\(s\) left by an interrupted save"):
         small_world.save(tmp_path / "w")
-    assert not left.exists() and len(list((tmp_path / "w").iterdir())) == 9
+    assert not left.exists() and len(list((tmp_path / "w").iterdir())) == N_FILES
 
 
 # --- file systems and full disks ------------------------------------------------------------
@@ -225,12 +230,12 @@ def test_generate_onto_a_mount_point_renames_only_within_it(tmp_path, monkeypatc
 
     monkeypatch.setattr(os, "replace", mount_point_replace)
     assert main([*GENERATE, "--out", str(out)]) == 0
-    assert "wrote 9 files" in capsys.readouterr().out
-    assert len(list(out.iterdir())) == 9 and list(tmp_path.iterdir()) == [out]
+    assert f"wrote {N_FILES} files" in capsys.readouterr().out
+    assert len(list(out.iterdir())) == N_FILES and list(tmp_path.iterdir()) == [out]
 
 
 def _full_disk_after(n):
-    real = world_mod.write_csv
+    real = dataset_mod.write_csv
     calls = {"n": 0}
 
     def write(df, path):
@@ -244,7 +249,7 @@ def _full_disk_after(n):
 
 def test_generate_on_a_full_disk_exits_2_with_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
     out = tmp_path / "w"
-    monkeypatch.setattr(world_mod, "write_csv", _full_disk_after(3))
+    monkeypatch.setattr(dataset_mod, "write_csv", _full_disk_after(3))
     assert main([*GENERATE, "--out", str(out)]) == 2
     assert _one_line(capsys.readouterr().err) == (
         f"fidelia: error: --out {out}: could not write the data set (No space left on device); nothing was written.")
@@ -253,7 +258,7 @@ def test_generate_on_a_full_disk_exits_2_with_one_line_and_leaves_nothing(tmp_pa
 
 def test_generate_force_on_a_full_disk_keeps_the_old_data_set(old_world, monkeypatch, capsys):
     before = _hashes(old_world)
-    monkeypatch.setattr(world_mod, "write_csv", _full_disk_after(7))
+    monkeypatch.setattr(dataset_mod, "write_csv", _full_disk_after(7))
     assert main([*GENERATE, "--seed", "2", "--out", str(old_world), "--force"]) == 2
     assert "No space left on device" in _one_line(capsys.readouterr().err)
     assert _hashes(old_world) == before
@@ -347,6 +352,19 @@ def test_generate_with_a_window_after_the_membership_keeps_its_default(tmp_path,
     assert main([*GENERATE, "--start", "2015-01-01", "--out", str(tmp_path / "w")]) == 0
     assert "paid membership" not in capsys.readouterr().out
     assert json.loads((tmp_path / "w" / "truth.json").read_text())["config"]["membership_first_year"] == 2016
+
+
+def test_generate_sets_the_membership_first_year_when_asked(tmp_path, capsys):
+    out = tmp_path / "w"
+    assert main([*GENERATE, "--start", "2000-01-01", "--membership-first-year", "1998", "--out", str(out)]) == 0
+    assert "paid membership" not in capsys.readouterr().out  # nothing was moved
+    assert json.loads((out / "truth.json").read_text())["config"]["membership_first_year"] == 1998
+    assert pd.read_csv(out / "memberships.csv")["cohort"].min() == 1998
+    assert main([*GENERATE, "--membership-first-year", "2030", "--out", str(tmp_path / "x")]) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        "fidelia: error: --membership-first-year must be <= the last year of the window (2025); got 2030; "
+        "set an earlier --membership-first-year or a later --start.")
+    assert not (tmp_path / "x").exists()
 
 
 # --- memory ---------------------------------------------------------------------------------

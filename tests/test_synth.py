@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -120,10 +122,10 @@ def test_save_refuses_a_non_empty_folder_and_writes_nothing(small_world, tmp_pat
 
 
 def test_save_failing_midway_leaves_no_half_written_files(small_world, tmp_path, monkeypatch):
-    import fidelia_kit.synth.world as world_mod
+    import fidelia_kit.dataset as dataset_mod
 
     calls = {"n": 0}
-    real = world_mod.write_csv
+    real = dataset_mod.write_csv
 
     def flaky(df, path):
         calls["n"] += 1
@@ -131,7 +133,7 @@ def test_save_failing_midway_leaves_no_half_written_files(small_world, tmp_path,
             raise OSError("disk full")
         real(df, path)
 
-    monkeypatch.setattr(world_mod, "write_csv", flaky)
+    monkeypatch.setattr(dataset_mod, "write_csv", flaky)
     with pytest.raises(OSError, match="disk full"):
         small_world.save(tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -149,7 +151,7 @@ def test_links_between_tables(small_world):
     w = small_world
     ids = set(w.customers["customer_id"])
     assert list(w.customers["customer_id"]) == list(range(1, len(w.customers) + 1))
-    for name in ("transactions", "survey_responses", "retention_experiment", "complaints"):
+    for name in ("transactions", "survey_responses", "retention_experiment", "complaints", "survey_waves"):
         assert set(w.tables[name]["customer_id"]) <= ids, name
     assert set(w.memberships["customer_id"].dropna()) <= ids
     assert set(w.transaction_items["transaction_id"]) == set(w.transactions["transaction_id"])
@@ -159,14 +161,60 @@ def test_links_between_tables(small_world):
     assert (comp["date"].to_numpy() > tx.loc[comp["transaction_id"], "date"].to_numpy()).all()
 
 
-def test_buyers_first_purchase_is_on_registration_day_and_prospects_never_buy(small_world):
+def test_buyers_first_purchase_is_on_registration_day_unless_a_prospect_converted_later(small_world):
     w = small_world
     first = w.transactions.groupby("customer_id")["date"].min()
     seen = w.customers.set_index("customer_id")["first_seen"]
-    assert (first == seen.loc[first.index]).all()
+    later = first.index[first > seen.loc[first.index]]
+    assert (first >= seen.loc[first.index]).all()
+    # who bought only after registering: exactly the trial's converted prospects
+    trial = w.welcome_experiment.set_index("customer_id")
+    assert set(later) == set(trial.index[trial["first_purchase_90d"]])
     truth = w.truth_customers.set_index("customer_id")
     assert set(first.index) == set(truth.index[truth["buyer"]])
     assert (~truth["buyer"]).sum() > 0  # the 'potential customer' rung exists
+    assert w.truth["counts"]["prospects"] == (~truth["buyer"]).sum()
+
+
+def test_the_welcome_trial_follows_its_rules(small_world):
+    w = small_world
+    trial = w.welcome_experiment.set_index("customer_id")
+    seen = w.customers.set_index("customer_id")["first_seen"]
+    end = pd.Timestamp(w.truth["window"]["end"])
+    t = w.truth["welcome"]
+    assert (trial["contact_date"] == seen.loc[trial.index] + pd.Timedelta(days=t["contact_days_after_registration"])).all()
+    assert (trial["contact_date"] + pd.Timedelta(days=t["outcome_days"] - 1) <= end).all()  # outcome seen in full
+    sizes = trial["arm"].value_counts()
+    assert sizes.to_dict() == t["arm_sizes"] and abs(sizes["welcome"] - sizes["control"]) <= 1
+    # the outcome is in the transactions: a first purchase in the 90 days from the contact, else none at all
+    first = w.transactions.groupby("customer_id")["date"].min().reindex(trial.index)
+    in_window = (first >= trial["contact_date"]) & (first < trial["contact_date"] + pd.Timedelta(days=t["outcome_days"]))
+    assert (in_window == trial["first_purchase_90d"]).all()
+    assert first[~trial["first_purchase_90d"]].isna().all()
+    # nobody in the trial bought on registration day; every prospect early enough is in it
+    assert not w.transactions.merge(seen.reset_index(), on="customer_id").query("date == first_seen")[
+        "customer_id"].isin(trial.index).any()
+    never = set(seen.index) - set(w.transactions["customer_id"])
+    early = seen[seen + pd.Timedelta(days=t["contact_days_after_registration"] + t["outcome_days"] - 1) <= end].index
+    assert never & set(early) <= set(trial.index)
+    assert t["converted"] == trial.groupby("arm")["first_purchase_90d"].sum().to_dict()
+
+
+def test_welcome_trial_recovers_the_true_effect(default_world):
+    """Difference of the arms' conversion rates, 95% Wald interval: holds the true effect of truth.json
+    (probability of a first purchase within 90 days) and excludes 0."""
+    w = default_world
+    t = w.truth["welcome"]
+    rate = w.welcome_experiment.groupby("arm")["first_purchase_90d"].agg(["mean", "size"])
+    diff = rate.loc["welcome", "mean"] - rate.loc["control", "mean"]
+    se = np.sqrt((rate["mean"] * (1 - rate["mean"]) / rate["size"]).sum())
+    z = stats.norm.isf(0.025)
+    assert diff - z * se <= t["effect"] <= diff + z * se, (diff, se, t["effect"])
+    assert diff - z * se > 0
+    for arm in ("control", "welcome"):  # each arm's rate within 4 standard errors of its true probability
+        p = t["conversion_probability"][arm]
+        assert abs(rate.loc[arm, "mean"] - p) < Z * np.sqrt(p * (1 - p) / rate.loc[arm, "size"])
+    assert len(w.welcome_experiment) > 800
 
 
 def test_basket_lines_add_up_to_the_receipt(small_world):
@@ -340,10 +388,53 @@ def test_survey_answers_carry_the_truth(default_world):
                 assert (r[j] < -0.2) if flip else (r[j] > 0.2), (i, j, r[j])
 
 
-def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default_world):
-    """Logistic regression of leaving on the handling, with each customer's prior odds as
-    offset, recovers the true slopes of truth.json within 4 standard errors."""
-    w = default_world
+def test_survey_waves_hold_the_first_wave_and_repeat_the_current_one(small_world):
+    w = small_world
+    waves = w.survey_waves
+    assert sorted(waves["wave"].unique()) == [1, 2]
+    assert not waves.duplicated(["wave", "customer_id"]).any()  # one answer per customer and wave
+    # wave 2 is survey_responses' relationship answers, row for row
+    questions = ["customer_id", "response_date", "overall_satisfaction", "recommend", "share_of_wallet"]
+    second = waves[waves["wave"] == 2][questions].sort_values("customer_id").reset_index(drop=True)
+    current = w.survey_responses[questions].sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(second, current)
+    # wave 1: answered in the 28 days from its date, before the window's middle, by customers who had bought
+    # in the 365 days before it; the recommendation is each customer's latent answer
+    first = waves[waves["wave"] == 1]
+    t = w.truth["survey_waves"]["1"]
+    date = pd.Timestamp(t["date"])
+    start, end = pd.Timestamp(w.truth["window"]["start"]), pd.Timestamp(w.truth["window"]["end"])
+    assert first["response_date"].between(date, date + pd.Timedelta(days=27)).all()
+    assert first["response_date"].max() < start + (end - start) / 2
+    assert len(first) == t["n_responded"] > 100
+    tx = w.transactions[(w.transactions["date"] < date) & (w.transactions["date"] >= date - pd.Timedelta(days=365))]
+    assert set(first["customer_id"]) <= set(tx["customer_id"])
+    latent = w.truth_customers.set_index("customer_id").loc[first["customer_id"], "recommend"].to_numpy()
+    answered = first["recommend"].notna().to_numpy()
+    assert (first["recommend"].to_numpy()[answered] == latent[answered]).all()
+    assert 0.5 * w.truth["config"]["item_missing_rate"] < 1 - answered.mean() < 2 * w.truth["config"]["item_missing_rate"]
+    rec = first["recommend"].dropna()
+    nps_first = 100 * ((rec >= 9).mean() - (rec <= 6).mean())
+    assert abs(nps_first - t["nps_respondents"]) < 5  # the truth counts every respondent, blanks included
+    assert t["nps_respondents"] > t["nps_population"]    # the same non-response bias as the current wave
+
+
+def test_a_ladder_in_the_middle_of_the_window_has_survey_answers_to_go_by(small_world):
+    """Before the month start nearest the window's middle (notebook 02's default ladder_mid), customers
+    have answered the recommendation question: some 9-10 (the advocate rung's input)."""
+    w = small_world
+    start, end = pd.Timestamp(w.truth["window"]["start"]), pd.Timestamp(w.truth["window"]["end"])
+    middle = start + (end - start) / 2
+    month_starts = pd.date_range(start, end, freq="MS")
+    mid = month_starts[np.argmin(np.abs(month_starts - middle))]
+    before = w.survey_waves[w.survey_waves["response_date"] < mid]
+    assert (before["wave"] == 1).all() and (before["recommend"] >= 9).sum() > 50
+    assert (w.survey_responses["response_date"] >= mid).all()  # the current wave alone would leave it empty
+
+
+def _complaints_with_leaving(w):
+    """Complaints of customers outside the treated arms, with whether the customer left right after the
+    purchase complained about (from the truth) and the customer's prior log-odds of leaving there."""
     cfg = w.truth["config"]
     tc = w.truth_customers.set_index("customer_id")
     treated = w.retention_experiment.loc[w.retention_experiment["arm"] != "control", "customer_id"]
@@ -361,12 +452,40 @@ def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default
         "severity_3": (comp["severity"] == 3).astype(float),
         "compensation": comp["compensation"],
     })
+    return comp, X, offset
+
+
+def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default_world):
+    """Logistic regression of leaving on the handling, with each customer's prior odds as
+    offset, recovers the true slopes of truth.json within 4 standard errors."""
+    w = default_world
+    comp, X, offset = _complaints_with_leaving(w)
     fit = sm.GLM(comp["leaves"].to_numpy(), sm.add_constant(X), family=sm.families.Binomial(),
                  offset=offset).fit()
     truth = w.truth["complaints"]["defection_log_odds"]
+    assert w.truth["complaints"]["scale"] == "log-odds of leaving"
     for name, value in truth.items():
         assert abs(fit.params[name] - value) < Z * fit.bse[name], (name, fit.params[name], value)
     assert comp["leaves"].sum() > 200
+
+
+def test_front_line_resolution_and_hand_offs_are_separate_causes_of_leaving(default_world):
+    """The two vary separately (hand-offs happen with and without front-line resolution), and a
+    statsmodels Logit of leaving (offset: the customer's prior log-odds) puts each true slope of
+    truth.json, log-odds of leaving, inside its 95% interval; each slope is also told apart from 0."""
+    w = default_world
+    comp, X, offset = _complaints_with_leaving(w)
+    crossed = pd.crosstab(comp["resolved_front_line"], comp["n_handoffs"] > 0)
+    assert (crossed.to_numpy() >= 50).all(), crossed  # every combination occurs often
+    assert abs(np.corrcoef(X["resolved_front_line"], X["n_handoffs"])[0, 1]) < 0.6
+    fit = sm.Logit(comp["leaves"].to_numpy(), sm.add_constant(X), offset=offset).fit(disp=False)
+    ci = fit.conf_int(alpha=0.05)
+    truth = w.truth["complaints"]["defection_log_odds"]
+    for name in ("resolved_front_line", "n_handoffs"):
+        low, high = ci.loc[name]
+        assert low <= truth[name] <= high, (name, low, high, truth[name])
+        assert high < 0 or low > 0, (name, low, high)  # the data tell the effect from no effect
+    assert truth["resolved_front_line"] < 0 < truth["n_handoffs"]
 
 
 def test_membership_renewals_follow_sbg(default_world):
@@ -407,3 +526,25 @@ def test_memberships_of_a_window_not_ending_in_december_have_no_negative_renewal
     assert (m["renewals"] >= 0).all()
     assert (m.loc[m["cohort"] == 2023, "renewals"] == 0).all()
     validate_table(m, "memberships", window=(w.truth["window"]["start"], w.truth["window"]["end"]))
+
+
+# --- imports run one way: reading a data set never loads the generator ------------------------
+
+def test_reading_a_data_set_does_not_import_the_generator(small_world_dir):
+    code = ("import sys, fidelia_kit, fidelia_kit.io\n"
+            f"w = fidelia_kit.io.load_world({str(small_world_dir)!r}, cache=False)\n"
+            "assert type(w) is fidelia_kit.World and len(w.customers) == 2000\n"
+            "print(sorted(m for m in sys.modules if m.startswith('fidelia_kit.synth')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_container_is_the_same_class_under_every_name():
+    import fidelia_kit
+    import fidelia_kit.dataset
+    import fidelia_kit.synth
+    import fidelia_kit.synth.world
+
+    assert fidelia_kit.World is fidelia_kit.synth.World is fidelia_kit.synth.world.World is fidelia_kit.dataset.World

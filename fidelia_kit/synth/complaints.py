@@ -2,14 +2,23 @@
 
 A complaint is about a repeat purchase. Customers who leave right after a purchase
 complained about it far more often, and their complaints were handled worse: fewer
-solved by the first employee, slower, passed through more hands, more severe. Each
-handling variable is drawn given whether the customer leaves (and, for speed and
-hand-offs, given front-line resolution), from Bernoulli and Poisson laws. By Bayes'
-rule the log-odds of leaving given the handling is then exactly linear in
-``resolved_front_line``, ``days_to_resolve``, ``n_handoffs`` and the severity dummies,
-with the slopes :func:`defection_log_odds` returns; compensation is drawn
-independently of leaving (its true slope is 0). The purchase-level leaving itself is
-the BG/NBD dropout, so complaints leave the purchase process untouched.
+solved at the front line, passed through more hands, slower, more severe. Each
+handling variable is drawn given whether the customer leaves, from Bernoulli and
+Poisson laws:
+
+- front-line resolution, with its own probability (``FRONT_LINE``);
+- hand-offs, Poisson given front-line resolution (a case solved at the front line may
+  still pass between colleagues; one that is escalated passes more often), times a
+  factor for leavers (``HANDOFF_BASE``, ``HANDOFF_FACTOR``);
+- days to resolve, 1 + Poisson given front-line resolution, times a factor for leavers.
+
+So front-line resolution and hand-offs vary separately (each value of one occurs with
+each of the other) and are two causes of leaving with separate effects. By Bayes' rule
+the log-odds of leaving given the handling is exactly linear in ``resolved_front_line``,
+``days_to_resolve``, ``n_handoffs`` and the severity dummies, with the slopes
+:func:`defection_log_odds` returns; compensation is drawn independently of leaving (its
+true slope is 0). The purchase-level leaving itself is the BG/NBD dropout, so
+complaints leave the purchase process untouched.
 """
 from __future__ import annotations
 
@@ -22,25 +31,33 @@ from .purchases import REPEAT, Purchases
 
 __all__ = ["make_complaints", "defection_log_odds"]
 
-FRONT_LINE = (0.80, 0.30)               # P(resolved by the first employee | stays, leaves)
+FRONT_LINE = (0.75, 0.35)               # P(resolved at the front line | stays, leaves)
 SEVERITY = ((0.55, 0.35, 0.10), (0.30, 0.40, 0.30))
 DAYS_BASE = {True: 2.0, False: 2.5}     # mean extra days, by front-line resolution
 DAYS_FACTOR = (1.0, 1.6)                # ... times this, for stays / leaves
-HANDOFFS = (0.4, 0.9)                   # mean hand-offs beyond the first, when not front-line
+HANDOFF_BASE = {True: 0.5, False: 1.5}  # mean hand-offs, by front-line resolution
+HANDOFF_FACTOR = (1.0, 1.6)             # ... times this, for stays / leaves
 TYPE_PROBS = (0.35, 0.20, 0.15, 0.15, 0.15)
 STAY_WINDOW = 180
 
 
 def defection_log_odds() -> dict:
-    """True slopes of the log-odds of leaving given how a complaint was handled."""
+    """True slopes of the log-odds of leaving given how a complaint was handled.
+
+    The log-odds of leaving right after the purchase complained about, given the handling
+    and the customer's prior odds, is ``prior + const + sum(slope * variable)``; the
+    slopes are the log-likelihood ratios of the handling laws (leavers against stayers):
+    ``log(1.6)`` per day and per hand-off, and for front-line resolution the Bernoulli
+    ratio plus the shifts of the days' and hand-offs' Poisson means it brings.
+    """
     k0, k1 = DAYS_FACTOR
-    h0, h1 = HANDOFFS
+    h0, h1 = HANDOFF_FACTOR
     f0, f1 = FRONT_LINE
     b_days = np.log(k1 / k0)
     b_hand = np.log(h1 / h0)
     # constant part of each Bayes term for front-line (1) and not (0) resolutions
-    c1 = np.log(f1 / f0) - DAYS_BASE[True] * (k1 - k0) - b_days
-    c0 = np.log((1 - f1) / (1 - f0)) - DAYS_BASE[False] * (k1 - k0) - b_days - b_hand - (h1 - h0)
+    c1 = np.log(f1 / f0) - DAYS_BASE[True] * (k1 - k0) - HANDOFF_BASE[True] * (h1 - h0)
+    c0 = np.log((1 - f1) / (1 - f0)) - DAYS_BASE[False] * (k1 - k0) - HANDOFF_BASE[False] * (h1 - h0)
     sev = [np.log(SEVERITY[1][i] / SEVERITY[0][i]) for i in range(3)]
     return {
         "resolved_front_line": float(c1 - c0),
@@ -69,7 +86,7 @@ def make_complaints(cfg: WorldConfig, purchases: Purchases, transaction_id: np.n
     severity = 1 + (rng.random(n)[:, None] >= sev_cum[:, :-1]).sum(axis=1)
     base = np.where(front, DAYS_BASE[True], DAYS_BASE[False])
     days = 1 + rng.poisson(base * np.array(DAYS_FACTOR)[L])
-    handoffs = np.where(front, 0, 1 + rng.poisson(np.array(HANDOFFS)[L]))
+    handoffs = rng.poisson(np.where(front, HANDOFF_BASE[True], HANDOFF_BASE[False]) * np.array(HANDOFF_FACTOR)[L])
     gets = rng.random(n) < np.where(front, 0.5, 0.3)
     comp = np.where(gets, 5.0 * (1 + rng.poisson(np.where(front, 2.0, 3.0))), 0.0)
     ctype = np.searchsorted(np.cumsum(TYPE_PROBS), rng.random(n), side="right").clip(0, len(TYPE_PROBS) - 1)

@@ -23,6 +23,34 @@ class WorldConfig:
     A bad value raises ValueError (TypeError for a wrong type) naming the knob and
     its allowed range. ``WorldConfig.knobs()`` lists all knobs as a table.
 
+    Parameters
+    ----------
+{parameters}
+
+    Raises
+    ------
+    TypeError
+        For a knob of the wrong type (a float where an integer is needed, ...).
+    ValueError
+        For a knob outside its range, or ``membership_first_year`` after the window's last year.
+
+    See Also
+    --------
+    fidelia_kit.synth.generate_world : the world these settings make.
+
+    Notes
+    -----
+    Purchases follow the BG/NBD model per week (Fader, Hardie & Lee 2005), amounts the
+    Gamma-Gamma model, the paid membership the shifted-beta-geometric model (Fader &
+    Hardie 2007); the truth file repeats every knob under ``config``.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the
+       easy way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284.
+    .. [2] Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention.
+       Journal of Interactive Marketing 21(1), 76-90.
+
     Examples
     --------
     >>> WorldConfig(n_customers=2_000, seed=7).n_years
@@ -38,7 +66,7 @@ class WorldConfig:
     seed: int = _knob(2026, 0, 2**63 - 1, "Seed of every random draw; the same seed gives byte-identical files.")
     start_date: str = _knob("2024-01-01", "2000-01-01", "2099-01-01", "First day of the window (the loyalty card's launch), ISO date.")
     n_years: int = _knob(2, 1, 5, "Length of the observation window in calendar years.")
-    prospect_share: float = _knob(0.12, 0.0, 0.9, "Share of card holders who register and never buy (the 'potential customer' rung).")
+    prospect_share: float = _knob(0.12, 0.0, 0.9, "Share of card holders who register without buying (the 'potential customer' rung); the welcome trial converts some later.")
     launch_share: float = _knob(0.30, 0.0, 1.0, "Share of card holders who register in the launch campaign (first 8 weeks).")
     market_size_factor: float = _knob(4.0, 1.0, 100.0, "People in the market per card holder; the rest are 'possible customers'.")
     referral_share: float = _knob(0.10, 0.0, 0.5, "Share of buyers acquired through member-get-member referral.")
@@ -60,6 +88,8 @@ class WorldConfig:
     # retention experiment
     email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")
     call_effect: float = _knob(0.09, -0.5, 0.5, "Average effect of the personal call on the 90-day purchase probability, before customer differences.")
+    # welcome contact
+    welcome_effect: float = _knob(0.12, 0.0, 0.5, "Effect of the welcome contact on a prospect's probability of a first purchase within 90 days (4% without it).")
     # memberships: sBG
     membership_cohort_share: float = _knob(0.03, 0.0, 0.5, "New Fidelia Plus members per year, as a share of n_customers.")
     membership_first_year: int = _knob(2016, 1990, 2099, "First signup year of the paid membership (before the window: it predates the card).")
@@ -119,6 +149,12 @@ class WorldConfig:
         return int(round(0.60 * self.n_days))
 
     @property
+    def first_wave_day(self) -> int:
+        """Day (from the start) the first, shorter survey wave is sent: 30% into the window,
+        before its middle (where notebook 02 compares the loyalty ladder with the end)."""
+        return int(round(0.30 * self.n_days))
+
+    @property
     def experiment_day(self) -> int:
         """Day (from the start) of the retention experiment: 75% into the window."""
         return int(round(0.75 * self.n_days))
@@ -136,3 +172,16 @@ class WorldConfig:
             for f in dataclasses.fields(cls)
         ]
         return pd.DataFrame(rows)
+
+
+def _parameters_section() -> str:
+    """The numpydoc Parameters entries of every knob, from the knobs' own metadata."""
+    lines = []
+    for f in dataclasses.fields(WorldConfig):
+        low, high = f.metadata["range"]
+        lines.append(f"    {f.name} : {f.type}, default={f.default!r}")
+        lines.append(f"        {f.metadata['doc']} Range [{low}, {high}].")
+    return "\n".join(lines)
+
+
+WorldConfig.__doc__ = WorldConfig.__doc__.replace("{parameters}", _parameters_section())

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..schema import ACQUISITION_CHANNELS, AGE_BANDS, CONSTRUCTS, PROFILES
 from .config import WorldConfig
+from .welcome import Welcome, welcome_trial
 
 __all__ = ["People", "make_people", "PROFILE_TRAITS", "DRIVER_WEIGHTS"]
 
@@ -52,7 +53,8 @@ class People:
     """Everyone who registered, in customer_id order (index i is customer_id i + 1)."""
 
     first_day: np.ndarray      # day of registration, from the window's start
-    buyer: np.ndarray          # bool
+    buyer: np.ndarray          # bool: makes a first purchase in the window (at registration, or after it: welcome)
+    welcome: Welcome           # the welcome trial among prospects; welcome.first_purchase is each buyer's first day
     region: np.ndarray         # index into REGIONS
     age: np.ndarray            # index into AGE_BANDS
     channel: np.ndarray        # index into ACQUISITION_CHANNELS
@@ -85,13 +87,19 @@ def _rank01(x):
     return (r + 0.5) / max(len(x), 1)
 
 
-def make_people(cfg: WorldConfig, rng: np.random.Generator) -> People:
-    """Draw every card holder's observed attributes and latent traits."""
+def make_people(cfg: WorldConfig, rng: np.random.Generator, welcome_rng: np.random.Generator) -> People:
+    """Draw every card holder's observed attributes and latent traits.
+
+    ``welcome_rng`` draws the welcome trial among the prospects (who did not buy at
+    registration); those it converts become buyers like the others.
+    """
     n, days = cfg.n_customers, cfg.n_days
     launch = rng.random(n) < cfg.launch_share
     first_day = np.where(launch, rng.integers(0, min(56, days), n), rng.integers(0, days, n))
     first_day = np.sort(first_day)  # ids follow the order of registration
-    buyer = rng.random(n) >= cfg.prospect_share
+    prospect = rng.random(n) < cfg.prospect_share  # no purchase on the day of registration
+    welcome = welcome_trial(cfg, first_day, prospect, welcome_rng)
+    buyer = ~prospect | welcome.converted
     region = _choice(rng, REGION_PROBS, n)
     age = _choice(rng, AGE_PROBS, n)
 
@@ -151,16 +159,17 @@ def make_people(cfg: WorldConfig, rng: np.random.Generator) -> People:
     zl = (log_lam - log_lam.mean()) / (log_lam.std() if nb > 1 and log_lam.std() > 0 else 1.0)
     sow[buyer] = np.round(100 / (1 + np.exp(-(-0.2 + 0.7 * sat[buyer] + 0.8 * zl + 0.6 * rng.standard_normal(nb)))), 1)
 
-    # acquisition: prospects come online; some buyers through member-get-member
-    channel = np.where(buyer, _choice(rng, (0.45, 0.20, 0.12, 0.13, 0.0), n), _choice(rng, (0.0, 0.45, 0.35, 0.20, 0.0), n))
+    # acquisition: prospects come online; some buyers through member-get-member, recommended by
+    # a buyer who had bought before they registered (so not by a prospect who converted later)
+    channel = np.where(~prospect, _choice(rng, (0.45, 0.20, 0.12, 0.13, 0.0), n), _choice(rng, (0.0, 0.45, 0.35, 0.20, 0.0), n))
     referred_by = np.zeros(n, dtype=np.int64)
     ids = np.arange(1, n + 1)
-    wants = buyer & (rng.random(n) < cfg.referral_share) & (first_day > 0)
+    wants = ~prospect & (rng.random(n) < cfg.referral_share) & (first_day > 0)
     buyer_ids = ids[buyer]
-    weight = np.select([recommend[buyer] >= 9, recommend[buyer] >= 7], [4.0, 1.0], 0.25)
+    weight = np.select([recommend[buyer] >= 9, recommend[buyer] >= 7], [4.0, 1.0], 0.25) * ~prospect[buyer]
     cum = np.cumsum(weight)
     n_before = np.searchsorted(first_day[buyer], first_day[wants], side="left")  # buyers registered earlier
-    ok = n_before > 0
+    ok = (n_before > 0) & (cum[np.maximum(n_before, 1) - 1] > 0) if len(cum) else n_before > 0
     draws = rng.random(int(wants.sum()))
     target = draws[ok] * cum[n_before[ok] - 1]
     pick = np.minimum(np.searchsorted(cum, target, side="right"), n_before[ok] - 1)
@@ -168,7 +177,7 @@ def make_people(cfg: WorldConfig, rng: np.random.Generator) -> People:
     referred_by[who] = buyer_ids[pick]
     channel[who] = ACQUISITION_CHANNELS.index("referral")
 
-    return People(first_day=first_day, buyer=buyer, region=region, age=age, channel=channel,
+    return People(first_day=first_day, buyer=buyer, welcome=welcome, region=region, age=age, channel=channel,
                   referred_by=referred_by, profile=profile, constructs=constructs,
                   satisfaction=sat, recommend=recommend, share_of_wallet=sow, lam=lam, p=p,
                   nu=nu, affinity=affinity, redeemer=redeemer)

@@ -1,6 +1,7 @@
 """Purchase timing (BG/NBD with staggered entry) and what each purchase looks like.
 
-Each buyer makes a first purchase on the day they register. While alive, repeat
+Each buyer makes a first purchase on the day they register (a prospect converted in the
+welcome trial, on the day of conversion: see :mod:`.welcome`). While alive, repeat
 purchases arrive as a Poisson process with rate lambda; after each repeat purchase
 the customer leaves for good with probability p (Fader, Hardie & Lee 2005). So the
 number of repeat purchases until leaving is geometric, J ~ Geom(p), and within the
@@ -64,7 +65,7 @@ class Lifetimes:
 def simulate_purchases(cfg: WorldConfig, people: People, rng: np.random.Generator) -> tuple[Purchases, Lifetimes]:
     """Purchase times of every buyer in the window, by the BG/NBD story."""
     who = np.flatnonzero(people.buyer)
-    f = people.first_day[who].astype(float)
+    f = people.welcome.first_purchase[who].astype(float)
     T = cfg.n_days - f                                   # days observed after the first purchase
     lam_day = people.lam[who] / 7.0
     K = rng.poisson(lam_day * T)                          # Poisson events if the customer never left

@@ -1,24 +1,17 @@
 """generate_world: one linked synthetic world, and the truth that made it."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
-import shutil
-import signal
-import tempfile
-import threading
-import time
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm  # a text bar: tqdm.auto would warn in every notebook kernel without ipywidgets
 
+from ..dataset import DATA_TABLES, TMP_PREFIX, TRUTH_FILE, World, remove_leftovers, truth_text, write_csv
 from ..schema import (
     ACQUISITION_CHANNELS,
     AGE_BANDS,
@@ -27,8 +20,6 @@ from ..schema import (
     CONSTRUCTS,
     PROFILES,
     REGIONS,
-    TABLE_FILES,
-    TABLES,
     coerce_table,
 )
 from .complaints import defection_log_odds, make_complaints
@@ -37,189 +28,17 @@ from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_people
 from .purchases import simulate_purchases
-from .survey import make_survey
+from .survey import make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
+from .welcome import welcome_table, welcome_truth
 
-__all__ = ["World", "generate_world", "TRUTH_FILE", "TMP_PREFIX", "remove_leftovers", "truth_text",
-           "peak_memory_estimate", "available_memory"]
+# World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
+# without loading the generator); they stay importable from here.
+__all__ = ["generate_world", "peak_memory_estimate", "available_memory",
+           "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
-TRUTH_FILE = "truth.json"
-TMP_PREFIX = ".fidelia-tmp-"  # then the writing process id: .fidelia-tmp-<pid>-<random>
-DATA_TABLES = tuple(name for name in TABLES if name != "truth_customers")
 GOLD, SILVER = 1200.0, 400.0
 HORIZON_WEEKS = 52
-
-
-@dataclass
-class World:
-    """The tables of a data set (pandas DataFrames, by schema name) and its truth.
-
-    Tables are reachable as attributes (``world.transactions``). ``truth`` is a dict
-    (the content of truth.json); ``truth_customers`` is one of the tables.
-    """
-
-    tables: dict[str, pd.DataFrame]
-    truth: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(f"World has no table or attribute {name!r}; tables: {sorted(tables)}.")
-
-    def __repr__(self):
-        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
-        return f"World({sizes})"
-
-    def save(self, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
-        """Write every table as CSV plus truth.json into ``folder``.
-
-        Files are written to a hidden temporary folder inside ``folder`` (so on the
-        same file system, also when ``folder`` is a mount point) and moved into place
-        only when all are complete; an error or an interruption (Ctrl-C) on the way
-        leaves ``folder`` as it was. Ctrl-C or SIGTERM during the final moves is held
-        until they are done. A folder holding any file is refused unless
-        ``overwrite=True`` (which replaces only the data set's own files, after the
-        new ones are complete).
-
-        Temporary folders that an earlier, killed save left in or beside ``folder``
-        are removed first (see :func:`remove_leftovers`), with a UserWarning naming them.
-
-        Raises
-        ------
-        FileExistsError
-            If ``folder`` is a file, or a folder that is not empty and ``overwrite``
-            is False.
-        OSError
-            If writing fails (disk full, no permission); nothing is left behind.
-        """
-        folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise FileExistsError(f"{folder}: exists and is not a folder.")
-        removed = remove_leftovers(folder)
-        if removed:
-            warnings.warn(f"removed {len(removed)} temporary folder(s) left by an interrupted save "
-                          f"({', '.join(str(p) for p in removed)}).", UserWarning, stacklevel=2)
-        if folder.exists() and any(folder.iterdir()) and not overwrite:
-            raise FileExistsError(f"{folder}: folder is not empty; choose an empty folder or overwrite it explicitly.")
-        targets = [folder / TABLE_FILES[name] for name in self.tables] + [folder / TRUTH_FILE]
-        blocked = [p.name for p in targets if p.exists() and not p.is_file()]
-        if blocked:  # found before anything is written, so no half data set can be left
-            raise FileExistsError(f"{folder}: {', '.join(blocked)} exist(s) but not as file(s); "
-                                  "move them away first.")
-        created = [p for p in (folder, *folder.parents) if not p.exists()]
-        tmp, done = None, False
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
-            with tqdm(self.tables.items(), desc="writing files", unit="file", disable=not progress) as bar:
-                for name, df in bar:
-                    write_csv(df, tmp / TABLE_FILES[name])
-            (tmp / TRUTH_FILE).write_text(truth_text(self.truth), encoding="utf-8")
-            with _interruptions_held():
-                for f in sorted(tmp.iterdir()):
-                    os.replace(f, folder / f.name)
-                done = True
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-            if not done:
-                for p in created:  # innermost first; only folders this call made, and only if empty
-                    try:
-                        p.rmdir()
-                    except OSError:
-                        break
-        return folder
-
-    def summary(self) -> str:
-        """A few lines for people: table sizes, window, the main truth parameters."""
-        t = self.truth
-        lines = [f"Fidelia world: {t['window']['start']} to {t['window']['end']} (seed {t['config']['seed']})"]
-        for name, df in self.tables.items():
-            lines.append(f"  {TABLE_FILES[name]:<26} {len(df):>10,} rows")
-        bt, gg = t["purchase_process"], t["spend_process"]
-        lines.append(f"  purchases: BG/NBD per week r={bt['r']}, alpha={bt['alpha']}, a={bt['a']}, b={bt['b']}")
-        lines.append(f"  spend: Gamma-Gamma p={gg['p']}, q={gg['q']}, v={gg['v']} (mean {gg['mean_spend']:.2f} EUR)")
-        lines.append(f"  buyers alive at the end: {t['counts']['alive_end']:,} of {t['counts']['buyers']:,}; "
-                     f"NPS of active customers {t['survey']['nps_population']:.1f}")
-        eff = t["experiment"]["average_effect"]
-        lines.append("  campaign effects on 90-day purchase: " + ", ".join(f"{k} {v:+.3f}" for k, v in eff.items()))
-        return "\n".join(lines)
-
-
-def write_csv(df: pd.DataFrame, path) -> None:
-    """CSV as the kit writes it: UTF-8, comma, ISO dates, empty cells for missing values."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-
-
-def truth_text(truth: dict) -> str:
-    """truth.json's text as the kit writes it (sorted keys, 2-space indent, final newline)."""
-    return json.dumps(truth, indent=2, sort_keys=True) + "\n"
-
-
-def remove_leftovers(folder) -> list[Path]:
-    """Remove the temporary folders that killed saves of ``folder`` left; return them.
-
-    They are looked for inside ``folder`` (where saves write) and beside it (where
-    earlier versions of the kit wrote them). A leftover is a folder named
-    ``.fidelia-tmp-*`` that holds nothing but data-set files and whose writing
-    process is no longer running (a save in progress in another process is left alone).
-    """
-    folder = Path(folder)
-    places = [p for p in (folder, folder.parent) if p.is_dir()]
-    if len(places) == 2 and places[0].resolve() == places[1].resolve():
-        places = places[:1]
-    ours = set(TABLE_FILES.values()) | {TRUTH_FILE}
-    removed = []
-    for tmp in (t for place in places for t in sorted(place.glob(TMP_PREFIX + "*"))):
-        if not tmp.is_dir() or tmp.is_symlink() or _writer_running(tmp):
-            continue
-        if all(f.is_file() and f.name in ours for f in tmp.iterdir()):
-            shutil.rmtree(tmp)
-            removed.append(tmp)
-    return removed
-
-
-def _writer_running(tmp: Path) -> bool:
-    """Whether the process that named ``tmp`` (.fidelia-tmp-<pid>-...) may still be writing it."""
-    rest = tmp.name[len(TMP_PREFIX):]
-    pid = rest.split("-")[0]
-    if not pid.isdigit() or "-" not in rest:
-        return False  # written before the name carried the process id
-    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows: go by age instead
-        return time.time() - tmp.stat().st_mtime < 3600
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except OSError:  # PermissionError: a process of another user
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def _interruptions_held():
-    """Hold SIGINT and SIGTERM while the block runs (main thread only), then deliver them."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(sig)
-        if handler is not None and handler is not signal.SIG_IGN:
-            previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if caught:
-            signal.raise_signal(caught[0])
 
 
 def peak_memory_estimate(config: WorldConfig) -> int:
@@ -230,12 +49,41 @@ def peak_memory_estimate(config: WorldConfig) -> int:
     see benchmarks/bench_generate.py) and 8.2 kB for five. The estimate,
     ``n_customers * (2.9 kB + 1.25 kB * n_years)``, is at or above every measurement.
     Saving the world as CSV needs no more than generating it.
+
+    Parameters
+    ----------
+    config : WorldConfig
+        The world to be generated (its size and number of years count).
+
+    Returns
+    -------
+    int
+        Bytes.
+
+    Examples
+    --------
+    >>> peak_memory_estimate(WorldConfig(n_customers=10_000))
+    54000000
     """
     return int(config.n_customers * (2_900 + 1_250 * config.n_years))
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available to this process (MemAvailable, capped by a cgroup limit); None if unknown."""
+    """Bytes of memory available to this process (MemAvailable, capped by a cgroup limit); None if unknown.
+
+    Read from ``/proc/meminfo`` (or ``sysconf``) and, in a container, the cgroup v2 limit minus
+    what is in use; the command line refuses to generate a world that would not fit.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> have = available_memory()
+    >>> have is None or have > 0
+    True
+    """
     have = None
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
@@ -285,8 +133,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     -------
     World
         Tables customers, transactions, transaction_items, survey_responses,
-        retention_experiment, memberships, complaints and truth_customers, plus the
-        ``truth`` dict.
+        retention_experiment, memberships, complaints, truth_customers, survey_waves
+        and welcome_experiment, plus the ``truth`` dict.
 
     Raises
     ------
@@ -294,6 +142,28 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         For an unknown knob.
     ValueError
         For a knob outside its range (the message names it and the range).
+
+    See Also
+    --------
+    WorldConfig : every knob, its default, range and meaning.
+    fidelia_kit.dataset.World.save : write the world as CSV files plus truth.json.
+    fidelia_kit.io.load_world : read a saved world back, validated.
+
+    Notes
+    -----
+    Every draw comes from one ``numpy.random.Generator`` seeded with ``config.seed`` and
+    split with ``spawn`` into one independent stream per part of the world (people,
+    purchases, experiment, baskets, complaints, survey, memberships, first survey wave,
+    welcome trial), so the same seed gives byte-identical files on every machine, and
+    a part added at the end leaves the others' streams as they were. Purchases follow
+    BG/NBD per week [1]_, amounts Gamma-Gamma [2]_, the membership the sBG model [3]_.
+
+    References
+    ----------
+    .. [1] Fader, Hardie & Lee (2005). "Counting your customers" the easy way. Marketing Science 24(2).
+    .. [2] Fader, Hardie & Lee (2005). RFM and CLV: using iso-value curves for customer base
+       analysis. Journal of Marketing Research 42(4).
+    .. [3] Fader & Hardie (2007). How to project customer retention. Journal of Interactive Marketing 21(1).
 
     Examples
     --------
@@ -312,21 +182,27 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     else:
         config = dataclasses.replace(config, **overrides)
     cfg = config
-    streams = dict(zip(["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships"],
-                       np.random.default_rng(cfg.seed).spawn(7)))
-    with tqdm(total=7, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
+    # one independent stream per part (spawned children keep their order, so a part added at the end
+    # leaves the draws of the others as they were)
+    names = ["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
+             "welcome"]
+    streams = dict(zip(names, np.random.default_rng(cfg.seed).spawn(len(names))))
+    with tqdm(total=8, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
 
         def step(label):
             bar.set_postfix_str(label)
             bar.update(1)
 
-        people = make_people(cfg, streams["people"]); step("customers")
+        people = make_people(cfg, streams["people"], streams["welcome"]); step("customers")
         purchases, life = simulate_purchases(cfg, people, streams["purchases"]); step("purchases")
         experiment, purchases, exp_truth = run_experiment(cfg, people, purchases, life, streams["experiment"]); step("experiment")
         tx, items, tid = make_transactions(people, purchases, streams["baskets"]); step("baskets")
         complaints = make_complaints(cfg, purchases, tid, streams["complaints"]); step("complaints")
         survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"]); step("survey")
         memberships = make_memberships(cfg, people, streams["memberships"]); step("memberships")
+        first_wave, first_wave_truth = make_first_wave(cfg, people, purchases.day, purchases.owner,
+                                                       streams["first_wave"]); step("first survey wave")
+        waves = survey_waves(first_wave, survey)
 
     start = cfg.start
     ids = np.arange(1, people.n + 1)
@@ -347,7 +223,10 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     tx.insert(2, "date", _dates(start, tx.pop("day")))
     complaints.insert(3, "date", _dates(start, complaints.pop("day")))
     survey.insert(2, "response_date", _dates(start, survey.pop("day")))
+    waves.insert(2, "response_date", _dates(start, waves.pop("day")))
     experiment["assigned_date"] = _dates(start, experiment["assigned_date"])
+    welcome = welcome_table(people.welcome, people.first_day)
+    welcome["contact_date"] = _dates(start, welcome["contact_date"])
 
     # the truth, per customer
     alive = people.buyer & ~life.died
@@ -412,6 +291,16 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "survey": {k: (_r(v) if isinstance(v, float) else v) for k, v in survey_truth.items()
                    if k != "survey_date_day"}
                   | {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat()},
+        "survey_waves": {
+            "1": {k: (_r(v) if isinstance(v, float) else v) for k, v in first_wave_truth.items()
+                  if k not in ("wave", "day")}
+                 | {"date": (start + dt.timedelta(days=cfg.first_wave_day)).isoformat(),
+                    "questions": ["overall_satisfaction", "recommend", "share_of_wallet"]},
+            "2": {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat(),
+                  "note": "The satisfaction survey of survey_responses.csv; its truth is under 'survey'."},
+            "note": "Each customer's answer to the recommendation question is the same latent value in every "
+                    "wave (truth_customers.recommend); answers are returned within 28 days of the wave's date.",
+        },
         "experiment": {
             "date": (start + dt.timedelta(days=cfg.experiment_day)).isoformat(),
             "outcome_days": 90,
@@ -422,10 +311,19 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
                                       for i, a in enumerate(ARMS) if i > 0},
             "mean_p_active_90d": _r(exp_truth["p0"].mean()) if len(arm) else float("nan"),
         },
+        "welcome": welcome_truth(cfg, people.welcome),
         "memberships": {"model": "sBG", "alpha": cfg.membership_alpha, "beta": cfg.membership_beta,
                         "period": "year"},
         "complaints": {"defection_log_odds": {k: _r(v) for k, v in defection_log_odds().items()},
-                       "note": "Slopes of the log-odds that the customer leaves after the purchase complained about."},
+                       "scale": "log-odds of leaving",
+                       "note": "Slopes of the log-odds that the customer leaves (drops out for good) right after the "
+                               "purchase complained about, per unit of each handling variable (resolved_front_line "
+                               "0/1, days_to_resolve per day, n_handoffs per hand-off, severity dummies against "
+                               "severity 1, compensation per EUR), given the customer's prior odds of leaving at "
+                               "that purchase (BG/NBD dropout_prob, times complaint_rate_leaving / "
+                               "complaint_rate_staying). Front-line resolution and hand-offs are separate causes: "
+                               "each varies at every value of the other. stayed_180d (bought again within 180 "
+                               "days) is an observable proxy of staying; it is empty when the window ends first."},
         "profiles": {name: {k: list(v) if isinstance(v, tuple) else v for k, v in PROFILE_TRAITS[name].items()}
                      for name in PROFILES},
         "category_margin": CATEGORY_MARGIN,
@@ -436,7 +334,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     tables = {
         "customers": customers, "transactions": tx, "transaction_items": items,
         "survey_responses": survey, "retention_experiment": experiment, "memberships": memberships,
-        "complaints": complaints, "truth_customers": truth_customers,
+        "complaints": complaints, "truth_customers": truth_customers, "survey_waves": waves,
+        "welcome_experiment": welcome,
     }
     tables = {name: coerce_table(df, name) for name, df in tables.items()}
     return World(tables=tables, truth=json.loads(json.dumps(truth)))
