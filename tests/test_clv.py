@@ -20,9 +20,11 @@ from lifetimes.utils import calibration_and_holdout_data, summary_data_from_tran
 from scipy import stats
 
 from fidelia_kit import ConvergenceError, NotFittedError, plots
+from fidelia_kit._estimator import clone
 from fidelia_kit.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
+    BootstrapCLV,
     GammaGammaModel,
     ModifiedBetaGeoModel,
     ParetoNBDModel,
@@ -99,7 +101,7 @@ def test_summary_equals_lifetimes(default_world, freq):
 @pytest.mark.parametrize("freq", ["D", "W"])
 def test_calibration_holdout_summary_equals_lifetimes(default_world, freq):
     tx = default_world.transactions
-    ours = summarize_transactions(tx, value_col="amount", freq=freq, calibration_end="2025-06-30")
+    ours = summarize_transactions(tx, value_col="amount", freq=freq, holdout_start="2025-07-01")
     ref = calibration_and_holdout_data(tx, "customer_id", "date", calibration_period_end="2025-06-30",
                                        monetary_value_col="amount", freq=freq).sort_index()
     ref.columns = [c.replace("_cal", "") for c in ref.columns]
@@ -110,18 +112,18 @@ def test_calibration_holdout_summary_equals_lifetimes(default_world, freq):
 def test_summary_hand_worked_with_same_period_purchases():
     tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 5.0, 20.0, 8.0],
                        "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-22", "2024-01-10"])})
-    w = summarize_transactions(tx, value_col="amount", freq="W", observation_end="2024-01-31")
+    w = summarize_transactions(tx, value_col="amount", freq="W", as_of="2024-02-01")
     # weeks start on Monday: 1 Jan and 3 Jan share a week (merged), 22 Jan is 3 weeks later
     assert w.loc[1].tolist() == [1.0, 3.0, 4.0, 20.0]
     assert w.loc[2].tolist() == [0.0, 0.0, 3.0, 0.0]
-    m = summarize_transactions(tx, freq="M", observation_end="2024-03-15")
+    m = summarize_transactions(tx, freq="M", as_of="2024-03-16")
     assert m.loc[1, ["frequency", "recency", "T"]].tolist() == [0.0, 0.0, 2.0]  # all in January
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"freq": "Q"}, r"`freq` must be one of"),
-    ({"calibration_end": "2024-02-01", "observation_end": "2024-01-15"}, r"`calibration_end` \(2024-02-01\) must be before"),
-    ({"observation_end": "2023-01-01"}, r"no purchases on or before 2023-01-01"),
+    ({"holdout_start": "2024-02-02", "as_of": "2024-01-16"}, r"`holdout_start` \(2024-02-02\) must be before `as_of` \(2024-01-16\)"),
+    ({"as_of": "2023-01-02"}, r"no purchases before 2023-01-02 \(`as_of`\)"),
     ({"value_col": "price"}, r"has no column\(s\) \['price'\]"),
 ])
 def test_summary_bad_input(kwargs, match):
@@ -261,7 +263,12 @@ def test_gamma_gamma_matches_published_and_lifetimes(gg, cdnow_money):
     assert np.allclose(gg.expected_spend(cdnow_money["frequency"], cdnow_money["monetary_value"]),
                        ref.conditional_expected_average_profit(cdnow_money["frequency"], cdnow_money["monetary_value"]))
     check = gg.check_independence(cdnow_money["frequency"], cdnow_money["monetary_value"])
-    assert check["pearson_r"] == pytest.approx(stats.pearsonr(cdnow_money["frequency"], cdnow_money["monetary_value"])[0])
+    ref_r = stats.pearsonr(cdnow_money["frequency"], cdnow_money["monetary_value"])
+    assert check.estimate == pytest.approx(ref_r.statistic) and check.pvalue == pytest.approx(ref_r.pvalue)
+    low, high = ref_r.confidence_interval(0.95)     # scipy's Fisher-z interval
+    assert (check.ci_low, check.ci_high) == pytest.approx((low, high), rel=1e-9)
+    assert check.to_frame().loc[0, ["estimate", "ci_low", "ci_high", "pvalue"]].tolist() == pytest.approx(
+        [check.estimate, low, high, check.pvalue])
 
 
 def test_gamma_gamma_refuses_what_it_cannot_model():
@@ -381,7 +388,7 @@ def test_clv_without_discounting_is_spend_times_purchases(bg, gg):
     expected = 0.3 * gg.expected_spend(d["frequency"], d["monetary_value"]) * bg.expected_purchases(52, d["frequency"], d["recency"], d["T"])
     assert np.allclose(clv, expected)
     with pytest.raises(TypeError, match="`spend_model` must be a fitted GammaGammaModel"):
-        customer_lifetime_value(bg, bg, d, 52, 0.1)
+        customer_lifetime_value(bg, bg, d, horizon=52, discount_rate=0.1)
 
 
 def test_clv_value_docstring_examples_run():
@@ -399,23 +406,104 @@ def test_retention_clv_and_historical_value_hand_worked():
     tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [100.0, 50.0, 30.0],
                        "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-12-31"])})
     h = historical_value(tx, margin=0.4)
-    assert h.loc[1, "total"] == pytest.approx(60.0)
+    assert h.loc[1, "margin_total"] == pytest.approx(60.0) and h.loc[1, "monetary_total"] == pytest.approx(150.0)
     assert h.loc[1, "years"] == pytest.approx(366 / 365.2425)
     assert h.loc[2, "per_year"] == pytest.approx(12.0 * 12)  # one day counts as a month: 12 / (1/12)
 
 
-def test_bootstrap_intervals(cdnow_money, bg, gg):
+def _bootstrap_fixture():
     d = load_cdnow_summary_data_with_monetary_value().iloc[:400]
     m = BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
     rep = d[d["frequency"] > 0]
     g = GammaGammaModel().fit(rep["frequency"], rep["monetary_value"])
-    a = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n=15, rng=1)
-    b = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n=15, rng=1)
-    pd.testing.assert_frame_equal(a, b)
-    inside = (a["ci_low"] <= a["clv"] * 1.0001) & (a["clv"] <= a["ci_high"] * 1.0001)
+    return d, m, g
+
+
+def test_bootstrap_intervals():
+    d, m, g = _bootstrap_fixture()
+    a = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n_resamples=15, rng=1)
+    b = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n_resamples=15, rng=1)
+    assert isinstance(a, BootstrapCLV) and a.n_resamples == 15 and a.ci == 0.95
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.to_frame(), a.table)
+    assert list(a.table.columns) == ["clv", "ci_low", "ci_high"]
+    inside = (a.table["ci_low"] <= a.table["clv"] * 1.0001) & (a.table["clv"] <= a.table["ci_high"] * 1.0001)
     assert inside.mean() > 0.9
-    t = a.attrs["total"]
-    assert t["ci_low"] < t["clv"] < t["ci_high"]
+    assert a.ci_low < a.total < a.ci_high
+    assert a.total == pytest.approx(customer_lifetime_value(m, g, d, horizon=26, discount_rate=0.1).sum(), rel=1e-12)
+    assert repr(a).startswith("BootstrapCLV(table=<DataFrame 400x3>, total=")
+
+
+def test_bootstrap_default_seed_and_deprecated_names():
+    d, m, g = _bootstrap_fixture()
+    a = bootstrap(m, g, d, horizon=26, n_resamples=3)        # rng=0 by default: the same call, the same answer
+    b = bootstrap(m, g, d, horizon=26, n_resamples=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    with pytest.warns(DeprecationWarning, match=r"bootstrap: `n` is deprecated; use `n_resamples`"):
+        c = bootstrap(m, g, d, horizon=26, n=3)
+    pd.testing.assert_frame_equal(a.table, c.table)
+    with pytest.warns(DeprecationWarning, match=r"pass `horizon`, `discount_rate` by name"):
+        e = bootstrap(m, g, d, 26, 0.10, n_resamples=3)
+    pd.testing.assert_frame_equal(a.table, e.table)
+    with pytest.raises(ValueError, match=r"`n_resamples` must be in \[2, 100000\]"):
+        bootstrap(m, g, d, horizon=26, n_resamples=1)
+
+
+class _TaggedBetaGeo(BetaGeoModel):
+    """BG/NBD with one more setting, to see that the bootstrap refits with every setting."""
+
+    fitted_tags: list = []
+
+    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500, tag: str = "default"):
+        super().__init__(penalizer=penalizer, max_iter=max_iter)
+        self.tag = tag
+
+    def fit(self, *args, **kwargs):
+        type(self).fitted_tags.append((self.tag, self.penalizer))
+        return super().fit(*args, **kwargs)
+
+
+def test_bootstrap_refits_clones_with_every_setting():
+    # the replicates used to be rebuilt as type(model)(penalizer=..., max_iter=...): a model with another
+    # setting failed (TypeError) or, with a default for it, silently lost it
+    d, _, g = _bootstrap_fixture()
+    m = _TaggedBetaGeo(penalizer=0.001, tag="mine").fit(d["frequency"], d["recency"], d["T"])
+    _TaggedBetaGeo.fitted_tags.clear()
+    bootstrap(m, g, d, horizon=26, n_resamples=3)
+    assert _TaggedBetaGeo.fitted_tags == [("mine", 0.001)] * 3
+    gp = GammaGammaModel(penalizer=0.01, max_iter=300)
+    assert clone(gp).get_params() == {"penalizer": 0.01, "max_iter": 300}
+
+
+@pytest.mark.parametrize("cls", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, BetaGeoBetaBinomModel,
+                                 GammaGammaModel, ShiftedBetaGeoModel])
+def test_models_follow_the_estimator_contract(cls):
+    m = cls(penalizer=0.1, max_iter=100)
+    assert m.get_params() == {"penalizer": 0.1, "max_iter": 100}
+    c = clone(m.set_params(max_iter=50))
+    assert type(c) is cls and c.get_params() == {"penalizer": 0.1, "max_iter": 50} and not hasattr(c, "params_")
+    with pytest.raises(TypeError):
+        cls(0.1)                                  # settings are keyword-only
+    with pytest.raises(ValueError, match=rf"{cls.__name__} has no setting `tol`"):
+        m.set_params(tol=1e-3)
+    with pytest.raises(NotFittedError, match=rf"This {cls.__name__} is not fitted yet"):
+        m.summary()
+
+
+def test_large_data_warm_start_gives_the_direct_fit(cdnow, monkeypatch):
+    """The subsample-then-polish path (on data with more than 100,000 distinct rows) lands where the
+    direct fit lands; forced here on CDNOW with a 300-row subsample."""
+    from fidelia_kit.clv import _base
+
+    direct = [cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_ for cls in (BetaGeoModel, ParetoNBDModel)]
+    rows = _base.warm_start_rows
+    monkeypatch.setattr(_base, "warm_start_rows", lambda n, limit=300: rows(n, limit))
+    assert _base.warm_start_rows(2358) is not None
+    warm = [cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_ for cls in (BetaGeoModel, ParetoNBDModel)]
+    for a, b in zip(direct, warm):
+        assert np.allclose(a, b, rtol=1e-4)
+    # no randomness: the subsample is the same every time
+    assert np.array_equal(rows(250_000), rows(250_000)) and len(rows(250_000)) == 50_000
 
 
 # --- the world's truth ----------------------------------------------------------------------------------
@@ -457,7 +545,7 @@ def test_clv_ranks_customers_like_the_truth(default_world):
     rho = stats.spearmanr(clv, truth).statistic
     assert rho > 0.6, rho
     # and better than the spend-to-date view
-    hist = historical_value(w.transactions)["total"].reindex(s.index)
+    hist = historical_value(w.transactions)["monetary_total"].reindex(s.index)
     assert rho > stats.spearmanr(hist, truth).statistic
 
 
@@ -465,7 +553,7 @@ def test_clv_ranks_customers_like_the_truth(default_world):
 
 def test_diagnostics_and_plots(small_world):
     tx = small_world.transactions
-    cal = summarize_transactions(tx, freq="W", calibration_end="2025-06-30")
+    cal = summarize_transactions(tx, freq="W", holdout_start="2025-07-01")
     m = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
     table = calibration_holdout_table(m, cal, max_frequency=5)
     mask = cal["frequency"] >= 5
@@ -474,7 +562,7 @@ def test_diagnostics_and_plots(small_world):
     assert table["customers"].sum() == len(cal)
     pt = period_transactions_table(m, cal, max_frequency=5)
     assert pt["observed"].sum() == len(cal) and pt["expected"].sum() == pytest.approx(len(cal))
-    track = cumulative_tracking(m, tx, freq="W", calibration_end="2025-06-30")
+    track = cumulative_tracking(m, tx, freq="W", holdout_start="2025-07-01")
     full = summarize_transactions(tx, freq="W")
     assert track["actual"].iloc[-1] == full["frequency"].sum()
     assert track["expected"].is_monotonic_increasing
@@ -486,7 +574,7 @@ def test_diagnostics_and_plots(small_world):
     assert np.allclose(ax.lines[1].get_ydata(), table["predicted"])
     ax = plots.period_transactions_plot(pt)
     assert sorted(p.get_height() for p in ax.patches[:6]) == sorted(pt["observed"])
-    ax = plots.cumulative_tracking_plot(track, calibration_end="2025-06-30")
+    ax = plots.cumulative_tracking_plot(track, holdout_start="2025-07-01")
     assert np.allclose(ax.lines[0].get_ydata(), track["actual"])
     ax = plots.btyd_matrix_plot(alive)
     assert ax.get_ylabel().startswith("frequency")
