@@ -21,6 +21,7 @@ from scipy import stats
 
 from fidelia_kit import ConvergenceError, NotFittedError, plots
 from fidelia_kit._estimator import clone
+from fidelia_kit._results import Result
 from fidelia_kit.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
@@ -33,8 +34,10 @@ from fidelia_kit.clv import (
     calibration_holdout_table,
     cumulative_tracking,
     customer_lifetime_value,
+    customer_value,
     frequency_recency_matrix,
     historical_value,
+    membership_durations,
     period_transactions_table,
     probability_alive_matrix,
     retention_clv,
@@ -130,6 +133,27 @@ def test_summary_bad_input(kwargs, match):
     tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-01-20"], "amount": [1.0, 2.0]})
     with pytest.raises(ValueError, match=match):
         summarize_transactions(tx, **kwargs)
+
+
+def test_summary_old_inclusive_dates_convert_with_a_warning():
+    tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "amount": [10.0, 5.0, 20.0, 8.0, 3.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-22", "2024-01-10", "2024-01-31"])})
+    new = summarize_transactions(tx, value_col="amount", freq="D", as_of="2024-02-01", holdout_start="2024-01-22")
+    # as_of is exclusive: a purchase on it is ignored; holdout_start is the holdout's first day
+    assert new.loc[1, "frequency"] == 1.0 and new.loc[1, "frequency_holdout"] == 1.0
+    assert new.loc[2, "frequency_holdout"] == 1.0 and new["duration_holdout"].iloc[0] == 10.0
+    assert summarize_transactions(tx, freq="D", as_of="2024-01-31").loc[2, "T"] == 20.0    # 31 Jan not seen
+    with pytest.warns(DeprecationWarning, match=r"`observation_end` \(the last day of the period, included\) is "
+                                                r"deprecated; use `as_of`, the first day after it: as_of='2024-02-01'"):
+        with pytest.warns(DeprecationWarning, match=r"`calibration_end` .* holdout_start='2024-01-22'"):
+            old = summarize_transactions(tx, value_col="amount", freq="D", observation_end="2024-01-31",
+                                         calibration_end="2024-01-21")
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match=r"pass `customer_col`, `date_col`, `value_col` by name"):
+        pos = summarize_transactions(tx, "customer_id", "date", "amount", freq="D", as_of="2024-02-01")
+    pd.testing.assert_frame_equal(pos, summarize_transactions(tx, value_col="amount", freq="D", as_of="2024-02-01"))
+    with pytest.raises(TypeError, match=r"pass `as_of` only \(`observation_end` is its deprecated, inclusive form\)"):
+        summarize_transactions(tx, as_of="2024-02-01", observation_end="2024-01-31")
 
 
 # --- BG/NBD ---------------------------------------------------------------------------------------------
@@ -411,6 +435,77 @@ def test_retention_clv_and_historical_value_hand_worked():
     assert h.loc[2, "per_year"] == pytest.approx(12.0 * 12)  # one day counts as a month: 12 / (1/12)
 
 
+def test_clv_horizon_counts_periods_of_freq(bg, gg):
+    d = load_cdnow_summary_data_with_monetary_value().iloc[:50]
+    with pytest.warns(UserWarning, match=r"horizon=52 counts periods of freq='D', i.e. 52 days \(7.4 weeks\); for one "
+                                         r"year pass horizon=365"):
+        customer_lifetime_value(bg, gg, d, horizon=52, freq="D")
+    with pytest.warns(DeprecationWarning, match=r"pass `horizon`, `discount_rate` by name"):
+        old = customer_lifetime_value(bg, gg, d, 52, 0.1)
+    pd.testing.assert_series_equal(old, customer_lifetime_value(bg, gg, d, horizon=52, discount_rate=0.1))
+
+
+def test_historical_value_vocabulary_and_as_of():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 2], "amount": [100.0, 50.0, 30.0, 99.0],
+                       "gross_margin": [30.0, 20.0, 6.0, 40.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-12-31", "2025-01-01"])})
+    h = historical_value(tx, margin_col="gross_margin", as_of="2025-01-01")   # exclusive: 1 Jan 2025 not seen
+    assert list(h.columns) == ["monetary_total", "margin_total", "years", "per_year"]
+    assert h.loc[1, ["monetary_total", "margin_total"]].tolist() == [150.0, 50.0]
+    assert h.loc[2, ["monetary_total", "margin_total"]].tolist() == [30.0, 6.0]
+    assert h.loc[1, "years"] == pytest.approx(366 / 365.2425)
+    with pytest.raises(ValueError, match=r"has no column\(s\) \['margin'\]"):
+        historical_value(tx, margin_col="margin")
+    with pytest.raises(ValueError, match=r"no purchases before as_of=2023-01-01"):
+        historical_value(tx, as_of="2023-01-01")
+
+
+def test_customer_value_is_the_composition_by_hand(small_world):
+    tx = small_world.transactions
+    as_of = pd.Timestamp("2025-07-01")
+    cv = customer_value(tx, as_of=as_of, horizon_days=180, discount_rate=0.08)
+    seen = tx[tx["date"] < as_of]
+    s = summarize_transactions(seen, value_col="amount", freq="D")
+    bgm = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
+    rep = s[s["frequency"] > 0]
+    ggm = GammaGammaModel().fit(rep["frequency"], rep["monetary_value"])
+    g = seen.groupby("customer_id")
+    rate = (g["gross_margin"].sum() / g["amount"].sum()).reindex(s.index).clip(0, 1)
+    by_hand = customer_lifetime_value(bgm, ggm, s, horizon=180, discount_rate=0.08, freq="D", step=7) * rate
+    assert np.allclose(cv.table["clv"], by_hand, rtol=1e-9, atol=0)
+    assert cv.total == pytest.approx(by_hand.sum(), rel=1e-9)
+    assert np.allclose(cv.table["p_alive"], bgm.probability_alive(s["frequency"], s["recency"], s["T"]), rtol=1e-9)
+    assert cv.as_of == as_of and cv.horizon_days == 180
+    assert isinstance(cv, Result) and cv.to_frame().shape == (len(s), 5)
+    assert repr(cv).startswith(f"CustomerValue({len(s)} customers as of 2025-07-01, horizon 180 days")
+
+
+def test_customer_value_ranks_customers_better_than_spend_to_date(default_world):
+    w = default_world
+    cv = customer_value(w.transactions)
+    truth = w.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(cv.table.index)
+    rho = stats.spearmanr(cv.table["clv"], truth).statistic
+    spent = historical_value(w.transactions)["monetary_total"].reindex(cv.table.index)
+    rho_spent = stats.spearmanr(spent, truth).statistic
+    assert rho > 0.6 and rho > rho_spent + 0.05, (rho, rho_spent)
+
+
+def test_membership_durations_hand_worked():
+    m = pd.DataFrame({"signup_date": pd.to_datetime(["2020-03-01", "2021-06-15", "2023-01-10", "2020-02-29",
+                                                     "2020-02-29"]),
+                      "renewals": [1, 2, 0, 2, 3], "cancelled": [True, False, False, True, False]})
+    d = membership_durations(m, as_of="2024-02-29")   # last day seen: 28 Feb 2024
+    # 2023-01-10 has one anniversary (2024-01-10); a 29 February signup's anniversary is 28 February in other
+    # years, but in 2024 it is 29 February, not yet seen: three anniversaries (2021-2023)
+    assert d.index.tolist() == [0, 1, 2, 3, 4]
+    assert d["years_observed"].tolist() == [3, 2, 1, 3, 3]
+    assert d["duration"].tolist() == [2, 2, 1, 3, 3] and d["censored"].tolist() == [False, True, True, False, True]
+    assert membership_durations(m, as_of="2024-03-01")["years_observed"].tolist() == [3, 2, 1, 4, 4]
+    assert membership_durations(m.iloc[[2]], as_of="2024-01-10").empty    # the anniversary day itself not yet seen
+    with pytest.raises(ValueError, match=r"`memberships` has no column\(s\) \['renewals'\]"):
+        membership_durations(m.drop(columns="renewals"))
+
+
 def _bootstrap_fixture():
     d = load_cdnow_summary_data_with_monetary_value().iloc[:400]
     m = BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
@@ -522,14 +617,8 @@ def test_models_recover_the_worlds_truth(default_world):
     gtruth = pd.Series({k: w.truth["spend_process"][k] for k in ("p", "q", "v")})
     assert (((ggm.params_ - gtruth) / ggm.std_errors_).abs() < 3).all()
     # contractual: the memberships follow sBG(alpha, beta) in years
-    m = w.memberships
-    end = pd.Timestamp(w.truth["window"]["end"])
-    passed = np.array([(end.year - d.year) - (1 if (d.month, d.day) > (end.month, end.day) else 0) for d in m["signup_date"]])
-    keep = passed >= 1
-    durations = np.where(m["cancelled"], m["renewals"] + 1, m["renewals"] + 1)[keep]
-    censored = (~m["cancelled"]).to_numpy()[keep]
-    durations = np.where(censored, passed[keep], durations)
-    sbg = ShiftedBetaGeoModel().fit_customers(durations, censored)
+    members = membership_durations(w.memberships, as_of=pd.Timestamp(w.truth["window"]["end"]) + pd.Timedelta(days=1))
+    sbg = ShiftedBetaGeoModel().fit_customers(members["duration"], members["censored"])
     struth = pd.Series({"alpha": w.truth["memberships"]["alpha"], "beta": w.truth["memberships"]["beta"]})
     assert (((sbg.params_ - struth) / sbg.std_errors_).abs() < 3).all()
 
@@ -576,6 +665,12 @@ def test_diagnostics_and_plots(small_world):
     assert sorted(p.get_height() for p in ax.patches[:6]) == sorted(pt["observed"])
     ax = plots.cumulative_tracking_plot(track, holdout_start="2025-07-01")
     assert np.allclose(ax.lines[0].get_ydata(), track["actual"])
+    with pytest.warns(DeprecationWarning, match=r"cumulative_tracking_plot: `calibration_end`"):
+        ax = plots.cumulative_tracking_plot(track, calibration_end="2025-06-30")
+    assert ax.lines[2].get_xdata()[0] == pd.Timestamp("2025-07-01")
+    with pytest.warns(DeprecationWarning, match=r"cumulative_tracking: `calibration_end`"):
+        old = cumulative_tracking(m, tx.iloc[:400], freq="W", calibration_end="2025-06-30")
+    pd.testing.assert_frame_equal(old, cumulative_tracking(m, tx.iloc[:400], freq="W", holdout_start="2025-07-01"))
     ax = plots.btyd_matrix_plot(alive)
     assert ax.get_ylabel().startswith("frequency")
 
