@@ -17,7 +17,7 @@ from .diagnostics import (
 )
 from .gammagamma import GammaGammaModel, IndependenceCheck
 from .paretonbd import ParetoNBDModel
-from .sbg import ShiftedBetaGeoModel, membership_durations
+from .sbg import ShiftedBetaGeoModel, membership_durations, observed_renewal_rates
 from .summary import FREQ_DAYS, PERIODS_PER_YEAR, summarize_transactions
 from .value import (
                           BootstrapCLV,
@@ -40,6 +40,7 @@ __all__ = [
     "GammaGammaModel",
     "ShiftedBetaGeoModel",
     "membership_durations",
+    "observed_renewal_rates",
     "IndependenceCheck",
     "BootstrapCLV",
     "customer_value",
