@@ -38,6 +38,7 @@ from fidelia_kit.clv import (
     frequency_recency_matrix,
     historical_value,
     membership_durations,
+    observed_renewal_rates,
     period_transactions_table,
     probability_alive_matrix,
     retention_clv,
@@ -349,6 +350,28 @@ def test_sbg_formulas_hand_worked():
         ShiftedBetaGeoModel().fit([100, 80, 90])
 
 
+def test_sbg_retention_shift_and_observed_renewal_rates():
+    ref = PUBLISHED["sbg_regular"]
+    active = np.array(ref["active"])
+    m = ShiftedBetaGeoModel().fit(active)
+    better = m.retention_shifted(0.01)
+    a, b = m.params_
+    assert float(better.retention_rate(1) - m.retention_rate(1)) == pytest.approx(0.01, abs=1e-12)
+    assert better.params_.sum() == pytest.approx(a + b)            # heterogeneity (alpha + beta) kept
+    assert better.get_params() == m.get_params() and float(better.retention_rate(3)) > float(m.retention_rate(3))
+    with pytest.raises(ValueError, match=r"`points` = 0.9 would move the first-period retention"):
+        m.retention_shifted(0.9)
+    # observed rates from individual members equal the cohort's survivor ratios (Fader & Hardie 2007, table 1)
+    lost = -np.diff(active)
+    durations = np.r_[np.repeat(np.arange(1, len(active)), lost), np.full(active[-1], len(active) - 1)]
+    censored = np.r_[np.zeros(lost.sum(), bool), np.ones(active[-1], bool)]
+    obs = observed_renewal_rates(durations, censored)
+    assert obs["renewal_rate"].to_numpy() == pytest.approx(active[1:] / active[:-1], rel=1e-12)
+    assert obs["at_risk"].tolist() == active[:-1].tolist()
+    with pytest.raises(ValueError, match=r"`durations` must be whole numbers of periods >= 1; violated for 1 members"):
+        observed_renewal_rates([0, 2], [True, False])
+
+
 def _derl_brute_force(alpha, beta, d, n, horizon=20_000):
     """sum_{t>=n} S(t) / S(n-1) / (1+d)^(t-n), summed term by term (Fader & Hardie 2010, eq. 5)."""
     from scipy.special import betaln
@@ -583,6 +606,9 @@ def test_models_follow_the_estimator_contract(cls):
         m.set_params(tol=1e-3)
     with pytest.raises(NotFittedError, match=rf"This {cls.__name__} is not fitted yet"):
         m.summary()
+    bad = cls(penalizer=-0.1)                      # __init__ only stores; fit validates
+    with pytest.raises(ValueError, match=r"`penalizer` must be in \[0.0, 1000000.0\]; got -0.1"):
+        bad.fit(*([[1, 2, 3, 4, 5]] * (1 if cls is ShiftedBetaGeoModel else 2 if cls is GammaGammaModel else 3)))
 
 
 def test_large_data_warm_start_gives_the_direct_fit(cdnow, monkeypatch):

@@ -7,7 +7,7 @@ from scipy import optimize, stats
 
 from .._estimator import ParamsMixin
 from .._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
-from .._validation import check_weights
+from .._validation import check_int, check_number, check_weights
 from ..exceptions import ConvergenceError, NotFittedError
 
 __all__ = ["BaseModel", "BTYDModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
@@ -146,6 +146,11 @@ class BaseModel(ParamsMixin):
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner})"
         return f"{type(self).__name__}(not fitted)"
+
+    def _check_settings(self) -> None:
+        """Validate the settings at the start of ``fit`` (``__init__`` only stores them)."""
+        self.penalizer = check_number("penalizer", self.penalizer, 0.0, 1e6)
+        self.max_iter = check_int("max_iter", self.max_iter, 1, 10**7)
 
     def _check_fitted(self):
         if not hasattr(self, "params_"):

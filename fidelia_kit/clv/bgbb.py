@@ -91,6 +91,7 @@ class BetaGeoBetaBinomModel(BaseModel):
 
     def fit(self, frequency, recency, n_periods, *, weights=None):
         """Fit by maximum likelihood; returns self."""
+        self._check_settings()
         x, tx, n, w = _bgbb_inputs(frequency, recency, n_periods, weights)
         self._check_identifiable(x, tx, n, w, age="n_periods")
         xc, txc, nc, wc = compress(x, tx, n, weights=w)

@@ -138,6 +138,7 @@ class BetaGeoModel(BTYDModel):
         data polishes them. Standard errors come from the Hessian (central differences of the
         analytic gradient).
         """
+        self._check_settings()
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
         self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)

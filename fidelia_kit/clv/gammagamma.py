@@ -86,6 +86,7 @@ class GammaGammaModel(BaseModel):
 
     def fit(self, frequency, monetary_value, *, weights=None):
         """Fit on customers with frequency > 0; returns self."""
+        self._check_settings()
         x, m, w = _spend_inputs(frequency, monetary_value, weights)
         self._check_histories({"frequency": x, "monetary_value": m}, w)
         xc, mc, wc = compress(x, m, weights=w)

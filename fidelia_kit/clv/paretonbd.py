@@ -111,6 +111,7 @@ class ParetoNBDModel(BTYDModel):
         no convenient derivatives in its parameters. On large data an evenly spaced subsample
         of the merged rows (no randomness) gives starting values and curvature; Newton steps then polish on all data.
         """
+        self._check_settings()
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
         self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)

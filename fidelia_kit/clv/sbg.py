@@ -88,6 +88,7 @@ class ShiftedBetaGeoModel(BaseModel):
     def fit(self, active):
         """Fit to a cohort's survivors: ``active[i]`` customers still active at the start of
         period i (``active[0]`` = cohort size, non-increasing). Returns self."""
+        self._check_settings()
         act = _vector("active", active)
         if len(act) < 2:
             raise ValueError("`active` needs at least two periods (the cohort size and one count after it).")
@@ -104,6 +105,7 @@ class ShiftedBetaGeoModel(BaseModel):
     def fit_customers(self, durations, censored):
         """Fit to individual customers: ``durations`` periods observed (>= 1); ``censored`` True
         when the customer was still active at the end (False: left in that period)."""
+        self._check_settings()
         d = _vector("durations", durations)
         c = np.asarray(censored, dtype=bool).ravel()
         if len(c) != len(d):
