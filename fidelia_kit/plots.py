@@ -248,8 +248,25 @@ def driver_bars(importance: pd.DataFrame, *, ax=None):
 # --- CLV diagnostics ---------------------------------------------------------------------------
 
 def calibration_holdout_plot(table: pd.DataFrame, *, ax=None):
-    """Mean holdout purchases by calibration frequency: actual vs model
-    (:func:`~fidelia_kit.clv.calibration_holdout_table`)."""
+    """Mean holdout purchases by calibration frequency: actual vs model.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~fidelia_kit.clv.calibration_holdout_table` (``actual``, ``predicted``).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"actual": [0.2, 0.8, 1.9], "predicted": [0.25, 0.7, 2.0]}, index=pd.Index([0, 1, 2]))
+    >>> calibration_holdout_plot(t).get_xlabel()
+    'repeat purchases in the calibration period'
+    """
     check_frame("table", table, ["actual", "predicted"])
     ax = _axes(ax)
     x = [str(i) for i in table.index[:-1]] + [f"{table.index[-1]}+"]
@@ -263,8 +280,25 @@ def calibration_holdout_plot(table: pd.DataFrame, *, ax=None):
 
 
 def period_transactions_plot(table: pd.DataFrame, *, ax=None):
-    """Customers by number of repeat purchases: observed vs the model's expectation
-    (:func:`~fidelia_kit.clv.period_transactions_table`)."""
+    """Customers by number of repeat purchases: observed vs the model's expectation.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~fidelia_kit.clv.period_transactions_table` (``observed``, ``expected``).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"observed": [50, 20, 10], "expected": [48.0, 22.0, 10.0]}, index=["0", "1", "2+"])
+    >>> len(period_transactions_plot(t).patches)
+    6
+    """
     check_frame("table", table, ["observed", "expected"])
     ax = _axes(ax)
     x = np.arange(len(table))
@@ -278,15 +312,44 @@ def period_transactions_plot(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, calibration_end=None):
-    """Cumulative repeat purchases over time, actual vs model (:func:`~fidelia_kit.clv.cumulative_tracking`)."""
+def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, holdout_start=None, calibration_end=None):
+    """Cumulative repeat purchases over time, actual vs model.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~fidelia_kit.clv.cumulative_tracking` (``date``, ``actual``, ``expected``).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    holdout_start : date-like, optional
+        The first day of the holdout period, marked with a vertical line.
+    calibration_end : date-like, optional
+        Deprecated inclusive form of ``holdout_start`` (the day before it).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"date": pd.date_range("2024-01-07", periods=3, freq="7D"),
+    ...                   "actual": [0.0, 3.0, 5.0], "expected": [0.5, 2.5, 5.5]})
+    >>> ax = cumulative_tracking_plot(t, holdout_start="2024-01-14")
+    >>> ax.get_ylabel()
+    'cumulative repeat purchases (count)'
+    """
+    from .clv.summary import _exclusive_from_inclusive
+
+    holdout_start = _exclusive_from_inclusive("cumulative_tracking_plot", "calibration_end", "holdout_start",
+                                              calibration_end, holdout_start, stacklevel=3)
     check_frame("table", table, ["date", "actual", "expected"])
     ax = _axes(ax)
     ax.plot(table["date"], table["actual"], label="actual")
     ax.plot(table["date"], table["expected"], ls="--", label="model")
-    if calibration_end is not None:
-        ax.axvline(pd.Timestamp(calibration_end), color="grey", lw=0.8)
-        ax.annotate("end of calibration", (pd.Timestamp(calibration_end), table["actual"].max() * 0.1), rotation=90, fontsize=8)
+    if holdout_start is not None:
+        day = pd.Timestamp(holdout_start)
+        ax.axvline(day, color="grey", lw=0.8)
+        ax.annotate("start of holdout", (day, table["actual"].max() * 0.1), rotation=90, fontsize=8)
     ax.set_title("Cumulative repeat purchases: tracking the model")
     ax.set_xlabel("date")
     ax.set_ylabel("cumulative repeat purchases (count)")
@@ -295,8 +358,28 @@ def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, calibration_end=No
 
 
 def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", ax=None):
-    """Heat map of a frequency x recency matrix (:func:`~fidelia_kit.clv.probability_alive_matrix`
-    or :func:`~fidelia_kit.clv.frequency_recency_matrix`)."""
+    """Heat map of a frequency x recency matrix.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`~fidelia_kit.clv.probability_alive_matrix` or
+        :func:`~fidelia_kit.clv.frequency_recency_matrix`.
+    what : str, default="probability alive"
+        What the cells hold (colour bar label and title).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> m = pd.DataFrame([[0.9, 0.5], [1.0, 0.95]], index=pd.Index([1, 2], name="frequency"), columns=[0.0, 1.0])
+    >>> btyd_matrix_plot(m).get_ylabel()
+    'frequency (repeat purchases)'
+    """
     import seaborn as sns
 
     ax = _axes(ax, (8, 5))

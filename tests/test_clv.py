@@ -20,9 +20,12 @@ from lifetimes.utils import calibration_and_holdout_data, summary_data_from_tran
 from scipy import stats
 
 from fidelia_kit import ConvergenceError, NotFittedError, plots
+from fidelia_kit._estimator import clone
+from fidelia_kit._results import Result
 from fidelia_kit.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
+    BootstrapCLV,
     GammaGammaModel,
     ModifiedBetaGeoModel,
     ParetoNBDModel,
@@ -31,8 +34,11 @@ from fidelia_kit.clv import (
     calibration_holdout_table,
     cumulative_tracking,
     customer_lifetime_value,
+    customer_value,
     frequency_recency_matrix,
     historical_value,
+    membership_durations,
+    observed_renewal_rates,
     period_transactions_table,
     probability_alive_matrix,
     retention_clv,
@@ -99,7 +105,7 @@ def test_summary_equals_lifetimes(default_world, freq):
 @pytest.mark.parametrize("freq", ["D", "W"])
 def test_calibration_holdout_summary_equals_lifetimes(default_world, freq):
     tx = default_world.transactions
-    ours = summarize_transactions(tx, value_col="amount", freq=freq, calibration_end="2025-06-30")
+    ours = summarize_transactions(tx, value_col="amount", freq=freq, holdout_start="2025-07-01")
     ref = calibration_and_holdout_data(tx, "customer_id", "date", calibration_period_end="2025-06-30",
                                        monetary_value_col="amount", freq=freq).sort_index()
     ref.columns = [c.replace("_cal", "") for c in ref.columns]
@@ -110,24 +116,45 @@ def test_calibration_holdout_summary_equals_lifetimes(default_world, freq):
 def test_summary_hand_worked_with_same_period_purchases():
     tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 5.0, 20.0, 8.0],
                        "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-22", "2024-01-10"])})
-    w = summarize_transactions(tx, value_col="amount", freq="W", observation_end="2024-01-31")
+    w = summarize_transactions(tx, value_col="amount", freq="W", as_of="2024-02-01")
     # weeks start on Monday: 1 Jan and 3 Jan share a week (merged), 22 Jan is 3 weeks later
     assert w.loc[1].tolist() == [1.0, 3.0, 4.0, 20.0]
     assert w.loc[2].tolist() == [0.0, 0.0, 3.0, 0.0]
-    m = summarize_transactions(tx, freq="M", observation_end="2024-03-15")
+    m = summarize_transactions(tx, freq="M", as_of="2024-03-16")
     assert m.loc[1, ["frequency", "recency", "T"]].tolist() == [0.0, 0.0, 2.0]  # all in January
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"freq": "Q"}, r"`freq` must be one of"),
-    ({"calibration_end": "2024-02-01", "observation_end": "2024-01-15"}, r"`calibration_end` \(2024-02-01\) must be before"),
-    ({"observation_end": "2023-01-01"}, r"no purchases on or before 2023-01-01"),
+    ({"holdout_start": "2024-02-02", "as_of": "2024-01-16"}, r"`holdout_start` \(2024-02-02\) must be before `as_of` \(2024-01-16\)"),
+    ({"as_of": "2023-01-02"}, r"no purchases before 2023-01-02 \(`as_of`\)"),
     ({"value_col": "price"}, r"has no column\(s\) \['price'\]"),
 ])
 def test_summary_bad_input(kwargs, match):
     tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-01-20"], "amount": [1.0, 2.0]})
     with pytest.raises(ValueError, match=match):
         summarize_transactions(tx, **kwargs)
+
+
+def test_summary_old_inclusive_dates_convert_with_a_warning():
+    tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "amount": [10.0, 5.0, 20.0, 8.0, 3.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-22", "2024-01-10", "2024-01-31"])})
+    new = summarize_transactions(tx, value_col="amount", freq="D", as_of="2024-02-01", holdout_start="2024-01-22")
+    # as_of is exclusive: a purchase on it is ignored; holdout_start is the holdout's first day
+    assert new.loc[1, "frequency"] == 1.0 and new.loc[1, "frequency_holdout"] == 1.0
+    assert new.loc[2, "frequency_holdout"] == 1.0 and new["duration_holdout"].iloc[0] == 10.0
+    assert summarize_transactions(tx, freq="D", as_of="2024-01-31").loc[2, "T"] == 20.0    # 31 Jan not seen
+    with pytest.warns(DeprecationWarning, match=r"`observation_end` \(the last day of the period, included\) is "
+                                                r"deprecated; use `as_of`, the first day after it: as_of='2024-02-01'"):
+        with pytest.warns(DeprecationWarning, match=r"`calibration_end` .* holdout_start='2024-01-22'"):
+            old = summarize_transactions(tx, value_col="amount", freq="D", observation_end="2024-01-31",
+                                         calibration_end="2024-01-21")
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match=r"pass `customer_col`, `date_col`, `value_col` by name"):
+        pos = summarize_transactions(tx, "customer_id", "date", "amount", freq="D", as_of="2024-02-01")
+    pd.testing.assert_frame_equal(pos, summarize_transactions(tx, value_col="amount", freq="D", as_of="2024-02-01"))
+    with pytest.raises(TypeError, match=r"pass `as_of` only \(`observation_end` is its deprecated, inclusive form\)"):
+        summarize_transactions(tx, as_of="2024-02-01", observation_end="2024-01-31")
 
 
 # --- BG/NBD ---------------------------------------------------------------------------------------------
@@ -261,7 +288,12 @@ def test_gamma_gamma_matches_published_and_lifetimes(gg, cdnow_money):
     assert np.allclose(gg.expected_spend(cdnow_money["frequency"], cdnow_money["monetary_value"]),
                        ref.conditional_expected_average_profit(cdnow_money["frequency"], cdnow_money["monetary_value"]))
     check = gg.check_independence(cdnow_money["frequency"], cdnow_money["monetary_value"])
-    assert check["pearson_r"] == pytest.approx(stats.pearsonr(cdnow_money["frequency"], cdnow_money["monetary_value"])[0])
+    ref_r = stats.pearsonr(cdnow_money["frequency"], cdnow_money["monetary_value"])
+    assert check.estimate == pytest.approx(ref_r.statistic) and check.pvalue == pytest.approx(ref_r.pvalue)
+    low, high = ref_r.confidence_interval(0.95)     # scipy's Fisher-z interval
+    assert (check.ci_low, check.ci_high) == pytest.approx((low, high), rel=1e-9)
+    assert check.to_frame().loc[0, ["estimate", "ci_low", "ci_high", "pvalue"]].tolist() == pytest.approx(
+        [check.estimate, low, high, check.pvalue])
 
 
 def test_gamma_gamma_refuses_what_it_cannot_model():
@@ -316,6 +348,28 @@ def test_sbg_formulas_hand_worked():
     assert m.expected_lifetime() == pytest.approx((3 + 6 - 1) / (3 - 1))
     with pytest.raises(ValueError, match="never increase"):
         ShiftedBetaGeoModel().fit([100, 80, 90])
+
+
+def test_sbg_retention_shift_and_observed_renewal_rates():
+    ref = PUBLISHED["sbg_regular"]
+    active = np.array(ref["active"])
+    m = ShiftedBetaGeoModel().fit(active)
+    better = m.retention_shifted(0.01)
+    a, b = m.params_
+    assert float(better.retention_rate(1) - m.retention_rate(1)) == pytest.approx(0.01, abs=1e-12)
+    assert better.params_.sum() == pytest.approx(a + b)            # heterogeneity (alpha + beta) kept
+    assert better.get_params() == m.get_params() and float(better.retention_rate(3)) > float(m.retention_rate(3))
+    with pytest.raises(ValueError, match=r"`points` = 0.9 would move the first-period retention"):
+        m.retention_shifted(0.9)
+    # observed rates from individual members equal the cohort's survivor ratios (Fader & Hardie 2007, table 1)
+    lost = -np.diff(active)
+    durations = np.r_[np.repeat(np.arange(1, len(active)), lost), np.full(active[-1], len(active) - 1)]
+    censored = np.r_[np.zeros(lost.sum(), bool), np.ones(active[-1], bool)]
+    obs = observed_renewal_rates(durations, censored)
+    assert obs["renewal_rate"].to_numpy() == pytest.approx(active[1:] / active[:-1], rel=1e-12)
+    assert obs["at_risk"].tolist() == active[:-1].tolist()
+    with pytest.raises(ValueError, match=r"`durations` must be whole numbers of periods >= 1; violated for 1 members"):
+        observed_renewal_rates([0, 2], [True, False])
 
 
 def _derl_brute_force(alpha, beta, d, n, horizon=20_000):
@@ -381,7 +435,7 @@ def test_clv_without_discounting_is_spend_times_purchases(bg, gg):
     expected = 0.3 * gg.expected_spend(d["frequency"], d["monetary_value"]) * bg.expected_purchases(52, d["frequency"], d["recency"], d["T"])
     assert np.allclose(clv, expected)
     with pytest.raises(TypeError, match="`spend_model` must be a fitted GammaGammaModel"):
-        customer_lifetime_value(bg, bg, d, 52, 0.1)
+        customer_lifetime_value(bg, bg, d, horizon=52, discount_rate=0.1)
 
 
 def test_clv_value_docstring_examples_run():
@@ -399,23 +453,178 @@ def test_retention_clv_and_historical_value_hand_worked():
     tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [100.0, 50.0, 30.0],
                        "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-12-31"])})
     h = historical_value(tx, margin=0.4)
-    assert h.loc[1, "total"] == pytest.approx(60.0)
+    assert h.loc[1, "margin_total"] == pytest.approx(60.0) and h.loc[1, "monetary_total"] == pytest.approx(150.0)
     assert h.loc[1, "years"] == pytest.approx(366 / 365.2425)
     assert h.loc[2, "per_year"] == pytest.approx(12.0 * 12)  # one day counts as a month: 12 / (1/12)
 
 
-def test_bootstrap_intervals(cdnow_money, bg, gg):
+def test_clv_horizon_counts_periods_of_freq(bg, gg):
+    d = load_cdnow_summary_data_with_monetary_value().iloc[:50]
+    with pytest.warns(UserWarning, match=r"horizon=52 counts periods of freq='D', i.e. 52 days \(7.4 weeks\); for one "
+                                         r"year pass horizon=365"):
+        customer_lifetime_value(bg, gg, d, horizon=52, freq="D")
+    with pytest.warns(DeprecationWarning, match=r"pass `horizon`, `discount_rate` by name"):
+        old = customer_lifetime_value(bg, gg, d, 52, 0.1)
+    pd.testing.assert_series_equal(old, customer_lifetime_value(bg, gg, d, horizon=52, discount_rate=0.1))
+
+
+def test_historical_value_vocabulary_and_as_of():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 2], "amount": [100.0, 50.0, 30.0, 99.0],
+                       "gross_margin": [30.0, 20.0, 6.0, 40.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-12-31", "2025-01-01"])})
+    h = historical_value(tx, margin_col="gross_margin", as_of="2025-01-01")   # exclusive: 1 Jan 2025 not seen
+    assert list(h.columns) == ["monetary_total", "margin_total", "years", "per_year"]
+    assert h.loc[1, ["monetary_total", "margin_total"]].tolist() == [150.0, 50.0]
+    assert h.loc[2, ["monetary_total", "margin_total"]].tolist() == [30.0, 6.0]
+    assert h.loc[1, "years"] == pytest.approx(366 / 365.2425)
+    with pytest.raises(ValueError, match=r"has no column\(s\) \['margin'\]"):
+        historical_value(tx, margin_col="margin")
+    with pytest.raises(ValueError, match=r"no purchases before as_of=2023-01-01"):
+        historical_value(tx, as_of="2023-01-01")
+
+
+def test_customer_value_is_the_composition_by_hand(small_world):
+    tx = small_world.transactions
+    as_of = pd.Timestamp("2025-07-01")
+    cv = customer_value(tx, as_of=as_of, horizon_days=180, discount_rate=0.08)
+    seen = tx[tx["date"] < as_of]
+    s = summarize_transactions(seen, value_col="amount", freq="D")
+    bgm = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
+    rep = s[s["frequency"] > 0]
+    ggm = GammaGammaModel().fit(rep["frequency"], rep["monetary_value"])
+    g = seen.groupby("customer_id")
+    rate = (g["gross_margin"].sum() / g["amount"].sum()).reindex(s.index).clip(0, 1)
+    by_hand = customer_lifetime_value(bgm, ggm, s, horizon=180, discount_rate=0.08, freq="D", step=7) * rate
+    assert np.allclose(cv.table["clv"], by_hand, rtol=1e-9, atol=0)
+    assert cv.total == pytest.approx(by_hand.sum(), rel=1e-9)
+    assert np.allclose(cv.table["p_alive"], bgm.probability_alive(s["frequency"], s["recency"], s["T"]), rtol=1e-9)
+    assert cv.as_of == as_of and cv.horizon_days == 180
+    assert isinstance(cv, Result) and cv.to_frame().shape == (len(s), 5)
+    assert repr(cv).startswith(f"CustomerValue({len(s)} customers as of 2025-07-01, horizon 180 days")
+
+
+def test_customer_value_ranks_customers_better_than_spend_to_date(default_world):
+    w = default_world
+    cv = customer_value(w.transactions)
+    truth = w.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(cv.table.index)
+    rho = stats.spearmanr(cv.table["clv"], truth).statistic
+    spent = historical_value(w.transactions)["monetary_total"].reindex(cv.table.index)
+    rho_spent = stats.spearmanr(spent, truth).statistic
+    assert rho > 0.6 and rho > rho_spent + 0.05, (rho, rho_spent)
+
+
+def test_membership_durations_hand_worked():
+    m = pd.DataFrame({"signup_date": pd.to_datetime(["2020-03-01", "2021-06-15", "2023-01-10", "2020-02-29",
+                                                     "2020-02-29"]),
+                      "renewals": [1, 2, 0, 2, 3], "cancelled": [True, False, False, True, False]})
+    d = membership_durations(m, as_of="2024-02-29")   # last day seen: 28 Feb 2024
+    # 2023-01-10 has one anniversary (2024-01-10); a 29 February signup's anniversary is 28 February in other
+    # years, but in 2024 it is 29 February, not yet seen: three anniversaries (2021-2023)
+    assert d.index.tolist() == [0, 1, 2, 3, 4]
+    assert d["years_observed"].tolist() == [3, 2, 1, 3, 3]
+    assert d["duration"].tolist() == [2, 2, 1, 3, 3] and d["censored"].tolist() == [False, True, True, False, True]
+    assert membership_durations(m, as_of="2024-03-01")["years_observed"].tolist() == [3, 2, 1, 4, 4]
+    assert membership_durations(m.iloc[[2]], as_of="2024-01-10").empty    # the anniversary day itself not yet seen
+    with pytest.raises(ValueError, match=r"`memberships` has no column\(s\) \['renewals'\]"):
+        membership_durations(m.drop(columns="renewals"))
+
+
+def _bootstrap_fixture():
     d = load_cdnow_summary_data_with_monetary_value().iloc[:400]
     m = BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
     rep = d[d["frequency"] > 0]
     g = GammaGammaModel().fit(rep["frequency"], rep["monetary_value"])
-    a = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n=15, rng=1)
-    b = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n=15, rng=1)
-    pd.testing.assert_frame_equal(a, b)
-    inside = (a["ci_low"] <= a["clv"] * 1.0001) & (a["clv"] <= a["ci_high"] * 1.0001)
+    return d, m, g
+
+
+def test_bootstrap_intervals():
+    d, m, g = _bootstrap_fixture()
+    a = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n_resamples=15, rng=1)
+    b = bootstrap(m, g, d, horizon=26, discount_rate=0.1, n_resamples=15, rng=1)
+    assert isinstance(a, BootstrapCLV) and a.n_resamples == 15 and a.ci == 0.95
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.to_frame(), a.table)
+    assert list(a.table.columns) == ["clv", "ci_low", "ci_high"]
+    inside = (a.table["ci_low"] <= a.table["clv"] * 1.0001) & (a.table["clv"] <= a.table["ci_high"] * 1.0001)
     assert inside.mean() > 0.9
-    t = a.attrs["total"]
-    assert t["ci_low"] < t["clv"] < t["ci_high"]
+    assert a.ci_low < a.total < a.ci_high
+    assert a.total == pytest.approx(customer_lifetime_value(m, g, d, horizon=26, discount_rate=0.1).sum(), rel=1e-12)
+    assert repr(a).startswith("BootstrapCLV(table=<DataFrame 400x3>, total=")
+
+
+def test_bootstrap_default_seed_and_deprecated_names():
+    d, m, g = _bootstrap_fixture()
+    a = bootstrap(m, g, d, horizon=26, n_resamples=3)        # rng=0 by default: the same call, the same answer
+    b = bootstrap(m, g, d, horizon=26, n_resamples=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    with pytest.warns(DeprecationWarning, match=r"bootstrap: `n` is deprecated; use `n_resamples`"):
+        c = bootstrap(m, g, d, horizon=26, n=3)
+    pd.testing.assert_frame_equal(a.table, c.table)
+    with pytest.warns(DeprecationWarning, match=r"pass `horizon`, `discount_rate` by name"):
+        e = bootstrap(m, g, d, 26, 0.10, n_resamples=3)
+    pd.testing.assert_frame_equal(a.table, e.table)
+    with pytest.raises(ValueError, match=r"`n_resamples` must be in \[2, 100000\]"):
+        bootstrap(m, g, d, horizon=26, n_resamples=1)
+
+
+class _TaggedBetaGeo(BetaGeoModel):
+    """BG/NBD with one more setting, to see that the bootstrap refits with every setting."""
+
+    fitted_tags: list = []
+
+    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500, tag: str = "default"):
+        super().__init__(penalizer=penalizer, max_iter=max_iter)
+        self.tag = tag
+
+    def fit(self, *args, **kwargs):
+        type(self).fitted_tags.append((self.tag, self.penalizer))
+        return super().fit(*args, **kwargs)
+
+
+def test_bootstrap_refits_clones_with_every_setting():
+    # the replicates used to be rebuilt as type(model)(penalizer=..., max_iter=...): a model with another
+    # setting failed (TypeError) or, with a default for it, silently lost it
+    d, _, g = _bootstrap_fixture()
+    m = _TaggedBetaGeo(penalizer=0.001, tag="mine").fit(d["frequency"], d["recency"], d["T"])
+    _TaggedBetaGeo.fitted_tags.clear()
+    bootstrap(m, g, d, horizon=26, n_resamples=3)
+    assert _TaggedBetaGeo.fitted_tags == [("mine", 0.001)] * 3
+    gp = GammaGammaModel(penalizer=0.01, max_iter=300)
+    assert clone(gp).get_params() == {"penalizer": 0.01, "max_iter": 300}
+
+
+@pytest.mark.parametrize("cls", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, BetaGeoBetaBinomModel,
+                                 GammaGammaModel, ShiftedBetaGeoModel])
+def test_models_follow_the_estimator_contract(cls):
+    m = cls(penalizer=0.1, max_iter=100)
+    assert m.get_params() == {"penalizer": 0.1, "max_iter": 100}
+    c = clone(m.set_params(max_iter=50))
+    assert type(c) is cls and c.get_params() == {"penalizer": 0.1, "max_iter": 50} and not hasattr(c, "params_")
+    with pytest.raises(TypeError):
+        cls(0.1)                                  # settings are keyword-only
+    with pytest.raises(ValueError, match=rf"{cls.__name__} has no setting `tol`"):
+        m.set_params(tol=1e-3)
+    with pytest.raises(NotFittedError, match=rf"This {cls.__name__} is not fitted yet"):
+        m.summary()
+    bad = cls(penalizer=-0.1)                      # __init__ only stores; fit validates
+    with pytest.raises(ValueError, match=r"`penalizer` must be in \[0.0, 1000000.0\]; got -0.1"):
+        bad.fit(*([[1, 2, 3, 4, 5]] * (1 if cls is ShiftedBetaGeoModel else 2 if cls is GammaGammaModel else 3)))
+
+
+def test_large_data_warm_start_gives_the_direct_fit(cdnow, monkeypatch):
+    """The subsample-then-polish path (on data with more than 100,000 distinct rows) lands where the
+    direct fit lands; forced here on CDNOW with a 300-row subsample."""
+    from fidelia_kit.clv import _base
+
+    direct = [cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_ for cls in (BetaGeoModel, ParetoNBDModel)]
+    rows = _base.warm_start_rows
+    monkeypatch.setattr(_base, "warm_start_rows", lambda n, limit=300: rows(n, limit))
+    assert _base.warm_start_rows(2358) is not None
+    warm = [cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_ for cls in (BetaGeoModel, ParetoNBDModel)]
+    for a, b in zip(direct, warm):
+        assert np.allclose(a, b, rtol=1e-4)
+    # no randomness: the subsample is the same every time
+    assert np.array_equal(rows(250_000), rows(250_000)) and len(rows(250_000)) == 50_000
 
 
 # --- the world's truth ----------------------------------------------------------------------------------
@@ -434,14 +643,8 @@ def test_models_recover_the_worlds_truth(default_world):
     gtruth = pd.Series({k: w.truth["spend_process"][k] for k in ("p", "q", "v")})
     assert (((ggm.params_ - gtruth) / ggm.std_errors_).abs() < 3).all()
     # contractual: the memberships follow sBG(alpha, beta) in years
-    m = w.memberships
-    end = pd.Timestamp(w.truth["window"]["end"])
-    passed = np.array([(end.year - d.year) - (1 if (d.month, d.day) > (end.month, end.day) else 0) for d in m["signup_date"]])
-    keep = passed >= 1
-    durations = np.where(m["cancelled"], m["renewals"] + 1, m["renewals"] + 1)[keep]
-    censored = (~m["cancelled"]).to_numpy()[keep]
-    durations = np.where(censored, passed[keep], durations)
-    sbg = ShiftedBetaGeoModel().fit_customers(durations, censored)
+    members = membership_durations(w.memberships, as_of=pd.Timestamp(w.truth["window"]["end"]) + pd.Timedelta(days=1))
+    sbg = ShiftedBetaGeoModel().fit_customers(members["duration"], members["censored"])
     struth = pd.Series({"alpha": w.truth["memberships"]["alpha"], "beta": w.truth["memberships"]["beta"]})
     assert (((sbg.params_ - struth) / sbg.std_errors_).abs() < 3).all()
 
@@ -457,7 +660,7 @@ def test_clv_ranks_customers_like_the_truth(default_world):
     rho = stats.spearmanr(clv, truth).statistic
     assert rho > 0.6, rho
     # and better than the spend-to-date view
-    hist = historical_value(w.transactions)["total"].reindex(s.index)
+    hist = historical_value(w.transactions)["monetary_total"].reindex(s.index)
     assert rho > stats.spearmanr(hist, truth).statistic
 
 
@@ -465,7 +668,7 @@ def test_clv_ranks_customers_like_the_truth(default_world):
 
 def test_diagnostics_and_plots(small_world):
     tx = small_world.transactions
-    cal = summarize_transactions(tx, freq="W", calibration_end="2025-06-30")
+    cal = summarize_transactions(tx, freq="W", holdout_start="2025-07-01")
     m = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
     table = calibration_holdout_table(m, cal, max_frequency=5)
     mask = cal["frequency"] >= 5
@@ -474,7 +677,7 @@ def test_diagnostics_and_plots(small_world):
     assert table["customers"].sum() == len(cal)
     pt = period_transactions_table(m, cal, max_frequency=5)
     assert pt["observed"].sum() == len(cal) and pt["expected"].sum() == pytest.approx(len(cal))
-    track = cumulative_tracking(m, tx, freq="W", calibration_end="2025-06-30")
+    track = cumulative_tracking(m, tx, freq="W", holdout_start="2025-07-01")
     full = summarize_transactions(tx, freq="W")
     assert track["actual"].iloc[-1] == full["frequency"].sum()
     assert track["expected"].is_monotonic_increasing
@@ -486,8 +689,14 @@ def test_diagnostics_and_plots(small_world):
     assert np.allclose(ax.lines[1].get_ydata(), table["predicted"])
     ax = plots.period_transactions_plot(pt)
     assert sorted(p.get_height() for p in ax.patches[:6]) == sorted(pt["observed"])
-    ax = plots.cumulative_tracking_plot(track, calibration_end="2025-06-30")
+    ax = plots.cumulative_tracking_plot(track, holdout_start="2025-07-01")
     assert np.allclose(ax.lines[0].get_ydata(), track["actual"])
+    with pytest.warns(DeprecationWarning, match=r"cumulative_tracking_plot: `calibration_end`"):
+        ax = plots.cumulative_tracking_plot(track, calibration_end="2025-06-30")
+    assert ax.lines[2].get_xdata()[0] == pd.Timestamp("2025-07-01")
+    with pytest.warns(DeprecationWarning, match=r"cumulative_tracking: `calibration_end`"):
+        old = cumulative_tracking(m, tx.iloc[:400], freq="W", calibration_end="2025-06-30")
+    pd.testing.assert_frame_equal(old, cumulative_tracking(m, tx.iloc[:400], freq="W", holdout_start="2025-07-01"))
     ax = plots.btyd_matrix_plot(alive)
     assert ax.get_ylabel().startswith("frequency")
 

@@ -88,10 +88,10 @@ def test_clv_against_the_truth(ran):
     assert r["spearman_clv"] > r["spearman_history"] and r["spearman_clv"] > 0.5
     assert r["holdout_mae"] < 0.5
     p, t = r["bgnbd_params"], world.truth["purchase_process"]
-    # the mean dropout probability a / (a + b) within 0.05; the mean purchase rate r / alpha within 30%:
-    # with the weekly summary, purchases in one week merge, so the rate comes out low (a bias, not noise)
+    # the mean dropout probability a / (a + b) within 0.05; the mean purchase rate r / alpha (per day with the
+    # daily default; the truth's alpha is per week) within 15% (the weekly summary biased it low, by up to 30%)
     assert abs(p["a"] / (p["a"] + p["b"]) - t["a"] / (t["a"] + t["b"])) < 0.05
-    assert p["r"] / p["alpha"] == pytest.approx(t["r"] / t["alpha"], rel=0.30)
+    assert p["r"] / p["alpha"] * 7 == pytest.approx(t["r"] / t["alpha"], rel=0.15)
     m = runs["05"].results
     truth = world.truth["memberships"]
     assert abs(m["retention_year1"] - truth["beta"] / (truth["alpha"] + truth["beta"])) < 0.08

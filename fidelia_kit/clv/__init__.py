@@ -15,20 +15,34 @@ from .diagnostics import (
                           period_transactions_table,
                           probability_alive_matrix,
 )
-from .gammagamma import GammaGammaModel
+from .gammagamma import GammaGammaModel, IndependenceCheck
 from .paretonbd import ParetoNBDModel
-from .sbg import ShiftedBetaGeoModel
-from .summary import summarize_transactions
-from .value import CustomerValue, bootstrap, customer_lifetime_value, customer_value, historical_value, retention_clv
+from .sbg import ShiftedBetaGeoModel, membership_durations, observed_renewal_rates
+from .summary import FREQ_DAYS, PERIODS_PER_YEAR, summarize_transactions
+from .value import (
+                          BootstrapCLV,
+                          CustomerValue,
+                          bootstrap,
+                          customer_lifetime_value,
+                          customer_value,
+                          historical_value,
+                          retention_clv,
+)
 
 __all__ = [
     "summarize_transactions",
+    "FREQ_DAYS",
+    "PERIODS_PER_YEAR",
     "BetaGeoModel",
     "ModifiedBetaGeoModel",
     "ParetoNBDModel",
     "BetaGeoBetaBinomModel",
     "GammaGammaModel",
     "ShiftedBetaGeoModel",
+    "membership_durations",
+    "observed_renewal_rates",
+    "IndependenceCheck",
+    "BootstrapCLV",
     "customer_value",
     "CustomerValue",
     "customer_lifetime_value",

@@ -5,11 +5,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._validation import check_weights
+from .._estimator import ParamsMixin
+from .._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
+from .._validation import check_int, check_number, check_weights
 from ..exceptions import ConvergenceError, NotFittedError
 
 __all__ = ["BaseModel", "BTYDModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
-           "warm_start_rows", "newton_polish", "log_hessian", "log1mexp"]
+           "warm_start_rows", "warm_start", "newton_polish", "log_hessian", "log1mexp"]
 
 
 def _vector(name, values) -> np.ndarray:
@@ -128,10 +130,11 @@ def hessian_se(total_ll, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return se, cov
 
 
-class BaseModel:
-    """scikit-learn-style base: settings in __init__, estimates in trailing-underscore attributes."""
+class BaseModel(ParamsMixin):
+    """scikit-learn-style base: settings in __init__ (keyword-only), estimates in trailing-underscore
+    attributes; ``get_params``/``set_params`` and :func:`fidelia_kit._estimator.clone` from ParamsMixin."""
 
-    _param_names: tuple = ()
+    _estimate_names: tuple = ()   # the model's parameters (r, alpha, ...); its settings are __init__'s arguments
     _warn_at_edge = False   # repeat-purchase models: warn when the fit ends beyond 1e-6 .. 1e6 (see _store)
 
     def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500):
@@ -144,17 +147,22 @@ class BaseModel:
             return f"{type(self).__name__}({inner})"
         return f"{type(self).__name__}(not fitted)"
 
+    def _check_settings(self) -> None:
+        """Validate the settings at the start of ``fit`` (``__init__`` only stores them)."""
+        self.penalizer = check_number("penalizer", self.penalizer, 0.0, 1e6)
+        self.max_iter = check_int("max_iter", self.max_iter, 1, 10**7)
+
     def _check_fitted(self):
         if not hasattr(self, "params_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(...) first.")
 
     def _store(self, params, total_ll, n, total_grad=None):
-        self.params_ = pd.Series(params, index=list(self._param_names), dtype=float)
+        self.params_ = pd.Series(params, index=list(self._estimate_names), dtype=float)
         p = np.asarray(params, dtype=float)
         self.log_likelihood_ = float(total_ll(p))
         se, cov = hessian_from_gradient(total_grad, p) if total_grad is not None else hessian_se(total_ll, p)
-        self.std_errors_ = pd.Series(se, index=list(self._param_names))
-        self.covariance_ = pd.DataFrame(cov, index=list(self._param_names), columns=list(self._param_names))
+        self.std_errors_ = pd.Series(se, index=list(self._estimate_names))
+        self.covariance_ = pd.DataFrame(cov, index=list(self._estimate_names), columns=list(self._estimate_names))
         self.n_customers_ = float(n)
         edge = {k: v for k, v in self.params_.items() if not (1e-6 < v < 1e6)}
         if edge and self._warn_at_edge:
@@ -207,7 +215,7 @@ class BaseModel:
         what the mixing distributions' parameters describe. Customers of weight 0 do not count.
         """
         used = np.asarray(w) > 0
-        k = len(self._param_names)
+        k = len(self._estimate_names)
         histories = len(pd.DataFrame({c: np.asarray(v)[used] for c, v in columns.items()}).drop_duplicates())
         if histories < k:
             names = ", ".join(f"`{c}`" for c in columns)
@@ -219,27 +227,51 @@ class BaseModel:
 def compress_fast(x, tx, T, weights):
     """:func:`compress` for (frequency, recency, T), with a sort-based path for whole numbers
     (daily or weekly data), several times faster than grouping floats at a million rows."""
-    if (np.all(tx == np.round(tx)) and np.all(T == np.round(T)) and T.max() < 2**20 and x.max() < 2**20):
-        span = np.int64(T.max()) + 1
-        key = (x.astype(np.int64) * span + tx.astype(np.int64)) * span + T.astype(np.int64)
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        first = np.r_[True, ks[1:] != ks[:-1]]
-        starts = np.flatnonzero(first)
-        w = np.add.reduceat(weights[order], starts)
-        uk = ks[starts]
-        Tc = uk % span
-        txc = (uk // span) % span
-        xc = uk // span // span
-        return xc.astype(float), txc.astype(float), Tc.astype(float), w
+    whole = np.all(x == np.round(x)) and np.all(tx == np.round(tx)) and np.all(T == np.round(T))
+    if whole and len(x) and fits_int64(*(np.ptp(c) + 1 for c in (x, tx, T))):
+        key, layout = pack_keys(x, tx, T)
+        groups = sorted_groups(key)
+        xc, txc, Tc = unpack_keys(groups.keys, layout)
+        return xc.astype(float), txc.astype(float), Tc.astype(float), groups.sum(weights)
     return compress(x, tx, T, weights=weights)
 
 
 def warm_start_rows(n_rows: int, limit: int = 50_000) -> np.ndarray | None:
-    """Rows of a fixed random subsample (seed 0) used to find starting values on large data."""
+    """Rows of an evenly spaced subsample used to find starting values on large data (None: use all).
+
+    Deterministic, with no randomness: every ``n_rows / limit``-th row. The compressed rows
+    come sorted by (frequency, recency, T), so the subsample is stratified along them.
+    """
     if n_rows <= 2 * limit:
         return None
-    return np.sort(np.random.default_rng(0).choice(n_rows, size=limit, replace=False))
+    return np.unique(np.linspace(0, n_rows - 1, limit).round().astype(np.int64))
+
+
+def warm_start(model, rows: tuple, weights: np.ndarray, starts: list, *, make_data, make_objective, sub_hessian,
+               value_grad, jac=True):
+    """The large-data path shared by BG/NBD and Pareto/NBD: fit an evenly spaced subsample of the
+    compressed ``rows``, then polish on all of them with Newton steps that reuse the subsample's
+    curvature scaled to the full weight.
+
+    ``make_data(*rows)`` prepares rows for ``make_objective(data, weights)`` (the mean negative
+    log-likelihood in log-parameters); ``sub_hessian(u, data, weights)`` is the Hessian of the
+    subsample's total log-likelihood at log-parameters ``u``; ``value_grad(u)`` the full total
+    log-likelihood and its gradient. Returns ``(log-parameters or None, starts)``: None when the
+    data are small, penalised or the polish fails (the caller then maximises from ``starts``,
+    which lead with the subsample's estimate).
+    """
+    sub = warm_start_rows(len(weights))
+    if sub is None:
+        return None, starts
+    sd, sw = make_data(*(r[sub] for r in rows)), weights[sub]
+    pre = maximize(make_objective(sd, sw), starts, names=model._estimate_names, model=type(model).__name__,
+                   max_iter=model.max_iter, jac=jac, rough=True)
+    with np.errstate(all="ignore"):
+        H0 = sub_hessian(pre.x, sd, sw) * (weights.sum() / sw.sum())
+    res_x = None
+    if model.penalizer == 0 and np.all(np.isfinite(H0)):
+        res_x = newton_polish(value_grad, pre.x, H0)
+    return res_x, [tuple(np.exp(pre.x))] + list(starts)
 
 
 def hessian_from_gradient(grad, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

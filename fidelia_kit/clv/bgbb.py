@@ -50,13 +50,39 @@ class BetaGeoBetaBinomModel(BaseModel):
     ``fit(frequency, recency, n_periods)``: transactions in the n opportunities, the last
     opportunity with a transaction, and the number of opportunities.
 
+    Parameters
+    ----------
+    penalizer : float, default=0.0
+        L2 penalty on the parameters added to the mean negative log-likelihood (as lifetimes).
+    max_iter : int, default=500
+        Iterations of each optimiser run.
+
+    Attributes
+    ----------
+    params_ : Series
+        The estimates (alpha, beta, gamma, delta).
+    std_errors_ : Series
+        From the Hessian of the log-likelihood at the optimum.
+    covariance_ : DataFrame
+        The inverse of the observed information.
+    log_likelihood_ : float
+        Total log-likelihood at the optimum.
+
     References
     ----------
     Fader, P. S., Hardie, B. G. S. & Shang, J. (2010). Customer-base analysis in a
     discrete-time noncontractual setting. Marketing Science 29(6), 1086-1108.
+
+    Examples
+    --------
+    >>> x, tx, n = [0, 1, 2, 3, 4, 5, 6, 2, 1, 6], [0, 1, 4, 5, 6, 6, 6, 3, 5, 6], [6] * 10
+    >>> m = BetaGeoBetaBinomModel().fit(x, tx, n, weights=[30, 10, 8, 7, 9, 12, 20, 6, 5, 15])
+    >>> p = m.probability_alive(x, tx, n)
+    >>> bool(p[6] > p[1])            # six of six beats one long ago
+    True
     """
 
-    _param_names = ("alpha", "beta", "gamma", "delta")
+    _estimate_names = ("alpha", "beta", "gamma", "delta")
     _warn_at_edge = True
 
     def _ll(self, params, x, tx, n):
@@ -65,6 +91,7 @@ class BetaGeoBetaBinomModel(BaseModel):
 
     def fit(self, frequency, recency, n_periods, *, weights=None):
         """Fit by maximum likelihood; returns self."""
+        self._check_settings()
         x, tx, n, w = _bgbb_inputs(frequency, recency, n_periods, weights)
         self._check_identifiable(x, tx, n, w, age="n_periods")
         xc, txc, nc, wc = compress(x, tx, n, weights=w)
@@ -77,7 +104,7 @@ class BetaGeoBetaBinomModel(BaseModel):
             return val if np.isfinite(val) else 1e300
 
         starts = [(1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 2.0), (2.0, 1.0, 1.0, 5.0)]
-        res = maximize(objective, starts, names=self._param_names, model="BetaGeoBetaBinomModel",
+        res = maximize(objective, starts, names=self._estimate_names, model="BetaGeoBetaBinomModel",
                        max_iter=self.max_iter, jac=None)
         self._store(np.exp(res.x), lambda p: float(wc @ self._ll(p, xc, txc, nc)), total)
         return self

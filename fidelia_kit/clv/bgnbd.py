@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from ._base import BTYDModel, btyd_inputs, compress_fast, log_hessian, maximize, newton_polish, warm_start_rows
+from ._base import BTYDModel, btyd_inputs, compress_fast, log_hessian, maximize, warm_start
 
 __all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
 
@@ -38,12 +38,41 @@ class BetaGeoModel(BTYDModel):
     penalizer : float, default=0.0
         L2 penalty on the parameters added to the mean negative log-likelihood (as lifetimes).
     max_iter : int, default=500
+        Iterations of each optimiser run.
 
     Attributes
     ----------
-    params_ : Series (r, alpha, a, b)
-    std_errors_ : Series, from the Hessian of the log-likelihood at the optimum
-    log_likelihood_ : float, total log-likelihood in the data's time unit
+    params_ : Series
+        The estimates (r, alpha, a, b).
+    std_errors_ : Series
+        From the Hessian of the log-likelihood at the optimum.
+    covariance_ : DataFrame
+        The inverse of the observed information.
+    log_likelihood_ : float
+        Total log-likelihood at the optimum.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: data that break the summary's rules or cannot identify the model.
+    ConvergenceError
+        From ``fit``: no optimiser run converged.
+    NotFittedError
+        A prediction before ``fit``.
+
+    See Also
+    --------
+    ModifiedBetaGeoModel, ParetoNBDModel, summarize_transactions
+
+    Notes
+    -----
+    The likelihood of a customer with x repeat purchases, the last at :math:`t_x`, observed for T:
+
+    .. math:: L = \\frac{B(a, b + x)}{B(a, b)} \\frac{\\Gamma(r + x) \\alpha^r}{\\Gamma(r)(\\alpha + T)^{r + x}}
+              + \\delta_{x > 0} \\frac{B(a + 1, b + x - 1)}{B(a, b)}
+              \\frac{\\Gamma(r + x) \\alpha^r}{\\Gamma(r)(\\alpha + t_x)^{r + x}}
+
+    ``alpha`` is in the summary's time unit (weeks with ``freq="W"``).
 
     References
     ----------
@@ -52,10 +81,17 @@ class BetaGeoModel(BTYDModel):
 
     Examples
     --------
-    >>> m = BetaGeoModel().fit([0, 2, 5, 1], [0, 10.0, 30.0, 2.0], [38, 38, 38, 20])  # doctest: +SKIP
+    >>> s = pd.DataFrame({"frequency": [0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 8, 0, 1, 3, 10],
+    ...                   "recency": [0, 0, 0, 5, 30, 12, 35, 20, 38, 25, 39, 36, 0, 2, 8, 39.0],
+    ...                   "T": [40, 38, 30, 40, 39, 40, 38, 40, 40, 39, 40, 40, 20, 35, 30, 40.0]})
+    >>> bg = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
+    >>> bg.params_.round(2).to_dict()
+    {'r': 1.26, 'alpha': 13.06, 'a': 0.28, 'b': 1.92}
+    >>> bg.get_params()
+    {'penalizer': 0.0, 'max_iter': 500}
     """
 
-    _param_names = ("r", "alpha", "a", "b")
+    _estimate_names = ("r", "alpha", "a", "b")
     _modified = False
 
     # --- likelihood -------------------------------------------------------------------
@@ -97,16 +133,17 @@ class BetaGeoModel(BTYDModel):
     def fit(self, frequency, recency, T, *, weights=None):
         """Fit by maximum likelihood; returns self.
 
-        Identical customers are merged into weights; on large data a fixed random
-        subsample (seed 0) of the merged rows gives the starting values, then the full data
-        polishes them. Standard errors come from the Hessian (central differences of the
+        Identical customers are merged into weights; on large data an evenly spaced
+        subsample of the merged rows (no randomness) gives the starting values, then the full
+        data polishes them. Standard errors come from the Hessian (central differences of the
         analytic gradient).
         """
+        self._check_settings()
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
         self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)
         data = _Factorized(xc, txc, tc)
-        names = self._param_names
+        names = self._estimate_names
 
         def make_objective(d, wts):
             total = wts.sum()
@@ -136,26 +173,16 @@ class BetaGeoModel(BTYDModel):
         def total_grad(p):
             return evaluate(p)[1]
 
-        sub = warm_start_rows(len(xc))
-        res_x = None
-        if sub is not None:
-            # large data: fit a fixed subsample, then polish on everything with Newton steps that
-            # reuse the subsample's curvature (scaled to the full weight): few full passes
-            sd, sw = _Factorized(xc[sub], txc[sub], tc[sub]), wc[sub]
-            pre = maximize(make_objective(sd, sw), starts, names=names, model=type(self).__name__, max_iter=self.max_iter,
-                           rough=True)
-            p0 = np.exp(pre.x)
-            H0 = log_hessian(lambda p: np.array([sw @ part for part in self._ll_parts(p, sd)[1].values()]), p0)
-            H0 *= wc.sum() / sw.sum()
+        def sub_hessian(u, d, wts):
+            return log_hessian(lambda p: np.array([wts @ part for part in self._ll_parts(p, d)[1].values()]), np.exp(u))
 
-            def value_grad(u):
-                p = np.exp(u)
-                f, g = evaluate(p)
-                return f, g * p
+        def value_grad(u):
+            p = np.exp(u)
+            f, g = evaluate(p)
+            return f, g * p
 
-            if self.penalizer == 0:
-                res_x = newton_polish(value_grad, pre.x, H0)
-            starts = [tuple(p0)] + starts
+        res_x, starts = warm_start(self, (xc, txc, tc), wc, starts, make_data=_Factorized, make_objective=make_objective,
+                                   sub_hessian=sub_hessian, value_grad=value_grad)
         if res_x is None:
             res_x = maximize(make_objective(data, wc), starts, names=names, model=type(self).__name__,
                              max_iter=self.max_iter).x
@@ -226,6 +253,15 @@ class ModifiedBetaGeoModel(BetaGeoModel):
     ----------
     Batislam, E. P., Denizel, M. & Filiztekin, A. (2007). Empirical validation and comparison of
     models for customer base analysis. International Journal of Research in Marketing 24, 201-209.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 8, 0, 1, 3, 10],
+    ...                   "recency": [0, 0, 0, 5, 30, 12, 35, 20, 38, 25, 39, 36, 0, 2, 8, 39.0],
+    ...                   "T": [40, 38, 30, 40, 39, 40, 38, 40, 40, 39, 40, 40, 20, 35, 30, 40.0]})
+    >>> m = ModifiedBetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
+    >>> bool(m.probability_alive(0, 0, 40) < 1)    # unlike BG/NBD, a one-time buyer may have left
+    True
     """
 
     _modified = True

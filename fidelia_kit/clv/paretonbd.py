@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
-from ._base import BTYDModel, btyd_inputs, compress_fast, log1mexp, maximize, newton_polish, warm_start_rows
+from ._base import BTYDModel, btyd_inputs, compress_fast, log1mexp, maximize, warm_start
 
 __all__ = ["ParetoNBDModel"]
 
@@ -51,15 +51,42 @@ def _log_a0(r, alpha, s, beta, x, tx, T):
 class ParetoNBDModel(BTYDModel):
     """The Pareto/NBD model of repeat buying (params r, alpha, s, beta).
 
+    Parameters
+    ----------
+    penalizer : float, default=0.0
+        L2 penalty on the parameters added to the mean negative log-likelihood (as lifetimes).
+    max_iter : int, default=500
+        Iterations of each optimiser run.
+
+    Attributes
+    ----------
+    params_ : Series
+        The estimates (r, alpha, s, beta).
+    std_errors_ : Series
+        From the Hessian of the log-likelihood at the optimum.
+    covariance_ : DataFrame
+        The inverse of the observed information.
+    log_likelihood_ : float
+        Total log-likelihood at the optimum.
+
     References
     ----------
     Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are
     they and what will they do next? Management Science 33(1), 1-24.
     Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). A note on implementing the Pareto/NBD
     model in MATLAB. http://brucehardie.com/notes/008/
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 8, 0, 1, 3, 10],
+    ...                   "recency": [0, 0, 0, 5, 30, 12, 35, 20, 38, 25, 39, 36, 0, 2, 8, 39.0],
+    ...                   "T": [40, 38, 30, 40, 39, 40, 38, 40, 40, 39, 40, 40, 20, 35, 30, 40.0]})
+    >>> m = ParetoNBDModel().fit(s["frequency"], s["recency"], s["T"])
+    >>> list(m.params_.index), bool(m.expected_purchases(52, 10, 39, 40) > m.expected_purchases(52, 1, 2, 35))
+    (['r', 'alpha', 's', 'beta'], True)
     """
 
-    _param_names = ("r", "alpha", "s", "beta")
+    _estimate_names = ("r", "alpha", "s", "beta")
 
     def _ll(self, params, x, tx, T):
         """Per-customer log-likelihood."""
@@ -81,9 +108,10 @@ class ParetoNBDModel(BTYDModel):
         """Fit by maximum likelihood on log-parameters; returns self.
 
         The gradient is numerical (central differences), as the hypergeometric function has
-        no convenient derivatives in its parameters. On large data a fixed random subsample
-        (seed 0) gives starting values and curvature; Newton steps then polish on all data.
+        no convenient derivatives in its parameters. On large data an evenly spaced subsample
+        of the merged rows (no randomness) gives starting values and curvature; Newton steps then polish on all data.
         """
+        self._check_settings()
         x, tx, t, w = btyd_inputs(frequency, recency, T, weights)
         self._check_identifiable(x, tx, t, w)
         xc, txc, tc, wc = compress_fast(x, tx, t, w)
@@ -103,37 +131,29 @@ class ParetoNBDModel(BTYDModel):
         scale = max(float(np.average(t, weights=w)), 1e-3)
         xbar = max(float(np.average(x, weights=w)), 1e-3)
         starts = [(1.0, scale / xbar, 1.0, scale), (0.5, scale / xbar, 0.5, scale / 2), (2.0, scale, 2.0, 2 * scale)]
-        total_ll = lambda p: float(wc @ self._ll_data(p, data))  # noqa: E731
-        sub = warm_start_rows(len(xc))
-        res_x = None
-        if sub is not None:
-            sd, sw = _PairData(xc[sub], txc[sub], tc[sub]), wc[sub]
-            pre = maximize(make_objective(sd, sw), starts, names=self._param_names, model="ParetoNBDModel",
-                           max_iter=self.max_iter, jac=None, rough=True)
+
+        def sub_hessian(u, d, wts):
             from statsmodels.tools.numdiff import approx_hess3
 
+            return approx_hess3(u, lambda v: float(wts @ self._ll_data(np.exp(v), d)))
+
+        def value_grad(u):
             with np.errstate(all="ignore"):
-                H0 = approx_hess3(pre.x, lambda u: float(sw @ self._ll_data(np.exp(u), sd))) * (total / sw.sum())
+                f = float(wc @ self._ll_data(np.exp(u), data))
+                g = np.empty(len(u))
+                for j in range(len(u)):
+                    e = np.zeros(len(u))
+                    e[j] = 1e-6
+                    g[j] = (float(wc @ self._ll_data(np.exp(u + e), data))
+                            - float(wc @ self._ll_data(np.exp(u - e), data))) / 2e-6
+            return f, g
 
-            def value_grad(u):
-                with np.errstate(all="ignore"):
-                    f = float(wc @ self._ll_data(np.exp(u), data))
-                    g = np.empty(len(u))
-                    for j in range(len(u)):
-                        h = 1e-6
-                        e = np.zeros(len(u))
-                        e[j] = h
-                        g[j] = (float(wc @ self._ll_data(np.exp(u + e), data))
-                                - float(wc @ self._ll_data(np.exp(u - e), data))) / (2 * h)
-                return f, g
-
-            if self.penalizer == 0 and np.all(np.isfinite(H0)):
-                res_x = newton_polish(value_grad, pre.x, H0)
-            starts = [tuple(np.exp(pre.x))] + starts
+        res_x, starts = warm_start(self, (xc, txc, tc), wc, starts, make_data=_PairData, make_objective=make_objective,
+                                   sub_hessian=sub_hessian, value_grad=value_grad, jac=None)
         if res_x is None:
-            res_x = maximize(make_objective(data, wc), starts, names=self._param_names, model="ParetoNBDModel",
+            res_x = maximize(make_objective(data, wc), starts, names=self._estimate_names, model="ParetoNBDModel",
                              max_iter=self.max_iter, jac=None).x
-        self._store(np.exp(res_x), total_ll, total)
+        self._store(np.exp(res_x), lambda p: float(wc @ self._ll_data(p, data)), total)
         return self
 
     def _log_odds_dead(self, x, tx, T):

@@ -12,15 +12,33 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln
 
-from .._validation import check_number
+from .._validation import as_date, as_dates, check_frame, check_number
 from ..exceptions import ConvergenceError
 from ._base import BaseModel, _vector, maximize
 
-__all__ = ["ShiftedBetaGeoModel"]
+__all__ = ["ShiftedBetaGeoModel", "membership_durations", "observed_renewal_rates"]
 
 
 class ShiftedBetaGeoModel(BaseModel):
     """sBG model (params alpha, beta) for a cohort of contracts renewed period by period.
+
+    Parameters
+    ----------
+    penalizer : float, default=0.0
+        L2 penalty on the parameters added to the mean negative log-likelihood (as lifetimes).
+    max_iter : int, default=500
+        Iterations of each optimiser run.
+
+    Attributes
+    ----------
+    params_ : Series
+        The estimates (alpha, beta).
+    std_errors_ : Series
+        From the Hessian of the log-likelihood at the optimum.
+    covariance_ : DataFrame
+        The inverse of the observed information.
+    log_likelihood_ : float
+        Total log-likelihood at the optimum.
 
     References
     ----------
@@ -28,9 +46,17 @@ class ShiftedBetaGeoModel(BaseModel):
     Interactive Marketing 21(1), 76-90.
     Fader, P. S. & Hardie, B. G. S. (2010). Customer-base valuation in a contractual setting:
     the perils of ignoring heterogeneity. Marketing Science 29(1), 85-93.
+
+    Examples
+    --------
+    >>> m = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326, 289, 262, 241])   # Fader & Hardie (2007), 'regular'
+    >>> m.params_.round(3).to_dict()
+    {'alpha': 0.704, 'beta': 1.182}
+    >>> bool(m.retention_rate(2) > m.retention_rate(1))
+    True
     """
 
-    _param_names = ("alpha", "beta")
+    _estimate_names = ("alpha", "beta")
 
     @staticmethod
     def _log_pmf(alpha, beta, t):
@@ -54,7 +80,7 @@ class ShiftedBetaGeoModel(BaseModel):
             val = -(weights @ ll(p)) / total + self._penalty(p)
             return val if np.isfinite(val) else 1e300
 
-        res = maximize(objective, [(1.0, 1.0), (0.5, 2.0), (2.0, 5.0)], names=self._param_names,
+        res = maximize(objective, [(1.0, 1.0), (0.5, 2.0), (2.0, 5.0)], names=self._estimate_names,
                        model="ShiftedBetaGeoModel", max_iter=self.max_iter, jac=None)
         self._store(np.exp(res.x), lambda p: float(weights @ ll(p)), total)
         return self
@@ -62,6 +88,7 @@ class ShiftedBetaGeoModel(BaseModel):
     def fit(self, active):
         """Fit to a cohort's survivors: ``active[i]`` customers still active at the start of
         period i (``active[0]`` = cohort size, non-increasing). Returns self."""
+        self._check_settings()
         act = _vector("active", active)
         if len(act) < 2:
             raise ValueError("`active` needs at least two periods (the cohort size and one count after it).")
@@ -78,6 +105,7 @@ class ShiftedBetaGeoModel(BaseModel):
     def fit_customers(self, durations, censored):
         """Fit to individual customers: ``durations`` periods observed (>= 1); ``censored`` True
         when the customer was still active at the end (False: left in that period)."""
+        self._check_settings()
         d = _vector("durations", durations)
         c = np.asarray(censored, dtype=bool).ravel()
         if len(c) != len(d):
@@ -99,6 +127,52 @@ class ShiftedBetaGeoModel(BaseModel):
         a, b = self.params_
         t = np.asarray(t, dtype=float)
         return (b + t - 1) / (a + b + t - 1)
+
+    def retention_shifted(self, points: float) -> ShiftedBetaGeoModel:
+        """The same cohort with its first-period retention higher by ``points``, heterogeneity unchanged.
+
+        Parameters
+        ----------
+        points : float
+            Change of the first-period retention rate beta / (alpha + beta), e.g. 0.01 for
+            one percentage point (negative lowers it).
+
+        Returns
+        -------
+        ShiftedBetaGeoModel
+            A fitted copy with alpha' = alpha - points (alpha + beta) and beta' = beta +
+            points (alpha + beta): the mean churn probability falls by ``points`` while
+            alpha + beta, which sets how much customers differ, stays.
+
+        Raises
+        ------
+        ValueError
+            When the shift would make alpha' or beta' <= 0.
+
+        Notes
+        -----
+        The value of one more point of retention for a member is
+        ``m * (shifted.discounted_expected_residual_lifetime(d) - discounted_expected_residual_lifetime(d))``:
+        unlike the constant-retention formula, the shifted cohort keeps its heterogeneity, so
+        retention still rises with tenure.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> better = m.retention_shifted(0.01)
+        >>> round(float(better.retention_rate(1) - m.retention_rate(1)), 6)
+        0.01
+        """
+        self._check_fitted()
+        points = check_number("points", points, -1.0, 1.0)
+        a, b = self.params_
+        k = a + b
+        if a - points * k <= 0 or b + points * k <= 0:
+            raise ValueError(f"`points` = {points} would move the first-period retention "
+                             f"({b / k:.4f}) outside (0, 1).")
+        new = ShiftedBetaGeoModel(**self.get_params())
+        new.params_ = pd.Series({"alpha": a - points * k, "beta": b + points * k})
+        return new
 
     def expected_lifetime(self):
         """E[T] in periods = (alpha + beta - 1) / (alpha - 1); infinite when alpha <= 1."""
@@ -158,6 +232,153 @@ class ShiftedBetaGeoModel(BaseModel):
         f = np.array([_hyp2f1_1bc(b + k, a + b + k, z) for k in n.ravel()]).reshape(n.shape)
         out = (b + n - 1) / (a + b + n - 1) * f
         return float(out) if out.ndim == 0 else out
+
+
+def membership_durations(memberships: pd.DataFrame, *, as_of=None, signup_col: str = "signup_date",
+                         renewals_col: str = "renewals", cancelled_col: str = "cancelled",
+                         cancel_col: str | None = "cancel_date") -> pd.DataFrame:
+    """Yearly memberships as sBG durations: how many years each member stayed, or has stayed so far.
+
+    Parameters
+    ----------
+    memberships : DataFrame
+        One row per member with the signup date, the number of renewals and whether the
+        membership was cancelled (as the world's ``memberships`` table).
+    as_of : date-like, optional
+        The first day not observed (exclusive): anniversaries on or after it have not been
+        reached. Default: the day after the last signup or cancellation in the table; pass
+        the day after the observation window's end when you know it.
+    signup_col, renewals_col, cancelled_col : str
+        Columns of the signup date, the renewals and the cancelled flag.
+    cancel_col : str or None, default="cancel_date"
+        Column of the cancellation date, used only for the default ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        The members observed for at least one full year (their first anniversary came
+        before ``as_of``), with their columns plus ``years_observed`` (anniversaries
+        before ``as_of``), ``duration`` (years paid: renewals + 1 for a cancelled member,
+        else ``years_observed``) and ``censored`` (True while still a member), ready for
+        :meth:`ShiftedBetaGeoModel.fit_customers`.
+
+    Raises
+    ------
+    ValueError
+        A missing column, a bad date, negative renewals.
+
+    See Also
+    --------
+    ShiftedBetaGeoModel.fit_customers : fits these durations.
+
+    Notes
+    -----
+    A member who signed up on day :math:`s` has reached anniversary :math:`k` when
+    :math:`s + k` years :math:`<` ``as_of`` (a 29 February signup has its anniversary on
+    28 February in other years). Members observed for less than a year carry no renewal
+    decision yet and are left out.
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention. Journal of
+    Interactive Marketing 21(1), 76-90.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"signup_date": ["2020-03-01", "2021-06-15", "2023-01-10"],
+    ...                   "renewals": [1, 2, 0], "cancelled": [True, False, False]})
+    >>> membership_durations(m, as_of="2024-01-01")[["years_observed", "duration", "censored"]]
+       years_observed  duration  censored
+    0               3         2     False
+    1               2         2      True
+    """
+    check_frame("memberships", memberships, [signup_col, renewals_col, cancelled_col])
+    signup = as_dates("memberships", signup_col, memberships[signup_col])
+    renewals = memberships[renewals_col].to_numpy()
+    if not pd.api.types.is_numeric_dtype(memberships[renewals_col]) or (renewals < 0).any():
+        raise ValueError(f"`memberships`: column '{renewals_col}' must hold whole numbers >= 0.")
+    cancelled = memberships[cancelled_col].astype(bool).to_numpy()
+    if as_of is None:
+        last = signup.max()
+        if cancel_col and cancel_col in memberships:
+            last = max(last, pd.to_datetime(memberships[cancel_col]).max())
+        as_of = last + pd.Timedelta(days=1)
+    else:
+        as_of = as_date("as_of", as_of)
+    last_day = as_of - pd.Timedelta(days=1)
+    month, day = signup.dt.month.to_numpy(), signup.dt.day.to_numpy()
+    leap = last_day.is_leap_year
+    day = np.where((month == 2) & (day == 29) & (not leap), 28, day)
+    reached_this_year = (month < last_day.month) | ((month == last_day.month) & (day <= last_day.day))
+    years = (last_day.year - signup.dt.year.to_numpy()) - np.where(reached_this_year, 0, 1)
+    years = np.maximum(years, 0)
+    out = memberships.assign(years_observed=years,
+                             duration=np.where(cancelled, renewals + 1, years),
+                             censored=~cancelled)
+    return out[out["years_observed"] >= 1]
+
+
+def observed_renewal_rates(durations, censored) -> pd.DataFrame:
+    """The renewal rate of each period as observed: of the members whose decision at the end of period
+    t was seen, the share who renewed.
+
+    Parameters
+    ----------
+    durations : array-like of int
+        Periods each member paid for (>= 1), as :func:`membership_durations` gives them.
+    censored : array-like of bool
+        True for a member still active (their duration is a lower bound).
+
+    Returns
+    -------
+    DataFrame
+        One row per period t = 1 .. max duration: ``period``, ``at_risk`` (members whose
+        renewal at the end of period t was observed), ``renewed`` and ``renewal_rate``
+        (renewed / at_risk; NaN when nobody was at risk).
+
+    Raises
+    ------
+    ValueError
+        Durations that are not whole numbers >= 1, or lengths that differ.
+
+    See Also
+    --------
+    ShiftedBetaGeoModel.retention_rate : the model's renewal rate, to compare with.
+
+    Notes
+    -----
+    A cancelled member of duration d left at the end of period d; an active one of duration
+    d renewed at the end of periods 1 .. d and was seen no further. So
+
+    .. math:: at\\_risk_t = \\#\\{d_i \\ge t\\}, \\quad
+              renewed_t = \\#\\{d_i > t\\} + \\#\\{censored_i, d_i = t\\}
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention. Journal of
+    Interactive Marketing 21(1), 76-90.
+
+    Examples
+    --------
+    >>> observed_renewal_rates([1, 2, 2, 3, 1], [False, False, True, True, True])
+       period  at_risk  renewed  renewal_rate
+    0       1        5        4      0.800000
+    1       2        3        2      0.666667
+    2       3        1        1      1.000000
+    """
+    d = _vector("durations", durations)
+    c = np.asarray(censored, dtype=bool).ravel()
+    if len(c) != len(d):
+        raise ValueError(f"`durations` and `censored` must have the same length; got {len(d)} and {len(c)}.")
+    if (d < 1).any() or (d != np.round(d)).any():
+        raise ValueError(f"`durations` must be whole numbers of periods >= 1; violated for "
+                         f"{int(((d < 1) | (d != np.round(d))).sum())} members.")
+    t = np.arange(1, int(d.max()) + 1)
+    at_risk = (d[None, :] >= t[:, None]).sum(axis=1)
+    renewed = (d[None, :] > t[:, None]).sum(axis=1) + ((d[None, :] == t[:, None]) & c[None, :]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(at_risk > 0, renewed / np.maximum(at_risk, 1), np.nan)
+    return pd.DataFrame({"period": t, "at_risk": at_risk, "renewed": renewed, "renewal_rate": rate})
 
 
 def _hyp2f1_1bc(b: float, c: float, z: float, *, tol: float = 2e-15, max_steps: int = 50_000_000) -> float:

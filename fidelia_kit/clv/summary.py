@@ -1,10 +1,14 @@
 """From a transaction log to the BTYD summary: frequency, recency, T (and monetary value)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from .._validation import as_amounts, as_dates, check_frame, check_option
+from .._deprecation import keyword_only_since
+from .._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
+from .._validation import as_amounts, as_date, as_dates, check_frame, check_option
 
 __all__ = ["summarize_transactions", "FREQ_DAYS", "PERIODS_PER_YEAR"]
 
@@ -26,28 +30,52 @@ def _period_index(days: np.ndarray, freq: str) -> np.ndarray:
     return months
 
 
-def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "customer_id", date_col: str = "date",
-                           value_col: str | None = None, observation_end=None, calibration_end=None,
-                           freq: str = "W") -> pd.DataFrame:
+def _exclusive_from_inclusive(func: str, old: str, new: str, old_value, new_value, *, stacklevel: int = 4):
+    """The exclusive date ``new`` from its deprecated inclusive form ``old`` (the day before), with a warning."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise TypeError(f"{func}: pass `{new}` only (`{old}` is its deprecated, inclusive form).")
+    day = as_date(old, old_value)
+    warnings.warn(f"{func}: `{old}` (the last day of the period, included) is deprecated; use `{new}`, the first day "
+                  f"after it: {new}='{(day + pd.Timedelta(days=1)).date()}' (the old name stops working in the next "
+                  f"release).", DeprecationWarning, stacklevel=stacklevel)
+    return day + pd.Timedelta(days=1)
+
+
+def _day_number(ts: pd.Timestamp) -> int:
+    return int(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
+
+
+@keyword_only_since("customer_col", "date_col", "value_col", "observation_end", "calibration_end", "freq")
+def summarize_transactions(transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date",
+                           value_col: str | None = None, as_of=None, holdout_start=None, freq: str = "W",
+                           observation_end=None, calibration_end=None) -> pd.DataFrame:
     """Summarise a transaction log per customer for the buy-till-you-die models.
 
     Parameters
     ----------
     transactions : DataFrame
         One row per purchase.
-    customer_col, date_col : str
-        Column names.
+    customer_col, date_col : str, default="customer_id", "date"
+        Column names of the customer id and the purchase date.
     value_col : str, optional
         Amount column; adds ``monetary_value``, the mean spend per repeat period.
-    observation_end : date-like, optional
-        Last day observed (default: the last transaction). Later purchases are ignored.
-    calibration_end : date-like, optional
-        Split the log: the summary describes purchases up to this day, and
-        ``frequency_holdout``, ``monetary_value_holdout`` and ``duration_holdout`` describe
-        the holdout period after it, up to ``observation_end``.
+    as_of : date-like, optional
+        The first day not observed (exclusive): purchases on or after it are ignored, and
+        ``T`` runs to the period of the day before it. Default: the day after the last
+        transaction.
+    holdout_start : date-like, optional
+        Split the log at this day, the first day of the holdout period: the summary
+        describes purchases before it, and ``frequency_holdout``,
+        ``monetary_value_holdout`` and ``duration_holdout`` describe the holdout period from
+        it up to ``as_of``.
     freq : {"D", "W", "M"}, default="W"
         The time unit: days, weeks (Monday to Sunday, as pandas' weekly periods) or
         calendar months.
+    observation_end, calibration_end : date-like, optional
+        Deprecated inclusive forms of ``as_of`` and ``holdout_start`` (the day before each);
+        still accepted, with a DeprecationWarning, and converted (+1 day).
 
     Returns
     -------
@@ -58,14 +86,52 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
         and ``monetary_value`` (mean of the per-period spend of the repeat periods, 0 when
         there are none). All floats.
 
+    Raises
+    ------
+    ValueError
+        A missing column, a bad date, a customer id missing, no purchase before ``as_of``
+        (or ``holdout_start``), or ``holdout_start`` not before ``as_of``.
+    TypeError
+        Both a date and its deprecated form given.
+
+    See Also
+    --------
+    BetaGeoModel.fit, GammaGammaModel.fit : the models this summary feeds.
+    calibration_holdout_table : the holdout check built on ``holdout_start``.
+
     Notes
     -----
+    With periods numbered :math:`0, 1, \\dots` by ``freq``, a customer's purchase periods
+    :math:`p_1 < \\dots < p_{x+1}` and :math:`p_{end}` the period of the day before ``as_of``:
+
+    .. math:: frequency = x, \\quad recency = p_{x+1} - p_1, \\quad T = p_{end} - p_1
+
     The definitions are those of lifetimes' ``summary_data_from_transaction_data`` and
     ``calibration_and_holdout_data`` (the numbers are identical for 'D' and 'W'; a test
     checks), including that ``monetary_value_holdout`` is the mean of the raw holdout
     transactions. For 'M', where lifetimes fails on current pandas, recency and T count
-    whole calendar months between the months of the purchases.
+    whole calendar months between the months of the purchases. lifetimes' dates are
+    inclusive (the last day observed, the last day of calibration); the kit's ``as_of``
+    and ``holdout_start`` are the day after each.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy
+    way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 5.0, 20.0, 8.0],
+    ...                    "date": ["2024-01-01", "2024-01-03", "2024-01-22", "2024-01-10"]})
+    >>> summarize_transactions(tx, value_col="amount", freq="W", as_of="2024-02-01")
+                 frequency  recency    T  monetary_value
+    customer_id
+    1                  1.0      3.0  4.0            20.0
+    2                  0.0      0.0  3.0             0.0
     """
+    as_of = _exclusive_from_inclusive("summarize_transactions", "observation_end", "as_of", observation_end, as_of)
+    holdout_start = _exclusive_from_inclusive("summarize_transactions", "calibration_end", "holdout_start",
+                                              calibration_end, holdout_start)
     check_option("freq", freq, list(FREQ_DAYS))
     cols = [customer_col, date_col] + ([value_col] if value_col else [])
     check_frame("transactions", transactions, cols)
@@ -81,49 +147,38 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
     values = (as_amounts("transactions", value_col, transactions[value_col].reset_index(drop=True)).to_numpy()
               if value_col else None)
 
-    def to_day(x, name):
-        ts = pd.Timestamp(x)
-        if pd.isna(ts):
-            raise ValueError(f"`{name}` must be a date; got {x!r}.")
-        return int(np.datetime64(ts.normalize().to_datetime64(), "D").astype(np.int64))
-
-    end_day = int(day.max()) if observation_end is None else to_day(observation_end, "observation_end")
-    cal_day = None if calibration_end is None else to_day(calibration_end, "calibration_end")
+    # inclusive day numbers inside: the last day observed and the last day of calibration
+    end_day = int(day.max()) if as_of is None else _day_number(as_date("as_of", as_of)) - 1
+    cal_day = None if holdout_start is None else _day_number(as_date("holdout_start", holdout_start)) - 1
     if cal_day is not None and cal_day >= end_day:
-        raise ValueError(f"`calibration_end` ({pd.Timestamp(calibration_end).date()}) must be before the end of "
-                         f"observation ({np.datetime64(end_day, 'D')}).")
+        raise ValueError(f"`holdout_start` ({np.datetime64(cal_day + 1, 'D')}) must be before `as_of` "
+                         f"({np.datetime64(end_day + 1, 'D')}), so that the holdout period has at least one day.")
     last_day = end_day if cal_day is None else cal_day
     period = _period_index(day, freq)
     end_period = int(_period_index(np.array([last_day]), freq)[0])
 
     keep = (day <= last_day) & (period <= end_period)
     if not keep.any():
-        raise ValueError(f"`transactions` has no purchases on or before {np.datetime64(last_day, 'D')}.")
+        raise ValueError(f"`transactions` has no purchases before {np.datetime64(last_day + 1, 'D')} "
+                         f"(`{'holdout_start' if cal_day is not None else 'as_of'}`).")
     ids = cust.to_numpy()[keep] if not keep.all() else cust.to_numpy()
     p = period[keep] if not keep.all() else period
-    pmin = int(p.min())
-    span = int(p.max()) - pmin + 1
-    if ids.dtype.kind in "iu" and len(ids) and ids.min() >= 0 and (int(ids.max()) + 1) * span < 2**62:
+    span = int(p.max()) - int(p.min()) + 1
+    if ids.dtype.kind in "iu" and len(ids) and ids.min() >= 0 and fits_int64(int(ids.max()) - int(ids.min()) + 1, span):
         code_of = None   # whole-number ids: they are their own codes (no factorising needed)
         codes = ids.astype(np.int64)
     else:
         codes, code_of = pd.factorize(pd.Series(ids), sort=True)
         codes = codes.astype(np.int64)
-    key = codes * span + (p - pmin)
-    order = np.argsort(key)              # grouping only: the order inside a (customer, period) does not matter
-    key_sorted = key[order]
-    new = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
-    ukey = key_sorted[new]
-    kc_raw = ukey // span
-    kp = ukey % span + pmin
-    cust_start = np.r_[True, kc_raw[1:] != kc_raw[:-1]]
-    kc = np.cumsum(cust_start) - 1       # 0..n-1 per customer, in id order
-    n = int(kc[-1]) + 1
-    uniques = kc_raw[cust_start] if code_of is None else np.asarray(code_of)[kc_raw[cust_start]]
-    counts = np.bincount(kc, minlength=n)
-    ends = np.cumsum(counts)
-    first = kp[ends - counts]
-    last = kp[ends - 1]
+    key, layout = pack_keys(codes, p)
+    periods = sorted_groups(key)            # one group per (customer, period), in (customer, period) order
+    kc_raw, kp = unpack_keys(periods.keys, layout)
+    customers = sorted_groups(kc_raw)       # the (customer, period) groups of each customer
+    n = customers.n_groups
+    uniques = customers.keys if code_of is None else np.asarray(code_of)[customers.keys]
+    counts = customers.sizes
+    first = customers.first(kp)
+    last = customers.last(kp)
     frequency = counts - 1
     out = pd.DataFrame({
         "frequency": frequency.astype(float),
@@ -131,9 +186,10 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
         "T": (end_period - first).astype(float),
     }, index=pd.Index(uniques, name=customer_col))
     if value_col:
-        v = (values[keep] if not keep.all() else values)[order]
-        per_period = np.add.reduceat(v, np.flatnonzero(new))
-        repeat_sum = np.bincount(kc, weights=np.where(cust_start, 0.0, per_period), minlength=n)
+        per_period = periods.sum(values[keep] if not keep.all() else values)
+        is_first = np.zeros(len(per_period), dtype=bool)
+        is_first[customers.starts] = True
+        repeat_sum = customers.sum(np.where(is_first, 0.0, per_period))
         out["monetary_value"] = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
 
     if cal_day is not None:
@@ -142,11 +198,12 @@ def summarize_transactions(transactions: pd.DataFrame, customer_col: str = "cust
         in_cal = h_cust.isin(out.index).to_numpy()
         hp = period[hold][in_cal]
         hc = pd.Index(out.index).get_indexer(h_cust[in_cal])
-        base = hp.min() if len(hp) else 0
-        width = int(hp.max() - base + 1) if len(hp) else 1
-        hkeys = np.sort(hc.astype(np.int64) * width + (hp - base))
-        hkeys = hkeys[np.r_[True, hkeys[1:] != hkeys[:-1]]] if len(hkeys) else hkeys
-        out["frequency_holdout"] = np.bincount(hkeys // width, minlength=n).astype(float)
+        if len(hp):
+            hkey, hlayout = pack_keys(hc, hp)
+            h_customer = unpack_keys(sorted_groups(hkey).keys, hlayout)[0]   # one entry per (customer, period)
+        else:
+            h_customer = np.zeros(0, dtype=np.int64)
+        out["frequency_holdout"] = np.bincount(h_customer, minlength=n).astype(float)
         if value_col:
             hv = values[hold][in_cal]
             total = np.bincount(hc, weights=hv, minlength=n)
