@@ -209,36 +209,52 @@ def nps_by_group(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def ipa_matrix(ipa: pd.DataFrame, *, ax=None):
-    """The importance-performance matrix with its cross-hairs and quadrant names."""
+def ipa_matrix(ipa, *, ax=None):
+    """The importance-performance matrix with its cross-hairs and quadrant names.
+
+    ``ipa`` is :func:`~fidelia_kit.survey.importance_performance`'s IPAResult (a table with
+    ``importance``, ``performance`` and ``quadrant`` is accepted too; its cross-hairs are
+    then the means).
+    """
     import seaborn as sns
 
-    check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
+    if hasattr(ipa, "table") and hasattr(ipa, "importance_cut"):
+        table, ic, pc = ipa.table, ipa.importance_cut, ipa.performance_cut
+    else:
+        check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
+        table, ic, pc = ipa, ipa["importance"].mean(), ipa["performance"].mean()
     ax = _axes(ax, (6.5, 5.5))
-    sns.scatterplot(data=ipa, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
-    for name, row in ipa.iterrows():
+    sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
+    for name, row in table.iterrows():
         ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ci, cp = ipa.attrs.get("importance_cut", ipa["importance"].mean()), ipa.attrs.get("performance_cut", ipa["performance"].mean())
-    ax.axhline(ci, color="grey", lw=0.8)
-    ax.axvline(cp, color="grey", lw=0.8)
+    ax.axhline(ic, color="grey", lw=0.8)
+    ax.axvline(pc, color="grey", lw=0.8)
     ax.set_title("Importance-performance matrix")
     ax.set_xlabel("performance (mean rating)")
     ax.set_ylabel("importance")
     return ax
 
 
-def driver_bars(importance: pd.DataFrame, *, ax=None):
-    """Driver importance as bars (share of R^2), with bootstrap intervals when present."""
-    check_frame("importance", importance, ["importance"])
+def driver_bars(importance, *, ax=None):
+    """Driver importance as bars (variance explained), with bootstrap intervals when present.
+
+    ``importance`` is :func:`~fidelia_kit.survey.driver_importance`'s DriverImportance (a
+    table indexed by driver with an ``importance`` or ``estimate`` column is accepted too).
+    """
+    r2 = getattr(importance, "r2", None)
+    df = importance.table if hasattr(importance, "table") else importance
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`importance` must be a DriverImportance or a DataFrame; got {type(importance).__name__}.")
+    col = "estimate" if "estimate" in df.columns else "importance"
+    check_frame("importance", df, [col])
     ax = _axes(ax)
-    df = importance.sort_values("importance")
+    df = df.sort_values(col)
     y = np.arange(len(df))
     xerr = None
-    if {"ci_low", "ci_high"} <= set(df.columns):
-        xerr = np.vstack([df["importance"] - df["ci_low"], df["ci_high"] - df["importance"]])
-    ax.barh(y, df["importance"], xerr=xerr, color="steelblue", capsize=3)
+    if {"ci_low", "ci_high"} <= set(df.columns) and df[["ci_low", "ci_high"]].notna().all().all():
+        xerr = np.vstack([df[col] - df["ci_low"], df["ci_high"] - df[col]])
+    ax.barh(y, df[col], xerr=xerr, color="steelblue", capsize=3)
     ax.set_yticks(y, df.index)
-    r2 = importance.attrs.get("r2")
     ax.set_title("Driver importance" + (f" (R² = {r2:.2f})" if r2 is not None else ""))
     ax.set_xlabel("variance of the outcome explained (share of 1)")
     ax.set_ylabel("driver")
