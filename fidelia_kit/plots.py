@@ -135,10 +135,17 @@ def ladder_funnel(ladder, *, ax=None, include_possible: bool = False):
 
 
 def cluster_profiles(result, *, ax=None, columns=None):
-    """Heat map of each cluster's mean features, standardised across clusters (z-scores)."""
+    """Heat map of each cluster's mean features, standardised across clusters (z-scores).
+
+    ``result`` is a :class:`~fidelia_kit.segmentation.ClusterResult` or a fitted
+    :class:`~fidelia_kit.segmentation.CustomerClusters`.
+    """
     import seaborn as sns
 
-    profile = result.profile
+    if hasattr(result, "profiles_"):
+        profile, method, k = result.profiles_, result.method, result.k_
+    else:
+        profile, method, k = result.profile, result.method, result.k
     cols = columns or [c for c in profile.columns if c not in ("size", "share", "value_share")]
     z = profile[cols]
     z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
@@ -147,7 +154,7 @@ def cluster_profiles(result, *, ax=None, columns=None):
                 cbar_kws={"label": "z-score across clusters"}, annot_kws={"fontsize": 7})
     sizes = [f"{c} (n={int(n):,})" for c, n in profile["size"].items()]
     ax.set_yticklabels(sizes, rotation=0)
-    ax.set_title(f"Cluster profiles ({result.method}, k={result.k}): mean of each feature")
+    ax.set_title(f"Cluster profiles ({method}, k={k}): mean of each feature")
     ax.set_xlabel("feature")
     ax.set_ylabel("cluster")
     return ax

@@ -132,7 +132,7 @@ def test_segmentation_notebooks(executed):
     hidden = saved.truth_customers.set_index("customer_id")["profile"].reindex(features.index)
     assert c["k"] == result.k
     assert c["ari"] == pytest.approx(adjusted_rand_score(hidden, result.labels), rel=1e-12)
-    assert c["phases"] == {str(k): v for k, v in contact_plan(result.profile)["phase"].items()}
+    assert c["phases"] == {str(k): v for k, v in contact_plan(result.profile, frequency_col="n_receipts")["phase"].items()}
 
 
 def test_clv_notebooks_against_the_truth(executed):
