@@ -580,6 +580,7 @@ class BartlettResult(Result):
         return (self.statistic, self.df, self.pvalue)[i]
 
 
+@keyword_only_since("n")
 def bartlett_sphericity(corr, *, n: int) -> BartlettResult:
     """Bartlett's test that the correlation matrix is the identity (items share nothing).
 

@@ -562,3 +562,72 @@ def test_the_ordered_logit_of_recommendation_equals_statsmodels_ordered_model():
     np.testing.assert_allclose(fast.bse, ref.bse, rtol=1e-8)
     assert abs(fast.params["x"] - 1.2) < 3 * fast.bse["x"]  # and it recovers the slope it was made with
     assert pickle.loads(pickle.dumps(fast.model)).__class__ is LogitOrderedModel
+
+
+# --- the one API: options that became keyword-only still work by position, with a DeprecationWarning ------
+
+def _warns_same(new, old_call, match):
+    with pytest.warns(DeprecationWarning, match=match):
+        old = old_call()
+    return old, new
+
+
+def test_options_passed_by_position_warn_and_give_the_same_answer():
+    items = _three_items()
+    scores = [10, 9, 9, 7, 3, 0, 8]
+    old, new = _warns_same(nps(scores, weights=[1, 2, 1, 1, 1, 1, 3], ci=0.9),
+                           lambda: nps(scores, [1, 2, 1, 1, 1, 1, 3], 0.9), r"nps: pass `weights`, `ci` by name")
+    assert old == new
+    old, new = _warns_same(cronbach_alpha(items, ci=0.9), lambda: cronbach_alpha(items, 0.9),
+                           r"cronbach_alpha: pass `ci` by name")
+    assert old.ci == new.ci
+    old, new = _warns_same(reverse_code(items, ["q1"], scale=(0, 10)), lambda: reverse_code(items, ["q1"], (0, 10)),
+                           r"reverse_code: pass `scale` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(scale_scores(items, {"s": ["q1", "q2"]}, reverse=["q2"]),
+                           lambda: scale_scores(items, {"s": ["q1", "q2"]}, ["q2"]), r"scale_scores: pass `reverse` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(factor_analysis(items, n_factors=1, rotation=None),
+                           lambda: factor_analysis(items, 1, None), r"factor_analysis: pass `n_factors`, `rotation` by name")
+    pd.testing.assert_frame_equal(old.loadings, new.loadings)
+    df = pd.DataFrame({"recommend": scores, "g": list("aabbabb"), "w": [1.0, 2, 1, 1, 1, 1, 3]})
+    old, new = _warns_same(nps_by(df, group_col="g"), lambda: nps_by(df, "recommend", "g"),
+                           r"nps_by: pass `score_col`, `group_col` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(nps_by(df, group_col="g", weights_col="w"), lambda: nps_by(df, group_col="g", weights="w"),
+                           r"nps_by: `weights` is deprecated; use `weights_col`")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(compare_nps(scores, scores[::-1], ci=0.9), lambda: compare_nps(scores, scores[::-1], 0.9),
+                           r"compare_nps: pass `ci` by name")
+    assert old.ci == new.ci
+    sample, pop = pd.DataFrame({"g": ["a", "a", "b"]}), pd.DataFrame({"g": ["a", "b", "b", "b"]})
+    old, new = _warns_same(poststratify(sample, pop, by="g"), lambda: poststratify(sample, pop, "g"),
+                           r"poststratify: pass `by` by name")
+    pd.testing.assert_series_equal(old, new)
+    r = np.full((3, 3), 0.5) + 0.5 * np.eye(3)
+    old, new = _warns_same(bartlett_sphericity(r, n=101), lambda: bartlett_sphericity(r, 101),
+                           r"bartlett_sphericity: pass `n` by name")
+    assert old == new
+
+
+def test_promoter_and_detractor_thresholds_are_the_kits_constants():
+    from fidelia_kit.survey import DETRACTOR_MAX, PROMOTER_MIN
+
+    assert (PROMOTER_MIN, DETRACTOR_MAX) == (9, 6)
+    # one answer at each threshold and one just inside the passives
+    r = nps([PROMOTER_MIN, DETRACTOR_MAX, DETRACTOR_MAX + 1, PROMOTER_MIN - 1])
+    assert (r.promoters, r.detractors, r.passives) == (0.25, 0.25, 0.5)
+
+
+def test_satisfaction_to_loyalty_reports_tidy_coefficients_and_takes_column_names(survey, default_world):
+    links = satisfaction_to_loyalty(survey, default_world.transactions, horizon_days=120, ci=0.9)
+    t = links.to_frame().set_index("model")
+    assert t.loc["stay", "estimate"] == pytest.approx(links.stay.params["overall_satisfaction"])
+    lo, hi = links.spend.conf_int(alpha=0.1).loc["overall_satisfaction"]
+    assert (t.loc["spend", "ci_low"], t.loc["spend", "ci_high"]) == pytest.approx((lo, hi))
+    assert links.n == len(links.data) and links.horizon_days == 120
+    tx = default_world.transactions.rename(columns={"customer_id": "cid", "date": "day", "amount": "paid"})
+    s = survey.rename(columns={"customer_id": "cid", "response_date": "answered", "recommend": "ltr"})
+    other = satisfaction_to_loyalty(s, tx, horizon_days=120, ci=0.9, customer_col="cid", date_col="day",
+                                    value_col="paid", response_date_col="answered", recommend_col="ltr")
+    pd.testing.assert_frame_equal(other.coefficients, links.coefficients)
