@@ -579,3 +579,83 @@ def test_results_are_frozen_with_a_readable_repr_and_a_frame():
     # the top 20% of 4 customers is 0.8 of the first: 0.8 x 60% = 48% of the value
     assert par.top20_share == pytest.approx(0.48)
     assert par.to_frame()["customers"].tolist() == [2, 2, 0] and "gini=0.4" in repr(par)
+
+
+# --- ladder moves: what the survey made, and demotions ---------------------------------------------------
+
+def test_ladder_moves_hand_worked_separate_the_surveys_advocates_and_count_demotions():
+    from fidelia_kit.segmentation import ladder_moves
+
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "first_seen": ["2023-01-01"] * 3 + ["2023-08-01"],
+                              "referred_by": [None] * 4})
+    monthly = [f"2023-{m:02d}-03" for m in range(1, 7)]
+    tx = pd.DataFrame([(1, d) for d in monthly] + [(1, "2024-05-01")]            # 1: habitual, then rarely
+                      + [(2, "2023-01-05"), (2, "2023-09-05")]                      # 2: occasional; answers 10 in Oct
+                      + [(3, "2023-02-01")] + [(4, "2023-08-02")],                  # 3: buyer; 4: enters later
+                      columns=["customer_id", "date"])
+    survey = pd.DataFrame({"customer_id": [2, 3], "response_date": ["2023-10-01", "2023-10-01"],
+                           "recommend": [10, 4], "share_of_wallet": [30, 10]})
+    t = {"customers": customers, "transactions": tx, "survey_responses": survey}
+    a, b = loyalty_ladder(t, as_of="2023-07-01"), loyalty_ladder(t, as_of="2024-06-01")
+    assert a.rungs["rung"].astype(str).to_dict() == {1: "habitual", 2: "buyer", 3: "buyer"}
+    assert b.rungs["rung"].astype(str).to_dict() == {1: "occasional", 2: "advocate", 3: "buyer", 4: "buyer"}
+    m = ladder_moves(a, b)
+    assert (m.moved_up, m.moved_down, m.stayed, m.entered) == (1, 1, 1, 1)
+    assert m.habitual_to_occasional == 1
+    assert (m.new_advocates, m.new_advocates_by_answer) == (1, 1)
+    assert (m.answers_before, m.answers_between) == (0, 2)
+    assert int(m.transitions.to_numpy().sum()) == 4
+
+
+# --- lifecycle phases of the contact plan ----------------------------------------------------------------
+
+def test_contact_phases_hand_worked_assign_every_phase():
+    from fidelia_kit.segmentation import LIFECYCLE_PHASES, contact_phases
+
+    days = {1: ["2024-12-01"],                                        # new: 31 days of tenure
+            2: [f"2024-{m:02d}-10" for m in range(1, 13)],            # loyal and the biggest spender
+            3: ["2023-06-01", "2023-12-20"],                          # silent for 378 days
+            4: ["2024-03-01", "2024-10-01"],                          # active, not loyal
+            5: [f"2024-{m:02d}-10" for m in range(6, 10)]}            # 4 purchase days, but spends little
+    amounts = {1: 20.0, 2: 20.0, 3: 20.0, 4: 30.0, 5: 1.0}
+    tx = pd.DataFrame([(c, d, amounts[c]) for c, ds in days.items() for d in ds],
+                      columns=["customer_id", "date", "amount"])
+    out = contact_phases(tx, as_of="2025-01-01")
+    assert out["phase"].astype(str).tolist() == ["reaffirm", "enrich", "reactivate", "refresh", "refresh"]
+    assert list(out["phase"].cat.categories) == list(LIFECYCLE_PHASES)
+    assert out.loc[2, ["n_purchases_365d", "monetary_365d"]].tolist() == [12, 240.0]
+    assert out.loc[1, "action"] == "welcome" and out.loc[3, "action"] == "win back"
+    # median spend of the active customers 1, 2, 4, 5 is (20 + 60) / 2 = 40: customer 5 (4 EUR) is not valuable
+    assert contact_phases(tx, as_of="2025-01-01", value_quantile=0.0).loc[5, "phase"] == "enrich"
+    with pytest.raises(ValueError, match=r"`lapsed_days` must be in \[91,"):
+        contact_phases(tx, lapsed_days=90)
+
+
+def test_contact_phases_on_the_world_reach_every_phase_unlike_cluster_means(small_world):
+    from fidelia_kit.segmentation import contact_phases
+
+    phases = contact_phases(small_world.transactions)
+    counts = phases["phase"].value_counts()
+    assert (counts > 0).all(), counts
+    # the cluster rule's 'reaffirm' needs a cluster averaging under 2 receipts: no cluster of this world does
+    profile = cluster_customers(behaviour_features(small_world.transactions), k=range(2, 6)).profile
+    assert (profile["n_receipts"] >= 2).all()
+    assert "reaffirm" not in set(contact_plan(profile, frequency_col="n_receipts")["phase"])
+
+
+@pytest.mark.parametrize("score, words", [(-0.2, "no substantial structure"), (0.25, "no substantial structure"),
+                                          (0.3, "weak structure, which could be artificial"),
+                                          (0.7, "a reasonable structure"), (0.71, "a strong structure")])
+def test_silhouette_strength_follows_kaufman_and_rousseeuw(score, words):
+    from fidelia_kit.segmentation import silhouette_strength
+
+    assert silhouette_strength(score) == words
+
+
+def test_silhouette_strength_refuses_what_is_not_a_silhouette():
+    from fidelia_kit.segmentation import silhouette_strength
+
+    with pytest.raises(ValueError, match=r"`score` must be in \[-1, 1\]"):
+        silhouette_strength(1.5)
+    with pytest.raises(TypeError, match="a mean silhouette"):
+        silhouette_strength("0.3")

@@ -14,8 +14,17 @@ from __future__ import annotations
 
 from ..contact import CONTACT_PHASES, contact_plan
 from .affinity import category_affinity
-from .clusters import ClusterResult, CustomerClusters, behaviour_features, cluster_customers
-from .ladder import LADDER_RULES, LADDER_RUNGS, LoyaltyLadder, ladder_transitions, loyalty_ladder
+from .clusters import ClusterResult, CustomerClusters, behaviour_features, cluster_customers, silhouette_strength
+from .ladder import (
+    LADDER_RULES,
+    LADDER_RUNGS,
+    LadderMoves,
+    LoyaltyLadder,
+    ladder_moves,
+    ladder_transitions,
+    loyalty_ladder,
+)
+from .lifecycle import LIFECYCLE_PHASES, contact_phases
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, rfm_table
 from .value import TIERS, ParetoResult, customer_profit, future_value_proxy, pareto_curve, value_tiers
 
@@ -33,13 +42,18 @@ __all__ = [
     "LoyaltyLadder",
     "loyalty_ladder",
     "ladder_transitions",
+    "LadderMoves",
+    "ladder_moves",
     "ParetoResult",
     "pareto_curve",
     "behaviour_features",
     "CustomerClusters",
     "ClusterResult",
     "cluster_customers",
+    "silhouette_strength",
     "category_affinity",
+    "LIFECYCLE_PHASES",
+    "contact_phases",
     "CONTACT_PHASES",
     "contact_plan",
 ]

@@ -9,10 +9,10 @@ import pandas as pd
 from .._deprecation import keyword_only_since
 from .._estimator import ParamsMixin
 from .._results import Result
-from .._validation import as_rng, check_frame, check_int, check_option, seed_from
+from .._validation import as_rng, check_frame, check_int, check_number, check_option, seed_from
 from ..exceptions import NotFittedError
 
-__all__ = ["behaviour_features", "CustomerClusters", "ClusterResult", "cluster_customers"]
+__all__ = ["behaviour_features", "CustomerClusters", "ClusterResult", "cluster_customers", "silhouette_strength"]
 
 # --- behavioural clusters ---------------------------------------------------------------------------
 
@@ -443,3 +443,53 @@ def cluster_customers(features: pd.DataFrame, *, k=range(2, 9), method: str = "k
     """
     model = CustomerClusters(k=k, method=method, sample_size=sample_size, rng=rng)
     return model.fit(features, value=value).result()
+
+
+#: Kaufman & Rousseeuw's reading of the mean silhouette: (upper bound, words), the first that holds.
+_SILHOUETTE_READING = ((0.25, "no substantial structure"), (0.50, "weak structure, which could be artificial"),
+                       (0.70, "a reasonable structure"), (1.00, "a strong structure"))
+
+
+def silhouette_strength(score: float) -> str:
+    """What a mean silhouette says about the clusters, in Kaufman & Rousseeuw's words.
+
+    Parameters
+    ----------
+    score : float
+        A mean silhouette, in [-1, 1] (e.g. ``CustomerClusters.silhouette_``).
+
+    Returns
+    -------
+    str
+        ``"no substantial structure"`` (at most 0.25), ``"weak structure, which could be
+        artificial"`` (up to 0.50), ``"a reasonable structure"`` (up to 0.70) or ``"a strong
+        structure"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a number in [-1, 1].
+
+    See Also
+    --------
+    CustomerClusters
+
+    Notes
+    -----
+    The bands are a rule of thumb for the mean silhouette of a whole clustering; customer
+    data with overlapping habits rarely reach 0.5, so a weak structure is common and the
+    clusters are then a convenient summary rather than natural groups.
+
+    References
+    ----------
+    Kaufman, L. & Rousseeuw, P. J. (1990). Finding Groups in Data, chapter 2. Wiley.
+
+    Examples
+    --------
+    >>> silhouette_strength(0.19)
+    'no substantial structure'
+    >>> silhouette_strength(0.6)
+    'a reasonable structure'
+    """
+    score = check_number("score", score, -1, 1, what="a mean silhouette")
+    return next(words for bound, words in _SILHOUETTE_READING if score <= bound)

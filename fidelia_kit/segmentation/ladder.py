@@ -11,7 +11,8 @@ from .._results import Result
 from .._validation import as_date, as_dates, check_frame, check_int, check_number
 from ..survey import PROMOTER_MIN
 
-__all__ = ["LADDER_RUNGS", "LADDER_RULES", "LoyaltyLadder", "loyalty_ladder", "ladder_transitions"]
+__all__ = ["LADDER_RUNGS", "LADDER_RULES", "LoyaltyLadder", "loyalty_ladder", "ladder_transitions", "LadderMoves",
+           "ladder_moves"]
 
 # --- the loyalty ladder ---------------------------------------------------------------------------
 
@@ -286,3 +287,112 @@ def ladder_transitions(a: LoyaltyLadder, b: LoyaltyLadder, *, normalize: bool = 
     if normalize:
         table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
     return table
+
+
+@dataclass(frozen=True, repr=False)
+class LadderMoves(Result):
+    """How people moved on the ladder between two dates, and how much of it the survey made.
+
+    Attributes
+    ----------
+    transitions : DataFrame
+        Rungs at ``a`` x rungs at ``b`` (counts), as :func:`ladder_transitions` gives.
+    moved_up, moved_down, stayed : int
+        People registered at both dates who moved up, moved down or stayed.
+    entered : int
+        People registered only by the later date.
+    habitual_to_occasional : int
+        People habitual or exclusive at ``a`` who are occasional at ``b`` (they stopped
+        buying as often): the ladder's main demotion.
+    new_advocates : int
+        Advocates at ``b`` who were not at ``a``.
+    new_advocates_by_answer : int
+        Of these, the promoters whose answer was given between the two dates: they may
+        have recommended us before; the survey only made it visible.
+    answers_before, answers_between : int
+        Registered people with a survey answer dated before ``a.as_of``, and with one
+        dated in ``[a.as_of, b.as_of)``.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": [1, 2], "first_seen": ["2024-01-01"] * 2, "referred_by": [None] * 2})
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-05", "2024-02-05", "2024-01-07"]})
+    >>> survey = pd.DataFrame({"customer_id": [1], "response_date": ["2024-03-01"], "recommend": [10],
+    ...                        "share_of_wallet": [40]})
+    >>> t = {"customers": customers, "transactions": tx, "survey_responses": survey}
+    >>> moves = ladder_moves(loyalty_ladder(t, as_of="2024-02-01"), loyalty_ladder(t, as_of="2024-04-01"))
+    >>> moves.new_advocates, moves.new_advocates_by_answer, moves.answers_before
+    (1, 1, 0)
+    """
+
+    transitions: pd.DataFrame
+    moved_up: int
+    moved_down: int
+    stayed: int
+    entered: int
+    habitual_to_occasional: int
+    new_advocates: int
+    new_advocates_by_answer: int
+    answers_before: int
+    answers_between: int
+
+
+def ladder_moves(a: LoyaltyLadder, b: LoyaltyLadder) -> LadderMoves:
+    """Count the moves up and down the ladder between two dates, and those the survey made.
+
+    Parameters
+    ----------
+    a, b : LoyaltyLadder
+        The ladder at an earlier and at a later date.
+
+    Returns
+    -------
+    LadderMoves
+        Moves up, down, entrants, demotions from habitual to occasional, new advocates
+        and how many of them came with a survey answer given between the dates.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`ladder_transitions`.
+
+    See Also
+    --------
+    ladder_transitions, loyalty_ladder
+
+    Notes
+    -----
+    A rung is a measurement: 'advocate' needs an answer to the recommendation question
+    (or a referral). Where no one had answered before ``a.as_of``, every promoter among
+    the later answers moves to advocate between the two ladders, whether or not their
+    attitude changed: compare ``new_advocates_by_answer`` with ``answers_before``.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": [1], "first_seen": ["2023-01-01"], "referred_by": [None]})
+    >>> tx = pd.DataFrame({"customer_id": [1] * 5, "date": ["2023-01-05", "2023-03-05", "2023-05-05", "2023-07-05",
+    ...                                                     "2023-09-05"]})
+    >>> t = {"customers": customers, "transactions": tx}
+    >>> moves = ladder_moves(loyalty_ladder(t, as_of="2023-10-01"), loyalty_ladder(t, as_of="2024-12-01"))
+    >>> moves.moved_down, moves.habitual_to_occasional
+    (1, 1)
+    """
+    table = ladder_transitions(a, b)
+    rungs = list(LADDER_RUNGS)
+    both = b.rungs.index.intersection(a.rungs.index)
+    before = a.rungs.loc[both, "rung"].cat.codes.to_numpy()
+    after = b.rungs.loc[both, "rung"].cat.codes.to_numpy()
+    was = a.rungs["rung"].reindex(b.rungs.index).astype(object)
+    now = b.rungs["rung"].astype(object)
+    new_adv = (now == "advocate") & (was != "advocate")
+    answered = b.rungs["response_date"]
+    between = (answered >= a.as_of) & (answered < b.as_of)
+    by_answer = new_adv & between & (b.rungs["recommend"] >= PROMOTER_MIN)
+    answered_a = a.rungs["response_date"]
+    return LadderMoves(
+        transitions=table,
+        moved_up=int((after > before).sum()), moved_down=int((after < before).sum()),
+        stayed=int((after == before).sum()), entered=int(len(b.rungs.index.difference(a.rungs.index))),
+        habitual_to_occasional=int(table.loc[rungs[4]:rungs[5], "occasional"].sum()),
+        new_advocates=int(new_adv.sum()), new_advocates_by_answer=int(by_answer.sum()),
+        answers_before=int(answered_a.notna().sum()), answers_between=int(between.sum()))
