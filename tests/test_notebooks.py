@@ -120,6 +120,22 @@ def test_segmentation_notebooks(executed):
     assert r["ladder_total"] == r["market_size"] == world.truth["market_size"]
     assert sum(r["tier_counts"].values()) == world.transactions["customer_id"].nunique()
     assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
+    # the ladder reads only answers dated before its as_of: on the earlier date nobody had answered (the survey
+    # comes later), so the new advocates who answered in between are counted, not taken for new attitudes
+    from fidelia_kit import notebook
+    from fidelia_kit.segmentation import ladder_moves, loyalty_ladder
+
+    saved = load_world(_data_dir(executed))
+    p2 = _parameters(executed, "02")
+    mid = notebook.ladder_date(notebook.window_of(saved), p2["ladder_mid"])
+    assert r["answers_before"] == int((saved.survey_responses["response_date"] < mid).sum()) == 0
+    moves = ladder_moves(loyalty_ladder(saved, as_of=mid), loyalty_ladder(saved))
+    assert (r["new_advocates"], r["new_advocates_by_answer"]) == (moves.new_advocates, moves.new_advocates_by_answer)
+    assert 0 < r["new_advocates_by_answer"] <= r["new_advocates"]
+    assert r["moved_down"] > 0 and r["habitual_to_occasional"] > 0          # demotions are shown, not ignored
+    # future value is the CLV net of the cost to serve, so the 'below zero' tier can be reached
+    assert r["tier_counts"]["below zero"] > 0
+    assert r["spearman_future_profit_truth"] > r["spearman_profit_truth"]
     c = runs["03"].results
     assert 2 <= c["k"] <= 8 and c["ari"] > 0.4
     # the notebook's clustering, its ARI and its contact plan are the kit's on the same saved data

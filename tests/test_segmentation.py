@@ -659,3 +659,37 @@ def test_silhouette_strength_refuses_what_is_not_a_silhouette():
         silhouette_strength(1.5)
     with pytest.raises(TypeError, match="a mean silhouette"):
         silhouette_strength("0.3")
+
+
+# --- future profit: the CLV net of the cost to serve --------------------------------------------------
+
+def test_future_profit_hand_worked_and_the_undiscounted_fallback():
+    from types import SimpleNamespace
+
+    from fidelia_kit.segmentation import future_profit
+
+    value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0, 0.0], "expected_purchases": [3.2, 2.0],
+                                                "expected_spend": [25.0, 10.0], "margin_rate": [0.4, 0.0]},
+                                               index=[1, 2]))
+    costs = pd.DataFrame({"cost_to_serve": [12.0, 9.0]}, index=[1, 2])
+    rfm = pd.DataFrame({"n_purchases": [4, 3]}, index=[1, 2])
+    # 1: D = 30 / (0.4 x 25) = 3 discounted purchases at 3 EUR each; 2: no margin, 2 purchases at 3 EUR each
+    assert future_profit(value, costs, rfm).tolist() == [21.0, -6.0]
+    with pytest.raises(TypeError, match="result of fidelia_kit.clv.customer_value"):
+        future_profit(value.table, costs, rfm)
+
+
+def test_future_profit_on_the_world_reaches_below_zero_where_the_bare_clv_cannot(small_world):
+    from fidelia_kit.clv import customer_value
+    from fidelia_kit.segmentation import future_profit
+
+    w = small_world
+    rfm = rfm_table(w.transactions)
+    costs = customer_profit(w.transactions, w.complaints)
+    value = customer_value(w.transactions)
+    fp = future_profit(value, costs, rfm)
+    clv = value.table["clv"].reindex(rfm.index)
+    assert fp.notna().all() and (fp <= clv + 1e-9).all()
+    bare = value_tiers(costs["profit"].reindex(rfm.index), clv)
+    net = value_tiers(costs["profit"].reindex(rfm.index), fp)
+    assert (bare["tier"] == "below zero").sum() == 0 < (net["tier"] == "below zero").sum()

@@ -26,7 +26,7 @@ from .ladder import (
 )
 from .lifecycle import LIFECYCLE_PHASES, contact_phases
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, rfm_table
-from .value import TIERS, ParetoResult, customer_profit, future_value_proxy, pareto_curve, value_tiers
+from .value import TIERS, ParetoResult, customer_profit, future_profit, future_value_proxy, pareto_curve, value_tiers
 
 __all__ = [
     "rfm_table",
@@ -35,6 +35,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "customer_profit",
     "future_value_proxy",
+    "future_profit",
     "value_tiers",
     "TIERS",
     "LADDER_RUNGS",

@@ -9,7 +9,7 @@ import pandas as pd
 from .._results import Result
 from .._validation import as_amounts, check_frame, check_number
 
-__all__ = ["customer_profit", "future_value_proxy", "value_tiers", "ParetoResult", "pareto_curve"]
+__all__ = ["customer_profit", "future_value_proxy", "future_profit", "value_tiers", "ParetoResult", "pareto_curve"]
 
 # --- profit and value tiers ------------------------------------------------------------------------
 
@@ -166,6 +166,75 @@ def future_value_proxy(rfm: pd.DataFrame, profit: pd.Series, *, horizon_days: in
     return (per_day * horizon_days * 0.5 ** (rfm["days_since_last"] / half_life_days)).rename("future_value")
 
 
+def future_profit(value, profit_table: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
+    """Future profitability: the CLV (future margin) net of the customer's cost to serve.
+
+    Parameters
+    ----------
+    value : CustomerValue
+        :func:`fidelia_kit.clv.customer_value`'s result; its table has ``clv``,
+        ``expected_purchases``, ``expected_spend`` and ``margin_rate`` per customer.
+    profit_table : DataFrame
+        :func:`customer_profit`'s output (``cost_to_serve`` per customer).
+    rfm : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_table`'s output (``n_purchases``, purchase days),
+        computed at the same ``as_of`` as ``value``.
+
+    Returns
+    -------
+    Series
+        ``future_profit`` per customer of ``rfm`` (EUR, discounted like the CLV); customers
+        the CLV model has no row for get NaN.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``value`` without a ``table``, missing columns.
+
+    See Also
+    --------
+    value_tiers : takes it as the future value, so the 'below zero' tier can be reached.
+    fidelia_kit.clv.customer_value
+
+    Notes
+    -----
+    The CLV counts gross margin only, so it is never negative; a customer who costs more
+    to serve than they earn us has a negative future *profit*. Each customer's cost to
+    serve per purchase day so far, ``c = cost_to_serve / n_purchases``, is charged on the
+    purchases the model expects, discounted as the CLV discounts them:
+
+    .. math:: FP_i = CLV_i - c_i \\, D_i, \\qquad D_i = \\frac{CLV_i}{\\bar m_i \\, E[z_i]}
+
+    (``D`` is the discounted number of expected purchases; where the margin per purchase is
+    0, the undiscounted ``expected_purchases`` is used, a slight overstatement of the cost).
+
+    Examples
+    --------
+    A customer worth 30 EUR of discounted margin, at 40% margin on 25 EUR per purchase
+    (D = 30 / 10 = 3 discounted purchases), who cost 12 EUR to serve over 4 purchase days:
+    30 - 3 x 3 = 21.
+
+    >>> from types import SimpleNamespace
+    >>> value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0], "expected_purchases": [3.2],
+    ...                                             "expected_spend": [25.0], "margin_rate": [0.4]}, index=[7]))
+    >>> costs = pd.DataFrame({"cost_to_serve": [12.0]}, index=[7])
+    >>> future_profit(value, costs, pd.DataFrame({"n_purchases": [4]}, index=[7])).tolist()
+    [21.0]
+    """
+    table = getattr(value, "table", None)
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"`value` must be the result of fidelia_kit.clv.customer_value; got {type(value).__name__}.")
+    check_frame("value.table", table, ["clv", "expected_purchases", "expected_spend", "margin_rate"])
+    check_frame("profit_table", profit_table, ["cost_to_serve"])
+    check_frame("rfm", rfm, ["n_purchases"])
+    t = table.reindex(rfm.index)
+    per_purchase_margin = t["margin_rate"] * t["expected_spend"]
+    discounted = np.where(per_purchase_margin > 0, t["clv"] / per_purchase_margin.where(per_purchase_margin > 0),
+                          t["expected_purchases"])
+    cost_per_day = profit_table["cost_to_serve"].reindex(rfm.index).fillna(0.0) / rfm["n_purchases"].clip(lower=1)
+    return (t["clv"] - cost_per_day * discounted).rename("future_profit")
+
+
 TIERS = ("high performance", "high potential", "maintain", "below zero")
 
 
@@ -178,8 +247,9 @@ def value_tiers(profit: pd.Series, future_value: pd.Series, *, top_share: float 
     profit : Series
         Current profitability per customer (e.g. ``customer_profit(...)["profit"]``).
     future_value : Series
-        Future profitability per customer: CLV when a model is fitted, else
-        :func:`future_value_proxy`.
+        Future profitability per customer: :func:`future_profit` (the CLV net of the cost
+        to serve), else :func:`future_value_proxy`. A bare CLV is never negative, so with it
+        no one is 'below zero'.
     top_share : float, default=0.2
         Share of customers, by current profit, who are 'high performance'.
     potential_share : float, default=0.2
