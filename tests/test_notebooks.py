@@ -123,7 +123,7 @@ def test_segmentation_notebooks(executed):
     # the ladder reads only answers dated before its as_of: on the earlier date nobody had answered (the survey
     # comes later), so the new advocates who answered in between are counted, not taken for new attitudes
     from fidelia_kit import notebook
-    from fidelia_kit.segmentation import ladder_moves, loyalty_ladder
+    from fidelia_kit.segmentation import contact_phases, ladder_moves, loyalty_ladder
 
     saved = load_world(_data_dir(executed))
     p2 = _parameters(executed, "02")
@@ -148,7 +148,15 @@ def test_segmentation_notebooks(executed):
     hidden = saved.truth_customers.set_index("customer_id")["profile"].reindex(features.index)
     assert c["k"] == result.k
     assert c["ari"] == pytest.approx(adjusted_rand_score(hidden, result.labels), rel=1e-12)
-    assert c["phases"] == {str(k): v for k, v in contact_plan(result.profile, frequency_col="n_receipts")["phase"].items()}
+    assert c["silhouette"] == pytest.approx(result.silhouette, rel=1e-12)
+    # the contact plan's phases are each customer's lifecycle stage, and every one is reached (the old rule on
+    # cluster means could never assign 'reaffirm': no cluster averages under 2 receipts)
+    phases = contact_phases(saved.transactions, new_days=p["new_days"], lapsed_days=p["lapsed_days"],
+                            loyal_purchases=p["loyal_purchases"])
+    assert c["phase_counts"] == phases["phase"].value_counts().to_dict()
+    assert min(c["phase_counts"].values()) > 0 and sum(c["phase_counts"].values()) == len(features)
+    assert c["cluster_rule_reaffirm"] == (contact_plan(result.profile, frequency_col="n_receipts")["phase"]
+                                          == "reaffirm").sum() == 0
 
 
 def test_clv_notebooks_against_the_truth(executed):
