@@ -112,6 +112,20 @@ def test_survey_notebook_matches_the_module_and_the_truth(executed):
     assert r["nps_truth"] == pytest.approx(world.truth["survey"]["nps_population"])
     assert r["nps_raw"] > r["nps_truth"]                  # the non-response bias is there
     assert r["driver_ranking"][0] == "staff"              # the truth's heaviest driver (0.40)
+    # the interval's verdict against the truth is written from the numbers: non-response bias puts the truth below it
+    from fidelia_kit.verdict import versus_truth
+
+    raw = nps(s["recommend"])
+    assert r["nps_raw_vs_truth"] == versus_truth("NPS", raw.nps, raw.ci, r["nps_truth"]).outcome == "missed_above"
+    low, high = r["nps_weighted_ci"]                      # the weighted NPS comes with its interval
+    assert low < r["nps_weighted"] < high
+    assert r["nps_weighted_vs_truth"] == versus_truth("NPS", r["nps_weighted"], (low, high), r["nps_truth"]).outcome
+    # driver importance is compared with the true weights as shares of R^2 (both add up to 1), not as raw weights
+    assert sum(r["driver_shares"].values()) == pytest.approx(1.0)
+    true_w = world.truth["satisfaction"]["driver_weights"]
+    assert r["driver_share_max_gap"] == pytest.approx(max(abs(r["driver_shares"][d] - true_w[d]) for d in true_w))
+    assert r["driver_share_max_gap"] < 0.15
+    assert r["ipa_importance"] == "derived"               # the IPA matrix says which importance it plots
 
 
 def test_segmentation_notebooks(executed):
