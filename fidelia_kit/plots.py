@@ -52,9 +52,30 @@ def _intervals(ax, estimate, low, high, labels, color):
 def rfm_heatmap(rfm: pd.DataFrame, scores: pd.DataFrame, *, ax=None, value: str = "monetary_mean"):
     """Recency score x frequency score, coloured by the mean of ``value`` in each cell.
 
-    ``rfm`` is :func:`~fidelia_kit.segmentation.rfm_table`'s output, ``scores``
-    :func:`~fidelia_kit.segmentation.rfm_scores`'. Cells show the mean (EUR) and the
-    number of customers.
+    Parameters
+    ----------
+    rfm : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_table`'s output.
+    scores : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_scores`' output (``R``, ``F``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    value : str, default="monetary_mean"
+        Column of ``rfm`` whose mean colours each cell (EUR).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Cells show the mean (EUR) and the number of customers.
+
+    Examples
+    --------
+    >>> from fidelia_kit.segmentation import rfm_scores, rfm_table
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 3], "date": ["2024-01-01", "2024-02-01", "2024-01-15", "2024-02-10"],
+    ...                    "amount": [10.0, 20.0, 5.0, 8.0]})
+    >>> rfm = rfm_table(tx)
+    >>> rfm_heatmap(rfm, rfm_scores(rfm, q=2)).get_xlabel()
+    'recency score R (5 = bought most recently)'
     """
     import seaborn as sns
 
@@ -75,7 +96,27 @@ def rfm_heatmap(rfm: pd.DataFrame, scores: pd.DataFrame, *, ax=None, value: str 
 
 
 def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax=None):
-    """Customers per RFM segment (bars), with each segment's share of ``value`` if given."""
+    """Customers per RFM segment (bars), with each segment's share of ``value`` if given.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_segments`' output (a ``segment`` column).
+    value : Series, optional
+        Value per customer (e.g. ``monetary_total``); each bar is labelled with its share.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment": pd.Categorical(["Lost", "Champions", "Lost"])})
+    >>> [float(p.get_width()) for p in segment_bars(seg).patches]
+    [1.0, 2.0]
+    """
     import seaborn as sns
 
     check_frame("segments", segments, ["segment"])
@@ -96,8 +137,26 @@ def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax=N
 def pareto_plot(result, *, ax=None, value_label: str = "value"):
     """The Pareto (Lorenz-type) curve: share of value by share of customers, largest first.
 
-    ``result`` is :func:`~fidelia_kit.segmentation.pareto_curve`'s output. The diagonal is
-    'everyone brings the same'; with negative values the curve peaks above 100% (whale curve).
+    Parameters
+    ----------
+    result : ParetoResult
+        :func:`~fidelia_kit.segmentation.pareto_curve`'s output.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    value_label : str, default="value"
+        What the values are, for the title and axis ("revenue", "profit").
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The diagonal is 'everyone brings the same'; with negative values the curve peaks
+        above 100% (the whale curve of profitability).
+
+    Examples
+    --------
+    >>> from fidelia_kit.segmentation import pareto_curve
+    >>> pareto_plot(pareto_curve(pd.Series([60.0, 20.0, 10.0, 10.0])), value_label="revenue").get_title()
+    'Concentration of revenue (Gini 0.40)'
     """
     import seaborn as sns
 
@@ -117,7 +176,29 @@ def pareto_plot(result, *, ax=None, value_label: str = "value"):
 
 
 def ladder_funnel(ladder, *, ax=None, include_possible: bool = False):
-    """People on each rung of the loyalty ladder, bottom rung at the bottom."""
+    """People on each rung of the loyalty ladder, bottom rung at the bottom.
+
+    Parameters
+    ----------
+    ladder : LoyaltyLadder
+        :func:`~fidelia_kit.segmentation.loyalty_ladder`'s output.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    include_possible : bool, default=False
+        Also draw the 'possible' rung (people in the market, not registered).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.segmentation import loyalty_ladder
+    >>> customers = pd.DataFrame({"customer_id": [1, 2], "first_seen": ["2024-01-01"] * 2, "referred_by": [None] * 2})
+    >>> tx = pd.DataFrame({"customer_id": [2], "date": ["2024-01-05"]})
+    >>> ladder_funnel(loyalty_ladder({"customers": customers, "transactions": tx}, as_of="2024-02-01")).get_title()
+    'The loyalty ladder on 2024-02-01'
+    """
     import seaborn as sns
 
     funnel = ladder.funnel
@@ -135,10 +216,36 @@ def ladder_funnel(ladder, *, ax=None, include_possible: bool = False):
 
 
 def cluster_profiles(result, *, ax=None, columns=None):
-    """Heat map of each cluster's mean features, standardised across clusters (z-scores)."""
+    """Heat map of each cluster's mean features, standardised across clusters (z-scores).
+
+    Parameters
+    ----------
+    result : ClusterResult or CustomerClusters
+        :func:`~fidelia_kit.segmentation.cluster_customers`' result, or a fitted
+        :class:`~fidelia_kit.segmentation.CustomerClusters`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    columns : list of str, optional
+        Features to show; default every feature of the profile.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Cells are annotated with the cluster means; colours are z-scores across clusters.
+
+    Examples
+    --------
+    >>> from fidelia_kit.segmentation import CustomerClusters
+    >>> X = pd.DataFrame({"a": [0.0, 0.2, 0.1, 5.0, 5.2, 5.1], "b": [1.0, 1.1, 0.9, 3.0, 3.2, 2.9]})
+    >>> cluster_profiles(CustomerClusters(k=2).fit(X)).get_title()
+    'Cluster profiles (kmeans, k=2): mean of each feature'
+    """
     import seaborn as sns
 
-    profile = result.profile
+    if hasattr(result, "profiles_"):
+        profile, method, k = result.profiles_, result.method, result.k_
+    else:
+        profile, method, k = result.profile, result.method, result.k
     cols = columns or [c for c in profile.columns if c not in ("size", "share", "value_share")]
     z = profile[cols]
     z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
@@ -147,7 +254,7 @@ def cluster_profiles(result, *, ax=None, columns=None):
                 cbar_kws={"label": "z-score across clusters"}, annot_kws={"fontsize": 7})
     sizes = [f"{c} (n={int(n):,})" for c, n in profile["size"].items()]
     ax.set_yticklabels(sizes, rotation=0)
-    ax.set_title(f"Cluster profiles ({result.method}, k={result.k}): mean of each feature")
+    ax.set_title(f"Cluster profiles ({method}, k={k}): mean of each feature")
     ax.set_xlabel("feature")
     ax.set_ylabel("cluster")
     return ax
@@ -158,8 +265,26 @@ def cluster_profiles(result, *, ax=None, columns=None):
 def likert_bars(items: pd.DataFrame, *, scale=(1, 5), ax=None):
     """Diverging stacked bars of Likert answers: disagreement left of zero, agreement right.
 
-    The neutral midpoint is split half on each side. Bars are shares of the answers
-    (missing answers left out); items keep their order from top to bottom.
+    Parameters
+    ----------
+    items : DataFrame
+        Answers, one column per item.
+    scale : (min, max), default=(1, 5)
+        The answer scale.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The neutral midpoint is split half on each side. Bars are shares of the answers
+        (missing answers left out); items keep their order from top to bottom.
+
+    Examples
+    --------
+    >>> ax = likert_bars(pd.DataFrame({"q1": [1, 5, 5, 4], "q2": [2, 2, 3, 1]}))
+    >>> ax.get_xlabel()
+    'share of answers (disagree <- 0 -> agree)'
     """
     import matplotlib.pyplot as plt
 
@@ -186,7 +311,28 @@ def likert_bars(items: pd.DataFrame, *, scale=(1, 5), ax=None):
 
 
 def loadings_heatmap(result, *, ax=None):
-    """Heat map of factor loadings (items x factors) from :func:`~fidelia_kit.survey.factor_analysis`."""
+    """Heat map of factor loadings (items x factors).
+
+    Parameters
+    ----------
+    result : FactorResult
+        :func:`~fidelia_kit.survey.factor_analysis`' output.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.survey import factor_analysis
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.standard_normal((300, 1))
+    >>> x = pd.DataFrame(f + 0.7 * rng.standard_normal((300, 4)), columns=list("abcd"))
+    >>> loadings_heatmap(factor_analysis(x, n_factors=1)).get_ylabel()
+    'item'
+    """
     import seaborn as sns
 
     ax = _axes(ax, (6, 0.35 * len(result.loadings) + 1.5))
@@ -199,7 +345,26 @@ def loadings_heatmap(result, *, ax=None):
 
 
 def nps_by_group(table: pd.DataFrame, *, ax=None):
-    """NPS per group with its confidence interval (the output of :func:`~fidelia_kit.survey.nps_by`)."""
+    """NPS per group with its confidence interval.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`~fidelia_kit.survey.nps_by`'s output (``nps``, ``ci_low``, ``ci_high`` per group).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.survey import nps_by
+    >>> df = pd.DataFrame({"region": ["n", "n", "n", "s", "s", "s"], "recommend": [10, 3, 9, 9, 9, 7]})
+    >>> nps_by_group(nps_by(df, group_col="region")).lines[0].get_xdata().round(1).tolist()
+    [33.3, 66.7]
+    """
     check_frame("table", table, ["nps", "ci_low", "ci_high"])
     ax = _axes(ax)
     _intervals(ax, table["nps"].to_numpy(), table["ci_low"].to_numpy(), table["ci_high"].to_numpy(), table.index, "navy")
@@ -209,36 +374,83 @@ def nps_by_group(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def ipa_matrix(ipa: pd.DataFrame, *, ax=None):
-    """The importance-performance matrix with its cross-hairs and quadrant names."""
+def ipa_matrix(ipa, *, ax=None):
+    """The importance-performance matrix with its cross-hairs and quadrant names.
+
+    Parameters
+    ----------
+    ipa : IPAResult or DataFrame
+        :func:`~fidelia_kit.survey.importance_performance`'s result (a table with
+        ``importance``, ``performance`` and ``quadrant`` is accepted too; its cross-hairs
+        are then the means).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.survey import importance_performance
+    >>> ipa = importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}))
+    >>> ipa_matrix(ipa).get_title()
+    'Importance-performance matrix'
+    """
     import seaborn as sns
 
-    check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
+    if hasattr(ipa, "table") and hasattr(ipa, "importance_cut"):
+        table, ic, pc = ipa.table, ipa.importance_cut, ipa.performance_cut
+    else:
+        check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
+        table, ic, pc = ipa, ipa["importance"].mean(), ipa["performance"].mean()
     ax = _axes(ax, (6.5, 5.5))
-    sns.scatterplot(data=ipa, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
-    for name, row in ipa.iterrows():
+    sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
+    for name, row in table.iterrows():
         ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ci, cp = ipa.attrs.get("importance_cut", ipa["importance"].mean()), ipa.attrs.get("performance_cut", ipa["performance"].mean())
-    ax.axhline(ci, color="grey", lw=0.8)
-    ax.axvline(cp, color="grey", lw=0.8)
+    ax.axhline(ic, color="grey", lw=0.8)
+    ax.axvline(pc, color="grey", lw=0.8)
     ax.set_title("Importance-performance matrix")
     ax.set_xlabel("performance (mean rating)")
     ax.set_ylabel("importance")
     return ax
 
 
-def driver_bars(importance: pd.DataFrame, *, ax=None):
-    """Driver importance as bars (share of R^2), with bootstrap intervals when present."""
-    check_frame("importance", importance, ["importance"])
+def driver_bars(importance, *, ax=None):
+    """Driver importance as bars (variance explained), with bootstrap intervals when present.
+
+    Parameters
+    ----------
+    importance : DriverImportance or DataFrame
+        :func:`~fidelia_kit.survey.driver_importance`'s result (a table indexed by driver
+        with an ``importance`` or ``estimate`` column is accepted too).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"importance": [0.3, 0.1]}, index=["staff", "access"])
+    >>> sorted(float(p.get_width()) for p in driver_bars(table).patches)
+    [0.1, 0.3]
+    """
+    r2 = getattr(importance, "r2", None)
+    df = importance.table if hasattr(importance, "table") else importance
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`importance` must be a DriverImportance or a DataFrame; got {type(importance).__name__}.")
+    col = "estimate" if "estimate" in df.columns else "importance"
+    check_frame("importance", df, [col])
     ax = _axes(ax)
-    df = importance.sort_values("importance")
+    df = df.sort_values(col)
     y = np.arange(len(df))
     xerr = None
-    if {"ci_low", "ci_high"} <= set(df.columns):
-        xerr = np.vstack([df["importance"] - df["ci_low"], df["ci_high"] - df["importance"]])
-    ax.barh(y, df["importance"], xerr=xerr, color="steelblue", capsize=3)
+    if {"ci_low", "ci_high"} <= set(df.columns) and df[["ci_low", "ci_high"]].notna().all().all():
+        xerr = np.vstack([df[col] - df["ci_low"], df["ci_high"] - df[col]])
+    ax.barh(y, df[col], xerr=xerr, color="steelblue", capsize=3)
     ax.set_yticks(y, df.index)
-    r2 = importance.attrs.get("r2")
     ax.set_title("Driver importance" + (f" (R² = {r2:.2f})" if r2 is not None else ""))
     ax.set_xlabel("variance of the outcome explained (share of 1)")
     ax.set_ylabel("driver")

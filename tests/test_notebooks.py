@@ -171,6 +171,20 @@ def test_survey_notebook_matches_the_module_and_the_truth(executed):
     assert r["nps_truth"] == pytest.approx(world.truth["survey"]["nps_population"])
     assert r["nps_raw"] > r["nps_truth"]                  # the non-response bias is there
     assert r["driver_ranking"][0] == "staff"              # the truth's heaviest driver (0.40)
+    # the interval's verdict against the truth is written from the numbers: non-response bias puts the truth below it
+    from fidelia_kit.verdict import versus_truth
+
+    raw = nps(s["recommend"])
+    assert r["nps_raw_vs_truth"] == versus_truth("NPS", raw.nps, raw.ci, r["nps_truth"]).outcome == "missed_above"
+    low, high = r["nps_weighted_ci"]                      # the weighted NPS comes with its interval
+    assert low < r["nps_weighted"] < high
+    assert r["nps_weighted_vs_truth"] == versus_truth("NPS", r["nps_weighted"], (low, high), r["nps_truth"]).outcome
+    # driver importance is compared with the true weights as shares of R^2 (both add up to 1), not as raw weights
+    assert sum(r["driver_shares"].values()) == pytest.approx(1.0)
+    true_w = world.truth["satisfaction"]["driver_weights"]
+    assert r["driver_share_max_gap"] == pytest.approx(max(abs(r["driver_shares"][d] - true_w[d]) for d in true_w))
+    assert r["driver_share_max_gap"] < 0.15
+    assert r["ipa_importance"] == "derived"               # the IPA matrix says which importance it plots
 
 
 def test_segmentation_notebooks(executed):
@@ -179,6 +193,22 @@ def test_segmentation_notebooks(executed):
     assert r["ladder_total"] == r["market_size"] == world.truth["market_size"]
     assert sum(r["tier_counts"].values()) == world.transactions["customer_id"].nunique()
     assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
+    # the ladder reads only answers dated before its as_of: on the earlier date nobody had answered (the survey
+    # comes later), so the new advocates who answered in between are counted, not taken for new attitudes
+    from fidelia_kit import notebook
+    from fidelia_kit.segmentation import contact_phases, ladder_moves, loyalty_ladder
+
+    saved = load_world(_data_dir(executed))
+    p2 = _parameters(executed, "02")
+    mid = notebook.ladder_date(notebook.window_of(saved), p2["ladder_mid"])
+    assert r["answers_before"] == int((saved.survey_responses["response_date"] < mid).sum()) == 0
+    moves = ladder_moves(loyalty_ladder(saved, as_of=mid), loyalty_ladder(saved))
+    assert (r["new_advocates"], r["new_advocates_by_answer"]) == (moves.new_advocates, moves.new_advocates_by_answer)
+    assert 0 < r["new_advocates_by_answer"] <= r["new_advocates"]
+    assert r["moved_down"] > 0 and r["habitual_to_occasional"] > 0          # demotions are shown, not ignored
+    # future value is the CLV net of the cost to serve, so the 'below zero' tier can be reached
+    assert r["tier_counts"]["below zero"] > 0
+    assert r["spearman_future_profit_truth"] > r["spearman_profit_truth"]
     c = runs["03"].results
     assert 2 <= c["k"] <= 8 and c["ari"] > 0.4
     # the notebook's clustering, its ARI and its contact plan are the kit's on the same saved data
@@ -191,7 +221,15 @@ def test_segmentation_notebooks(executed):
     hidden = saved.truth_customers.set_index("customer_id")["profile"].reindex(features.index)
     assert c["k"] == result.k
     assert c["ari"] == pytest.approx(adjusted_rand_score(hidden, result.labels), rel=1e-12)
-    assert c["phases"] == {str(k): v for k, v in contact_plan(result.profile)["phase"].items()}
+    assert c["silhouette"] == pytest.approx(result.silhouette, rel=1e-12)
+    # the contact plan's phases are each customer's lifecycle stage, and every one is reached (the old rule on
+    # cluster means could never assign 'reaffirm': no cluster averages under 2 receipts)
+    phases = contact_phases(saved.transactions, new_days=p["new_days"], lapsed_days=p["lapsed_days"],
+                            loyal_purchases=p["loyal_purchases"])
+    assert c["phase_counts"] == phases["phase"].value_counts().to_dict()
+    assert min(c["phase_counts"].values()) > 0 and sum(c["phase_counts"].values()) == len(features)
+    assert c["cluster_rule_reaffirm"] == (contact_plan(result.profile, frequency_col="n_receipts")["phase"]
+                                          == "reaffirm").sum() == 0
 
 
 def test_clv_notebooks_against_the_truth(executed):

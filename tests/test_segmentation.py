@@ -13,6 +13,7 @@ from fidelia_kit import plots
 from fidelia_kit.segmentation import (
     LADDER_RUNGS,
     RFM_SEGMENTS,
+    CustomerClusters,
     behaviour_features,
     category_affinity,
     cluster_customers,
@@ -38,8 +39,8 @@ def _tx(rows):
 def test_rfm_table_hand_worked_with_same_day_purchases():
     tx = _tx([(1, "2024-01-01", 10.0), (1, "2024-01-01", 5.0), (1, "2024-01-10", 20.0), (2, "2024-01-05", 7.0)])
     rfm = rfm_table(tx)
-    assert rfm.attrs["as_of"] == pd.Timestamp("2024-01-11")
     assert (rfm["as_of"] == pd.Timestamp("2024-01-11")).all()
+    assert "as_of" not in rfm.attrs       # the column says it; attrs do not survive pandas operations
     assert rfm.loc[1, ["days_since_last", "n_purchases", "monetary_total", "monetary_mean", "tenure_days"]].tolist() == [1, 2, 35.0, 17.5, 10]
     assert rfm.loc[2, ["days_since_last", "n_purchases", "monetary_total", "tenure_days"]].tolist() == [6, 1, 7.0, 6]
     assert rfm.loc[1, "first_purchase"] == pd.Timestamp("2024-01-01")
@@ -180,7 +181,16 @@ def test_customer_profit_hand_worked():
     p = customer_profit(tx, comp, cost_per_complaint=12.0, cost_per_handoff=6.0)
     # customer 1: list margin 30 + 10 = 40; costs 10 + 500 x 0.01 + 20 + (12 + 2 x 6) = 59
     assert p.loc[1, ["gross_margin_list", "cost_to_serve", "profit"]].tolist() == [40.0, 59.0, -19.0]
-    assert p.loc[2, ["revenue", "profit"]].tolist() == [50.0, 20.0]
+    assert p.loc[2, ["monetary_total", "profit"]].tolist() == [50.0, 20.0]
+    # the caller's column names
+    renamed = {"customer_id": "cid", "amount": "paid", "gross_margin": "margin", "discount": "disc",
+               "points_redeemed": "pts"}
+    comp2 = comp.rename(columns={"customer_id": "cid", "compensation": "comp", "n_handoffs": "hand"})
+    p2 = customer_profit(tx.rename(columns=renamed), comp2, customer_col="cid", value_col="paid", margin_col="margin",
+                         discount_col="disc", points_col="pts", compensation_col="comp", handoffs_col="hand")
+    pd.testing.assert_frame_equal(p2.rename_axis("customer_id"), p)
+    with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['paid'\]"):
+        customer_profit(tx, value_col="paid")
 
 
 def test_value_tiers_hand_worked():
@@ -394,7 +404,7 @@ def test_rfm_table_and_loyalty_ladder_name_an_as_of_that_is_not_a_date(as_of):
     with pytest.raises(ValueError, match=r"`as_of` must be a date"):
         loyalty_ladder({"customers": customers, "transactions": tx}, as_of=as_of)
     # a valid date with a time and a zone still means that day
-    assert rfm_table(tx, as_of="2024-01-20T15:00+02:00").attrs["as_of"] == pd.Timestamp("2024-01-20")
+    assert (rfm_table(tx, as_of="2024-01-20T15:00+02:00")["as_of"] == pd.Timestamp("2024-01-20")).all()
 
 
 def test_silhouettes_of_many_labelings_equal_scikit_learns(rng):
@@ -411,3 +421,275 @@ def test_silhouettes_of_many_labelings_equal_scikit_learns(rng):
     mine = _silhouettes(X, labelings, chunk=128)
     assert mine == pytest.approx([silhouette_score(X, lab) for lab in labelings], abs=1e-12)
     assert _silhouettes(X, [np.zeros(len(X), int)]) == [-1.0]
+
+
+# --- the one API: old positions still work, with a DeprecationWarning ---------------------------------
+
+def test_options_passed_by_position_warn_and_give_the_same_answer():
+    tx = _tx([(1, "2024-01-01", 10.0), (1, "2024-01-10", 20.0), (2, "2024-01-05", 7.0), (3, "2024-01-07", 1.0)])
+    with pytest.warns(DeprecationWarning, match=r"rfm_table: pass `as_of` by name"):
+        old = rfm_table(tx, "2024-01-08")
+    pd.testing.assert_frame_equal(old, rfm_table(tx, as_of="2024-01-08"))
+    rfm = rfm_table(tx)
+    with pytest.warns(DeprecationWarning, match=r"rfm_scores: pass `q` by name"):
+        old = rfm_scores(rfm, 3)
+    pd.testing.assert_frame_equal(old, rfm_scores(rfm, q=3))
+    with pytest.warns(DeprecationWarning, match=r"rfm_segments: pass `scheme` by name"):
+        old = rfm_segments(rfm_scores(rfm), "standard")
+    pd.testing.assert_frame_equal(old, rfm_segments(rfm_scores(rfm)))
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "first_seen": ["2024-01-01"] * 3, "referred_by": [None] * 3})
+    tables = {"customers": customers, "transactions": tx}
+    with pytest.warns(DeprecationWarning, match=r"loyalty_ladder: pass `as_of` by name"):
+        old = loyalty_ladder(tables, "2024-01-08")
+    pd.testing.assert_frame_equal(old.rungs, loyalty_ladder(tables, as_of="2024-01-08").rungs)
+    X = pd.DataFrame({"a": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2]})
+    with pytest.warns(DeprecationWarning, match=r"cluster_customers: pass `k` by name"):
+        old = cluster_customers(X, [2])
+    assert old.k == 2 and old.labels.tolist() == cluster_customers(X, k=[2]).labels.tolist()
+
+
+# --- behaviour features: receipts, channels and the caller's column names -----------------------------
+
+def _receipts():
+    return pd.DataFrame({
+        "customer_id": [1, 1, 1, 2], "transaction_id": [10, 11, 12, 13],
+        "date": ["2024-01-01", "2024-01-01", "2024-01-05", "2024-01-02"],   # customer 1: 3 receipts, 2 days
+        "amount": [10.0, 20.0, 30.0, 8.0], "n_items": [1, 2, 3, 4],
+        "channel": ["store", "online", "app", "app"], "payment_method": ["cash", "card", "mobile", "cash"],
+        "discount": [0.0, 1.0, 0.0, 2.0]})
+
+
+def test_behaviour_features_hand_worked_counts_receipts_and_channels_apart():
+    tx = _receipts()
+    f = behaviour_features(tx)
+    assert "n_purchases" not in f.columns                     # it counts receipts: n_receipts
+    assert f.loc[1, "n_receipts"] == 3 and rfm_table(tx).loc[1, "n_purchases"] == 2
+    assert f.loc[1, ["avg_basket", "items_per_basket"]].tolist() == [20.0, 2.0]
+    # online_share is channel 'online' only; 'app' has its own share
+    assert f.loc[1, ["online_share", "app_share"]].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert f.loc[2, ["online_share", "app_share", "cash_share", "discount_share"]].tolist() == [0.0, 1.0, 1.0, 1.0]
+    items = pd.DataFrame({"transaction_id": [10, 11, 11, 13], "category": ["food", "food", "toys", "toys"],
+                          "amount": [10.0, 5.0, 15.0, 8.0]})
+    mix = behaviour_features(tx, items)
+    assert mix.loc[1, ["cat_food", "cat_toys"]].tolist() == [0.5, 0.5] and mix.loc[2, "cat_toys"] == 1.0
+
+
+def test_behaviour_features_take_the_callers_column_names():
+    names = {"customer_id": "cid", "transaction_id": "rid", "amount": "paid", "n_items": "k", "channel": "via",
+             "payment_method": "pay", "discount": "off"}
+    tx = _receipts().rename(columns=names)
+    f = behaviour_features(tx, customer_col="cid", transaction_col="rid", value_col="paid", n_items_col="k",
+                           channel_col="via", payment_col="pay", discount_col="off")
+    pd.testing.assert_frame_equal(f.rename_axis("customer_id"), behaviour_features(_receipts()))
+    with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['customer_id'"):
+        behaviour_features(tx)
+
+
+# --- the clustering estimator -------------------------------------------------------------------------
+
+def _blobs(rng, n=60):
+    centers = np.array([[0, 0], [10, 0], [0, 10]])
+    truth = np.repeat([0, 1, 2], n)
+    return pd.DataFrame(centers[truth] + rng.standard_normal((3 * n, 2)), columns=["a", "b"]), truth
+
+
+def test_customer_clusters_follows_the_estimator_contract(rng):
+    import pickle
+
+    from sklearn.metrics import silhouette_score
+
+    from fidelia_kit._estimator import clone
+    from fidelia_kit.exceptions import NotFittedError
+
+    X, truth = _blobs(rng)
+    model = CustomerClusters(k=range(2, 5), rng=3)
+    assert model.get_params() == {"k": range(2, 5), "method": "kmeans", "sample_size": 5_000, "rng": 3}
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.predict(X)
+    assert model.fit(X) is model
+    assert model.k_ == 3 and adjusted_rand_score(truth, model.labels_) == pytest.approx(1.0)
+    # the sample is every customer here, so each silhouette is scikit-learn's on the scaled features
+    Z = model.pipeline_[:-1].transform(X)
+    assert model.silhouette_ == pytest.approx(silhouette_score(Z, model.labels_), abs=1e-10)
+    assert list(model.silhouettes_.index) == [2, 3, 4] and model.silhouettes_.idxmax() == 3
+    assert (model.predict(X) == model.labels_).all()
+    again = pickle.loads(pickle.dumps(model))
+    assert (again.predict(X) == model.labels_).all()
+    twin = clone(model).fit(X)                       # same settings, same seed: the same answer
+    assert (twin.labels_ == model.labels_).all() and not hasattr(clone(model), "labels_")
+    res = model.result()
+    assert (res.k, res.silhouette) == (model.k_, model.silhouette_) and "ClusterResult(" in repr(res)
+    assert res.to_frame()["size"].sum() == len(X)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['b'\]"):
+        model.predict(X[["a"]])
+    with pytest.raises(ValueError, match="has no setting `n_clusters`"):
+        model.set_params(n_clusters=3)
+
+
+def test_gaussian_mixture_also_reports_silhouettes(rng):
+    X, _ = _blobs(rng)
+    model = CustomerClusters(k=[2, 3], method="gmm").fit(X)
+    assert model.k_ == 3 and list(model.scores_.columns) == ["silhouette", "bic"]
+    assert model.scores_["bic"].idxmin() == 3 and model.silhouette_ > 0.7
+
+
+# --- the loyalty ladder: answers dated before as_of, advocacy that expires --------------------------
+
+def _ladder_tables():
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "first_seen": ["2023-01-01"] * 3, "referred_by": [None] * 3})
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3],
+                       "date": ["2023-01-05", "2023-02-05", "2023-01-05", "2024-05-05", "2023-01-05", "2024-05-05"]})
+    # customer 2 answered twice: 10 in March 2023, then 5 in March 2024; customer 3 answered 8 once
+    survey = pd.DataFrame({"customer_id": [2, 2, 3], "response_date": ["2023-03-01", "2024-03-01", "2023-03-01"],
+                           "recommend": [10, 5, 8], "share_of_wallet": [50, 50, 50]})
+    return {"customers": customers, "transactions": tx, "survey_responses": survey}
+
+
+def test_ladder_uses_each_customers_latest_answer_before_as_of():
+    t = _ladder_tables()
+    mid = loyalty_ladder(t, as_of="2023-06-01")
+    assert mid.rungs.loc[2, "rung"] == "advocate" and mid.rungs.loc[2, "response_date"] == pd.Timestamp("2023-03-01")
+    late = loyalty_ladder(t, as_of="2024-06-01")
+    # the 2024 answer (5) replaces the 2023 one (10): no longer a promoter
+    assert late.rungs.loc[2, "recommend"] == 5 and late.rungs.loc[2, "rung"] == "occasional"
+    # an answer given after as_of is not known at as_of
+    assert loyalty_ladder(t, as_of="2023-02-01").rungs.loc[2, "rung"] == "buyer"
+    # a lower promoter threshold makes the 8 an advocate
+    assert loyalty_ladder(t, as_of="2023-06-01", promoter_min=8).rungs.loc[3, "rung"] == "advocate"
+
+
+def test_advocacy_expires_without_fresh_evidence():
+    t = _ladder_tables()
+    t["survey_responses"] = t["survey_responses"].iloc[[0]]       # customer 2's 10 of March 2023 only
+    assert loyalty_ladder(t, as_of="2023-12-01").rungs.loc[2, "rung"] == "advocate"     # within 365 days
+    assert loyalty_ladder(t, as_of="2024-06-01").rungs.loc[2, "rung"] == "occasional"   # 15 months later: expired
+    assert loyalty_ladder(t, as_of="2024-06-01", window_days=500).rungs.loc[2, "rung"] == "advocate"
+    # customer 1 stopped buying in Feb 2023: occasional (two days), never habitual, not an advocate
+    assert loyalty_ladder(t, as_of="2024-06-01").rungs.loc[1, "rung"] == "occasional"
+
+
+def test_results_are_frozen_with_a_readable_repr_and_a_frame():
+    import dataclasses
+
+    lad = loyalty_ladder(_ladder_tables(), as_of="2024-06-01")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lad.as_of = pd.Timestamp("2020-01-01")
+    assert repr(lad).startswith("LoyaltyLadder(rungs=<DataFrame") and lad.to_frame()["people"].sum() == 3
+    par = pareto_curve(pd.Series([60.0, 20.0, 10.0, 10.0]))
+    # the top 20% of 4 customers is 0.8 of the first: 0.8 x 60% = 48% of the value
+    assert par.top20_share == pytest.approx(0.48)
+    assert par.to_frame()["customers"].tolist() == [2, 2, 0] and "gini=0.4" in repr(par)
+
+
+# --- ladder moves: what the survey made, and demotions ---------------------------------------------------
+
+def test_ladder_moves_hand_worked_separate_the_surveys_advocates_and_count_demotions():
+    from fidelia_kit.segmentation import ladder_moves
+
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "first_seen": ["2023-01-01"] * 3 + ["2023-08-01"],
+                              "referred_by": [None] * 4})
+    monthly = [f"2023-{m:02d}-03" for m in range(1, 7)]
+    tx = pd.DataFrame([(1, d) for d in monthly] + [(1, "2024-05-01")]            # 1: habitual, then rarely
+                      + [(2, "2023-01-05"), (2, "2023-09-05")]                      # 2: occasional; answers 10 in Oct
+                      + [(3, "2023-02-01")] + [(4, "2023-08-02")],                  # 3: buyer; 4: enters later
+                      columns=["customer_id", "date"])
+    survey = pd.DataFrame({"customer_id": [2, 3], "response_date": ["2023-10-01", "2023-10-01"],
+                           "recommend": [10, 4], "share_of_wallet": [30, 10]})
+    t = {"customers": customers, "transactions": tx, "survey_responses": survey}
+    a, b = loyalty_ladder(t, as_of="2023-07-01"), loyalty_ladder(t, as_of="2024-06-01")
+    assert a.rungs["rung"].astype(str).to_dict() == {1: "habitual", 2: "buyer", 3: "buyer"}
+    assert b.rungs["rung"].astype(str).to_dict() == {1: "occasional", 2: "advocate", 3: "buyer", 4: "buyer"}
+    m = ladder_moves(a, b)
+    assert (m.moved_up, m.moved_down, m.stayed, m.entered) == (1, 1, 1, 1)
+    assert m.habitual_to_occasional == 1
+    assert (m.new_advocates, m.new_advocates_by_answer) == (1, 1)
+    assert (m.answers_before, m.answers_between) == (0, 2)
+    assert int(m.transitions.to_numpy().sum()) == 4
+
+
+# --- lifecycle phases of the contact plan ----------------------------------------------------------------
+
+def test_contact_phases_hand_worked_assign_every_phase():
+    from fidelia_kit.segmentation import LIFECYCLE_PHASES, contact_phases
+
+    days = {1: ["2024-12-01"],                                        # new: 31 days of tenure
+            2: [f"2024-{m:02d}-10" for m in range(1, 13)],            # loyal and the biggest spender
+            3: ["2023-06-01", "2023-12-20"],                          # silent for 378 days
+            4: ["2024-03-01", "2024-10-01"],                          # active, not loyal
+            5: [f"2024-{m:02d}-10" for m in range(6, 10)]}            # 4 purchase days, but spends little
+    amounts = {1: 20.0, 2: 20.0, 3: 20.0, 4: 30.0, 5: 1.0}
+    tx = pd.DataFrame([(c, d, amounts[c]) for c, ds in days.items() for d in ds],
+                      columns=["customer_id", "date", "amount"])
+    out = contact_phases(tx, as_of="2025-01-01")
+    assert out["phase"].astype(str).tolist() == ["reaffirm", "enrich", "reactivate", "refresh", "refresh"]
+    assert list(out["phase"].cat.categories) == list(LIFECYCLE_PHASES)
+    assert out.loc[2, ["n_purchases_365d", "monetary_365d"]].tolist() == [12, 240.0]
+    assert out.loc[1, "action"] == "welcome" and out.loc[3, "action"] == "win back"
+    # median spend of the active customers 1, 2, 4, 5 is (20 + 60) / 2 = 40: customer 5 (4 EUR) is not valuable
+    assert contact_phases(tx, as_of="2025-01-01", value_quantile=0.0).loc[5, "phase"] == "enrich"
+    with pytest.raises(ValueError, match=r"`lapsed_days` must be in \[91,"):
+        contact_phases(tx, lapsed_days=90)
+
+
+def test_contact_phases_on_the_world_reach_every_phase_unlike_cluster_means(small_world):
+    from fidelia_kit.segmentation import contact_phases
+
+    phases = contact_phases(small_world.transactions)
+    counts = phases["phase"].value_counts()
+    assert (counts > 0).all(), counts
+    # the cluster rule's 'reaffirm' needs a cluster averaging under 2 receipts: no cluster of this world does
+    profile = cluster_customers(behaviour_features(small_world.transactions), k=range(2, 6)).profile
+    assert (profile["n_receipts"] >= 2).all()
+    assert "reaffirm" not in set(contact_plan(profile, frequency_col="n_receipts")["phase"])
+
+
+@pytest.mark.parametrize("score, words", [(-0.2, "no substantial structure"), (0.25, "no substantial structure"),
+                                          (0.3, "weak structure, which could be artificial"),
+                                          (0.7, "a reasonable structure"), (0.71, "a strong structure")])
+def test_silhouette_strength_follows_kaufman_and_rousseeuw(score, words):
+    from fidelia_kit.segmentation import silhouette_strength
+
+    assert silhouette_strength(score) == words
+
+
+def test_silhouette_strength_refuses_what_is_not_a_silhouette():
+    from fidelia_kit.segmentation import silhouette_strength
+
+    with pytest.raises(ValueError, match=r"`score` must be in \[-1, 1\]"):
+        silhouette_strength(1.5)
+    with pytest.raises(TypeError, match="a mean silhouette"):
+        silhouette_strength("0.3")
+
+
+# --- future profit: the CLV net of the cost to serve --------------------------------------------------
+
+def test_future_profit_hand_worked_and_the_undiscounted_fallback():
+    from types import SimpleNamespace
+
+    from fidelia_kit.segmentation import future_profit
+
+    value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0, 0.0], "expected_purchases": [3.2, 2.0],
+                                                "expected_spend": [25.0, 10.0], "margin_rate": [0.4, 0.0]},
+                                               index=[1, 2]))
+    costs = pd.DataFrame({"cost_to_serve": [12.0, 9.0]}, index=[1, 2])
+    rfm = pd.DataFrame({"n_purchases": [4, 3]}, index=[1, 2])
+    # 1: D = 30 / (0.4 x 25) = 3 discounted purchases at 3 EUR each; 2: no margin, 2 purchases at 3 EUR each
+    assert future_profit(value, costs, rfm).tolist() == [21.0, -6.0]
+    with pytest.raises(TypeError, match="result of fidelia_kit.clv.customer_value"):
+        future_profit(value.table, costs, rfm)
+
+
+def test_future_profit_on_the_world_reaches_below_zero_where_the_bare_clv_cannot(small_world):
+    from fidelia_kit.clv import customer_value
+    from fidelia_kit.segmentation import future_profit
+
+    w = small_world
+    rfm = rfm_table(w.transactions)
+    costs = customer_profit(w.transactions, w.complaints)
+    value = customer_value(w.transactions)
+    fp = future_profit(value, costs, rfm)
+    clv = value.table["clv"].reindex(rfm.index)
+    assert fp.notna().all() and (fp <= clv + 1e-9).all()
+    bare = value_tiers(costs["profit"].reindex(rfm.index), clv)
+    net = value_tiers(costs["profit"].reindex(rfm.index), fp)
+    assert (bare["tier"] == "below zero").sum() == 0 < (net["tier"] == "below zero").sum()

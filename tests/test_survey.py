@@ -107,13 +107,36 @@ def test_kmo_and_bartlett_hand_worked():
     # equicorrelation 0.5 among 3 items: inverse has diagonal 1.5 and off-diagonal -0.5,
     # so every partial correlation is 1/3 and KMO = 6(1/4) / (6(1/4) + 6(1/9)) = 9/13
     r = pd.DataFrame(np.full((3, 3), 0.5) + 0.5 * np.eye(3), columns=list("abc"), index=list("abc"))
-    overall, per_item = kmo(r)
-    assert overall == pytest.approx(9 / 13)
-    assert per_item.tolist() == pytest.approx([9 / 13] * 3)
+    res = kmo(r)
+    assert res.overall == pytest.approx(9 / 13)
+    assert res.items.tolist() == pytest.approx([9 / 13] * 3)
+    assert res.items.index.tolist() == ["a", "b", "c"]
     # |R| = (1 - 0.5)^2 (1 + 2 x 0.5) = 0.5; chi2 = -(n - 1 - (2p + 5)/6) ln 0.5 with n = 101, p = 3
-    chi2, df, p = bartlett_sphericity(r, n=101)
-    assert chi2 == pytest.approx(-(100 - 11 / 6) * np.log(0.5))
-    assert df == 3 and p == pytest.approx(stats.chi2.sf(chi2, 3))
+    test = bartlett_sphericity(r, n=101)
+    assert test.statistic == pytest.approx(-(100 - 11 / 6) * np.log(0.5))
+    assert test.df == 3 and test.pvalue == pytest.approx(stats.chi2.sf(test.statistic, 3)) and test.n == 101
+
+
+def test_kmo_and_bartlett_results_still_unpack_with_a_deprecation_warning():
+    r = np.full((3, 3), 0.5) + 0.5 * np.eye(3)
+    with pytest.warns(DeprecationWarning, match="unpacking kmo"):
+        overall, _ = kmo(r)
+    assert overall == pytest.approx(9 / 13)
+    with pytest.warns(DeprecationWarning, match="unpacking bartlett_sphericity"):
+        chi2, df, _ = bartlett_sphericity(r, n=101)
+    assert df == 3 and chi2 == pytest.approx(-(100 - 11 / 6) * np.log(0.5))
+    with pytest.warns(DeprecationWarning, match="indexing bartlett_sphericity"):
+        assert bartlett_sphericity(r, n=101)[1] == 3
+
+
+@pytest.mark.parametrize("corr, match", [(np.eye(3)[:2], "square correlation matrix"),
+                                         (np.array([[1, 0.5], [0.4, 1]]), "symmetric correlation matrix"),
+                                         (np.array([[2, 0.5], [0.5, 1]]), "ones on the diagonal")])
+def test_kmo_and_bartlett_refuse_what_is_not_a_correlation_matrix(corr, match):
+    with pytest.raises(ValueError, match=match):
+        kmo(corr)
+    with pytest.raises(ValueError, match=match):
+        bartlett_sphericity(corr, n=50)
 
 
 def test_parallel_analysis_finds_two_factors(rng):
@@ -121,7 +144,16 @@ def test_parallel_analysis_finds_two_factors(rng):
     load = np.array([[0.8, 0], [0.7, 0], [0.75, 0], [0, 0.8], [0, 0.7], [0, 0.75]])
     x = f @ load.T + rng.standard_normal((1500, 6)) * 0.6
     pa = parallel_analysis(pd.DataFrame(x), rng=1)
-    assert int(pa["keep"].sum()) == 2
+    assert pa.n_factors == 2 == int(pa.table["keep"].sum())
+    assert pa.n_resamples == 100 and list(pa.to_frame().columns) == ["component", "observed", "random", "keep"]
+
+
+def test_parallel_analysis_is_seeded_by_default_and_n_iter_is_deprecated(rng):
+    x = pd.DataFrame(rng.standard_normal((200, 4)))
+    pd.testing.assert_frame_equal(parallel_analysis(x, n_resamples=10).table, parallel_analysis(x, n_resamples=10).table)
+    with pytest.warns(DeprecationWarning, match="`n_iter` is deprecated; use `n_resamples`"):
+        old = parallel_analysis(x, n_iter=10)
+    pd.testing.assert_frame_equal(old.table, parallel_analysis(x, n_resamples=10).table)
 
 
 def test_factor_analysis_puts_every_item_on_its_own_construct(reversed_items):
@@ -131,7 +163,7 @@ def test_factor_analysis_puts_every_item_on_its_own_construct(reversed_items):
     for construct, items in SURVEY_ITEMS.items():
         assert factor[list(items)].nunique() == 1, construct
     assert factor.nunique() == 5
-    assert res.kmo > 0.7 and res.bartlett[2] < 1e-10
+    assert res.kmo > 0.7 and res.bartlett.pvalue < 1e-10
     assert res.communalities.between(0, 1).all()
     assert res.variance["cumulative"].iloc[-1] == pytest.approx(res.communalities.sum() / len(ALL_ITEMS))
 
@@ -215,7 +247,7 @@ def test_nps_interval_covers_the_truth_95_percent_of_the_time(method):
 
 def test_nps_by_and_compare(survey):
     df = survey.assign(group=np.where(survey["response_id"] % 2 == 0, "even", "odd"))
-    table = nps_by(df, "recommend", "group")
+    table = nps_by(df, group_col="group")
     assert table.loc["even", "nps"] == pytest.approx(nps(df.loc[df["group"] == "even", "recommend"]).nps)
     a, b = nps([10, 10, 9, 2, 7]), nps([10, 3, 3, 5, 8, 9])
     c = compare_nps(a, b)
@@ -269,11 +301,12 @@ def construct_scores(survey):
 @pytest.mark.parametrize("method", ["relative_weights", "shapley"])
 def test_importances_sum_to_r2(construct_scores, method):
     drivers = list(SURVEY_ITEMS)
-    out = driver_importance(construct_scores, "overall_satisfaction", drivers, method=method)
+    out = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=drivers, method=method)
     data = construct_scores.dropna()
     r2 = sm.OLS(data["overall_satisfaction"], sm.add_constant(data[drivers])).fit().rsquared
-    assert out["importance"].sum() == pytest.approx(r2)
-    assert out.attrs["r2"] == pytest.approx(r2)
+    assert out.table["estimate"].sum() == pytest.approx(r2)
+    assert out.r2 == pytest.approx(r2) and out.n == len(data)
+    assert out.table["share"].sum() == pytest.approx(1.0)
 
 
 def test_shapley_equals_brute_force_over_orderings(construct_scores):
@@ -290,7 +323,8 @@ def test_shapley_equals_brute_force_over_orderings(construct_scores):
     for order in orders:
         for i, d in enumerate(order):
             brute[d] += (r2(order[: i + 1]) - r2(order[:i])) / len(orders)
-    ours = driver_importance(construct_scores, "overall_satisfaction", drivers, method="shapley")["importance"]
+    ours = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=drivers,
+                             method="shapley").importance
     for d in drivers:
         assert ours[d] == pytest.approx(brute[d], abs=1e-10)
 
@@ -300,33 +334,48 @@ def test_relative_weights_of_orthogonal_drivers_are_squared_correlations(rng):
     x = np.linalg.qr(x - x.mean(axis=0))[0]       # exactly uncorrelated columns
     y = x @ np.array([3.0, 2.0, 1.0]) + 0.05 * rng.standard_normal(5_000)
     df = pd.DataFrame(np.column_stack([y, x]), columns=["y", "a", "b", "c"])
-    out = driver_importance(df, "y", ["a", "b", "c"])
+    out = driver_importance(df, outcome_col="y", driver_cols=["a", "b", "c"])
     for c in "abc":
-        assert out.loc[c, "importance"] == pytest.approx(df["y"].corr(df[c]) ** 2, abs=1e-9)
+        assert out.table.loc[c, "estimate"] == pytest.approx(df["y"].corr(df[c]) ** 2, abs=1e-9)
 
 
 def test_driver_ranking_matches_the_truth(default_world, construct_scores):
     truth = pd.Series(default_world.truth["satisfaction"]["driver_weights"])
     for method in ("relative_weights", "shapley"):
-        out = driver_importance(construct_scores, "overall_satisfaction", list(SURVEY_ITEMS), method=method)
-        assert list(out.index) == list(truth.sort_values(ascending=False).index), method
+        out = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=list(SURVEY_ITEMS),
+                                method=method)
+        assert out.ranking == list(truth.sort_values(ascending=False).index), method
 
 
 def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(construct_scores):
     drivers = list(SURVEY_ITEMS)
-    a = driver_importance(construct_scores, "overall_satisfaction", drivers, n_boot=50, rng=3)
-    b = driver_importance(construct_scores, "overall_satisfaction", drivers, n_boot=50, rng=3)
-    pd.testing.assert_frame_equal(a, b)
-    assert ((a["ci_low"] <= a["importance"]) & (a["importance"] <= a["ci_high"])).all()
+    a = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=drivers, n_resamples=50, rng=3)
+    b = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=drivers, n_resamples=50, rng=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    t = a.table
+    assert ((t["ci_low"] <= t["estimate"]) & (t["estimate"] <= t["ci_high"])).all()
+    assert a.n_resamples == 50 and a.ci == 0.95
+
+
+def test_driver_importance_old_signature_warns_and_gives_the_same_answer(construct_scores):
+    drivers = list(SURVEY_ITEMS)
+    new = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=drivers, n_resamples=20)
+    with pytest.warns(DeprecationWarning, match="pass `outcome_col`, `driver_cols` by name"):
+        old = driver_importance(construct_scores, "overall_satisfaction", drivers, n_resamples=20)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    with pytest.warns(DeprecationWarning, match="`n_boot` is deprecated; use `n_resamples`"):
+        old = driver_importance(construct_scores, outcome="overall_satisfaction", drivers=drivers, n_boot=20)
+    pd.testing.assert_frame_equal(old.table, new.table)
 
 
 def test_importance_performance_quadrants_hand_worked():
     imp = pd.Series({"a": 4.5, "b": 4.4, "c": 2.0, "d": 2.1})
     perf = pd.Series({"a": 2.0, "b": 4.0, "c": 2.5, "d": 4.5})
-    by_mean = importance_performance(imp, perf)["quadrant"].to_dict()
+    by_mean = importance_performance(imp, perf).table["quadrant"].to_dict()
     assert by_mean == {"a": "concentrate here", "b": "keep up the good work", "c": "low priority", "d": "possible overkill"}
     mid = importance_performance(imp, perf, cut="midpoint", scale=(1, 5))
-    assert mid.attrs["importance_cut"] == 3.0 and mid.loc["c", "quadrant"] == "low priority"
+    assert mid.importance_cut == mid.performance_cut == 3.0 and mid.table.loc["c", "quadrant"] == "low priority"
+    assert mid.cut == "midpoint" and mid.to_frame()["attribute"].tolist() == ["a", "b", "c", "d"]
     with pytest.raises(ValueError, match=r"needs values on the scale 1-5; \['a'\]"):
         importance_performance(imp.replace(4.5, 6.0), perf, cut="midpoint")
 
@@ -365,14 +414,14 @@ def test_survey_docstring_examples_run():
 def test_poststratify_matches_population_margins():
     sample = pd.DataFrame({"age": ["y", "y", "y", "o"], "r": ["n", "s", "n", "s"]})
     population = pd.DataFrame({"age": ["y"] * 2 + ["o"] * 6, "r": ["n", "s"] + ["n", "s"] * 3})
-    w = poststratify(sample, population, "age")
+    w = poststratify(sample, population, by="age")
     assert w.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 3.0])  # y: (2/8)/(3/4); o: (6/8)/(1/4)
     share_o = w[sample["age"] == "o"].sum() / w.sum()
     assert share_o == pytest.approx(6 / 8)
     with pytest.warns(UserWarning, match=r"1 population cell\(s\) of \['age', 'r'\] have no respondents"):
-        poststratify(sample, population, ["age", "r"])
+        poststratify(sample, population, by=["age", "r"])
     with pytest.raises(ValueError, match="cells not in `population`"):
-        poststratify(sample.assign(age="z"), population, "age")
+        poststratify(sample.assign(age="z"), population, by="age")
 
 
 def test_weighting_brings_the_nps_closer_to_the_population_truth(default_world, survey):
@@ -382,9 +431,9 @@ def test_weighting_brings_the_nps_closer_to_the_population_truth(default_world, 
     active = tx.loc[(tx["date"] < day) & (tx["date"] >= day - pd.Timedelta(days=365)), "customer_id"].unique()
     population = w.customers[w.customers["customer_id"].isin(active)]
     sample = survey.merge(w.customers, on="customer_id")
-    weights = poststratify(sample, population, ["age_band", "region"])
+    weights = poststratify(sample, population, by=["age_band", "region"])
     truth = w.truth["survey"]["nps_population"]
-    raw, weighted = nps(sample["recommend"]), nps(sample["recommend"], weights)
+    raw, weighted = nps(sample["recommend"]), nps(sample["recommend"], weights=weights)
     assert abs(weighted.nps - truth) < abs(raw.nps - truth) - 3
     assert weighted.se > raw.se  # weighting costs precision
 
@@ -405,7 +454,7 @@ def test_survey_plots_draw_the_numbers(survey, reversed_items, construct_scores)
     assert np.allclose(ax.collections[0].get_array().reshape(fa.loadings.shape), fa.loadings.to_numpy())
 
     table = nps_by(survey.merge(pd.DataFrame({"customer_id": survey["customer_id"], "half": survey["response_id"] % 2}),
-                                on="customer_id"), "recommend", "half")
+                                on="customer_id"), group_col="half")
     ax = plots.nps_by_group(table)
     assert np.allclose(ax.lines[0].get_xdata(), table["nps"])
 
@@ -414,9 +463,10 @@ def test_survey_plots_draw_the_numbers(survey, reversed_items, construct_scores)
     ax = plots.ipa_matrix(ipa)
     assert ax.get_xlabel().startswith("performance")
 
-    drivers = driver_importance(construct_scores, "overall_satisfaction", list(SURVEY_ITEMS))
+    drivers = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=list(SURVEY_ITEMS))
     ax = plots.driver_bars(drivers)
-    assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers["importance"]))
+    assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers.importance))
+    assert f"R² = {drivers.r2:.2f}" in ax.get_title()
 
 
 # --- bad input and degenerate data (issue 11): errors that name the argument and the columns ----------
@@ -467,13 +517,13 @@ def test_driver_importance_names_collinear_drivers(method):
     df["d"] = df["q1"] + df["q2"]
     with pytest.raises(ValueError, match=r"`df`: column\(s\) \['q1', 'q2', 'd'\] are collinear \(one is an exact "
                                          r"linear combination of the others\)"):
-        driver_importance(df, "y", ["q1", "q2", "q3", "d"], method=method)
+        driver_importance(df, outcome_col="y", driver_cols=["q1", "q2", "q3", "d"], method=method)
 
 
 def test_driver_importance_names_a_constant_outcome():
     # used to be a bare LinAlgError("Singular matrix")
     with pytest.raises(ValueError, match=r"`df`: column\(s\) \['y'\] have the same value in every row"):
-        driver_importance(_three_items().assign(y=4.0), "y", ["q1", "q2"])
+        driver_importance(_three_items().assign(y=4.0), outcome_col="y", driver_cols=["q1", "q2"])
 
 
 @pytest.mark.parametrize("weights, match", [
@@ -512,3 +562,72 @@ def test_the_ordered_logit_of_recommendation_equals_statsmodels_ordered_model():
     np.testing.assert_allclose(fast.bse, ref.bse, rtol=1e-8)
     assert abs(fast.params["x"] - 1.2) < 3 * fast.bse["x"]  # and it recovers the slope it was made with
     assert pickle.loads(pickle.dumps(fast.model)).__class__ is LogitOrderedModel
+
+
+# --- the one API: options that became keyword-only still work by position, with a DeprecationWarning ------
+
+def _warns_same(new, old_call, match):
+    with pytest.warns(DeprecationWarning, match=match):
+        old = old_call()
+    return old, new
+
+
+def test_options_passed_by_position_warn_and_give_the_same_answer():
+    items = _three_items()
+    scores = [10, 9, 9, 7, 3, 0, 8]
+    old, new = _warns_same(nps(scores, weights=[1, 2, 1, 1, 1, 1, 3], ci=0.9),
+                           lambda: nps(scores, [1, 2, 1, 1, 1, 1, 3], 0.9), r"nps: pass `weights`, `ci` by name")
+    assert old == new
+    old, new = _warns_same(cronbach_alpha(items, ci=0.9), lambda: cronbach_alpha(items, 0.9),
+                           r"cronbach_alpha: pass `ci` by name")
+    assert old.ci == new.ci
+    old, new = _warns_same(reverse_code(items, ["q1"], scale=(0, 10)), lambda: reverse_code(items, ["q1"], (0, 10)),
+                           r"reverse_code: pass `scale` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(scale_scores(items, {"s": ["q1", "q2"]}, reverse=["q2"]),
+                           lambda: scale_scores(items, {"s": ["q1", "q2"]}, ["q2"]), r"scale_scores: pass `reverse` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(factor_analysis(items, n_factors=1, rotation=None),
+                           lambda: factor_analysis(items, 1, None), r"factor_analysis: pass `n_factors`, `rotation` by name")
+    pd.testing.assert_frame_equal(old.loadings, new.loadings)
+    df = pd.DataFrame({"recommend": scores, "g": list("aabbabb"), "w": [1.0, 2, 1, 1, 1, 1, 3]})
+    old, new = _warns_same(nps_by(df, group_col="g"), lambda: nps_by(df, "recommend", "g"),
+                           r"nps_by: pass `score_col`, `group_col` by name")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(nps_by(df, group_col="g", weights_col="w"), lambda: nps_by(df, group_col="g", weights="w"),
+                           r"nps_by: `weights` is deprecated; use `weights_col`")
+    pd.testing.assert_frame_equal(old, new)
+    old, new = _warns_same(compare_nps(scores, scores[::-1], ci=0.9), lambda: compare_nps(scores, scores[::-1], 0.9),
+                           r"compare_nps: pass `ci` by name")
+    assert old.ci == new.ci
+    sample, pop = pd.DataFrame({"g": ["a", "a", "b"]}), pd.DataFrame({"g": ["a", "b", "b", "b"]})
+    old, new = _warns_same(poststratify(sample, pop, by="g"), lambda: poststratify(sample, pop, "g"),
+                           r"poststratify: pass `by` by name")
+    pd.testing.assert_series_equal(old, new)
+    r = np.full((3, 3), 0.5) + 0.5 * np.eye(3)
+    old, new = _warns_same(bartlett_sphericity(r, n=101), lambda: bartlett_sphericity(r, 101),
+                           r"bartlett_sphericity: pass `n` by name")
+    assert old == new
+
+
+def test_promoter_and_detractor_thresholds_are_the_kits_constants():
+    from fidelia_kit.survey import DETRACTOR_MAX, PROMOTER_MIN
+
+    assert (PROMOTER_MIN, DETRACTOR_MAX) == (9, 6)
+    # one answer at each threshold and one just inside the passives
+    r = nps([PROMOTER_MIN, DETRACTOR_MAX, DETRACTOR_MAX + 1, PROMOTER_MIN - 1])
+    assert (r.promoters, r.detractors, r.passives) == (0.25, 0.25, 0.5)
+
+
+def test_satisfaction_to_loyalty_reports_tidy_coefficients_and_takes_column_names(survey, default_world):
+    links = satisfaction_to_loyalty(survey, default_world.transactions, horizon_days=120, ci=0.9)
+    t = links.to_frame().set_index("model")
+    assert t.loc["stay", "estimate"] == pytest.approx(links.stay.params["overall_satisfaction"])
+    lo, hi = links.spend.conf_int(alpha=0.1).loc["overall_satisfaction"]
+    assert (t.loc["spend", "ci_low"], t.loc["spend", "ci_high"]) == pytest.approx((lo, hi))
+    assert links.n == len(links.data) and links.horizon_days == 120
+    tx = default_world.transactions.rename(columns={"customer_id": "cid", "date": "day", "amount": "paid"})
+    s = survey.rename(columns={"customer_id": "cid", "response_date": "answered", "recommend": "ltr"})
+    other = satisfaction_to_loyalty(s, tx, horizon_days=120, ci=0.9, customer_col="cid", date_col="day",
+                                    value_col="paid", response_date_col="answered", recommend_col="ltr")
+    pd.testing.assert_frame_equal(other.coefficients, links.coefficients)

@@ -6,18 +6,27 @@ the loyalty ladder (:mod:`.ladder`), grouped by how they shop (:mod:`.clusters`)
 what they buy together (:mod:`.affinity`), so a firm can decide whom to retain, develop or
 stop serving at a loss. The contact plan lives in :mod:`fidelia_kit.contact`.
 
-Column vocabulary: RFM tables use ``days_since_last``, ``n_purchases``,
-``monetary_total``, ``tenure_days``; never ``recency``/``frequency``, which mean something
-else in the CLV module.
+Column vocabulary: RFM tables use ``days_since_last``, ``n_purchases`` (distinct purchase
+days), ``monetary_total``, ``tenure_days``; never ``recency``/``frequency``, which mean
+something else in the CLV module. Behaviour features count receipts as ``n_receipts``.
 """
 from __future__ import annotations
 
 from ..contact import CONTACT_PHASES, contact_plan
 from .affinity import category_affinity
-from .clusters import ClusterResult, behaviour_features, cluster_customers
-from .ladder import LADDER_RULES, LADDER_RUNGS, LoyaltyLadder, ladder_transitions, loyalty_ladder
+from .clusters import ClusterResult, CustomerClusters, behaviour_features, cluster_customers, silhouette_strength
+from .ladder import (
+    LADDER_RULES,
+    LADDER_RUNGS,
+    LadderMoves,
+    LoyaltyLadder,
+    ladder_moves,
+    ladder_transitions,
+    loyalty_ladder,
+)
+from .lifecycle import LIFECYCLE_PHASES, contact_phases
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, rfm_table
-from .value import TIERS, ParetoResult, customer_profit, future_value_proxy, pareto_curve, value_tiers
+from .value import TIERS, ParetoResult, customer_profit, future_profit, future_value_proxy, pareto_curve, value_tiers
 
 __all__ = [
     "rfm_table",
@@ -26,6 +35,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "customer_profit",
     "future_value_proxy",
+    "future_profit",
     "value_tiers",
     "TIERS",
     "LADDER_RUNGS",
@@ -33,12 +43,18 @@ __all__ = [
     "LoyaltyLadder",
     "loyalty_ladder",
     "ladder_transitions",
+    "LadderMoves",
+    "ladder_moves",
     "ParetoResult",
     "pareto_curve",
     "behaviour_features",
+    "CustomerClusters",
     "ClusterResult",
     "cluster_customers",
+    "silhouette_strength",
     "category_affinity",
+    "LIFECYCLE_PHASES",
+    "contact_phases",
     "CONTACT_PHASES",
     "contact_plan",
 ]

@@ -14,11 +14,57 @@ def category_affinity(items: pd.DataFrame, *, basket_col: str = "transaction_id"
                       groups: pd.Series | None = None, min_support: float = 0.0) -> pd.DataFrame:
     """Which categories are bought together: support, confidence and lift of every pair.
 
-    For categories A and B over baskets (receipts): support(A, B) = share of baskets with
-    both; confidence(A -> B) = support(A, B) / support(A); lift = confidence(A -> B) /
-    support(B), above 1 when B comes with A more often than by chance (the classic
-    market-basket measures of Agrawal et al. 1993). With ``groups`` (a Series mapping
-    basket -> group, e.g. the customer's cluster) the table is computed within each group.
+    Parameters
+    ----------
+    items : DataFrame
+        Basket lines, one row per item (or category) in a basket.
+    basket_col : str, default="transaction_id"
+        Column of ``items`` naming the basket (receipt).
+    category_col : str, default="category"
+        Column of ``items`` with the category.
+    groups : Series, optional
+        Maps basket -> group (e.g. the buyer's cluster); the table is then computed within
+        each group.
+    min_support : float, default=0.0
+        Pairs bought together in fewer than this share of baskets are left out.
+
+    Returns
+    -------
+    DataFrame
+        One row per ordered pair: ``antecedent``, ``consequent``, ``support``,
+        ``confidence``, ``lift``, ``baskets`` (and ``group``), by lift, highest first.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Missing columns; ``min_support`` outside [0, 1].
+
+    See Also
+    --------
+    behaviour_features : the category mix per customer.
+
+    Notes
+    -----
+    For categories A and B over baskets: support(A, B) = share of baskets with both;
+    confidence(A -> B) = support(A, B) / support(A); lift = confidence(A -> B) / support(B),
+    above 1 when B comes with A more often than by chance.
+
+    References
+    ----------
+    Agrawal, R., Imielinski, T. & Swami, A. (1993). Mining association rules between sets
+    of items in large databases. SIGMOD '93, 207-216.
+
+    Examples
+    --------
+    Four baskets: bread and butter together in two; bread in three, butter in two.
+    confidence(butter -> bread) = 0.5 / 0.5 = 1, lift = 1 / 0.75 = 1.33.
+
+    >>> items = pd.DataFrame({"transaction_id": [1, 1, 2, 2, 3, 4],
+    ...                       "category": ["bread", "butter", "bread", "butter", "bread", "jam"]})
+    >>> category_affinity(items).round(3).head(2)
+      antecedent consequent  support  confidence   lift  baskets
+    0      bread     butter      0.5       0.667  1.333        4
+    1     butter      bread      0.5       1.000  1.333        4
     """
     check_frame("items", items, [basket_col, category_col])
     min_support = check_number("min_support", min_support, 0, 1)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._deprecation import keyword_only_since
 from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
 
 __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS"]
 
 # --- RFM ---------------------------------------------------------------------------------------
 
-def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id",
+@keyword_only_since("as_of")
+def rfm_table(transactions: pd.DataFrame, *, as_of=None, customer_col: str = "customer_id",
               date_col: str = "date", value_col: str = "amount") -> pd.DataFrame:
     """Recency, frequency, monetary value and tenure of every customer.
 
@@ -19,11 +21,11 @@ def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "cu
     transactions : DataFrame
         One row per purchase (or receipt).
     as_of : date-like, optional
-        The day the table describes (exclusive: purchases on or after it are ignored).
-        Defaults to the day after the last transaction. Always reported, in the
-        ``as_of`` column and in ``df.attrs["as_of"]``.
+        The day the table describes (exclusive: purchases on or after it are ignored,
+        "as seen at the start of that day"). Defaults to the day after the last
+        transaction. Always reported, in the ``as_of`` column.
     customer_col, date_col, value_col : str
-        Column names.
+        Columns of ``transactions``: customer id, purchase date, amount (EUR).
 
     Returns
     -------
@@ -39,6 +41,22 @@ def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "cu
     TypeError, ValueError
         Missing columns, no transactions (before ``as_of``), dates that are not dates,
         negative amounts; the message names the column.
+
+    See Also
+    --------
+    rfm_scores : scores 1..q from this table.
+    fidelia_kit.clv.summarize_transactions : the BTYD summary (``frequency``, ``recency``,
+        ``T``), whose recency and frequency mean something else.
+
+    Notes
+    -----
+    With purchase days :math:`d_1 < \\dots < d_n` of a customer before ``as_of``:
+    ``days_since_last = as_of - d_n``, ``tenure_days = as_of - d_1``, ``n_purchases = n``.
+    Both day counts are at least 1, as ``as_of`` is exclusive.
+
+    References
+    ----------
+    Hughes, A. M. (1994). Strategic Database Marketing. Probus. (RFM scoring.)
 
     Examples
     --------
@@ -91,7 +109,6 @@ def rfm_table(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "cu
     }, index=pd.Index(uniques, name=customer_col))
     as_of_ts = pd.Timestamp(np.datetime64(as_of_day, "D"))
     out["as_of"] = as_of_ts
-    out.attrs["as_of"] = as_of_ts
     return out
 
 
@@ -108,7 +125,8 @@ def _score(values: np.ndarray, q: int, ties: str, tiebreak: np.ndarray) -> np.nd
     return (1 + np.floor(q * rank0 / n)).astype(np.int64)
 
 
-def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, tenure: bool = False, ties: str = "equal") -> pd.DataFrame:
+@keyword_only_since("q")
+def rfm_scores(rfm: pd.DataFrame, *, q: int = 5, tenure: bool = False, ties: str = "equal") -> pd.DataFrame:
     """Score recency, frequency and monetary value (and tenure) from 1 to ``q``; higher is better.
 
     Parameters
@@ -145,6 +163,28 @@ def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, tenure: bool = False, ties: str
     heavy ties it fails ("Bin edges must be unique"), and with ``duplicates="drop"`` it merges
     the bins and numbers the rest 1, 2, 3, ... Here a score keeps its place in the
     distribution: with 60% one-time buyers and q=5, the others get F=4 or 5, never 2.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Missing columns, ``q`` outside 2..9, an unknown ``ties``.
+
+    See Also
+    --------
+    rfm_table, rfm_segments
+
+    Examples
+    --------
+    Four customers, q=2: the two most recent get R=2; the two one-time buyers tie on F=1.
+
+    >>> rfm = pd.DataFrame({"days_since_last": [1, 5, 20, 40], "n_purchases": [6, 1, 3, 1],
+    ...                     "monetary_total": [300.0, 20.0, 90.0, 15.0]}, index=[1, 2, 3, 4])
+    >>> rfm_scores(rfm, q=2)
+       R  F  M rfm_code  rfm_sum
+    1  2  2  2      222        6
+    2  2  1  1      211        4
+    3  1  2  2      122        5
+    4  1  1  1      111        3
     """
     check_frame("rfm", rfm, ["days_since_last", "n_purchases", "monetary_total"] + (["tenure_days"] if tenure else []))
     q = check_int("q", q, 2, 9)
@@ -200,7 +240,8 @@ def _check_scheme(scheme: pd.DataFrame, q: int) -> pd.DataFrame:
     return scheme
 
 
-def rfm_segments(scores: pd.DataFrame, scheme="standard") -> pd.DataFrame:
+@keyword_only_since("scheme")
+def rfm_segments(scores: pd.DataFrame, *, scheme="standard") -> pd.DataFrame:
     """Name each customer's segment from their R and F scores by a rule table.
 
     Parameters
@@ -217,6 +258,27 @@ def rfm_segments(scores: pd.DataFrame, scheme="standard") -> pd.DataFrame:
     -------
     DataFrame
         ``scores`` plus ``segment`` (an ordered categorical in the scheme's order).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Missing ``R``/``F``; a scheme that is not "standard" or a DataFrame, that leaves a
+        cell uncovered or covers one twice, or scores beyond the scheme's grid.
+
+    See Also
+    --------
+    RFM_SEGMENTS, rfm_scores
+
+    Notes
+    -----
+    Segments use R and F only (monetary value is usually correlated with F); the
+    suggested actions are in ``RFM_SEGMENTS["action"]``.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"R": [5, 1, 3], "F": [5, 1, 3]}, index=["a", "b", "c"])
+    >>> rfm_segments(scores)["segment"].tolist()
+    ['Champions', 'Lost', 'Need attention']
     """
     check_frame("scores", scores, ["R", "F"])
     q = int(max(scores["R"].max(), scores["F"].max(), 1))

@@ -6,61 +6,105 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from .._validation import as_amounts, check_frame, check_number
 
-__all__ = ["customer_profit", "future_value_proxy", "value_tiers", "ParetoResult", "pareto_curve"]
+__all__ = ["customer_profit", "future_value_proxy", "future_profit", "value_tiers", "ParetoResult", "pareto_curve"]
 
 # --- profit and value tiers ------------------------------------------------------------------------
 
 def customer_profit(transactions: pd.DataFrame, complaints: pd.DataFrame | None = None, *,
-                    customer_col: str = "customer_id", point_value: float = 0.01,
-                    cost_per_complaint: float = 12.0, cost_per_handoff: float = 6.0) -> pd.DataFrame:
+                    customer_col: str = "customer_id", value_col: str = "amount", margin_col: str = "gross_margin",
+                    discount_col: str = "discount", points_col: str = "points_redeemed",
+                    compensation_col: str = "compensation", handoffs_col: str = "n_handoffs",
+                    point_value: float = 0.01, cost_per_complaint: float = 12.0,
+                    cost_per_handoff: float = 6.0) -> pd.DataFrame:
     """What each customer earned the firm: revenue, margin, cost to serve and profit.
 
     Parameters
     ----------
     transactions : DataFrame
-        With ``amount``, ``gross_margin``, ``discount`` and ``points_redeemed``.
+        One row per receipt, with the columns named below.
     complaints : DataFrame, optional
-        With ``compensation`` and ``n_handoffs``.
+        One row per complaint, with ``customer_col``, ``compensation_col`` and ``handoffs_col``.
+    customer_col : str, default="customer_id"
+        Customer id column (in both tables).
+    value_col, margin_col, discount_col, points_col : str
+        Columns of ``transactions``: amount paid (EUR), gross margin net of discounts
+        (EUR), discount given (EUR) and loyalty points redeemed.
+    compensation_col, handoffs_col : str
+        Columns of ``complaints``: compensation paid (EUR) and hand-offs between staff.
     point_value : float, default=0.01
         What one redeemed loyalty point costs the firm (EUR).
-    cost_per_complaint, cost_per_handoff : float
+    cost_per_complaint, cost_per_handoff : float, default=12.0 and 6.0
         Cost of handling a complaint and of each hand-off (service contacts, EUR).
 
     Returns
     -------
     DataFrame
-        Per customer: ``revenue`` (amount paid), ``gross_margin_list`` (margin at list
+        Per customer: ``monetary_total`` (amount paid), ``gross_margin_list`` (margin at list
         price, before discounts), ``discounts``, ``points_cost``, ``compensation``,
         ``service_cost``, ``cost_to_serve`` (their sum) and
         ``profit = gross_margin_list - cost_to_serve``.
 
+    Raises
+    ------
+    TypeError, ValueError
+        Missing columns, non-numeric, missing or negative amounts (the margin may be
+        negative), a bad cost.
+
+    See Also
+    --------
+    value_tiers : current profit beside future value.
+    fidelia_kit.clv.customer_value : what a customer will be worth.
+
     Notes
     -----
+    .. math:: \\text{profit} = (\\text{margin} + \\text{discount}) - (\\text{discount} +
+              \\text{points} \\times \\text{point value} + \\text{compensation} + \\text{service cost})
+
     ``gross_margin`` in the transactions is already net of discounts, so the list-price
     margin is ``gross_margin + discount`` and discounts are counted once, as a cost to
-    serve. Customers who complained but never bought are kept (negative profit).
+    serve. Customers who complained but never bought are kept (negative profit). This is
+    *current* profitability, in the past; it says nothing about the future.
+
+    References
+    ----------
+    Kaplan, R. S. & Narayanan, V. G. (2001). Measuring and managing customer profitability.
+    Journal of Cost Management 15(5), 5-15.
+
+    Examples
+    --------
+    One receipt of 50 EUR with 15 EUR margin after a 5 EUR discount and 100 points, and a
+    complaint with 10 EUR compensation and one hand-off: profit = 20 - (5 + 1 + 10 + 18) = -14.
+
+    >>> tx = pd.DataFrame({"customer_id": [1], "amount": [50.0], "gross_margin": [15.0],
+    ...                    "discount": [5.0], "points_redeemed": [100]})
+    >>> comp = pd.DataFrame({"customer_id": [1], "compensation": [10.0], "n_handoffs": [1]})
+    >>> customer_profit(tx, comp).loc[1, ["monetary_total", "cost_to_serve", "profit"]].tolist()
+    [50.0, 34.0, -14.0]
     """
-    need = [customer_col, "amount", "gross_margin", "discount", "points_redeemed"]
+    need = [customer_col, value_col, margin_col, discount_col, points_col]
     check_frame("transactions", transactions, need)
-    for col in ("amount", "discount", "points_redeemed"):
+    for col in (value_col, discount_col, points_col):
         as_amounts("transactions", col, transactions[col])
-    as_amounts("transactions", "gross_margin", transactions["gross_margin"], allow_negative=True)
+    as_amounts("transactions", margin_col, transactions[margin_col], allow_negative=True)
     point_value = check_number("point_value", point_value, 0, 100)
+    cost_per_complaint = check_number("cost_per_complaint", cost_per_complaint, 0, 1e6)
+    cost_per_handoff = check_number("cost_per_handoff", cost_per_handoff, 0, 1e6)
     g = transactions.groupby(customer_col)
     out = pd.DataFrame({
-        "revenue": g["amount"].sum(),
-        "gross_margin_list": g["gross_margin"].sum() + g["discount"].sum(),
-        "discounts": g["discount"].sum(),
-        "points_cost": g["points_redeemed"].sum() * point_value,
+        "monetary_total": g[value_col].sum(),
+        "gross_margin_list": g[margin_col].sum() + g[discount_col].sum(),
+        "discounts": g[discount_col].sum(),
+        "points_cost": g[points_col].sum() * point_value,
     })
     comp = pd.DataFrame(columns=["compensation", "service_cost"], dtype=float)
     if complaints is not None:
-        check_frame("complaints", complaints, [customer_col, "compensation", "n_handoffs"])
-        as_amounts("complaints", "compensation", complaints["compensation"])
-        c = complaints.assign(service=cost_per_complaint + cost_per_handoff * complaints["n_handoffs"]).groupby(customer_col)
-        comp = pd.DataFrame({"compensation": c["compensation"].sum(), "service_cost": c["service"].sum()})
+        check_frame("complaints", complaints, [customer_col, compensation_col, handoffs_col])
+        as_amounts("complaints", compensation_col, complaints[compensation_col])
+        c = complaints.assign(_service=cost_per_complaint + cost_per_handoff * complaints[handoffs_col]).groupby(customer_col)
+        comp = pd.DataFrame({"compensation": c[compensation_col].sum(), "service_cost": c["_service"].sum()})
     out = out.join(comp, how="outer").fillna(0.0)
     out["cost_to_serve"] = out[["discounts", "points_cost", "compensation", "service_cost"]].sum(axis=1)
     out["profit"] = out["gross_margin_list"] - out["cost_to_serve"]
@@ -72,15 +116,123 @@ def future_value_proxy(rfm: pd.DataFrame, profit: pd.Series, *, horizon_days: in
                        half_life_days: float = 120.0) -> pd.Series:
     """A simple forward-looking value when no CLV model is at hand.
 
-    ``proxy = (profit / tenure_days) * horizon_days * 0.5 ** (days_since_last / half_life_days)``:
-    the customer's profit per day so far, projected over the horizon and discounted by
-    how long they have been silent (a customer silent for one half-life counts half).
-    It has no statistical model behind it; a CLV model (BG/NBD + Gamma-Gamma) is better.
+    Parameters
+    ----------
+    rfm : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_table`'s output (``days_since_last``, ``tenure_days``).
+    profit : Series
+        Profit per customer so far (e.g. ``customer_profit(...)["profit"]``).
+    horizon_days : int, default=365
+        Days the profit rate is projected over.
+    half_life_days : float, default=120.0
+        Silence after which a customer counts half.
+
+    Returns
+    -------
+    Series
+        ``future_value`` per customer of ``rfm`` (EUR, undiscounted).
+
+    Raises
+    ------
+    ValueError
+        Missing columns or a bad horizon or half-life.
+
+    See Also
+    --------
+    fidelia_kit.clv.customer_value : the kit's model-based figure of future value; prefer it.
+
+    Notes
+    -----
+    .. math:: \\text{proxy} = \\frac{\\text{profit}}{\\max(\\text{tenure}, 30)} \\times
+              \\text{horizon} \\times 0.5^{\\text{days since last} / \\text{half life}}
+
+    The customer's profit per day so far, projected over the horizon and discounted by how
+    long they have been silent. It has no statistical model behind it (no margin rate, no
+    discounting, no uncertainty); a CLV model (BG/NBD + Gamma-Gamma) is better.
+
+    Examples
+    --------
+    365 EUR over a year, silent for one half-life: 365 / 365 x 365 x 0.5 = 182.5.
+
+    >>> rfm = pd.DataFrame({"days_since_last": [120], "tenure_days": [365]}, index=[7])
+    >>> future_value_proxy(rfm, pd.Series({7: 365.0})).tolist()
+    [182.5]
     """
     check_frame("rfm", rfm, ["days_since_last", "tenure_days"])
+    horizon_days = check_number("horizon_days", horizon_days, 1, 36_500)
+    half_life_days = check_number("half_life_days", half_life_days, 1, 36_500)
     profit = profit.reindex(rfm.index)
     per_day = profit / np.maximum(rfm["tenure_days"], 30)
     return (per_day * horizon_days * 0.5 ** (rfm["days_since_last"] / half_life_days)).rename("future_value")
+
+
+def future_profit(value, profit_table: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
+    """Future profitability: the CLV (future margin) net of the customer's cost to serve.
+
+    Parameters
+    ----------
+    value : CustomerValue
+        :func:`fidelia_kit.clv.customer_value`'s result; its table has ``clv``,
+        ``expected_purchases``, ``expected_spend`` and ``margin_rate`` per customer.
+    profit_table : DataFrame
+        :func:`customer_profit`'s output (``cost_to_serve`` per customer).
+    rfm : DataFrame
+        :func:`~fidelia_kit.segmentation.rfm_table`'s output (``n_purchases``, purchase days),
+        computed at the same ``as_of`` as ``value``.
+
+    Returns
+    -------
+    Series
+        ``future_profit`` per customer of ``rfm`` (EUR, discounted like the CLV); customers
+        the CLV model has no row for get NaN.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``value`` without a ``table``, missing columns.
+
+    See Also
+    --------
+    value_tiers : takes it as the future value, so the 'below zero' tier can be reached.
+    fidelia_kit.clv.customer_value
+
+    Notes
+    -----
+    The CLV counts gross margin only, so it is never negative; a customer who costs more
+    to serve than they earn us has a negative future *profit*. Each customer's cost to
+    serve per purchase day so far, ``c = cost_to_serve / n_purchases``, is charged on the
+    purchases the model expects, discounted as the CLV discounts them:
+
+    .. math:: FP_i = CLV_i - c_i \\, D_i, \\qquad D_i = \\frac{CLV_i}{\\bar m_i \\, E[z_i]}
+
+    (``D`` is the discounted number of expected purchases; where the margin per purchase is
+    0, the undiscounted ``expected_purchases`` is used, a slight overstatement of the cost).
+
+    Examples
+    --------
+    A customer worth 30 EUR of discounted margin, at 40% margin on 25 EUR per purchase
+    (D = 30 / 10 = 3 discounted purchases), who cost 12 EUR to serve over 4 purchase days:
+    30 - 3 x 3 = 21.
+
+    >>> from types import SimpleNamespace
+    >>> value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0], "expected_purchases": [3.2],
+    ...                                             "expected_spend": [25.0], "margin_rate": [0.4]}, index=[7]))
+    >>> costs = pd.DataFrame({"cost_to_serve": [12.0]}, index=[7])
+    >>> future_profit(value, costs, pd.DataFrame({"n_purchases": [4]}, index=[7])).tolist()
+    [21.0]
+    """
+    table = getattr(value, "table", None)
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"`value` must be the result of fidelia_kit.clv.customer_value; got {type(value).__name__}.")
+    check_frame("value.table", table, ["clv", "expected_purchases", "expected_spend", "margin_rate"])
+    check_frame("profit_table", profit_table, ["cost_to_serve"])
+    check_frame("rfm", rfm, ["n_purchases"])
+    t = table.reindex(rfm.index)
+    per_purchase_margin = t["margin_rate"] * t["expected_spend"]
+    discounted = np.where(per_purchase_margin > 0, t["clv"] / per_purchase_margin.where(per_purchase_margin > 0),
+                          t["expected_purchases"])
+    cost_per_day = profit_table["cost_to_serve"].reindex(rfm.index).fillna(0.0) / rfm["n_purchases"].clip(lower=1)
+    return (t["clv"] - cost_per_day * discounted).rename("future_profit")
 
 
 TIERS = ("high performance", "high potential", "maintain", "below zero")
@@ -95,8 +247,9 @@ def value_tiers(profit: pd.Series, future_value: pd.Series, *, top_share: float 
     profit : Series
         Current profitability per customer (e.g. ``customer_profit(...)["profit"]``).
     future_value : Series
-        Future profitability per customer: CLV when a model is fitted, else
-        :func:`future_value_proxy`.
+        Future profitability per customer: :func:`future_profit` (the CLV net of the cost
+        to serve), else :func:`future_value_proxy`. A bare CLV is never negative, so with it
+        no one is 'below zero'.
     top_share : float, default=0.2
         Share of customers, by current profit, who are 'high performance'.
     potential_share : float, default=0.2
@@ -114,7 +267,33 @@ def value_tiers(profit: pd.Series, future_value: pd.Series, *, top_share: float 
           performance, future value in the top ``potential_share``;
         - **below zero** (cost more than they bring): profit < ``below`` and future
           value < ``below``;
-        - **maintain**: everyone else.
+        - **maintain**: everyone else (no category of the three).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not two Series, shares outside [0, 1], future value missing for a customer.
+
+    See Also
+    --------
+    customer_profit : current profitability.
+    fidelia_kit.clv.customer_value : future profitability (``.table["clv"]``).
+
+    Notes
+    -----
+    The three value categories of the source material: current profitability ranks
+    the high performers, future profitability the high potentials, and those whose past
+    and future are both below ``below`` cost more than they bring. Ties are broken by
+    order of appearance (``rank(method="first")``).
+
+    Examples
+    --------
+    Five customers, top 20% by profit, then the top 20% by future value among the rest:
+
+    >>> profit = pd.Series([100.0, 50.0, 20.0, -5.0, 0.0], index=list("abcde"))
+    >>> future = pd.Series([80.0, 300.0, 10.0, -2.0, 5.0], index=list("abcde"))
+    >>> value_tiers(profit, future)["tier"].tolist()
+    ['high performance', 'high potential', 'maintain', 'below zero', 'maintain']
     """
     top_share = check_number("top_share", top_share, 0, 1)
     potential_share = check_number("potential_share", potential_share, 0, 1)
@@ -134,14 +313,44 @@ def value_tiers(profit: pd.Series, future_value: pd.Series, *, top_share: float 
 
 # --- Pareto ----------------------------------------------------------------------------------------
 
-@dataclass
-class ParetoResult:
-    """The concentration of value: curve, Gini coefficient and ABC classes."""
+@dataclass(frozen=True, repr=False)
+class ParetoResult(Result):
+    """The concentration of value: curve, Gini coefficient and ABC classes.
 
-    curve: pd.DataFrame     # share_customers, share_value (customers sorted by value, largest first)
+    Attributes
+    ----------
+    curve : DataFrame
+        ``share_customers`` and ``share_value`` (customers sorted by value, largest first),
+        starting at (0, 0).
+    gini : float
+        Gini coefficient of the values.
+    top20_share : float
+        Share of the value brought by the largest 20% of customers (read off the curve).
+    classes : Series
+        ``"A"``, ``"B"`` or ``"C"`` per customer.
+    summary : DataFrame
+        Per class: ``customers``, ``value``, ``share_customers``, ``share_value``.
+
+    Examples
+    --------
+    >>> res = pareto_curve(pd.Series([60.0, 20.0, 10.0, 10.0]))
+    >>> res
+    ParetoResult(curve=<DataFrame 5x2>, gini=0.4, top20_share=0.48, classes=<Series 4>, summary=<DataFrame 3x4>)
+    >>> res.to_frame()["class"].tolist()
+    ['A', 'B', 'C']
+    """
+
+    curve: pd.DataFrame
     gini: float
-    classes: pd.Series      # 'A', 'B' or 'C' per customer
-    summary: pd.DataFrame   # per class: customers, value, shares
+    top20_share: float
+    classes: pd.Series
+    summary: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-class summary, one row per class (``class, customers, value, share_customers, share_value``)."""
+        out = self.summary.copy()
+        out.index.name = "class"
+        return out.reset_index()
 
 
 def pareto_curve(values: pd.Series, *, a: float = 0.8, b: float = 0.95) -> ParetoResult:
@@ -159,6 +368,17 @@ def pareto_curve(values: pd.Series, *, a: float = 0.8, b: float = 0.95) -> Paret
     Returns
     -------
     ParetoResult
+        The curve, Gini, the top 20%'s share, ABC classes and their summary.
+
+    Raises
+    ------
+    ValueError
+        Values that are missing or not numbers, none at all, or a total of 0 or less;
+        ``a``/``b`` outside [0, 1] or ``b < a``.
+
+    See Also
+    --------
+    fidelia_kit.plots.pareto_plot
 
     Notes
     -----
@@ -166,6 +386,20 @@ def pareto_curve(values: pd.Series, *, a: float = 0.8, b: float = 0.95) -> Paret
     ``(2 sum_i i x_(i)) / (n sum x) - (n + 1) / n`` with values sorted ascending and
     ``i = 1..n``: 0 when everyone brings the same, approaching 1 when one customer brings
     everything. With negative values it can exceed 1.
+
+    References
+    ----------
+    Gini, C. (1912). Variabilita e mutabilita. Bologna: Cuppini.
+
+    Examples
+    --------
+    Values 60, 20, 10, 10: Gini = 2 (1x10 + 2x10 + 3x20 + 4x60) / (4 x 100) - 5/4 = 0.4;
+    A holds 60 and 20 (the second takes the total from 60% to 80%, crossing the line), B the
+    two 10s (they start at 80% and 90%, below 95%), C no one.
+
+    >>> res = pareto_curve(pd.Series([60.0, 20.0, 10.0, 10.0], index=list("wxyz")))
+    >>> round(res.gini, 3), res.classes.tolist()
+    (0.4, ['A', 'A', 'B', 'B'])
     """
     if not isinstance(values, pd.Series):
         values = pd.Series(values)
@@ -190,6 +424,8 @@ def pareto_curve(values: pd.Series, *, a: float = 0.8, b: float = 0.95) -> Paret
     summary = summary.reindex(["A", "B", "C"]).fillna(0)
     summary["share_customers"] = summary["customers"] / n
     summary["share_value"] = summary["value"] / total
-    return ParetoResult(curve=curve, gini=gini, classes=classes, summary=summary)
+    summary["customers"] = summary["customers"].astype(int)
+    top20 = float(np.interp(0.2, curve["share_customers"], curve["share_value"]))
+    return ParetoResult(curve=curve, gini=gini, top20_share=top20, classes=classes, summary=summary)
 
 
