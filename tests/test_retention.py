@@ -16,6 +16,7 @@ from fidelia_kit.retention import (
     EXPERIMENT_FEATURES,
     UpliftModel,
     adjusted_effect,
+    baseline_rate,
     campaign_roi,
     churn_dataset,
     cohort_table,
@@ -28,9 +29,11 @@ from fidelia_kit.retention import (
     kaplan_meier,
     logrank,
     minimum_detectable_effect,
+    outcome_totals,
     power_curve,
     qini_curve,
     referral_programme,
+    retrodesign,
     sample_size,
     service_recovery,
     targeting_policy,
@@ -901,3 +904,50 @@ def test_experiment_table_follows_the_column_vocabulary(small_world):
     assert np.allclose(e["monetary_90d"], m90.to_numpy(), atol=0.006)
     # the cost is the contact's only: the e-mail's discount is already out of revenue_90d
     assert set(e.loc[e["arm"] == "email_discount", "cost"]) == {0.5}
+
+
+# --- planning before, judging after: baseline rate, outcome totals, the winner's curse -------------------
+
+def test_retrodesign_matches_a_simulation_and_gelman_carlins_example(rng):
+    for effect, se in [(0.05, 0.05), (0.08, 0.055), (-0.03, 0.02)]:
+        x = rng.normal(effect, se, 1_000_000)
+        sig = np.abs(x) > stats.norm.isf(0.025) * se
+        r = retrodesign(effect, se)
+        # 1e6 draws: binomial SE of the power <= 0.0005, so 0.002 is 4 SE
+        assert r.power == pytest.approx(sig.mean(), abs=0.002)
+        assert r.type_s == pytest.approx((np.sign(x[sig]) != np.sign(effect)).mean(), abs=0.003)
+        assert r.exaggeration == pytest.approx(np.abs(x[sig]).mean() / abs(effect), rel=0.01)
+    # Gelman & Carlin (2014), their example of a true effect 2 with standard error 8.1: power 0.06,
+    # type S 0.24, exaggeration ratio 9.5 (as rounded in the paper)
+    r = retrodesign(2, 8.1)
+    assert (round(r.power, 2), round(r.type_s, 2), round(r.exaggeration, 1)) == (0.06, 0.24, 9.5)
+    with pytest.raises(ValueError, match=r"`effect` must be non-zero"):
+        retrodesign(0.0, 1.0)
+    with pytest.raises(ValueError, match=r"`se` must be > 0"):
+        retrodesign(0.1, 0.0)
+
+
+def test_outcome_totals_rebuild_revenue_90d_and_give_the_margin(small_world):
+    w = small_world
+    e = w.retention_experiment
+    revenue = outcome_totals(e, w.transactions, value_col="amount")
+    assert np.allclose(revenue, e["revenue_90d"], atol=0.006)
+    margin = outcome_totals(e, w.transactions)
+    assert (margin.index == e.index).all() and (margin <= revenue + 1e-9).all()
+    assert ((margin != 0) <= e["active_90d"]).all()
+    with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['margin'\]"):
+        outcome_totals(e, w.transactions, value_col="margin")
+
+
+def test_baseline_rate_is_known_before_the_experiment_and_near_the_truth(small_world):
+    w = small_world
+    e = w.retention_experiment
+    d0 = e["assigned_date"].iloc[0]
+    before = w.transactions[w.transactions["date"] < d0]
+    rate = baseline_rate(before, as_of=d0)
+    assert rate == baseline_rate(w.transactions, as_of=d0)       # uses nothing from the experiment on
+    # the world's mean probability of buying without contact (0.326 here); a different (earlier) at-risk
+    # group of about 400 customers: SE about 0.024, so 3 SE
+    assert abs(rate - w.truth["experiment"]["mean_p_active_90d"]) < 0.075
+    with pytest.raises(ValueError, match=r"no customer was at risk on"):
+        baseline_rate(before, as_of=before["date"].min() + pd.Timedelta(days=10))

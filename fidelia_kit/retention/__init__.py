@@ -19,11 +19,13 @@ from .experiments import (
     ArmComparison,
     CampaignROI,
     adjusted_effect,
+    baseline_rate,
     campaign_roi,
     compare_arms,
     cuped,
+    outcome_totals,
 )
-from .power import minimum_detectable_effect, power_curve, sample_size
+from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
 from .recovery import service_recovery
 from .survival import cohort_table, cox, kaplan_meier, logrank
 from .uplift import (
@@ -50,6 +52,10 @@ __all__ = [
     "minimum_detectable_effect",
     "campaign_roi",
     "CampaignROI",
+    "outcome_totals",
+    "baseline_rate",
+    "retrodesign",
+    "Retrodesign",
     "EXPERIMENT_FEATURES",
     "UpliftModel",
     "fit_uplift",

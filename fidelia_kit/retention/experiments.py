@@ -21,16 +21,19 @@ from .._deprecation import keyword_only_since
 from .._results import Result
 from .._validation import (
     as_amounts,
+    as_date,
+    as_dates,
     check_binary,
     check_ci,
     check_frame,
+    check_int,
     check_number,
     check_option,
     ci_z,
 )
 
 __all__ = ["ArmComparison", "AdjustedEffect", "CampaignROI", "compare_arms", "adjusted_effect", "cuped",
-           "campaign_roi"]
+           "campaign_roi", "outcome_totals", "baseline_rate"]
 
 
 # --- shared pieces ---------------------------------------------------------------------------------------
@@ -678,3 +681,158 @@ def campaign_roi(df: pd.DataFrame, *, value_col: str, arm_col: str = "arm", outc
             rows.append({"arm": arm, "measure": measure, "estimate": float(est), "ci_low": float(low),
                          "ci_high": float(high)})
     return CampaignROI(effects=pd.DataFrame(rows), arms=pd.DataFrame(arms).set_index("arm"), margin=margin, ci=ci)
+
+
+# --- what the experiment's customers did, from the transactions ------------------------------------------
+
+def _purchases(transactions, customer_col, date_col, value_col=None):
+    need = [customer_col, date_col] + ([value_col] if value_col else [])
+    check_frame("transactions", transactions, need)
+    out = pd.DataFrame({"customer": transactions[customer_col].to_numpy(),
+                        "date": as_dates("transactions", date_col, transactions[date_col]).to_numpy()})
+    if value_col:
+        out["value"] = as_amounts("transactions", value_col, transactions[value_col], allow_negative=True).to_numpy()
+    return out
+
+
+def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, value_col: str = "gross_margin",
+                   days: int = 90, customer_col: str = "customer_id", date_col: str = "date",
+                   start_col: str = "assigned_date") -> pd.Series:
+    """Each experiment customer's total of ``value_col`` in the ``days`` after assignment.
+
+    Parameters
+    ----------
+    experiment : DataFrame
+        One row per customer, with ``customer_col`` and the assignment day ``start_col``.
+    transactions : DataFrame
+        One row per receipt, with ``customer_col``, ``date_col`` and ``value_col``.
+    value_col : str, default="gross_margin"
+        What to add up (``"gross_margin"`` for the margin, ``"amount"`` for revenue).
+    days : int, default=90
+        Length of the outcome window.
+    customer_col, date_col, start_col : str
+        Column names (defaults: the world's tables).
+
+    Returns
+    -------
+    Series
+        Aligned with ``experiment``'s rows (same index), 0 for customers without a receipt in
+        their window ``[start, start + days)``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, dates that are not dates, or ``days`` outside 1..3650.
+
+    See Also
+    --------
+    campaign_roi : the return computed on such a total.
+
+    Notes
+    -----
+    .. math:: V_i = \\sum_{j:\\, c_j = i,\\; s_i \\le d_j < s_i + \\text{days}} v_j
+
+    The world's ``revenue_90d`` is this total of ``amount``; ROI belongs on the margin
+    (``gross_margin``), what the firm keeps of a sale.
+
+    References
+    ----------
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). Database Marketing: Analyzing and
+    Managing Customers, chapter 24. Springer.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"customer_id": [1, 2], "assigned_date": pd.to_datetime(["2025-01-01"] * 2)})
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "gross_margin": [3.0, 4.0, 5.0],
+    ...                    "date": pd.to_datetime(["2024-12-31", "2025-01-05", "2025-04-01"])})
+    >>> outcome_totals(e, tx).tolist()          # 2025-04-01 is day 90: outside [day 0, day 90)
+    [4.0, 0.0]
+    """
+    check_frame("experiment", experiment, [customer_col, start_col])
+    days = check_int("days", days, 1, 3650)
+    tx = _purchases(transactions, customer_col, date_col, value_col)
+    start = pd.Series(as_dates("experiment", start_col, experiment[start_col]).to_numpy(),
+                      index=experiment[customer_col].to_numpy())
+    start = start[~start.index.duplicated()]
+    tx = tx[tx["customer"].isin(start.index)]
+    s = start.reindex(tx["customer"]).to_numpy()
+    inside = (tx["date"].to_numpy() >= s) & (tx["date"].to_numpy() < s + np.timedelta64(days, "D"))
+    totals = tx[inside].groupby("customer")["value"].sum()
+    return pd.Series(totals.reindex(experiment[customer_col].to_numpy()).fillna(0.0).to_numpy(),
+                     index=experiment.index, name=value_col)
+
+
+def baseline_rate(transactions: pd.DataFrame, *, as_of, days: int = 90, recency_days: tuple = (45, 240),
+                  min_purchase_days: int = 2, customer_col: str = "customer_id", date_col: str = "date") -> float:
+    """The rate a retention experiment's control arm can be expected to have, from the period before it.
+
+    Applies the at-risk rule one outcome window earlier, at ``as_of - days``, and returns the
+    share of those customers who bought in the ``days`` that followed (which all end before
+    ``as_of``). This is the base rate to plan the sample size with: known before the
+    experiment, unlike its control arm's observed rate.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per receipt, with ``customer_col`` and ``date_col``.
+    as_of : date-like
+        The experiment's assignment day: the first day not used (exclusive, as everywhere).
+    days : int, default=90
+        The outcome window, in days.
+    recency_days : (int, int), default=(45, 240)
+        At risk: last purchase between these many days before the day of judgement (inclusive).
+    min_purchase_days : int, default=2
+        At risk: at least this many distinct purchase days before the day of judgement.
+    customer_col, date_col : str
+        Column names.
+
+    Returns
+    -------
+    float
+        The share of the earlier at-risk customers who bought within ``days``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a bad date, or no customer at risk at ``as_of - days``.
+
+    See Also
+    --------
+    fidelia_kit.retention.sample_size : plans with this rate.
+
+    Notes
+    -----
+    With :math:`d_0` = as_of - days, the rate is
+
+    .. math:: \\hat p_0 = \\frac{|\\{i \\in R(d_0): i \\text{ buys in } [d_0, d_0 + \\text{days})\\}|}{|R(d_0)|}
+
+    with R(d) the customers at risk on day d. Seasonality and a drifting customer base make
+    it an approximation: plan with some margin.
+
+    References
+    ----------
+    Kohavi, R., Tang, D. & Xu, Y. (2020). Trustworthy Online Controlled Experiments,
+    chapter 17 (statistics behind online controlled experiments). Cambridge University Press.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 3],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-02-01", "2024-07-01",
+    ...                                            "2024-10-15", "2024-07-01"])})
+    >>> baseline_rate(tx, as_of="2024-12-29")   # at risk on 2024-09-30: customers 1 and 2; 2 bought
+    0.5
+    """
+    as_of = as_date("as_of", as_of)
+    days = check_int("days", days, 1, 3650)
+    min_purchase_days = check_int("min_purchase_days", min_purchase_days, 1, 10_000)
+    low, high = (check_int("recency_days", int(v), 0, 36_500) for v in recency_days)
+    tx = _purchases(transactions, customer_col, date_col)
+    d0 = as_of - pd.Timedelta(days=days)
+    before = tx[tx["date"] < d0].groupby("customer")["date"]
+    since = (d0 - before.max()).dt.days
+    at_risk = since.index[(before.nunique() >= min_purchase_days) & since.between(low, high)]
+    if len(at_risk) == 0:
+        raise ValueError(f"no customer was at risk on {d0.date()} (as_of - days): baseline_rate needs history "
+                         f"before the experiment; give the base rate by hand.")
+    window = tx[(tx["date"] >= d0) & (tx["date"] < as_of)]
+    return float(np.isin(at_risk, window["customer"].unique()).mean())
