@@ -656,8 +656,8 @@ def campaign_roi(df: pd.DataFrame, *, value_col: str, arm_col: str = "arm", outc
     margin = check_number("margin", margin, 0, 1)
     ci = check_ci(ci)
     treated = _arms(df, arm_col, control)
-    for col in (value_col, cost_col):
-        as_amounts("df", col, df[col])
+    as_amounts("df", value_col, df[value_col], allow_negative=True)     # a margin can be negative
+    as_amounts("df", cost_col, df[cost_col])
     if outcome_col:
         check_binary(f"column '{outcome_col}'", df[outcome_col])
     c = df[df[arm_col] == control]
