@@ -312,8 +312,24 @@ def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", a
 def arms_plot(result, *, ax=None):
     """Lift of each treated arm over control with its CI.
 
-    ``result`` is an :class:`~fidelia_kit.retention.ArmComparison` (from
-    :func:`~fidelia_kit.retention.compare_arms`), or its tidy ``to_frame()``.
+    Parameters
+    ----------
+    result : ArmComparison or DataFrame
+        From :func:`~fidelia_kit.retention.compare_arms`, or its tidy ``to_frame()``
+        (the rows with ``measure == "lift"`` are drawn).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import compare_arms
+    >>> df = pd.DataFrame({"arm": ["control"] * 50 + ["mail"] * 50, "kept": [1, 0] * 25 + [1, 1, 0] * 16 + [1, 1]})
+    >>> arms_plot(compare_arms(df, outcome_col="kept")).get_title()
+    'Effect of each treatment over control'
     """
     kind = getattr(result, "kind", None)
     table = result.lift.reset_index() if hasattr(result, "lift") and not isinstance(result, pd.DataFrame) else result
@@ -331,7 +347,26 @@ def arms_plot(result, *, ax=None):
 
 
 def power_curve_plot(curve: pd.DataFrame, *, ax=None):
-    """Power by size of the control arm for each lift (:func:`~fidelia_kit.retention.power_curve`'s tidy table)."""
+    """Power by size of the control arm, one line per lift.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`~fidelia_kit.retention.power_curve`'s tidy table (``lift``, ``n_control``,
+        ``n_treated``, ``power``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import power_curve
+    >>> power_curve_plot(power_curve(0.3, [0.03, 0.05], [500, 1000])).get_xlabel()
+    'customers per arm (count)'
+    """
     check_frame("curve", curve, ["lift", "n_control", "n_treated", "power"])
     ax = _axes(ax)
     equal = bool((curve["n_control"] == curve["n_treated"]).all())
@@ -348,9 +383,27 @@ def power_curve_plot(curve: pd.DataFrame, *, ax=None):
 def qini_plot(curve, *, ax=None, title: str = "Qini curve"):
     """Model, random and perfect Qini (or uplift) curves.
 
-    ``curve`` is an :class:`~fidelia_kit.retention.UpliftCurve` (from
-    :func:`~fidelia_kit.retention.qini_curve` or :func:`~fidelia_kit.retention.uplift_curve`)
-    or its ``curve`` frame.
+    Parameters
+    ----------
+    curve : UpliftCurve or DataFrame
+        From :func:`~fidelia_kit.retention.qini_curve` or
+        :func:`~fidelia_kit.retention.uplift_curve` (its area goes in the legend), or its
+        ``curve`` frame.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    title : str, default="Qini curve"
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import qini_curve
+    >>> ax = qini_plot(qini_curve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0], [1, 0, 0, 1]))
+    >>> len(ax.lines)
+    3
     """
     auc = getattr(curve, "auc", np.nan)
     frame = curve.curve if hasattr(curve, "curve") and not isinstance(curve, pd.DataFrame) else curve
@@ -367,7 +420,25 @@ def qini_plot(curve, *, ax=None, title: str = "Qini curve"):
 
 
 def profit_curve_plot(policy, *, ax=None):
-    """Expected profit as more customers are contacted (:func:`~fidelia_kit.retention.targeting_policy`)."""
+    """Expected profit as more customers are contacted, most profitable first.
+
+    Parameters
+    ----------
+    policy : TargetingPolicy
+        From :func:`~fidelia_kit.retention.targeting_policy`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import targeting_policy
+    >>> profit_curve_plot(targeting_policy([0.1, 0.02, -0.05], value=100, cost=5)).get_ylabel()
+    'expected profit (EUR)'
+    """
     curve = policy.curve
     ax = _axes(ax)
     ax.plot(curve["share_targeted"], curve["expected_profit"])
