@@ -604,40 +604,109 @@ def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", a
 
 # --- retention -----------------------------------------------------------------------------------
 
-def arms_plot(table: pd.DataFrame, *, ax=None):
-    """Lift of each treated arm over control with its CI (:func:`~fidelia_kit.retention.compare_arms`)."""
-    check_frame("table", table, ["lift", "lift_low", "lift_high"])
-    df = table.dropna(subset=["lift"])
+def arms_plot(result, *, ax=None):
+    """Lift of each treated arm over control with its CI.
+
+    Parameters
+    ----------
+    result : ArmComparison or DataFrame
+        From :func:`~fidelia_kit.retention.compare_arms`, or its tidy ``to_frame()``
+        (the rows with ``measure == "lift"`` are drawn).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import compare_arms
+    >>> df = pd.DataFrame({"arm": ["control"] * 50 + ["mail"] * 50, "kept": [1, 0] * 25 + [1, 1, 0] * 16 + [1, 1]})
+    >>> arms_plot(compare_arms(df, outcome_col="kept")).get_title()
+    'Effect of each treatment over control'
+    """
+    kind = getattr(result, "kind", None)
+    table = result.lift.reset_index() if hasattr(result, "lift") and not isinstance(result, pd.DataFrame) else result
+    if isinstance(table, pd.DataFrame) and "measure" in table.columns:
+        table = table[table["measure"] == "lift"]
+    check_frame("result", table, ["arm", "estimate", "ci_low", "ci_high"])
+    df = table.dropna(subset=["estimate"])
     ax = _axes(ax)
-    _intervals(ax, df["lift"].to_numpy(), df["lift_low"].to_numpy(), df["lift_high"].to_numpy(), df.index, "darkgreen")
+    _intervals(ax, df["estimate"].to_numpy(), df["ci_low"].to_numpy(), df["ci_high"].to_numpy(), df["arm"], "darkgreen")
     ax.set_title("Effect of each treatment over control")
-    ax.set_xlabel("lift over control (difference in rate; 0.05 = 5 points)" if table.attrs.get("kind") == "binary"
+    ax.set_xlabel("lift over control (difference in rate; 0.05 = 5 points)" if kind == "binary"
                   else "lift over control (difference in means, outcome units)")
     ax.set_ylabel("arm")
     return ax
 
 
 def power_curve_plot(curve: pd.DataFrame, *, ax=None):
-    """Power by sample size for each lift (:func:`~fidelia_kit.retention.power_curve`)."""
+    """Power by size of the control arm, one line per lift.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`~fidelia_kit.retention.power_curve`'s tidy table (``lift``, ``n_control``,
+        ``n_treated``, ``power``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import power_curve
+    >>> power_curve_plot(power_curve(0.3, [0.03, 0.05], [500, 1000])).get_xlabel()
+    'customers per arm (count)'
+    """
+    check_frame("curve", curve, ["lift", "n_control", "n_treated", "power"])
     ax = _axes(ax)
-    for lift, row in curve.iterrows():
-        ax.plot(curve.columns, row.to_numpy(), marker=".", label=f"lift {lift:+.3f}")
+    equal = bool((curve["n_control"] == curve["n_treated"]).all())
+    for lift, rows in curve.groupby("lift", sort=False):
+        ax.plot(rows["n_control"], rows["power"], marker=".", label=f"lift {lift:+.3f}")
     ax.axhline(0.8, color="grey", ls="--", lw=0.8)
     ax.set_title("Power of the experiment by sample size")
-    ax.set_xlabel("customers per arm (count)" if curve.columns.name != "n_control"
-                  else "customers in the control arm (count)")
+    ax.set_xlabel("customers per arm (count)" if equal else "customers in the control arm (count)")
     ax.set_ylabel("power (probability of detecting the lift)")
     ax.legend()
     return ax
 
 
-def qini_plot(curve: pd.DataFrame, *, ax=None, title: str = "Qini curve"):
-    """Model, random and perfect Qini (or uplift) curves (:func:`~fidelia_kit.retention.qini_curve`)."""
-    check_frame("curve", curve, ["share_targeted", "model", "random", "perfect"])
+def qini_plot(curve, *, ax=None, title: str = "Qini curve"):
+    """Model, random and perfect Qini (or uplift) curves.
+
+    Parameters
+    ----------
+    curve : UpliftCurve or DataFrame
+        From :func:`~fidelia_kit.retention.qini_curve` or
+        :func:`~fidelia_kit.retention.uplift_curve` (its area goes in the legend), or its
+        ``curve`` frame.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    title : str, default="Qini curve"
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import qini_curve
+    >>> ax = qini_plot(qini_curve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0], [1, 0, 0, 1]))
+    >>> len(ax.lines)
+    3
+    """
+    auc = getattr(curve, "auc", np.nan)
+    frame = curve.curve if hasattr(curve, "curve") and not isinstance(curve, pd.DataFrame) else curve
+    check_frame("curve", frame, ["share_targeted", "model", "random", "perfect"])
     ax = _axes(ax)
-    ax.plot(curve["share_targeted"], curve["model"], label=f"model (normalized area {curve.attrs.get('auc', np.nan):.2f})")
-    ax.plot(curve["share_targeted"], curve["random"], ls="--", color="grey", label="random")
-    ax.plot(curve["share_targeted"], curve["perfect"], ls=":", color="black", label="perfect")
+    ax.plot(frame["share_targeted"], frame["model"], label=f"model (normalized area {auc:.2f})")
+    ax.plot(frame["share_targeted"], frame["random"], ls="--", color="grey", label="random")
+    ax.plot(frame["share_targeted"], frame["perfect"], ls=":", color="black", label="perfect")
     ax.set_title(title)
     ax.set_xlabel("share of customers targeted, best predicted uplift first")
     ax.set_ylabel("incremental outcomes (count)")
@@ -646,7 +715,25 @@ def qini_plot(curve: pd.DataFrame, *, ax=None, title: str = "Qini curve"):
 
 
 def profit_curve_plot(policy, *, ax=None):
-    """Expected profit as more customers are contacted (:func:`~fidelia_kit.retention.targeting_policy`)."""
+    """Expected profit as more customers are contacted, most profitable first.
+
+    Parameters
+    ----------
+    policy : TargetingPolicy
+        From :func:`~fidelia_kit.retention.targeting_policy`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import targeting_policy
+    >>> profit_curve_plot(targeting_policy([0.1, 0.02, -0.05], value=100, cost=5)).get_ylabel()
+    'expected profit (EUR)'
+    """
     curve = policy.curve
     ax = _axes(ax)
     ax.plot(curve["share_targeted"], curve["expected_profit"])

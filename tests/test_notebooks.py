@@ -19,12 +19,19 @@ from fidelia_kit import generate_world, load_world
 from fidelia_kit.features import customer_features
 from fidelia_kit.notebook import window_of
 from fidelia_kit.clv import customer_value, membership_durations
+from fidelia_kit.clv import customer_value
 from fidelia_kit.retention import (
+    EXPERIMENT_FEATURES,
+    UpliftModel,
+    baseline_rate,
     campaign_roi,
     compare_arms,
-    fit_uplift,
+    cross_predict_uplift,
+    outcome_totals,
     qini_curve,
     referral_programme,
+    retrodesign,
+    sample_size,
     service_recovery,
     targeting_policy,
 )
@@ -41,6 +48,7 @@ from fidelia_kit.segmentation import (
 )
 from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
 from fidelia_kit.verdict import describe_sales
+from fidelia_kit.verdict import effect_sign, roi_sign, versus_truth
 
 from .conftest import ROOT
 
@@ -279,41 +287,92 @@ def test_clv_notebooks_against_the_truth(executed):
     assert m["observed_retention_year1"] == pytest.approx(first, rel=1e-12)
 
 
-def test_experiment_churn_and_cross_sell_notebooks(executed):
+def _outputs(executed, number):
+    """The executed notebook's outputs: (stderr text, every markdown or plain-text output joined)."""
+    path = next(p for p in executed[2].glob(f"{number}_*.ipynb"))
+    nb = nbformat.read(path, as_version=4)
+    stderr, shown = [], []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "stream":
+                (stderr if o.get("name") == "stderr" else shown).append(o.get("text", ""))
+            elif "data" in o:
+                shown.append(o["data"].get("text/markdown", o["data"].get("text/plain", "")))
+    return "".join(stderr), "\n".join(shown)
+
+
+def test_experiment_notebook(executed):
     world, runs, _ = executed
     r = runs["06"].results
     saved = load_world(_data_dir(executed))
     e = saved.retention_experiment
     p = _parameters(executed, "06")
-    arms = compare_arms(e, "arm", "active_90d")
+    assigned = e["assigned_date"].min()
+    arms = compare_arms(e, outcome_col="active_90d").lift
     z = stats.norm.isf(0.025)
     for arm in ("email_discount", "personal_call"):
         # the recorded lift is compare_arms' on the same data, and the truth is the world's
-        assert r[f"lift_{arm}"] == pytest.approx(arms.loc[arm, "lift"], rel=1e-12)
+        assert r[f"lift_{arm}"] == pytest.approx(arms.loc[arm, "estimate"], rel=1e-12)
+        assert r[f"lift_ci_{arm}"] == pytest.approx([arms.loc[arm, "ci_low"], arms.loc[arm, "ci_high"]], rel=1e-12)
         assert r[f"truth_{arm}"] == world.truth["experiment"]["average_effect_in_arm"][arm]
         # about 150 customers per arm: SE ~ 0.055 against effects of 0.06-0.08, so the estimate can only be
         # held to the truth within 3 standard errors (from Newcombe's 95% interval, half-width / z)
-        se = (arms.loc[arm, "lift_high"] - arms.loc[arm, "lift_low"]) / (2 * z)
+        se = (arms.loc[arm, "ci_high"] - arms.loc[arm, "ci_low"]) / (2 * z)
         assert abs(r[f"lift_{arm}"] - r[f"truth_{arm}"]) < 3 * se, (arm, r[f"lift_{arm}"], r[f"truth_{arm}"], se)
-    # (a small world's experiment is too small to learn the effects well: the module tests check
-    # uplift and targeting on the default world; here the notebook's numbers are recomputed with the kit)
-    features = ["days_since_last", "n_purchases_365d", "spend_365d", "spend_90d", "avg_basket", "online_share",
-                "discount_share", "tenure_days"]
-    part = e[e["arm"].isin(["control", "personal_call"])]
+        # the sentences are the verdicts of these numbers
+        assert r[f"effect_verdict_{arm}"] == effect_sign("lift", r[f"lift_{arm}"], r[f"lift_ci_{arm}"]).outcome
+        assert r[f"truth_verdict_{arm}"] == versus_truth("lift", r[f"lift_{arm}"], r[f"lift_ci_{arm}"],
+                                                         r[f"truth_{arm}"]).outcome
+        # winner's curse: power and exaggeration against the planned lift, at this run's standard error
+        design = retrodesign(p["min_lift"], se)
+        curse = r[f"winners_curse_{arm}"]
+        assert (curse["power"], curse["exaggeration"]) == pytest.approx((design.power, design.exaggeration), rel=1e-9)
+        assert curse["estimate_over_truth"] == pytest.approx(r[f"lift_{arm}"] / r[f"truth_{arm}"], rel=1e-12)
+    # the plan uses the rate known before the experiment, not the control arm's (it used to)
+    assert r["planning_base_rate"] == pytest.approx(baseline_rate(saved.transactions, as_of=assigned), rel=1e-12)
+    assert r["planning_base_rate"] != pytest.approx(e.loc[e["arm"] == "control", "active_90d"].mean())
+    assert r["sample_size_per_arm"] == sample_size(r["planning_base_rate"], p["min_lift"], power=p["target_power"])
+    # a kept customer is worth the kit's CLV (margin, discounted, horizon stated), not a fixed 80 EUR
+    value = customer_value(saved.transactions, as_of=assigned, horizon_days=p["value_horizon_days"],
+                           discount_rate=p["discount_rate"])
+    assert r["value_per_active"] == pytest.approx(value.table["clv"].reindex(e["customer_id"]).mean(), rel=1e-9)
+    # the uplift model is judged cross-fitted: the recorded Qini area is the out-of-fold one, below the in-sample one
+    part = e[e["arm"].isin(["control", "personal_call"])].reset_index(drop=True)
     treated = (part["arm"] == "personal_call").astype(int)
-    model = fit_uplift(part[features], treated, part["active_90d"].astype(int),
-                       estimator=LogisticRegression(max_iter=2000, C=0.5), rng=p["seed"])
-    predicted = model.predict(e[features])
-    effect = saved.truth_customers.set_index("customer_id").loc[e["customer_id"], "effect_personal_call"].to_numpy()
+    active = part["active_90d"].astype(int)
+    model = UpliftModel(estimator=LogisticRegression(max_iter=2000, C=0.5), rng=p["seed"])
+    predicted = cross_predict_uplift(part[EXPERIMENT_FEATURES], treated, active, model=model, n_folds=p["n_folds"],
+                                     rng=p["seed"])
+    in_sample = model.fit(part[EXPERIMENT_FEATURES], treated, active).predict(part[EXPERIMENT_FEATURES])
+    assert r["qini_auc"] == pytest.approx(qini_curve(predicted, treated, active).auc, rel=1e-9)
+    assert r["qini_auc_in_sample"] == pytest.approx(qini_curve(in_sample, treated, active).auc, rel=1e-9)
+    assert r["qini_auc"] < r["qini_auc_in_sample"]
+    effect = saved.truth_customers.set_index("customer_id").loc[part["customer_id"], "effect_personal_call"].to_numpy()
     assert r["uplift_truth_correlation"] == pytest.approx(stats.pearsonr(predicted, effect).statistic, rel=1e-9)
-    qini = qini_curve(model.predict(part[features]), treated, part["active_90d"].astype(int))
-    assert r["qini_auc"] == pytest.approx(qini.attrs["auc"], rel=1e-9)
-    gain = effect * p["value_per_active"] - 6.0
-    contact = targeting_policy(predicted, p["value_per_active"], 6.0).contact.to_numpy()
-    assert r["policy_profit_truth"] == pytest.approx({"target by uplift": gain[contact].sum(), "call everyone": gain.sum(),
-                                                      "call no one": 0.0}, rel=1e-9)
-    roi = campaign_roi(e, "arm", "active_90d", "revenue_90d", "cost", margin=p["margin"])["roi"]
-    assert r["roi"] == pytest.approx(roi.to_dict(), rel=1e-12)
+    # the policy's predicted profit and its true profit (from the world's effects) are reported side by side
+    call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()
+    policy = targeting_policy(predicted, value=r["value_per_active"], cost=call_cost)
+    gain = effect * r["value_per_active"] - call_cost
+    assert r["policy_profit_predicted"] == pytest.approx(policy.total, rel=1e-9)
+    assert r["policy_profit_truth"] == pytest.approx({"target by uplift": gain[policy.contact.to_numpy()].sum(),
+                                                      "call everyone": gain.sum(), "call no one": 0.0}, rel=1e-9)
+    # ROI on the gross margin of the 90 days after assignment, the cost without the e-mail's discount
+    margin = outcome_totals(e, saved.transactions, value_col="gross_margin")
+    roi = campaign_roi(e.assign(margin_90d=margin), value_col="margin_90d").roi
+    assert r["roi"] == pytest.approx(roi["estimate"].to_dict(), rel=1e-12)
+    assert set(e.loc[e["arm"] == "email_discount", "cost"]) == {0.5}
+    stderr, shown = _outputs(executed, "06")
+    assert stderr == ""                                      # no warning, DeprecationWarnings included
+    for arm in ("email_discount", "personal_call"):
+        # the summary states each ROI's sign as its interval allows (it used to call the campaigns good)
+        row = roi.loc[arm]
+        assert roi_sign(f"{arm} on the 90-day margin", row["estimate"], (row["ci_low"], row["ci_high"])).sentence in shown
+    assert f"The model predicts it earns {policy.total:,.0f} EUR" in shown
+
+
+def test_churn_and_cross_sell_notebooks(executed):
+    world, runs, _ = executed
+    saved = load_world(_data_dir(executed))
     c = runs["07"].results
     assert c["auc_model"] > 0.7 and c["top_decile_lift"] > 1
     x = runs["08"].results

@@ -102,15 +102,20 @@ def test_experiment_against_the_truth(ran):
     _, world, _, runs = ran
     r = runs["06"].results
     e = world.retention_experiment
-    arms = compare_arms(e, "arm", "active_90d")
+    arms = compare_arms(e, outcome_col="active_90d").lift
     for arm in ("email_discount", "personal_call"):
-        assert r[f"lift_{arm}"] == pytest.approx(arms.loc[arm, "lift"])
+        assert r[f"lift_{arm}"] == pytest.approx(arms.loc[arm, "estimate"])
         true_effect = world.truth["experiment"]["average_effect_in_arm"][arm]
         assert r[f"truth_{arm}"] == pytest.approx(true_effect)
-        assert arms.loc[arm, "lift_low"] <= true_effect <= arms.loc[arm, "lift_high"]  # the 95% interval covers it
+        assert arms.loc[arm, "ci_low"] <= true_effect <= arms.loc[arm, "ci_high"]  # the 95% interval covers it
+        assert r[f"truth_verdict_{arm}"] == "covered"                      # and the notebook says so
     call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()         # the call cost comes from the data
-    t = e.merge(world.truth_customers, on="customer_id")
-    assert r["policy_profit_truth"]["call everyone"] == pytest.approx((t["effect_personal_call"] * 80.0 - call_cost).sum())
+    t = e[e["arm"].isin(["control", "personal_call"])].merge(world.truth_customers, on="customer_id")
+    # a kept customer is valued at the world's own CLV (a positive figure of margin), not a constant
+    assert 0 < r["value_per_active"] < 1_000
+    everyone = (t["effect_personal_call"] * r["value_per_active"] - call_cost).sum()
+    assert r["policy_profit_truth"]["call everyone"] == pytest.approx(everyone)
+    assert r["planning_base_rate"] == pytest.approx(world.truth["experiment"]["mean_p_active_90d"], abs=0.1)
 
 
 def test_churn_uses_the_worlds_dates(ran):

@@ -11,22 +11,29 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import plots
+from fidelia_kit.exceptions import NotFittedError
 from fidelia_kit.retention import (
+    EXPERIMENT_FEATURES,
+    UpliftModel,
     adjusted_effect,
+    baseline_rate,
     campaign_roi,
     churn_dataset,
     cohort_table,
     compare_arms,
     cox,
+    cross_predict_uplift,
     cuped,
     evaluate_churn,
     fit_uplift,
     kaplan_meier,
     logrank,
     minimum_detectable_effect,
+    outcome_totals,
     power_curve,
     qini_curve,
     referral_programme,
+    retrodesign,
     sample_size,
     service_recovery,
     targeting_policy,
@@ -34,8 +41,7 @@ from fidelia_kit.retention import (
     uplift_curve,
 )
 
-FEATURES = ["days_since_last", "n_purchases_365d", "spend_365d", "spend_90d", "avg_basket", "online_share",
-            "discount_share", "tenure_days"]
+FEATURES = EXPERIMENT_FEATURES
 
 
 def _wilson(k, n, z):
@@ -50,67 +56,73 @@ def _wilson(k, n, z):
 def test_compare_arms_binary_hand_worked_newcombe():
     df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
                        "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80})
-    out = compare_arms(df, "arm", "kept")
+    res = compare_arms(df, outcome_col="kept")
     z = stats.norm.isf(0.025)
     l1, u1 = _wilson(20, 100, z)
     l2, u2 = _wilson(10, 100, z)
     # Newcombe (1998) method 10: combine the two Wilson intervals
     lo = 0.1 - np.sqrt((0.2 - l1) ** 2 + (u2 - 0.1) ** 2)
     hi = 0.1 + np.sqrt((u1 - 0.2) ** 2 + (0.1 - l2) ** 2)
-    row = out.loc["mail"]
-    assert (row["n"], row["rate"], row["lift"]) == (100, pytest.approx(0.2), pytest.approx(0.1))
-    assert (row["lift_low"], row["lift_high"]) == (pytest.approx(lo), pytest.approx(hi))
-    assert row["rel_lift"] == pytest.approx(1.0)
-    assert out.loc["control", "rate"] == pytest.approx(0.1)
+    row = res.lift.loc["mail"]
+    assert (res.arms.loc["mail", "n"], res.arms.loc["mail", "rate"]) == (100, pytest.approx(0.2))
+    assert row["estimate"] == pytest.approx(0.1)
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert res.relative_lift.loc["mail", "estimate"] == pytest.approx(1.0)
+    assert res.arms.loc["control", "rate"] == pytest.approx(0.1)
+    # tidy: one row per treated arm and measure, the kit's interval names
+    frame = res.to_frame()
+    assert frame[["arm", "measure"]].values.tolist() == [["mail", "lift"], ["mail", "relative_lift"]]
+    assert list(frame.columns) == ["arm", "measure", "estimate", "ci_low", "ci_high", "pvalue", "pvalue_holm"]
 
 
 def test_compare_arms_continuous_is_welch(rng):
     df = pd.DataFrame({"arm": np.repeat(["control", "a", "b"], 200),
                        "revenue": np.r_[rng.gamma(2, 10, 200), rng.gamma(2, 12, 200), rng.gamma(2, 10.5, 200)]})
-    out = compare_arms(df, "arm", "revenue")
+    res = compare_arms(df, outcome_col="revenue")
+    out = res.lift
     a, c = df.loc[df.arm == "a", "revenue"], df.loc[df.arm == "control", "revenue"]
     va, vc = a.var() / len(a), c.var() / len(c)
     dof = (va + vc) ** 2 / (va**2 / (len(a) - 1) + vc**2 / (len(c) - 1))   # Welch-Satterthwaite
     half = stats.t.isf(0.025, dof) * np.sqrt(va + vc)
-    assert out.loc["a", "lift_low"] == pytest.approx(a.mean() - c.mean() - half)
+    assert out.loc["a", "ci_low"] == pytest.approx(a.mean() - c.mean() - half)
     p = out.loc[["a", "b"], "pvalue"].to_numpy()
     holm = np.minimum(1, np.maximum.accumulate(np.sort(p) * np.array([2, 1])))[np.argsort(np.argsort(p))]
     assert out.loc[["a", "b"], "pvalue_holm"].to_numpy() == pytest.approx(holm)
-    assert out.attrs["kind"] == "continuous"
+    assert res.kind == "continuous"
 
 
 @pytest.mark.parametrize("df, kwargs, match", [
     (pd.DataFrame({"arm": ["a", "b"], "y": [1, 0]}), {}, r"the control arm 'control' has no customers"),
     (pd.DataFrame({"arm": pd.Categorical(["control", "a"], categories=["control", "a", "call"]), "y": [1, 0]}), {},
      r"arm\(s\) \['call'\] of column 'arm' have no customers"),
-    (pd.DataFrame({"arm": ["control", "a"], "y": [1, 3]}), {"kind": "binary"}, r"column 'y' must hold 0/1"),
+    (pd.DataFrame({"arm": ["control", "a"], "y": [1, 3]}), {"kind": "binary"}, r"`column 'y'` must be 0/1"),
     (pd.DataFrame({"arm": ["control", "a"], "y": [1, np.nan]}), {}, r"column 'y' has 1 missing outcome"),
     (pd.DataFrame({"arm": ["control", "control"], "y": [1, 0]}), {}, r"only one arm"),
 ])
 def test_compare_arms_bad_input(df, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        compare_arms(df, "arm", "y", **kwargs)
+        compare_arms(df, outcome_col="y", **kwargs)
 
 
 def test_experiment_recovers_each_arms_true_effect(default_world):
     w = default_world
     e = w.retention_experiment
-    out = compare_arms(e, "arm", "active_90d")
+    out = compare_arms(e, outcome_col="active_90d").lift
     truth = w.truth["experiment"]["average_effect_in_arm"]
     for arm, effect in truth.items():
-        assert out.loc[arm, "lift_low"] <= effect <= out.loc[arm, "lift_high"], (arm, effect)
+        assert out.loc[arm, "ci_low"] <= effect <= out.loc[arm, "ci_high"], (arm, effect)
 
 
 def test_cuped_narrows_the_interval_on_the_same_estimand(default_world):
     e = default_world.retention_experiment
-    adj = adjusted_effect(e, "arm", "revenue_90d", ["spend_90d", "spend_365d", "days_since_last"])
-    plain = compare_arms(e, "arm", "revenue_90d")
+    adj = adjusted_effect(e, outcome_col="revenue_90d", covariates=["monetary_90d", "monetary_365d", "days_since_last"]).table
+    plain = compare_arms(e, outcome_col="revenue_90d").lift["estimate"]
     for arm in ("email_discount", "personal_call"):
         assert adj.loc[arm, "se"] < adj.loc[arm, "unadjusted_se"]
         assert adj.loc[arm, "variance_reduction"] > 0.05
-        assert adj.loc[arm, "unadjusted_effect"] == pytest.approx(plain.loc[arm, "lift"])
+        assert adj.loc[arm, "unadjusted_estimate"] == pytest.approx(plain[arm])
         # same estimand: the two estimates agree within their standard error
-        assert abs(adj.loc[arm, "effect"] - plain.loc[arm, "lift"]) < 2 * adj.loc[arm, "unadjusted_se"]
+        assert abs(adj.loc[arm, "estimate"] - plain[arm]) < 2 * adj.loc[arm, "unadjusted_se"]
 
 
 def test_regression_adjustment_on_simulated_experiment(rng):
@@ -119,27 +131,28 @@ def test_regression_adjustment_on_simulated_experiment(rng):
     t = rng.permutation(np.arange(n) % 2)
     y = 5 + 3.0 * t + 0.8 * x + rng.normal(0, 4, n)
     df = pd.DataFrame({"arm": np.where(t == 1, "treated", "control"), "y": y, "x": x})
-    out = adjusted_effect(df, "arm", "y", "x")
-    assert abs(out.loc["treated", "effect"] - 3.0) < 2.5 * out.loc["treated", "se"]
+    out = adjusted_effect(df, outcome_col="y", covariates="x").table
+    assert abs(out.loc["treated", "estimate"] - 3.0) < 2.5 * out.loc["treated", "se"]
     assert out.loc["treated", "variance_reduction"] > 0.7   # x explains most of y's variance
 
 
 def test_cuped_hand_worked():
     df = pd.DataFrame({"arm": ["control"] * 3 + ["mail"] * 3, "pre": [1.0, 2, 3, 2, 3, 4], "post": [2.0, 3, 5, 4, 6, 7]})
-    out = cuped(df, "arm", "post", "pre", control="control").loc["mail"]
+    res = cuped(df, outcome_col="post", covariate="pre", control="control")
+    out = res.table.loc["mail"]
     # pooled: sum dx dy = 9.5, sum dx^2 = 5.5 -> theta = 19/11; effect = 7/3 - theta x 1 = 20/33
-    assert out["theta"] == pytest.approx(19 / 11)
-    assert out["effect"] == pytest.approx(20 / 33)
-    assert out["unadjusted_effect"] == pytest.approx(7 / 3)
+    assert res.theta == pytest.approx(19 / 11)
+    assert out["estimate"] == pytest.approx(20 / 33)
+    assert out["unadjusted_estimate"] == pytest.approx(7 / 3)
     y_cv = df["post"] - 19 / 11 * (df["pre"] - 2.5)
     se = np.sqrt(y_cv[3:].var(ddof=1) / 3 + y_cv[:3].var(ddof=1) / 3)
     assert out["se"] == pytest.approx(se)
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((20 / 33 - 1.959964 * se, 20 / 33 + 1.959964 * se))
     assert out["pvalue"] == pytest.approx(2 * stats.norm.sf(20 / 33 / se))
     with pytest.raises(ValueError, match="covariate 'pre' is constant"):
-        cuped(df.assign(pre=1.0), "arm", "post", "pre")
+        cuped(df.assign(pre=1.0), outcome_col="post", covariate="pre")
     with pytest.raises(ValueError, match=r"column 'pre' has 1 missing value\(s\)"):
-        cuped(df.assign(pre=[1.0, np.nan, 3, 2, 3, 4]), "arm", "post", "pre")
+        cuped(df.assign(pre=[1.0, np.nan, 3, 2, 3, 4]), outcome_col="post", covariate="pre")
 
 
 def test_cuped_variance_reduction_is_the_squared_correlation(rng):
@@ -148,15 +161,15 @@ def test_cuped_variance_reduction_is_the_squared_correlation(rng):
     t = rng.permutation(np.arange(n) % 2)
     y = 20 + 0.7 * x + 8.0 * t + rng.normal(0, 40, n)
     df = pd.DataFrame({"arm": np.where(t == 1, "call", "control"), "pre": x, "post": y})
-    out = cuped(df, "arm", "post", "pre").loc["call"]
+    out = cuped(df, outcome_col="post", covariate="pre").table.loc["call"]
     rho = np.corrcoef(x, y)[0, 1]
     assert out["variance_reduction"] == pytest.approx(rho**2, abs=0.01)
-    assert abs(out["effect"] - 8.0) < 2.5 * out["se"]
+    assert abs(out["estimate"] - 8.0) < 2.5 * out["se"]
     # the unadjusted SE is Welch's, the same as adjusted_effect's HC2 SE of the plain difference
-    lin = adjusted_effect(df, "arm", "post", "pre").loc["call"]
+    lin = adjusted_effect(df, outcome_col="post", covariates="pre").table.loc["call"]
     assert out["unadjusted_se"] == pytest.approx(lin["unadjusted_se"], rel=1e-9)
     # one covariate, same slope in both arms: Lin's adjustment and CUPED nearly agree
-    assert out["effect"] == pytest.approx(lin["effect"], abs=0.2 * out["se"])
+    assert out["estimate"] == pytest.approx(lin["estimate"], abs=0.2 * out["se"])
 
 
 def test_sample_size_matches_cohens_h():
@@ -166,9 +179,9 @@ def test_sample_size_matches_cohens_h():
     assert sample_size(0.10, 0.02) == int(np.ceil(2 * (z / h) ** 2))
     assert sample_size(0.10, 0.02, ratio=2.0) == int(np.ceil((1 + 1 / 2) * (z / h) ** 2))
     assert minimum_detectable_effect(3835, 0.10) == pytest.approx(0.02, abs=1e-4)
-    pc = power_curve(0.10, [0.02, 0.04], [3835, 1000])
-    assert pc.loc[0.02, 3835] == pytest.approx(0.8, abs=1e-3)
-    assert pc.loc[0.04, 1000] > pc.loc[0.02, 1000]
+    pc = power_curve(0.10, [0.02, 0.04], [3835, 1000]).set_index(["lift", "n_control"])["power"]
+    assert pc[(0.02, 3835)] == pytest.approx(0.8, abs=1e-3)
+    assert pc[(0.04, 1000)] > pc[(0.02, 1000)]
     with pytest.raises(ValueError, match="`min_lift` must be non-zero"):
         sample_size(0.10, 0.0)
     with pytest.raises(ValueError, match=r"`base_rate` must be in"):
@@ -179,20 +192,23 @@ def test_power_curve_with_unequal_arms_equals_the_formula_by_hand():
     h = abs(2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10)))
     z = stats.norm.isf(0.025)
     pc = power_curve(0.10, [0.02], [1000], ratio=2.0)     # 1,000 control, 2,000 treated customers
-    assert pc.columns.name == "n_control"
+    assert pc[["n_control", "n_treated"]].values.tolist() == [[1000, 2000]]
     shift = h * np.sqrt(1000 / (1 + 1 / 2))
-    assert pc.loc[0.02, 1000] == pytest.approx(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z), rel=1e-9)
-    assert power_curve(0.10, [0.02], [1000]).columns.name == "n per arm"
+    assert pc["power"].iloc[0] == pytest.approx(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z), rel=1e-9)
+    # the same columns whatever the ratio
+    assert list(power_curve(0.10, [0.02], [1000]).columns) == list(pc.columns) == ["lift", "n_control", "n_treated", "power"]
 
 
 def test_campaign_roi_hand_worked():
     df = pd.DataFrame({"arm": ["control"] * 4 + ["call"] * 4, "active": [0, 1, 0, 0, 1, 1, 0, 1],
                        "revenue": [0, 40, 0, 0, 50, 30, 0, 40], "cost": [0] * 4 + [6] * 4})
-    out = campaign_roi(df, "arm", "active", "revenue", "cost", margin=0.5).loc["call"]
+    res = campaign_roi(df, outcome_col="active", value_col="revenue", margin=0.5)
+    out = res.to_frame().set_index("measure").drop(columns="arm")
     # 4 customers x (30 - 10) = 80 EUR more revenue; profit 0.5 x 80 - 24 = 16; ROI 16 / 24
-    assert out["incremental_customers"] == pytest.approx(2.0)
-    assert out["incremental_revenue"] == pytest.approx(80.0)
-    assert out["profit"] == pytest.approx(16.0) and out["roi"] == pytest.approx(16 / 24)
+    assert res.arms.loc["call", "incremental_customers"] == pytest.approx(2.0)
+    assert res.arms.loc["call", "cost"] == 24.0
+    assert out.loc["incremental_value", "estimate"] == pytest.approx(80.0)
+    assert out.loc["profit", "estimate"] == pytest.approx(16.0) and res.roi.loc["call", "estimate"] == pytest.approx(16 / 24)
     # Welch's interval for the difference in mean revenue, by hand: means 30 and 10, variances 466.67 and
     # 400 (n - 1), SE sqrt(466.67 / 4 + 400 / 4) = 14.72 on 5.965 Welch-Satterthwaite degrees of freedom
     vt, vc = np.var([50, 30, 0, 40], ddof=1) / 4, np.var([0, 40, 0, 0], ddof=1) / 4
@@ -200,10 +216,10 @@ def test_campaign_roi_hand_worked():
     half = stats.t.isf(0.025, dof) * np.sqrt(vt + vc)
     assert (vt + vc, dof) == (pytest.approx(866.67 / 4, rel=1e-4), pytest.approx(5.965, abs=0.001))
     # carried to revenue (x n = 4), profit (x margin, - cost 24) and ROI (/ 24): cost is known
-    assert (out["revenue_low"], out["revenue_high"]) == pytest.approx((4 * (20 - half), 4 * (20 + half)), rel=1e-12)
-    assert (out["profit_low"], out["profit_high"]) == pytest.approx((2 * (20 - half) - 24, 2 * (20 + half) - 24), rel=1e-12)
-    assert (out["roi_low"], out["roi_high"]) == pytest.approx(((2 * (20 - half) - 24) / 24, (2 * (20 + half) - 24) / 24),
-                                                              rel=1e-12)
+    ci = out[["ci_low", "ci_high"]]
+    assert tuple(ci.loc["incremental_value"]) == pytest.approx((4 * (20 - half), 4 * (20 + half)), rel=1e-12)
+    assert tuple(ci.loc["profit"]) == pytest.approx((2 * (20 - half) - 24, 2 * (20 + half) - 24), rel=1e-12)
+    assert tuple(ci.loc["roi"]) == pytest.approx(((2 * (20 - half) - 24) / 24, (2 * (20 + half) - 24) / 24), rel=1e-12)
 
 
 # --- uplift ---------------------------------------------------------------------------------------
@@ -212,14 +228,14 @@ def test_qini_and_uplift_curves_hand_worked():
     uplift = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
     t = np.array([1, 0, 1, 0, 1, 0])
     y = np.array([1, 0, 1, 1, 0, 0])
-    q = qini_curve(uplift, t, y)
+    q = qini_curve(uplift, t, y).curve
     # after 2: Yt=1, Yc=0 -> 1; after 4: Yt=2, Yc=1, Nt=Nc=2 -> 1; after 6: Yt=2, Yc=1 -> 1
     assert q["model"].tolist()[2] == pytest.approx(1.0) and q["model"].tolist()[4] == pytest.approx(1.0)
     assert q["model"].iloc[1] == pytest.approx(1.0)   # one treated responder, no controls yet
-    u = uplift_curve(uplift, t, y)
+    u = uplift_curve(uplift, t, y).curve
     assert u["model"].iloc[4] == pytest.approx((2 / 2 - 1 / 2) * 4)
     perfect = qini_curve(y * t - y * (1 - t), t, y)
-    assert perfect.attrs["auc"] == pytest.approx(1.0)
+    assert perfect.auc == pytest.approx(1.0)
     assert uplift_at_k(uplift, t, y, k=4 / 6) == pytest.approx(1.0 - 0.5)
 
 
@@ -258,10 +274,11 @@ def _tied_uplift_data(rng, n=2000):
 def test_qini_curve_equals_scikit_uplift_formulas_with_ties(rng):
     score, t, y = _tied_uplift_data(rng)
     assert len(np.unique(score)) < 15
-    q = qini_curve(score, t, y)
+    res = qini_curve(score, t, y)
+    q = res.curve
     x_ref, q_ref = _sklift_qini_points(y, score, t)
     assert np.allclose(q["model"].to_numpy()[x_ref.astype(int)], q_ref)   # equal at every threshold
-    assert q.attrs["auc"] == pytest.approx(_sklift_qini_auc_score(y, score, t), rel=1e-12)
+    assert res.auc == pytest.approx(_sklift_qini_auc_score(y, score, t), rel=1e-12)
     x_perfect, q_perfect = _sklift_qini_points(y, y * t - y * (1 - t), t)
     assert np.allclose(q["perfect"].to_numpy()[x_perfect.astype(int)], q_perfect)
     # between thresholds the curve is a straight line
@@ -275,9 +292,9 @@ def test_qini_curve_and_uplift_at_k_do_not_depend_on_row_order_with_ties(rng):
     base_k = [uplift_at_k(score, t, y, k=k) for k in (0.1, 0.3, 0.5)]
     for _ in range(5):
         p = rng.permutation(len(score))
-        assert qini_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_q.attrs["auc"], rel=1e-12)
-        assert np.allclose(qini_curve(score[p], t[p], y[p])["model"], base_q["model"])
-        assert uplift_curve(score[p], t[p], y[p]).attrs["auc"] == pytest.approx(base_u.attrs["auc"], rel=1e-12)
+        assert qini_curve(score[p], t[p], y[p]).auc == pytest.approx(base_q.auc, rel=1e-12)
+        assert np.allclose(qini_curve(score[p], t[p], y[p]).curve["model"], base_q.curve["model"])
+        assert uplift_curve(score[p], t[p], y[p]).auc == pytest.approx(base_u.auc, rel=1e-12)
         assert [uplift_at_k(score[p], t[p], y[p], k=k) for k in (0.1, 0.3, 0.5)] == pytest.approx(base_k, rel=1e-12)
 
 
@@ -306,7 +323,7 @@ def test_random_scores_have_near_zero_normalized_area(rng):
     n = 20_000
     t = rng.integers(0, 2, n)
     y = rng.random(n) < 0.2 + 0.1 * t
-    aucs = [qini_curve(rng.random(n), t, y).attrs["auc"] for _ in range(5)]
+    aucs = [qini_curve(rng.random(n), t, y).auc for _ in range(5)]
     assert abs(np.mean(aucs)) < 0.05
 
 
@@ -317,7 +334,7 @@ def test_uplift_models_find_a_known_effect(method, rng):
     t = rng.integers(0, 2, n)
     tau = 0.25 * (X[:, 0] > 0)                     # only half the customers respond
     y = (rng.random(n) < 0.3 + tau * t).astype(int)
-    model = fit_uplift(X, t, y, method=method, rng=1)
+    model = UpliftModel(method=method, rng=1).fit(X, t, y)
     pred = model.predict(X)
     # the transformed outcome has a much noisier target than the two-model fits (Athey & Imbens 2015)
     assert stats.pearsonr(pred, tau).statistic > (0.35 if method == "transformed_outcome" else 0.5)
@@ -330,8 +347,8 @@ def test_uplift_estimates_track_the_worlds_true_effects(default_world):
                                      on="customer_id")
     for arm, col in (("email_discount", "effect_email_discount"), ("personal_call", "effect_personal_call")):
         part = e[e["arm"].isin(["control", arm])]
-        model = fit_uplift(part[FEATURES], (part["arm"] == arm).astype(int), part["active_90d"].astype(int),
-                           method="two_model", estimator=LogisticRegression(max_iter=2000, C=0.5))
+        model = UpliftModel(method="two_model", estimator=LogisticRegression(max_iter=2000, C=0.5)).fit(
+            part[FEATURES], (part["arm"] == arm).astype(int), part["active_90d"].astype(int))
         pred = model.predict(e[FEATURES])
         r = stats.pearsonr(pred, e[col]).statistic
         assert r >= 0.3, (arm, r)
@@ -341,10 +358,10 @@ def test_targeting_beats_treating_everyone_and_no_one(default_world):
     w = default_world
     e = w.retention_experiment.merge(w.truth_customers[["customer_id", "effect_personal_call"]], on="customer_id")
     part = e[e["arm"].isin(["control", "personal_call"])]
-    model = fit_uplift(part[FEATURES], (part["arm"] == "personal_call").astype(int), part["active_90d"].astype(int),
-                       estimator=LogisticRegression(max_iter=2000, C=0.5))
+    model = UpliftModel(estimator=LogisticRegression(max_iter=2000, C=0.5)).fit(
+        part[FEATURES], (part["arm"] == "personal_call").astype(int), part["active_90d"].astype(int))
     value = 80.0   # what a reactivated customer is worth over the next year (EUR)
-    policy = targeting_policy(model.predict(e[FEATURES]), value, 6.0)
+    policy = targeting_policy(model.predict(e[FEATURES]), value=value, cost=6.0)
     true_gain = e["effect_personal_call"].to_numpy() * value - 6.0     # the truth, customer by customer
     policy_profit = true_gain[policy.contact.to_numpy()].sum()
     assert policy_profit > true_gain.sum()       # better than calling everyone
@@ -458,16 +475,19 @@ def test_evaluate_churn_hand_worked():
 
 def test_retention_plots_draw_the_numbers(default_world):
     e = default_world.retention_experiment
-    arms = compare_arms(e, "arm", "active_90d")
+    arms = compare_arms(e, outcome_col="active_90d")
     ax = plots.arms_plot(arms)
-    assert np.allclose(ax.lines[0].get_xdata(), arms["lift"].dropna())
+    assert np.allclose(ax.lines[0].get_xdata(), arms.lift["estimate"].dropna())
+    assert ax.get_xlabel().startswith("lift over control (difference in rate")
+    assert np.allclose(plots.arms_plot(arms.to_frame()).lines[0].get_xdata(), arms.lift["estimate"])
     pc = power_curve(0.3, [0.03, 0.05], [500, 1000, 2000])
     ax = plots.power_curve_plot(pc)
-    assert np.allclose(ax.lines[0].get_ydata(), pc.iloc[0])
+    assert np.allclose(ax.lines[0].get_ydata(), pc.loc[pc["lift"] == 0.03, "power"])
     q = qini_curve(e["days_since_last"], (e["arm"] != "control").astype(int), e["active_90d"].astype(int))
     ax = plots.qini_plot(q)
-    assert np.allclose(ax.lines[0].get_ydata(), q["model"])
-    pol = targeting_policy(np.linspace(-0.1, 0.3, len(e)), 50.0, 6.0)
+    assert np.allclose(ax.lines[0].get_ydata(), q.curve["model"])
+    assert f"{q.auc:.2f}" in ax.get_legend().get_texts()[0].get_text()
+    pol = targeting_policy(np.linspace(-0.1, 0.3, len(e)), value=50.0, cost=6.0)
     ax = plots.profit_curve_plot(pol)
     assert np.allclose(ax.lines[0].get_ydata(), pol.curve["expected_profit"])
     km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"])
@@ -525,12 +545,11 @@ def test_power_curve_refuses_rates_outside_0_1(base, lifts):
 def test_power_curve_names_the_control_arm_when_arms_differ():
     from statsmodels.stats.power import NormalIndPower
 
-    assert power_curve(0.1, [0.02], [1000]).columns.name == "n per arm"
+    assert plots.power_curve_plot(power_curve(0.1, [0.02], [1000])).get_xlabel() == "customers per arm (count)"
     pc = power_curve(0.1, [0.02], [1000], ratio=2)
-    assert pc.columns.name == "n_control"
-    assert pc.attrs["n_treatment"].tolist() == [2000.0]
+    assert pc["n_treated"].tolist() == [2000]
     h = 2 * np.arcsin(np.sqrt(0.12)) - 2 * np.arcsin(np.sqrt(0.10))
-    assert pc.loc[0.02, 1000] == pytest.approx(NormalIndPower().power(h, nobs1=1000, alpha=0.05, ratio=2), rel=1e-12)
+    assert pc["power"].iloc[0] == pytest.approx(NormalIndPower().power(h, nobs1=1000, alpha=0.05, ratio=2), rel=1e-12)
     assert plots.power_curve_plot(pc).get_xlabel() == "customers in the control arm (count)"
 
 
@@ -584,10 +603,11 @@ def test_compare_arms_with_one_outcome_everywhere_warns_and_gives_p_1(value):
     df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [value] * 10})
     with pytest.warns(UserWarning, match=rf"every outcome in arms 'control' and 't' is {value}; the score test is "
                                          r"undefined \(no variance\), so pvalue is set to 1"):
-        out = compare_arms(df, "arm", "y")
+        res = compare_arms(df, outcome_col="y")
+    out = res.lift
     assert out.loc["t", "pvalue"] == stats.fisher_exact([[5 * value, 5 - 5 * value], [5 * value, 5 - 5 * value]])[1] == 1.0
-    assert out.loc["t", "lift"] == 0.0
-    assert np.isnan(out.loc["t", "rel_low"]) and np.isnan(out.loc["t", "rel_high"])
+    assert out.loc["t", "estimate"] == 0.0
+    assert np.isnan(res.relative_lift.loc["t", "ci_low"]) and np.isnan(res.relative_lift.loc["t", "ci_high"])
 
 
 def test_kaplan_meier_without_events_is_flat_at_one_with_a_warning():
@@ -614,9 +634,10 @@ def test_churn_dataset_names_a_cutoff_that_is_not_a_date():
 def test_compare_arms_with_one_value_everywhere_continuous_warns_and_gives_p_1():
     df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [2.5] * 10})
     with pytest.warns(UserWarning, match=r"every outcome in arms 'control' and 't' is 2.5; Welch's t-test is undefined"):
-        out = compare_arms(df, "arm", "y")
-    assert out.loc["t", "pvalue"] == 1.0 and out.loc["t", "lift"] == 0.0 and out.loc["t", "rel_lift"] == 0.0
-    assert out.attrs["kind"] == "continuous"
+        res = compare_arms(df, outcome_col="y")
+    assert res.lift.loc["t", "pvalue"] == 1.0 and res.lift.loc["t", "estimate"] == 0.0
+    assert res.relative_lift.loc["t", "estimate"] == 0.0
+    assert res.kind == "continuous"
 
 
 # --- coverage of the intervals: seeded simulations with a known truth (issue 10) -------------------------
@@ -643,7 +664,7 @@ def _no_gc_in_holm(monkeypatch):
 @pytest.mark.usefixtures("_no_gc_in_holm")
 @pytest.mark.parametrize("kind", ["binary", "continuous"])
 def test_relative_lift_interval_covers_the_true_ratio(kind):
-    """rel_low/rel_high: Katz's log interval for a ratio of proportions, the delta method on the log of a
+    """The relative lift's ci_low/ci_high: Katz's log interval for a ratio of proportions, the delta method on the log of a
     ratio of means; 500 experiments of 150 customers per arm, true relative lift +50% (0.20 -> 0.30) or
     +25% (mean revenue 0.4 x 50 -> 0.5 x 50 EUR, zero-inflated gamma)."""
     rng = np.random.default_rng(20261001)
@@ -659,14 +680,14 @@ def test_relative_lift_interval_covers_the_true_ratio(kind):
                    (rng.random((reps, n)) < 0.5) * rng.gamma(2, 25, (reps, n))]
     hits = []
     for y in ys:
-        row = compare_arms(pd.DataFrame({"arm": arm, "y": y}), "arm", "y").loc["treated"]
-        hits.append(row["rel_low"] <= truth <= row["rel_high"])
+        row = compare_arms(pd.DataFrame({"arm": arm, "y": y}), outcome_col="y").relative_lift.loc["treated"]
+        hits.append(row["ci_low"] <= truth <= row["ci_high"])
     ok, message = _within_binomial_tolerance(hits)
     assert ok, message
 
 
 def test_roi_interval_covers_the_true_roi():
-    """roi_low/roi_high with a known cost per treated customer (a call at 2 EUR, as campaign_roi assumes):
+    """The ROI's ci_low/ci_high with a known cost per treated customer (a call at 2 EUR, as campaign_roi assumes):
     500 experiments of 150 customers per arm, 30% -> 45% active, revenue of an active customer gamma(2, 20)
     plus, half the time, gamma(1.5, 20): mean 55 EUR. True ROI = (margin x n x lift in mean revenue - cost) / cost."""
     rng = np.random.default_rng(20261002)
@@ -685,8 +706,8 @@ def test_roi_interval_covers_the_true_roi():
     for i in range(reps):
         df = pd.DataFrame({"arm": arm, "active": np.r_[a0[i], a1[i]].astype(int), "revenue": np.r_[r0[i], r1[i]],
                            "cost": np.r_[np.zeros(n), np.full(n, cost)]})
-        row = campaign_roi(df, "arm", "active", "revenue", "cost", margin=margin).loc["call"]
-        hits.append(row["roi_low"] <= truth <= row["roi_high"])
+        row = campaign_roi(df, value_col="revenue", margin=margin).roi.loc["call"]
+        hits.append(row["ci_low"] <= truth <= row["ci_high"])
     ok, message = _within_binomial_tolerance(hits)
     assert ok, message
 
@@ -707,3 +728,226 @@ def test_hazard_ratio_interval_covers_the_true_ratio():
         hits.append(out["hr_low"] <= hr <= out["hr_high"])
     ok, message = _within_binomial_tolerance(hits)
     assert ok, message
+
+
+# --- one API: keyword-only options, result objects, the estimator contract, the deprecated forms ---------
+
+def _two_arm_frame():
+    return pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+                         "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80,
+                         "pre": np.tile(np.arange(10.0), 20), "cost": [0.0] * 100 + [1.0] * 100})
+
+
+@pytest.mark.parametrize("call, new", [
+    (lambda df: compare_arms(df, "arm", "kept"), lambda df: compare_arms(df, outcome_col="kept")),
+    (lambda df: adjusted_effect(df, "arm", "kept", ["pre"]), lambda df: adjusted_effect(df, outcome_col="kept", covariates=["pre"])),
+    (lambda df: cuped(df, "arm", "kept", "pre"), lambda df: cuped(df, outcome_col="kept", covariate="pre")),
+    (lambda df: campaign_roi(df, "arm", "kept", "kept", "cost"),
+     lambda df: campaign_roi(df, outcome_col="kept", value_col="kept", cost_col="cost")),
+])
+def test_old_positional_options_still_work_with_a_deprecation_warning(call, new):
+    df = _two_arm_frame()
+    with pytest.warns(DeprecationWarning, match=r"by position is deprecated"):
+        old = call(df)
+    pd.testing.assert_frame_equal(old.to_frame(), new(df).to_frame())
+
+
+def test_old_positional_levels_of_power_and_uplift_functions_warn():
+    with pytest.warns(DeprecationWarning, match=r"pass `alpha` by name"):
+        assert sample_size(0.10, 0.02, 0.05) == 3835
+    u, t, y = np.array([3.0, 2, 2, 2, 1, 1]), np.array([1, 0, 1, 0, 1, 0]), np.array([1, 0, 1, 1, 0, 0])
+    with pytest.warns(DeprecationWarning, match=r"pass `k` by name"):
+        assert uplift_at_k(u, t, y, 0.5) == pytest.approx(0.5)
+    with pytest.warns(DeprecationWarning, match=r"pass `value`, `cost` by name"):
+        assert targeting_policy([0.1, -0.1], 100, 5).total == pytest.approx(5.0)
+
+
+def test_fit_uplift_is_a_deprecated_wrapper_returning_a_fitted_model(rng):
+    X = rng.normal(size=(400, 2))
+    t = np.arange(400) % 2
+    y = (rng.random(400) < 0.3 + 0.3 * t * (X[:, 0] > 0)).astype(int)
+    est = LogisticRegression()
+    with pytest.warns(DeprecationWarning, match=r"fit_uplift is deprecated; use UpliftModel"):
+        old = fit_uplift(X, t, y, estimator=est, rng=3)
+    with pytest.warns(DeprecationWarning):
+        with pytest.warns(DeprecationWarning, match=r"pass `method`, `estimator` by name"):
+            fit_uplift(X, t, y, "two_model", est)
+    new = UpliftModel(estimator=est, rng=3).fit(X, t, y)
+    assert isinstance(old, UpliftModel) and np.array_equal(old.predict(X), new.predict(X))
+
+
+def test_uplift_model_follows_the_estimator_contract(rng):
+    import pickle
+
+    from fidelia_kit._estimator import clone
+
+    X = rng.normal(size=(600, 2))
+    t = np.arange(600) % 2
+    y = (rng.random(600) < 0.3 + 0.2 * t).astype(int)
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    model = UpliftModel(method="x_learner", estimator=DecisionTreeClassifier(max_depth=3),
+                        regressor=DecisionTreeRegressor(max_depth=3, max_features=1), rng=4)
+    assert model.get_params()["method"] == "x_learner" and model.get_params()["rng"] == 4
+    with pytest.raises(NotFittedError, match=r"This UpliftModel is not fitted yet; call fit\(...\) first\."):
+        model.predict(X)
+    assert model.fit(X, t, y) is model
+    assert set(model.models_) == {"treated", "control", "tau_treated", "tau_control"}
+    assert model.propensity_ == 0.5 and model.binary_ and model.n_features_in_ == 2
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict(X), model.predict(X))
+    # the same settings give the same model: rng=4 seeds every library model
+    assert np.array_equal(clone(model).fit(X, t, y).predict(X), model.predict(X))
+    with pytest.raises(ValueError, match=r"`X` has 3 feature\(s\); the model was fitted on 2"):
+        model.predict(np.c_[X, X[:, 0]])
+    with pytest.raises(ValueError, match=r"`method` must be one of"):
+        UpliftModel(method="magic").fit(X, t, y)
+
+
+def test_uplift_model_seeds_the_callers_estimator_from_rng(rng):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = rng.normal(size=(400, 3))
+    t = np.arange(400) % 2
+    y = (rng.random(400) < 0.3 + 0.2 * t).astype(int)
+    forest = RandomForestClassifier(n_estimators=10)        # random_state=None: unseeded as passed
+    a = UpliftModel(estimator=forest, rng=1).fit(X, t, y)
+    b = UpliftModel(estimator=forest, rng=1).fit(X, t, y)
+    c = UpliftModel(estimator=forest, rng=2).fit(X, t, y)
+    assert np.array_equal(a.predict(X), b.predict(X)) and not np.array_equal(a.predict(X), c.predict(X))
+    assert forest.get_params()["random_state"] is None     # the caller's estimator is cloned, not changed
+    assert a.models_["treated"].random_state == a.models_["control"].random_state is not None
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"treatment": [0, 1, 2, 1]}, r"`treatment` must be 0/1 \(or True/False\); found values such as \['2'\]"),
+    ({"treatment": [1, 1, 1, 1]}, r"`treatment` needs both treated \(1\) and control \(0\) customers"),
+    ({"outcome": [0, 1, np.nan, 1]}, r"`outcome` has 1 missing value"),
+    ({"X": pd.DataFrame({"a": [1, np.nan, 3, 4]})}, r"`X` has missing values in \['a'\]"),
+])
+def test_uplift_model_names_bad_input(bad, match):
+    args = {"X": np.arange(4.0).reshape(-1, 1), "treatment": [0, 1, 0, 1], "outcome": [0, 1, 1, 1]} | bad
+    with pytest.raises(ValueError, match=match):
+        UpliftModel().fit(args["X"], args["treatment"], args["outcome"])
+    if "treatment" in bad and len(set(bad["treatment"])) > 1:
+        with pytest.raises(ValueError, match=match):
+            qini_curve([0.1, 0.2, 0.3, 0.4], bad["treatment"], [0, 1, 1, 0])
+
+
+def test_cross_predict_scores_each_half_with_the_model_of_the_other(rng):
+    X = rng.normal(size=(300, 2))
+    t = np.arange(300) % 2
+    y = (rng.random(300) < 0.3 + 0.3 * t * (X[:, 0] > 0)).astype(int)
+    model = UpliftModel(estimator=LogisticRegression())
+    pred = cross_predict_uplift(X, t, y, model=model, rng=7)
+    # the folds, redrawn by hand: a permutation within each arm, alternate rows to fold 0 and 1
+    g = np.random.default_rng(7)
+    fold = np.empty(300, dtype=int)
+    for arm in (0, 1):
+        rows = np.flatnonzero(t == arm)
+        fold[g.permutation(rows)] = np.arange(len(rows)) % 2
+    for k in (0, 1):
+        out = fold == k
+        by_hand = UpliftModel(estimator=LogisticRegression()).fit(X[~out], t[~out], y[~out]).predict(X[out])
+        assert np.allclose(pred[out], by_hand, rtol=1e-12)
+    assert not np.allclose(pred, model.fit(X, t, y).predict(X))   # not the in-sample scores
+    with pytest.raises(ValueError, match=r"`n_folds` must be in \[2, 150\]"):
+        cross_predict_uplift(X, t, y, n_folds=1)
+
+
+def test_in_sample_qini_flatters_the_model_cross_fitting_does_not(rng):
+    """Pure noise: no one responds to the treatment. A flexible model scored on its own training data
+    finds 'uplift' anyway; scored out of fold its Qini area is near 0, as it should be."""
+    n = 2000
+    X = rng.normal(size=(n, 4))
+    t = np.arange(n) % 2
+    y = (rng.random(n) < 0.3).astype(int)
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = UpliftModel(estimator=DecisionTreeClassifier(min_samples_leaf=20), rng=1)
+    in_sample = qini_curve(model.fit(X, t, y).predict(X), t, y).auc
+    honest = qini_curve(cross_predict_uplift(X, t, y, model=model, rng=1), t, y).auc
+    assert in_sample > 0.2 and abs(honest) < 0.1, (in_sample, honest)
+
+
+def test_result_objects_print_briefly_and_are_frozen():
+    import dataclasses
+
+    res = compare_arms(_two_arm_frame(), outcome_col="kept")
+    assert repr(res) == ("ArmComparison(effects=<DataFrame 2x7>, arms=<DataFrame 2x2>, kind='binary', ci=0.95, "
+                         "control='control', outcome_col='kept')")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.ci = 0.9
+    q = qini_curve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0], [1, 0, 0, 1])
+    assert repr(q).startswith("UpliftCurve(curve=<DataFrame 5x4>, auc=")
+    with pytest.raises(ValueError, match=r"`name` must be one of \['lift', 'relative_lift'\]; got 'roi'"):
+        res.measure("roi")
+
+
+def test_experiment_table_follows_the_column_vocabulary(small_world):
+    w = small_world
+    e = w.retention_experiment
+    assert set(EXPERIMENT_FEATURES) <= set(e.columns)
+    assert not {"spend_90d", "spend_365d", "online_share"} & set(e.columns)
+    tx = w.transactions
+    d0 = e["assigned_date"].iloc[0]
+    pre = tx[tx["date"] < d0]
+    g = pre.groupby("customer_id")
+    ids = e["customer_id"]
+    # digital_share: receipts online or in the app (not 'store'); n_purchases_365d: distinct purchase days
+    digital = g["channel"].apply(lambda c: (c != "store").mean()).loc[ids].to_numpy()
+    assert np.allclose(e["digital_share"], digital, atol=5e-5)
+    year = pre[pre["date"] >= d0 - pd.Timedelta(days=365)].groupby("customer_id")
+    days = year["date"].nunique().reindex(ids).fillna(0).to_numpy()
+    assert (e["n_purchases_365d"].to_numpy() == days).all()
+    m90 = pre[pre["date"] >= d0 - pd.Timedelta(days=90)].groupby("customer_id")["amount"].sum().reindex(ids).fillna(0)
+    assert np.allclose(e["monetary_90d"], m90.to_numpy(), atol=0.006)
+    # the cost is the contact's only: the e-mail's discount is already out of revenue_90d
+    assert set(e.loc[e["arm"] == "email_discount", "cost"]) == {0.5}
+
+
+# --- planning before, judging after: baseline rate, outcome totals, the winner's curse -------------------
+
+def test_retrodesign_matches_a_simulation_and_gelman_carlins_example(rng):
+    for effect, se in [(0.05, 0.05), (0.08, 0.055), (-0.03, 0.02)]:
+        x = rng.normal(effect, se, 1_000_000)
+        sig = np.abs(x) > stats.norm.isf(0.025) * se
+        r = retrodesign(effect, se)
+        # 1e6 draws: binomial SE of the power <= 0.0005, so 0.002 is 4 SE
+        assert r.power == pytest.approx(sig.mean(), abs=0.002)
+        assert r.type_s == pytest.approx((np.sign(x[sig]) != np.sign(effect)).mean(), abs=0.003)
+        assert r.exaggeration == pytest.approx(np.abs(x[sig]).mean() / abs(effect), rel=0.01)
+    # Gelman & Carlin (2014), their example of a true effect 2 with standard error 8.1: power 0.06,
+    # type S 0.24, exaggeration ratio 9.5 (as rounded in the paper)
+    r = retrodesign(2, 8.1)
+    assert (round(r.power, 2), round(r.type_s, 2), round(r.exaggeration, 1)) == (0.06, 0.24, 9.5)
+    with pytest.raises(ValueError, match=r"`effect` must be non-zero"):
+        retrodesign(0.0, 1.0)
+    with pytest.raises(ValueError, match=r"`se` must be > 0"):
+        retrodesign(0.1, 0.0)
+
+
+def test_outcome_totals_rebuild_revenue_90d_and_give_the_margin(small_world):
+    w = small_world
+    e = w.retention_experiment
+    revenue = outcome_totals(e, w.transactions, value_col="amount")
+    assert np.allclose(revenue, e["revenue_90d"], atol=0.006)
+    margin = outcome_totals(e, w.transactions)
+    assert (margin.index == e.index).all() and (margin <= revenue + 1e-9).all()
+    assert ((margin != 0) <= e["active_90d"]).all()
+    with pytest.raises(ValueError, match=r"`transactions` has no column\(s\) \['margin'\]"):
+        outcome_totals(e, w.transactions, value_col="margin")
+
+
+def test_baseline_rate_is_known_before_the_experiment_and_near_the_truth(small_world):
+    w = small_world
+    e = w.retention_experiment
+    d0 = e["assigned_date"].iloc[0]
+    before = w.transactions[w.transactions["date"] < d0]
+    rate = baseline_rate(before, as_of=d0)
+    assert rate == baseline_rate(w.transactions, as_of=d0)       # uses nothing from the experiment on
+    # the world's mean probability of buying without contact (0.326 here); a different (earlier) at-risk
+    # group of about 400 customers: SE about 0.024, so 3 SE
+    assert abs(rate - w.truth["experiment"]["mean_p_active_90d"]) < 0.075
+    with pytest.raises(ValueError, match=r"no customer was at risk on"):
+        baseline_rate(before, as_of=before["date"].min() + pd.Timedelta(days=10))

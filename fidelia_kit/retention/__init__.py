@@ -1,7 +1,8 @@
 """fidelia_kit.retention — keeping customers: experiments, uplift, survival, churn and recovery.
 
 Test a retention action before rolling it out (:mod:`.experiments`: :func:`compare_arms`,
-:func:`adjusted_effect`, :func:`cuped`, :func:`sample_size`, :func:`campaign_roi`), target it
+:func:`adjusted_effect`, :func:`cuped`, :func:`campaign_roi`), plan it (:mod:`.power`:
+:func:`sample_size`, :func:`power_curve`), target it
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
 :func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
@@ -14,30 +15,54 @@ from __future__ import annotations
 from ..contact import referral_programme
 from .churn import ChurnEvaluation, churn_dataset, evaluate_churn
 from .experiments import (
+    AdjustedEffect,
+    ArmComparison,
+    CampaignROI,
     adjusted_effect,
+    baseline_rate,
     campaign_roi,
     compare_arms,
     cuped,
-    minimum_detectable_effect,
-    power_curve,
-    sample_size,
+    outcome_totals,
 )
+from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
 from .recovery import service_recovery
 from .survival import cohort_table, cox, kaplan_meier, logrank
-from .uplift import TargetingPolicy, UpliftModel, fit_uplift, qini_curve, targeting_policy, uplift_at_k, uplift_curve
+from .uplift import (
+    EXPERIMENT_FEATURES,
+    TargetingPolicy,
+    UpliftCurve,
+    UpliftModel,
+    cross_predict_uplift,
+    fit_uplift,
+    qini_curve,
+    targeting_policy,
+    uplift_at_k,
+    uplift_curve,
+)
 
 __all__ = [
     "compare_arms",
+    "ArmComparison",
     "adjusted_effect",
     "cuped",
+    "AdjustedEffect",
     "sample_size",
     "power_curve",
     "minimum_detectable_effect",
     "campaign_roi",
+    "CampaignROI",
+    "outcome_totals",
+    "baseline_rate",
+    "retrodesign",
+    "Retrodesign",
+    "EXPERIMENT_FEATURES",
     "UpliftModel",
     "fit_uplift",
+    "cross_predict_uplift",
     "qini_curve",
     "uplift_curve",
+    "UpliftCurve",
     "uplift_at_k",
     "TargetingPolicy",
     "targeting_policy",

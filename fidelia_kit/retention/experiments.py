@@ -1,25 +1,45 @@
-"""Randomized retention experiments: effects with intervals, covariate adjustment, power and ROI."""
+"""Randomized retention experiments: effects with intervals, covariate adjustment and ROI.
+
+Every function takes the experiment's table first (one row per customer) and names its
+columns with keyword-only ``*_col`` options; the defaults are the world's
+``retention_experiment`` table (``arm_col="arm"``, ``cost_col="cost"``). Each returns a
+frozen result object whose ``to_frame()`` is a tidy table: one row per treated arm and
+measure, with ``estimate``, ``ci_low``, ``ci_high`` (and ``pvalue`` when there is a test).
+Power analysis lives in :mod:`fidelia_kit.retention.power`.
+"""
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecation import keyword_only_since
+from .._results import Result
 from .._validation import (
     as_amounts,
+    as_date,
+    as_dates,
+    check_binary,
+    check_ci,
     check_frame,
+    check_int,
     check_number,
     check_option,
-    check_probability,
+    ci_z,
 )
 
-__all__ = ["compare_arms", "adjusted_effect", "cuped", "sample_size", "power_curve", "minimum_detectable_effect", "campaign_roi"]
+__all__ = ["ArmComparison", "AdjustedEffect", "CampaignROI", "compare_arms", "adjusted_effect", "cuped",
+           "campaign_roi", "outcome_totals", "baseline_rate"]
 
-# --- experiments ----------------------------------------------------------------------------------------
+
+# --- shared pieces ---------------------------------------------------------------------------------------
 
 def _arms(df: pd.DataFrame, arm_col: str, control: str) -> list:
+    """The treated arms (sorted), after checking the control and every declared arm have customers."""
     arms = df[arm_col]
     counts = arms.value_counts()
     if isinstance(arms.dtype, pd.CategoricalDtype):
@@ -35,39 +55,164 @@ def _arms(df: pd.DataFrame, arm_col: str, control: str) -> list:
 
 
 def _outcome_kind(y: pd.Series, kind: str, col: str) -> str:
-    values = set(pd.unique(y.dropna()))
-    is_binary = values <= {0, 1}
+    """``"binary"`` or ``"continuous"``; a binary outcome is checked with :func:`check_binary`."""
+    is_binary = set(pd.unique(y.dropna())) <= {0, 1}
     if kind == "binary" and not is_binary:
-        raise ValueError(f"column '{col}' must hold 0/1 (or True/False) for a binary outcome; "
-                         f"found values such as {sorted(map(str, values - {0, 1}))[:3]}.")
+        check_binary(f"column '{col}'", y)      # raises, naming the column and a bad value
     if kind == "auto":
         return "binary" if is_binary else "continuous"
     return kind
 
 
-def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str = "control", ci: float = 0.95, *,
-                 kind: str = "auto") -> pd.DataFrame:
-    """Each arm against the control: rate (or mean), absolute and relative lift, CIs and p-values.
+class _Measures:
+    """Access to one measure of a tidy effects table (``arm, measure, estimate, ci_low, ci_high, ...``)."""
+
+    def measure(self, name: str) -> pd.DataFrame:
+        """The rows of measure ``name``, indexed by arm (``estimate``, ``ci_low``, ``ci_high``, ...)."""
+        table = self.to_frame()
+        check_option("name", name, pd.unique(table["measure"]))
+        return table[table["measure"] == name].drop(columns="measure").set_index("arm")
+
+
+# --- comparing arms --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class ArmComparison(_Measures, Result):
+    """Each treated arm against the control: absolute and relative lift with intervals and p-values.
+
+    Attributes
+    ----------
+    effects : DataFrame
+        Tidy: one row per treated arm and measure, columns ``arm``, ``measure``
+        (``"lift"``: treated minus control; ``"relative_lift"``: treated / control - 1),
+        ``estimate``, ``ci_low``, ``ci_high``, ``pvalue`` (the test of no difference, the
+        same for both measures of an arm) and ``pvalue_holm`` (Holm's adjustment across the
+        treated arms).
+    arms : DataFrame
+        Per arm (index ``arm``, control first): ``n`` and ``rate`` (binary outcome) or
+        ``mean`` (continuous outcome).
+    kind : str
+        ``"binary"`` or ``"continuous"``.
+    ci : float
+        Confidence level of the intervals.
+    control : str
+        The control arm.
+    outcome_col : str
+        The outcome compared.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+    ...                    "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80})
+    >>> res = compare_arms(df, outcome_col="kept")
+    >>> res.lift.loc["mail", ["estimate", "ci_low", "ci_high"]].round(3).tolist()
+    [0.1, 0.0, 0.199]
+    """
+
+    effects: pd.DataFrame
+    arms: pd.DataFrame
+    kind: str
+    ci: float
+    control: str
+    outcome_col: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy effects table (a copy)."""
+        return self.effects.copy()
+
+    @property
+    def lift(self) -> pd.DataFrame:
+        """Absolute lifts, indexed by arm: ``estimate, ci_low, ci_high, pvalue, pvalue_holm``."""
+        return self.measure("lift")
+
+    @property
+    def relative_lift(self) -> pd.DataFrame:
+        """Relative lifts (ratio - 1), indexed by arm."""
+        return self.measure("relative_lift")
+
+
+def _binary_effects(yt, yc, ci, control, arm):
+    """Lift (Newcombe), ratio - 1 (Katz log interval) and the Miettinen-Nurminen score test's p."""
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+    alpha = 1 - ci
+    ct, cc = yt.sum(), yc.sum()
+    lo, hi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="newcomb", compare="diff", alpha=alpha)
+    if ct + cc in (0, len(yt) + len(yc)):
+        # every outcome in both arms is the same value: the score test is 0 / 0. With these
+        # margins the observed table is the only possible one, so Fisher's exact p is 1.
+        warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {int(yt[0])}; the "
+                      f"score test is undefined (no variance), so pvalue is set to 1 (Fisher's exact test) "
+                      f"and the ratio interval to NaN.", UserWarning, stacklevel=3)
+        rlo, rhi, p = np.nan, np.nan, 1.0
+    else:
+        if cc > 0 and ct > 0:
+            rlo, rhi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="log", compare="ratio", alpha=alpha)
+        else:
+            rlo, rhi = np.nan, np.nan
+        p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
+    rel = yt.mean() / yc.mean() - 1 if yc.mean() > 0 else np.nan
+    return (lo, hi), (rel, rlo - 1, rhi - 1), float(p)
+
+
+def _continuous_effects(yt, yc, ci, control, arm):
+    """Welch's interval and test for the difference; the delta method on the log of the ratio of means."""
+    if np.ptp(np.r_[yt, yc]) == 0:
+        # one value everywhere: Welch's t is 0 / 0; every reassignment of the arms gives the same
+        # difference (0), so the permutation p-value is 1
+        warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {yt[0]:g}; Welch's t-test "
+                      f"is undefined (no variance), so pvalue is set to 1 (a permutation test) and the "
+                      f"intervals to NaN.", UserWarning, stacklevel=3)
+        return (np.nan, np.nan), (0.0 if yc.mean() != 0 else np.nan, np.nan, np.nan), 1.0
+    test = stats.ttest_ind(yt, yc, equal_var=False)
+    lo, hi = test.confidence_interval(ci)
+    rel = yt.mean() / yc.mean() - 1 if yc.mean() != 0 else np.nan
+    if yt.mean() > 0 and yc.mean() > 0:
+        z = ci_z(ci)
+        se_log = np.sqrt(yt.var(ddof=1) / (len(yt) * yt.mean() ** 2) + yc.var(ddof=1) / (len(yc) * yc.mean() ** 2))
+        rlo, rhi = np.exp(np.log(yt.mean() / yc.mean()) + np.array([-z, z]) * se_log) - 1
+    else:
+        rlo, rhi = np.nan, np.nan
+    return (lo, hi), (rel, rlo, rhi), float(test.pvalue)
+
+
+@keyword_only_since("arm_col", "outcome_col", "control", "ci")
+def compare_arms(df: pd.DataFrame, *, outcome_col: str, arm_col: str = "arm", control: str = "control",
+                 ci: float = 0.95, kind: str = "auto") -> ArmComparison:
+    """Each arm against the control: absolute and relative lift, intervals and p-values.
 
     Parameters
     ----------
     df : DataFrame
-    arm_col : str
-        The randomized arm of each customer.
+        One row per customer of the experiment.
     outcome_col : str
-        A 0/1 outcome (e.g. retained) or a number (e.g. revenue).
+        A 0/1 outcome (e.g. ``active_90d``) or a number (e.g. ``revenue_90d``).
+    arm_col : str, default="arm"
+        The randomized arm of each customer.
     control : str, default="control"
+        The arm every other arm is compared with.
     ci : float, default=0.95
-    kind : {"auto", "binary", "continuous"}
+        Confidence level of the intervals.
+    kind : {"auto", "binary", "continuous"}, default="auto"
         ``"auto"`` treats 0/1 (or True/False) outcomes as binary.
 
     Returns
     -------
-    DataFrame
-        One row per arm (control first): ``n``, ``rate`` or ``mean``, and for each treated
-        arm ``lift`` (difference with control) with ``lift_low``/``lift_high``, ``rel_lift``
-        (ratio - 1) with ``rel_low``/``rel_high``, ``pvalue`` and ``pvalue_holm`` (Holm's
-        adjustment across the treated arms).
+    ArmComparison
+        ``.to_frame()``: one row per treated arm and measure (``lift``, ``relative_lift``)
+        with ``estimate, ci_low, ci_high, pvalue, pvalue_holm``; ``.arms``: ``n`` and
+        ``rate`` (or ``mean``) per arm; ``.lift`` and ``.relative_lift`` by arm.
+
+    Raises
+    ------
+    ValueError
+        A missing column or outcome, a control arm without customers, a single arm, or a
+        non-0/1 outcome with ``kind="binary"``.
+
+    See Also
+    --------
+    adjusted_effect : the same effects with narrower intervals from pre-period covariates.
+    fidelia_kit.verdict.effect_sign : the sentence an interval supports.
 
     Notes
     -----
@@ -78,10 +223,19 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     statsmodels. The interval and the test are not inverses of each other, so near the
     boundary (p close to 1 - ci) the interval can include 0 while p < 1 - ci, or the reverse.
     Continuous outcomes: Welch's t interval and test for the difference, and the delta method
-    on the log of the ratio of means. When every outcome in both arms is the same (all 0 or
-    all 1) the score test is 0 / 0: the p-value is then 1 (Fisher's exact test, as the observed
-    table is the only one with those margins), the ratio interval NaN, and a UserWarning says
-    so; likewise for a continuous outcome with one value everywhere (p = 1, intervals NaN).
+    on the log of the ratio of means,
+
+    .. math:: \\log\\frac{\\bar y_t}{\\bar y_c} \\pm z \\sqrt{\\frac{s_t^2}{n_t \\bar y_t^2}
+              + \\frac{s_c^2}{n_c \\bar y_c^2}}.
+
+    When every outcome in both arms is the same (all 0 or all 1) the score test is 0 / 0: the
+    p-value is then 1 (Fisher's exact test, as the observed table is the only one with those
+    margins), the ratio interval NaN, and a UserWarning says so; likewise for a continuous
+    outcome with one value everywhere (p = 1, intervals NaN).
+
+    A small experiment that happens to come out significant overstates the effect (the
+    winner's curse): condition on significance only with the power in view
+    (:func:`~fidelia_kit.retention.power_curve`).
 
     References
     ----------
@@ -89,14 +243,23 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
     proportions: comparison of eleven methods. Statistics in Medicine 17(8), 873-890.
     Miettinen, O. & Nurminen, M. (1985). Comparative analysis of two rates. Statistics in
     Medicine 4(2), 213-226.
-    """
-    import warnings
 
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+    ...                    "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80})
+    >>> res = compare_arms(df, outcome_col="kept")
+    >>> res.arms["rate"].tolist()
+    [0.1, 0.2]
+    >>> res.to_frame()[["arm", "measure", "estimate"]]
+        arm        measure  estimate
+    0  mail           lift       0.1
+    1  mail  relative_lift       1.0
+    """
     from statsmodels.stats.multitest import multipletests
-    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
     check_frame("df", df, [arm_col, outcome_col])
-    ci = check_number("ci", ci, 0.5, 0.9999)
+    ci = check_ci(ci)
     check_option("kind", kind, ["auto", "binary", "continuous"])
     treated = _arms(df, arm_col, control)
     y_all = df[outcome_col]
@@ -104,75 +267,107 @@ def compare_arms(df: pd.DataFrame, arm_col: str, outcome_col: str, control: str 
         raise ValueError(f"column '{outcome_col}' has {int(y_all.isna().sum())} missing outcome(s).")
     kind = _outcome_kind(y_all, kind, outcome_col)
     y_all = y_all.astype(float)
-    alpha = 1 - ci
-    z = stats.norm.isf(alpha / 2)
     yc = y_all[df[arm_col] == control].to_numpy()
     label = "rate" if kind == "binary" else "mean"
-    rows = [{"arm": control, "n": len(yc), label: yc.mean()}]
+    arm_rows = [{"arm": control, "n": len(yc), label: yc.mean()}]
+    rows = []
+    effects_of = _binary_effects if kind == "binary" else _continuous_effects
     for arm in treated:
         yt = y_all[df[arm_col] == arm].to_numpy()
-        row = {"arm": arm, "n": len(yt), label: yt.mean(), "lift": yt.mean() - yc.mean()}
-        if kind == "binary":
-            ct, cc = yt.sum(), yc.sum()
-            lo, hi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="newcomb", compare="diff", alpha=alpha)
-            if ct + cc in (0, len(yt) + len(yc)):
-                # every outcome in both arms is the same value: the score test is 0 / 0. With these
-                # margins the observed table is the only possible one, so Fisher's exact p is 1.
-                warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {int(yt[0])}; the "
-                              f"score test is undefined (no variance), so pvalue is set to 1 (Fisher's exact test) "
-                              f"and the ratio interval to NaN.", UserWarning, stacklevel=2)
-                rlo, rhi, p = np.nan, np.nan, 1.0
-            else:
-                if cc > 0 and ct > 0:
-                    rlo, rhi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="log", compare="ratio", alpha=alpha)
-                else:
-                    rlo, rhi = np.nan, np.nan
-                p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
-            row.update(lift_low=lo, lift_high=hi, rel_lift=yt.mean() / yc.mean() - 1 if yc.mean() > 0 else np.nan,
-                       rel_low=rlo - 1, rel_high=rhi - 1, pvalue=p)
-        elif np.ptp(np.r_[yt, yc]) == 0:
-            # one value everywhere: Welch's t is 0 / 0; every reassignment of the arms gives the same
-            # difference (0), so the permutation p-value is 1
-            warnings.warn(f"compare_arms: every outcome in arms {control!r} and {arm!r} is {yt[0]:g}; Welch's t-test "
-                          f"is undefined (no variance), so pvalue is set to 1 (a permutation test) and the "
-                          f"intervals to NaN.", UserWarning, stacklevel=2)
-            row.update(lift_low=np.nan, lift_high=np.nan, rel_lift=0.0 if yc.mean() != 0 else np.nan,
-                       rel_low=np.nan, rel_high=np.nan, pvalue=1.0)
-        else:
-            test = stats.ttest_ind(yt, yc, equal_var=False)
-            lo, hi = test.confidence_interval(ci)
-            rel = yt.mean() / yc.mean() - 1 if yc.mean() != 0 else np.nan
-            if yt.mean() > 0 and yc.mean() > 0:
-                se_log = np.sqrt(yt.var(ddof=1) / (len(yt) * yt.mean() ** 2) + yc.var(ddof=1) / (len(yc) * yc.mean() ** 2))
-                rlo, rhi = np.exp(np.log(yt.mean() / yc.mean()) + np.array([-z, z]) * se_log) - 1
-            else:
-                rlo, rhi = np.nan, np.nan
-            row.update(lift_low=lo, lift_high=hi, rel_lift=rel, rel_low=rlo, rel_high=rhi, pvalue=test.pvalue)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("arm")
-    treated_rows = out.index != control
-    out["pvalue_holm"] = np.nan
-    out.loc[treated_rows, "pvalue_holm"] = multipletests(out.loc[treated_rows, "pvalue"], method="holm")[1]
-    out.attrs.update(kind=kind, ci=ci, control=control)
-    return out
+        arm_rows.append({"arm": arm, "n": len(yt), label: yt.mean()})
+        (lo, hi), (rel, rlo, rhi), p = effects_of(yt, yc, ci, control, arm)
+        rows.append({"arm": arm, "measure": "lift", "estimate": yt.mean() - yc.mean(), "ci_low": lo, "ci_high": hi,
+                     "pvalue": p})
+        rows.append({"arm": arm, "measure": "relative_lift", "estimate": rel, "ci_low": rlo, "ci_high": rhi,
+                     "pvalue": p})
+    effects = pd.DataFrame(rows)
+    holm = dict(zip(treated, multipletests([effects.loc[2 * i, "pvalue"] for i in range(len(treated))],
+                                           method="holm")[1]))
+    effects["pvalue_holm"] = effects["arm"].map(holm).astype(float)
+    for c in ("estimate", "ci_low", "ci_high", "pvalue"):
+        effects[c] = effects[c].astype(float)
+    return ArmComparison(effects=effects, arms=pd.DataFrame(arm_rows).set_index("arm"), kind=kind, ci=ci,
+                         control=control, outcome_col=outcome_col)
 
 
-def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates, control: str = "control",
-                    ci: float = 0.95) -> pd.DataFrame:
+# --- covariate adjustment --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class AdjustedEffect(Result):
+    """Treatment effects sharpened with pre-period covariates (regression adjustment or CUPED).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per treated arm (index ``arm``): ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``pvalue``, the plain difference's ``unadjusted_estimate`` and ``unadjusted_se``,
+        and ``variance_reduction`` = 1 - se^2 / unadjusted_se^2.
+    method : str
+        ``"regression adjustment (Lin 2013)"`` or ``"CUPED (Deng et al. 2013)"``.
+    covariates : tuple of str
+        The pre-period columns used.
+    ci : float
+        Confidence level of the intervals.
+    theta : float or None
+        CUPED's pooled slope cov(X, Y) / var(X); None for regression adjustment.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 3 + ["mail"] * 3, "pre": [1.0, 2, 3, 2, 3, 4],
+    ...                    "post": [2.0, 3, 5, 4, 6, 7]})
+    >>> res = cuped(df, outcome_col="post", covariate="pre")
+    >>> round(res.theta, 4), round(float(res.table.loc["mail", "estimate"]), 4)
+    (1.7273, 0.6061)
+    """
+
+    table: pd.DataFrame
+    method: str
+    covariates: tuple
+    ci: float
+    theta: float | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per treated arm: ``arm``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``pvalue``, ..."""
+        return self.table.reset_index()
+
+
+def _effect_row(arm, est, se, z, p, raw, raw_se) -> dict:
+    return {"arm": arm, "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se, "pvalue": p,
+            "unadjusted_estimate": raw, "unadjusted_se": raw_se,
+            "variance_reduction": 1 - se**2 / raw_se**2 if raw_se > 0 else np.nan}
+
+
+@keyword_only_since("arm_col", "outcome_col", "covariates", "control", "ci")
+def adjusted_effect(df: pd.DataFrame, *, outcome_col: str, covariates, arm_col: str = "arm",
+                    control: str = "control", ci: float = 0.95) -> AdjustedEffect:
     """Treatment effects adjusted for pre-period covariates: Lin's (2013) interacted regression.
 
-    Fits, by OLS, ``outcome ~ arms + centred covariates + arms x centred covariates`` (Lin
-    2013) with HC2 robust standard errors. The arm coefficients estimate the same average
-    effects as the plain difference in means, with narrower intervals when the covariates
-    predict the outcome.
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer of the experiment.
+    outcome_col : str
+        The outcome (e.g. ``revenue_90d``).
+    covariates : str or list of str
+        Numeric pre-period columns, unaffected by the treatment.
+    arm_col : str, default="arm"
+        The randomized arm of each customer.
+    control : str, default="control"
+        The arm every other arm is compared with.
+    ci : float, default=0.95
+        Confidence level of the intervals.
 
     Returns
     -------
-    DataFrame
-        Per treated arm: ``effect``, ``se``, ``ci_low``, ``ci_high`` (normal, ``effect +- z se``),
-        ``pvalue`` (normal, from statsmodels), the plain difference's ``unadjusted_effect`` and
-        ``unadjusted_se`` (OLS on the arms alone, HC2) and
-        ``variance_reduction`` = 1 - se^2 / unadjusted_se^2.
+    AdjustedEffect
+        ``.table`` per treated arm: ``estimate``, ``se``, ``ci_low``, ``ci_high``
+        (normal, ``estimate +- z se``), ``pvalue`` (normal), ``unadjusted_estimate`` and
+        ``unadjusted_se`` (OLS on the arms alone, HC2) and ``variance_reduction``.
+
+    Raises
+    ------
+    ValueError
+        A missing column, missing values, a non-numeric covariate, or no control arm.
 
     See Also
     --------
@@ -180,8 +375,16 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
 
     Notes
     -----
-    This is regression adjustment, not CUPED: each arm gets its own slope on each covariate
-    (the interaction terms), several covariates are allowed, and the SE is HC2, a sandwich
+    Fits, by OLS, ``outcome ~ arms + centred covariates + arms x centred covariates`` with
+    HC2 robust standard errors:
+
+    .. math:: Y_i = \\alpha + \\sum_a \\tau_a D_{ai} + \\beta'(X_i - \\bar X)
+              + \\sum_a \\gamma_a' D_{ai} (X_i - \\bar X) + \\varepsilon_i
+
+    The arm coefficients tau estimate the same average effects as the plain difference in
+    means, with narrower intervals when the covariates predict the outcome. This is
+    regression adjustment, not CUPED: each arm gets its own slope on each covariate (the
+    interaction terms), several covariates are allowed, and the SE is HC2, a sandwich
     (Huber-White) SE, which Lin shows is consistent or conservative under randomization.
     CUPED (Deng et al. 2013, :func:`cuped`) instead subtracts ``theta (X - mean X)`` with one
     slope ``theta = cov(X, Y) / var(X)`` pooled over the arms; with one covariate and similar
@@ -191,12 +394,24 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
     ----------
     Lin, W. (2013). Agnostic notes on regression adjustments to experimental data:
     reexamining Freedman's critique. Annals of Applied Statistics 7(1), 295-318.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(50, 10, 400)
+    >>> t = np.arange(400) % 2
+    >>> df = pd.DataFrame({"arm": np.where(t == 1, "call", "control"), "x": x,
+    ...                    "y": 5 + 3.0 * t + 0.8 * x + rng.normal(0, 4, 400)})
+    >>> res = adjusted_effect(df, outcome_col="y", covariates="x")
+    >>> bool(res.table.loc["call", "se"] < res.table.loc["call", "unadjusted_se"])
+    True
     """
     from .. import _sm as sm
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     check_frame("df", df, [arm_col, outcome_col] + covariates)
-    ci = check_number("ci", ci, 0.5, 0.9999)
+    ci = check_ci(ci)
+    z = ci_z(ci)
     treated = _arms(df, arm_col, control)
     data = df[[arm_col, outcome_col] + covariates].copy()
     if data.isna().any().any():
@@ -214,41 +429,52 @@ def adjusted_effect(df: pd.DataFrame, arm_col: str, outcome_col: str, covariates
             cols[f"arm[{arm}]:{c}"] = d * Xc[c]
     X = sm.add_constant(pd.concat([pd.DataFrame(cols), Xc], axis=1))
     fit = sm.OLS(y, X).fit(cov_type="HC2")
-    plain = sm.OLS(y, sm.add_constant(pd.DataFrame({f"arm[{a}]": (data[arm_col] == a).astype(float) for a in treated}))).fit(cov_type="HC2")
-    z = stats.norm.isf((1 - ci) / 2)
-    rows = []
-    for arm in treated:
-        name = f"arm[{arm}]"
-        eff, se = fit.params[name], fit.bse[name]
-        rows.append({"arm": arm, "effect": eff, "se": se, "ci_low": eff - z * se, "ci_high": eff + z * se,
-                     "pvalue": fit.pvalues[name], "unadjusted_effect": plain.params[name],
-                     "unadjusted_se": plain.bse[name], "variance_reduction": 1 - se**2 / plain.bse[name] ** 2})
-    return pd.DataFrame(rows).set_index("arm")
+    dummies = pd.DataFrame({f"arm[{a}]": (data[arm_col] == a).astype(float) for a in treated})
+    plain = sm.OLS(y, sm.add_constant(dummies)).fit(cov_type="HC2")
+    rows = [_effect_row(arm, float(fit.params[f"arm[{arm}]"]), float(fit.bse[f"arm[{arm}]"]), z,
+                        float(fit.pvalues[f"arm[{arm}]"]), float(plain.params[f"arm[{arm}]"]),
+                        float(plain.bse[f"arm[{arm}]"])) for arm in treated]
+    return AdjustedEffect(table=pd.DataFrame(rows).set_index("arm"), method="regression adjustment (Lin 2013)",
+                          covariates=tuple(covariates), ci=ci)
 
 
-def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, *, control: str = "control",
-          ci: float = 0.95) -> pd.DataFrame:
+@keyword_only_since("arm_col", "outcome_col", "covariate")
+def cuped(df: pd.DataFrame, *, outcome_col: str, covariate: str, arm_col: str = "arm", control: str = "control",
+          ci: float = 0.95) -> AdjustedEffect:
     """Treatment effects with CUPED: the outcome less its part predicted by a pre-period covariate.
 
     Parameters
     ----------
     df : DataFrame
-    arm_col : str
-        The randomized arm of each customer.
+        One row per customer of the experiment.
     outcome_col : str
         The outcome Y (e.g. revenue in the 90 days after the campaign).
     covariate : str
-        One pre-period measure X unaffected by the treatment (e.g. revenue in the 90 days
-        before it; typically the outcome itself, measured earlier).
+        One pre-period measure X unaffected by the treatment (e.g. ``monetary_90d``, the
+        amount paid in the 90 days before; typically the outcome itself, measured earlier).
+    arm_col : str, default="arm"
+        The randomized arm of each customer.
     control : str, default="control"
+        The arm every other arm is compared with.
     ci : float, default=0.95
+        Confidence level of the intervals.
 
     Returns
     -------
-    DataFrame
-        Per treated arm: ``effect`` (difference in means of the adjusted outcome), ``se``,
-        ``ci_low``, ``ci_high``, ``pvalue``, ``unadjusted_effect``, ``unadjusted_se``,
-        ``variance_reduction`` = 1 - se^2 / unadjusted_se^2 and ``theta``; ``df.attrs["theta"]``.
+    AdjustedEffect
+        ``.table`` per treated arm: ``estimate`` (difference in means of the adjusted
+        outcome), ``se``, ``ci_low``, ``ci_high``, ``pvalue``, ``unadjusted_estimate``,
+        ``unadjusted_se``, ``variance_reduction``; ``.theta``.
+
+    Raises
+    ------
+    ValueError
+        A missing or non-numeric column, missing values, a constant covariate, or an arm
+        with fewer than 2 customers.
+
+    See Also
+    --------
+    adjusted_effect : Lin's (2013) regression adjustment, several covariates, one slope per arm.
 
     Notes
     -----
@@ -262,17 +488,22 @@ def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, *, c
     of theta is ignored, as in Deng et al. Var(Y^cv) = (1 - rho^2) Var(Y), rho the correlation
     of X and Y, so ``variance_reduction`` is about rho^2.
 
-    See Also
-    --------
-    adjusted_effect : Lin's (2013) regression adjustment, several covariates, one slope per arm.
-
     References
     ----------
     Deng, A., Xu, Y., Kohavi, R. & Walker, T. (2013). Improving the sensitivity of online
     controlled experiments by utilizing pre-experiment data. WSDM '13, 123-132.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 3 + ["mail"] * 3, "pre": [1.0, 2, 3, 2, 3, 4],
+    ...                    "post": [2.0, 3, 5, 4, 6, 7]})
+    >>> res = cuped(df, outcome_col="post", covariate="pre")
+    >>> res.method, round(float(res.table.loc["mail", "unadjusted_estimate"]), 4)
+    ('CUPED (Deng et al. 2013)', 2.3333)
     """
     check_frame("df", df, [arm_col, outcome_col, covariate])
-    ci = check_number("ci", ci, 0.5, 0.9999)
+    ci = check_ci(ci)
+    z = ci_z(ci)
     treated = _arms(df, arm_col, control)
     for c in (outcome_col, covariate):
         if not pd.api.types.is_numeric_dtype(df[c]):
@@ -287,7 +518,6 @@ def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, *, c
     theta = float(dx @ (y - y.mean()) / (dx @ dx))
     y_cv = y - theta * dx
     arms = df[arm_col].to_numpy()
-    z = stats.norm.isf((1 - ci) / 2)
 
     def diff(v, arm):
         vt, vc = v[arms == arm], v[arms == control]
@@ -300,212 +530,309 @@ def cuped(df: pd.DataFrame, arm_col: str, outcome_col: str, covariate: str, *, c
         eff, se = diff(y_cv, arm)
         raw, raw_se = diff(y, arm)
         p = float(2 * stats.norm.sf(abs(eff) / se)) if se > 0 else (1.0 if eff == 0 else 0.0)
-        rows.append({"arm": arm, "effect": eff, "se": se, "ci_low": eff - z * se, "ci_high": eff + z * se,
-                     "pvalue": p, "unadjusted_effect": raw, "unadjusted_se": raw_se,
-                     "variance_reduction": 1 - se**2 / raw_se**2 if raw_se > 0 else np.nan, "theta": theta})
-    out = pd.DataFrame(rows).set_index("arm")
-    out.attrs["theta"] = theta
-    return out
+        rows.append(_effect_row(arm, eff, se, z, p, raw, raw_se))
+    return AdjustedEffect(table=pd.DataFrame(rows).set_index("arm"), method="CUPED (Deng et al. 2013)",
+                          covariates=(covariate,), ci=ci, theta=theta)
 
 
-def _h(p1, p0):
-    return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p0))
+# --- return on investment --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class CampaignROI(_Measures, Result):
+    """What each treatment returned: incremental value, profit and ROI with intervals.
+
+    Attributes
+    ----------
+    effects : DataFrame
+        Tidy: one row per treated arm and measure, columns ``arm``, ``measure``
+        (``"incremental_value"``, ``"profit"``, ``"roi"``), ``estimate``, ``ci_low``,
+        ``ci_high``.
+    arms : DataFrame
+        Per treated arm (index ``arm``): ``n``, ``cost`` (the arm's total cost) and, when
+        an outcome was given, ``incremental_customers``.
+    margin : float
+        Share of the value column that is profit.
+    ci : float
+        Confidence level of the intervals.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["call"] * 4, "revenue": [0, 40, 0, 0, 50, 30, 0, 40],
+    ...                    "cost": [0] * 4 + [6] * 4})
+    >>> res = campaign_roi(df, value_col="revenue", margin=0.5)
+    >>> round(float(res.roi.loc["call", "estimate"]), 4)
+    0.6667
+    """
+
+    effects: pd.DataFrame
+    arms: pd.DataFrame
+    margin: float
+    ci: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy effects table (a copy)."""
+        return self.effects.copy()
+
+    @property
+    def roi(self) -> pd.DataFrame:
+        """ROI by arm: ``estimate, ci_low, ci_high`` (0.25 is 25%; 0 is break-even)."""
+        return self.measure("roi")
+
+    @property
+    def profit(self) -> pd.DataFrame:
+        """Profit by arm (EUR): ``estimate, ci_low, ci_high``."""
+        return self.measure("profit")
 
 
-def _test_levels(alpha, power=None) -> tuple[float, float | None]:
-    """Check a two-sided test's significance level and (optionally) its power."""
-    alpha = check_probability("alpha", alpha, what="a significance level")
-    if power is not None:
-        power = check_probability("power", power)
-        if power <= alpha:
-            raise ValueError(f"`power` must exceed `alpha` ({alpha:g}), the power of the test when there is "
-                             f"no effect at all; got power={power:g}.")
-    return alpha, power
-
-
-def sample_size(base_rate: float, min_lift: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> int:
-    """Customers needed in the control arm to detect an absolute lift in a rate (Cohen's h).
+@keyword_only_since("arm_col", "outcome_col", "value_col", "cost_col", "control")
+def campaign_roi(df: pd.DataFrame, *, value_col: str, arm_col: str = "arm", outcome_col: str | None = None,
+                 cost_col: str = "cost", control: str = "control", margin: float = 1.0,
+                 ci: float = 0.95) -> CampaignROI:
+    """What each treatment returned: incremental value, profit and ROI, with intervals.
 
     Parameters
     ----------
-    base_rate : float
-        The control arm's rate (e.g. 0.10 retained).
-    min_lift : float
-        The smallest absolute lift worth detecting (0.02 = two points).
-    alpha, power : float
-        Two-sided significance level and power, each strictly between 0 and 1, with
-        ``power > alpha``.
-    ratio : float, default=1.0
-        Treated per control customer; the treated arm needs ``ratio`` times this number.
+    df : DataFrame
+        One row per customer of the experiment.
+    value_col : str
+        What each customer brought in after assignment (e.g. ``revenue_90d``, or a gross
+        margin column with ``margin=1``), in EUR.
+    arm_col : str, default="arm"
+        The randomized arm of each customer.
+    outcome_col : str, optional
+        A 0/1 outcome (e.g. ``active_90d``) to count incremental customers.
+    cost_col : str, default="cost"
+        What treating the customer cost (EUR); must not repeat what ``value_col`` already
+        nets out (a discount already deducted from revenue is not a cost again).
+    control : str, default="control"
+        The arm every other arm is compared with.
+    margin : float, default=1.0
+        Share of ``value_col`` that is profit (gross margin rate; 1 when ``value_col`` is a
+        margin already).
+    ci : float, default=0.95
+        Confidence level of the intervals.
 
     Returns
     -------
-    int, rounded up. 10% -> 12% at alpha 0.05 and power 0.8 needs 3,835 per arm.
+    CampaignROI
+        ``.to_frame()``: per treated arm, ``incremental_value``, ``profit`` and ``roi``
+        with ``estimate, ci_low, ci_high``; ``.arms``: ``n``, ``cost`` and
+        ``incremental_customers``; ``.roi`` and ``.profit`` by arm.
 
     Raises
     ------
     ValueError
-        A rate outside (0, 1), a zero lift, or a lift so small that it would need more
-        than 10^12 customers (the message names ``min_lift``).
+        A missing column, negative or missing amounts, a non-0/1 outcome, or no control.
+
+    See Also
+    --------
+    fidelia_kit.verdict.roi_sign : the sentence an ROI interval supports.
 
     Notes
     -----
-    statsmodels' ``NormalIndPower`` (two-sided z-test) with Cohen's effect size
-    h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0)), p1 = base_rate + min_lift, which makes the
-    variance of each arm 1/n whatever the rate:
+    Per treated arm with n customers and total cost C:
 
-    .. math:: n = \\left(1 + \\frac{1}{ratio}\\right)
-              \\left(\\frac{z_{1-\\alpha/2} + z_{power}}{h}\\right)^2
+    .. math:: \\Delta V = n (\\bar v_t - \\bar v_c), \\quad
+              \\text{profit} = m \\, \\Delta V - C, \\quad \\text{ROI} = \\text{profit} / C
 
-    (solved exactly, counting the far tail). It plans for that arcsine z-test;
-    :func:`compare_arms` analyses with the Miettinen-Nurminen score test, whose power is
-    close to it except for rates near 0 or 1 and small arms.
+    The interval of ``incremental_value`` is Welch's for the difference in means, times n;
+    it is carried to profit and ROI, which are linear in it (the cost is known).
+    ``incremental_customers`` = n (rate_t - rate_c).
 
     References
     ----------
-    Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed.,
-    chapter 6. Lawrence Erlbaum.
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). Database Marketing: Analyzing and
+    Managing Customers, chapter 24 (the economics of retention campaigns). Springer.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["call"] * 4, "active": [0, 1, 0, 0, 1, 1, 0, 1],
+    ...                    "revenue": [0, 40, 0, 0, 50, 30, 0, 40], "cost": [0] * 4 + [6] * 4})
+    >>> res = campaign_roi(df, value_col="revenue", outcome_col="active", margin=0.5)
+    >>> float(res.profit.loc["call", "estimate"]), float(res.arms.loc["call", "incremental_customers"])
+    (16.0, 2.0)
     """
-    from statsmodels.stats.power import NormalIndPower
-
-    p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
-    lift = check_number("min_lift", min_lift, -1, 1)
-    if lift == 0 or not (0 < p0 + lift < 1):
-        raise ValueError(f"`min_lift` must be non-zero with base_rate + min_lift in (0, 1); got {lift!r}.")
-    alpha, power = _test_levels(alpha, power)
-    ratio = check_number("ratio", ratio, 1e-3, 1e3)
-    h = abs(_h(p0 + lift, p0))
-    rough = (1 + 1 / ratio) * ((stats.norm.isf(alpha / 2) + stats.norm.isf(1 - power)) / h) ** 2
-    if not rough <= 1e12:
-        raise ValueError(f"`min_lift`={lift!r} is too small to detect over base_rate={p0:g}: it would need "
-                         f"about {rough:.2g} customers in the control arm (more than 10^12).")
-    n = NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, ratio=ratio)
-    return int(np.ceil(n))
-
-
-def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float = 1.0) -> pd.DataFrame:
-    """Power to detect each lift (rows) with each control-arm size (columns).
-
-    Parameters
-    ----------
-    base_rate : float
-        The control arm's rate.
-    lifts : array-like
-        Absolute lifts; each ``base_rate + lift`` must be a rate strictly between 0 and 1.
-    n : array-like
-        Customers in the control arm (each > 1); the treated arm has ``ratio * n``.
-    alpha : float, default=0.05
-        Two-sided significance level, strictly between 0 and 1.
-    ratio : float, default=1.0
-        Treated per control customer.
-
-    Returns
-    -------
-    DataFrame
-        Power, indexed by ``lift``; the columns are the control arm's size, named
-        ``"n per arm"`` when ``ratio == 1`` (both arms that size) and ``"n_control"``
-        otherwise, with the treated arm's sizes in ``df.attrs["n_treatment"]``.
-
-    Notes
-    -----
-    Power of the two-sided z-test on Cohen's h, as in :func:`sample_size` (statsmodels'
-    ``NormalIndPower``): ``Phi(|h| sqrt(n / (1 + 1/ratio)) - z_{1-alpha/2})`` plus the
-    (tiny) probability of rejecting in the wrong direction.
-    """
-    from statsmodels.stats.power import NormalIndPower
-
-    p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
-    alpha, _ = _test_levels(alpha)
-    ratio = check_number("ratio", ratio, 1e-3, 1e3)
-    lifts = np.atleast_1d(np.asarray(lifts, dtype=float))
-    ns = np.atleast_1d(np.asarray(n, dtype=float))
-    if not np.isfinite(lifts).all():
-        raise ValueError("`lifts` has missing or infinite values.")
-    outside = lifts[~((p0 + lifts > 0) & (p0 + lifts < 1))]
-    if len(outside):
-        raise ValueError(f"`lifts`: base_rate + lift must be a rate strictly between 0 and 1; "
-                         f"{len(outside)} lift(s) are not (base_rate={p0:g}, lifts {outside[:3].tolist()}).")
-    if not np.isfinite(ns).all() or (ns <= 1).any():
-        raise ValueError("`n` must be > 1 customers.")
-    power = NormalIndPower()
-    table = [[power.power(effect_size=abs(_h(p0 + lift, p0)), nobs1=k, alpha=alpha, ratio=ratio) for k in ns] for lift in lifts]
-    name = "n per arm" if ratio == 1 else "n_control"
-    out = pd.DataFrame(table, index=pd.Index(lifts, name="lift"), columns=pd.Index(ns.astype(int), name=name))
-    out.attrs.update(ratio=ratio, n_treatment=ns * ratio, alpha=alpha, base_rate=p0)
-    return out
-
-
-def minimum_detectable_effect(n: int, base_rate: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> float:
-    """The smallest absolute lift over ``base_rate`` detectable with ``n`` control customers.
-
-    Inverts :func:`sample_size`: statsmodels' ``NormalIndPower`` gives the detectable Cohen's
-    h for ``n`` control and ``ratio * n`` treated customers, and the lift is
-    ``sin(asin(sqrt(p0)) + h / 2)^2 - p0`` (an increase in the rate), which has exactly the
-    requested ``power``.
-
-    Returns
-    -------
-    float
-        The lift, or NaN with a UserWarning when no rise of the rate reaches ``power``:
-        Cohen's h cannot exceed ``pi - 2 asin(sqrt(base_rate))`` (a rise to a rate of 1), so
-        with too few customers or a base rate near 1 no lift is detectable.
-    """
-    import warnings
-
-    from statsmodels.stats.power import NormalIndPower
-
-    n = check_number("n", n, 2, 1e9)
-    p0 = check_number("base_rate", base_rate, 1e-9, 1 - 1e-9)
-    alpha, power = _test_levels(alpha, power)
-    ratio = check_number("ratio", ratio, 1e-3, 1e3)
-    solver = NormalIndPower()
-    h = solver.solve_power(nobs1=n, alpha=alpha, power=power, ratio=ratio)
-    h_max = np.pi - 2 * np.arcsin(np.sqrt(p0))
-    if not h < h_max:
-        best = solver.power(effect_size=h_max, nobs1=n, alpha=alpha, ratio=ratio)
-        warnings.warn(f"no lift over base_rate={p0:g} reaches power {power:g} with n={n:g} control customers: "
-                      f"even a rise to a rate of 1 has power {best:.2f}; returning NaN. Use a larger `n` or a "
-                      f"lower `power`.", UserWarning, stacklevel=2)
-        return float("nan")
-    p1 = np.sin(np.arcsin(np.sqrt(p0)) + h / 2) ** 2
-    return float(p1 - p0)
-
-
-def campaign_roi(df: pd.DataFrame, arm_col: str, outcome_col: str, value_col: str, cost_col: str, control: str = "control",
-                 *, margin: float = 1.0, ci: float = 0.95) -> pd.DataFrame:
-    """What each treatment returned: incremental customers, revenue and profit, and ROI.
-
-    Per treated arm with n customers: ``incremental_customers`` = n x (rate - control rate);
-    ``incremental_revenue`` = n x (mean value - control mean value), with Welch's interval;
-    ``cost`` = the arm's total cost; ``profit`` = margin x incremental revenue - cost and
-    ``roi`` = profit / cost, with intervals carried from the revenue's (cost is known).
-    """
-    check_frame("df", df, [arm_col, outcome_col, value_col, cost_col])
+    check_frame("df", df, [arm_col, value_col, cost_col] + ([outcome_col] if outcome_col else []))
     margin = check_number("margin", margin, 0, 1)
-    ci = check_number("ci", ci, 0.5, 0.9999)
+    ci = check_ci(ci)
     treated = _arms(df, arm_col, control)
-    for col in (value_col, cost_col):
-        as_amounts("df", col, df[col])
-    _outcome_kind(df[outcome_col], "binary", outcome_col)
+    as_amounts("df", value_col, df[value_col], allow_negative=True)     # a margin can be negative
+    as_amounts("df", cost_col, df[cost_col])
+    if outcome_col:
+        check_binary(f"column '{outcome_col}'", df[outcome_col])
     c = df[df[arm_col] == control]
-    rows = []
+    rows, arms = [], []
     for arm in treated:
         t = df[df[arm_col] == arm]
         n = len(t)
         test = stats.ttest_ind(t[value_col].astype(float), c[value_col].astype(float), equal_var=False)
         lo, hi = test.confidence_interval(ci)
-        diff = t[value_col].mean() - c[value_col].mean()
+        diff = float(t[value_col].mean() - c[value_col].mean())
         cost = float(t[cost_col].sum())
-        profit = margin * n * diff - cost
-        rows.append({
-            "arm": arm, "n": n,
-            "incremental_customers": n * (t[outcome_col].astype(float).mean() - c[outcome_col].astype(float).mean()),
-            "incremental_revenue": n * diff, "revenue_low": n * lo, "revenue_high": n * hi,
-            "cost": cost, "profit": profit, "profit_low": margin * n * lo - cost, "profit_high": margin * n * hi - cost,
-            "roi": profit / cost if cost > 0 else np.nan,
-            "roi_low": (margin * n * lo - cost) / cost if cost > 0 else np.nan,
-            "roi_high": (margin * n * hi - cost) / cost if cost > 0 else np.nan,
-        })
-    return pd.DataFrame(rows).set_index("arm")
+        arm_row = {"arm": arm, "n": n, "cost": cost}
+        if outcome_col:
+            arm_row["incremental_customers"] = n * (t[outcome_col].astype(float).mean()
+                                                    - c[outcome_col].astype(float).mean())
+        arms.append(arm_row)
+        values = np.array([diff, lo, hi]) * n
+        profit = margin * values - cost
+        roi = profit / cost if cost > 0 else np.full(3, np.nan)
+        for measure, (est, low, high) in (("incremental_value", values), ("profit", profit), ("roi", roi)):
+            rows.append({"arm": arm, "measure": measure, "estimate": float(est), "ci_low": float(low),
+                         "ci_high": float(high)})
+    return CampaignROI(effects=pd.DataFrame(rows), arms=pd.DataFrame(arms).set_index("arm"), margin=margin, ci=ci)
 
 
+# --- what the experiment's customers did, from the transactions ------------------------------------------
+
+def _purchases(transactions, customer_col, date_col, value_col=None):
+    need = [customer_col, date_col] + ([value_col] if value_col else [])
+    check_frame("transactions", transactions, need)
+    out = pd.DataFrame({"customer": transactions[customer_col].to_numpy(),
+                        "date": as_dates("transactions", date_col, transactions[date_col]).to_numpy()})
+    if value_col:
+        out["value"] = as_amounts("transactions", value_col, transactions[value_col], allow_negative=True).to_numpy()
+    return out
+
+
+def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, value_col: str = "gross_margin",
+                   days: int = 90, customer_col: str = "customer_id", date_col: str = "date",
+                   start_col: str = "assigned_date") -> pd.Series:
+    """Each experiment customer's total of ``value_col`` in the ``days`` after assignment.
+
+    Parameters
+    ----------
+    experiment : DataFrame
+        One row per customer, with ``customer_col`` and the assignment day ``start_col``.
+    transactions : DataFrame
+        One row per receipt, with ``customer_col``, ``date_col`` and ``value_col``.
+    value_col : str, default="gross_margin"
+        What to add up (``"gross_margin"`` for the margin, ``"amount"`` for revenue).
+    days : int, default=90
+        Length of the outcome window.
+    customer_col, date_col, start_col : str
+        Column names (defaults: the world's tables).
+
+    Returns
+    -------
+    Series
+        Aligned with ``experiment``'s rows (same index), 0 for customers without a receipt in
+        their window ``[start, start + days)``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, dates that are not dates, or ``days`` outside 1..3650.
+
+    See Also
+    --------
+    campaign_roi : the return computed on such a total.
+
+    Notes
+    -----
+    .. math:: V_i = \\sum_{j:\\, c_j = i,\\; s_i \\le d_j < s_i + \\text{days}} v_j
+
+    The world's ``revenue_90d`` is this total of ``amount``; ROI belongs on the margin
+    (``gross_margin``), what the firm keeps of a sale.
+
+    References
+    ----------
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). Database Marketing: Analyzing and
+    Managing Customers, chapter 24. Springer.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"customer_id": [1, 2], "assigned_date": pd.to_datetime(["2025-01-01"] * 2)})
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "gross_margin": [3.0, 4.0, 5.0],
+    ...                    "date": pd.to_datetime(["2024-12-31", "2025-01-05", "2025-04-01"])})
+    >>> outcome_totals(e, tx).tolist()          # 2025-04-01 is day 90: outside [day 0, day 90)
+    [4.0, 0.0]
+    """
+    check_frame("experiment", experiment, [customer_col, start_col])
+    days = check_int("days", days, 1, 3650)
+    tx = _purchases(transactions, customer_col, date_col, value_col)
+    start = pd.Series(as_dates("experiment", start_col, experiment[start_col]).to_numpy(),
+                      index=experiment[customer_col].to_numpy())
+    start = start[~start.index.duplicated()]
+    tx = tx[tx["customer"].isin(start.index)]
+    s = start.reindex(tx["customer"]).to_numpy()
+    inside = (tx["date"].to_numpy() >= s) & (tx["date"].to_numpy() < s + np.timedelta64(days, "D"))
+    totals = tx[inside].groupby("customer")["value"].sum()
+    return pd.Series(totals.reindex(experiment[customer_col].to_numpy()).fillna(0.0).to_numpy(),
+                     index=experiment.index, name=value_col)
+
+
+def baseline_rate(transactions: pd.DataFrame, *, as_of, days: int = 90, recency_days: tuple = (45, 240),
+                  min_purchase_days: int = 2, customer_col: str = "customer_id", date_col: str = "date") -> float:
+    """The rate a retention experiment's control arm can be expected to have, from the period before it.
+
+    Applies the at-risk rule one outcome window earlier, at ``as_of - days``, and returns the
+    share of those customers who bought in the ``days`` that followed (which all end before
+    ``as_of``). This is the base rate to plan the sample size with: known before the
+    experiment, unlike its control arm's observed rate.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per receipt, with ``customer_col`` and ``date_col``.
+    as_of : date-like
+        The experiment's assignment day: the first day not used (exclusive, as everywhere).
+    days : int, default=90
+        The outcome window, in days.
+    recency_days : (int, int), default=(45, 240)
+        At risk: last purchase between these many days before the day of judgement (inclusive).
+    min_purchase_days : int, default=2
+        At risk: at least this many distinct purchase days before the day of judgement.
+    customer_col, date_col : str
+        Column names.
+
+    Returns
+    -------
+    float
+        The share of the earlier at-risk customers who bought within ``days``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a bad date, or no customer at risk at ``as_of - days``.
+
+    See Also
+    --------
+    fidelia_kit.retention.sample_size : plans with this rate.
+
+    Notes
+    -----
+    With :math:`d_0` = as_of - days, the rate is
+
+    .. math:: \\hat p_0 = \\frac{|\\{i \\in R(d_0): i \\text{ buys in } [d_0, d_0 + \\text{days})\\}|}{|R(d_0)|}
+
+    with R(d) the customers at risk on day d. Seasonality and a drifting customer base make
+    it an approximation: plan with some margin.
+
+    References
+    ----------
+    Kohavi, R., Tang, D. & Xu, Y. (2020). Trustworthy Online Controlled Experiments,
+    chapter 17 (statistics behind online controlled experiments). Cambridge University Press.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 3],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-02-01", "2024-07-01",
+    ...                                            "2024-10-15", "2024-07-01"])})
+    >>> baseline_rate(tx, as_of="2024-12-29")   # at risk on 2024-09-30: customers 1 and 2; 2 bought
+    0.5
+    """
+    as_of = as_date("as_of", as_of)
+    days = check_int("days", days, 1, 3650)
+    min_purchase_days = check_int("min_purchase_days", min_purchase_days, 1, 10_000)
+    low, high = (check_int("recency_days", int(v), 0, 36_500) for v in recency_days)
+    tx = _purchases(transactions, customer_col, date_col)
+    d0 = as_of - pd.Timedelta(days=days)
+    before = tx[tx["date"] < d0].groupby("customer")["date"]
+    since = (d0 - before.max()).dt.days
+    at_risk = since.index[(before.nunique() >= min_purchase_days) & since.between(low, high)]
+    if len(at_risk) == 0:
+        raise ValueError(f"no customer was at risk on {d0.date()} (as_of - days): baseline_rate needs history "
+                         f"before the experiment; give the base rate by hand.")
+    window = tx[(tx["date"] >= d0) & (tx["date"] < as_of)]
+    return float(np.isin(at_risk, window["customer"].unique()).mean())

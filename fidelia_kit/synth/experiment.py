@@ -50,20 +50,20 @@ def run_experiment(cfg: WorldConfig, people: People, purchases: Purchases, life:
     day = purchases.day
     pre = day < d0
     df = pd.DataFrame({"owner": purchases.owner[pre], "day": day[pre], "amount": purchases.amount[pre],
-                       "online": purchases.channel[pre] != 0, "disc": purchases.disc_rate[pre] > 0})
+                       "digital": purchases.channel[pre] != 0, "disc": purchases.disc_rate[pre] > 0})
     g = df.groupby("owner", sort=True)
     feat = pd.DataFrame({
         "n_days": g["day"].nunique(),
         "last": g["day"].max(),
         "avg_basket": g["amount"].mean(),
-        "online_share": g["online"].mean(),
+        "digital_share": g["digital"].mean(),
         "discount_share": g["disc"].mean(),
     })
     recent = df[df["day"] >= d0 - 365].groupby("owner")
     feat["n_purchases_365d"] = recent["day"].nunique()
-    feat["spend_365d"] = recent["amount"].sum()
-    feat["spend_90d"] = df[df["day"] >= d0 - OUTCOME_DAYS].groupby("owner")["amount"].sum()
-    feat = feat.fillna({"n_purchases_365d": 0, "spend_365d": 0.0, "spend_90d": 0.0})
+    feat["monetary_365d"] = recent["amount"].sum()
+    feat["monetary_90d"] = df[df["day"] >= d0 - OUTCOME_DAYS].groupby("owner")["amount"].sum()
+    feat = feat.fillna({"n_purchases_365d": 0, "monetary_365d": 0.0, "monetary_90d": 0.0})
     feat["days_since_last"] = d0 - feat["last"]
     at_risk = feat[(feat["n_days"] >= 2) & feat["days_since_last"].between(45, 240)]
     idx = at_risk.index.to_numpy()
@@ -114,10 +114,9 @@ def run_experiment(cfg: WorldConfig, people: People, purchases: Purchases, life:
     np.add.at(revenue, purchases.owner[window], purchases.amount[window])
     active = np.zeros(people.n, dtype=bool)
     active[purchases.owner[window]] = True
-    disc_cost = np.zeros(people.n)
-    np.add.at(disc_cost, purchases.owner[first_in],
-              purchases.amount[first_in] / (1 - EMAIL_DISCOUNT) - purchases.amount[first_in])
-    cost = np.select([arm == 1, arm == 2], [EMAIL_COST + disc_cost[idx], CALL_COST], 0.0)
+    # the contact's cost only: the discount is already out of revenue_90d (the amount paid), so
+    # counting it in the cost as well would charge it twice
+    cost = np.select([arm == 1, arm == 2], [EMAIL_COST, CALL_COST], 0.0)
 
     table = pd.DataFrame({
         "customer_id": idx + 1,
@@ -125,10 +124,10 @@ def run_experiment(cfg: WorldConfig, people: People, purchases: Purchases, life:
         "arm": np.array(ARMS)[arm],
         "days_since_last": at_risk["days_since_last"].to_numpy(),
         "n_purchases_365d": at_risk["n_purchases_365d"].to_numpy(),
-        "spend_365d": at_risk["spend_365d"].round(2).to_numpy(),
-        "spend_90d": at_risk["spend_90d"].round(2).to_numpy(),
+        "monetary_365d": at_risk["monetary_365d"].round(2).to_numpy(),
+        "monetary_90d": at_risk["monetary_90d"].round(2).to_numpy(),
         "avg_basket": at_risk["avg_basket"].round(2).to_numpy(),
-        "online_share": at_risk["online_share"].round(4).to_numpy(),
+        "digital_share": at_risk["digital_share"].round(4).to_numpy(),
         "discount_share": at_risk["discount_share"].round(4).to_numpy(),
         "tenure_days": d0 - people.first_day[idx],
         "active_90d": active[idx],
