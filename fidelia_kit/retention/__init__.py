@@ -5,14 +5,14 @@ Test a retention action before rolling it out (:mod:`.experiments`: :func:`compa
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
 :func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
-(:mod:`.churn`: :func:`churn_dataset`, :func:`evaluate_churn`) and win back those a service
+(:mod:`.churn`: :func:`churn_dataset`, :class:`ChurnModel`, :func:`evaluate_churn`) and win back those a service
 failure upset (:mod:`.recovery`: :func:`service_recovery`). The contact plan and the
 member-get-member programme live in :mod:`fidelia_kit.contact`.
 """
 from __future__ import annotations
 
-from ..contact import referral_programme
-from .churn import ChurnEvaluation, churn_dataset, evaluate_churn
+from ..contact import ReferralResult, referral_programme
+from .churn import ChurnEvaluation, ChurnModel, churn_dataset, evaluate_churn
 from .experiments import (
     adjusted_effect,
     campaign_roi,
@@ -22,8 +22,8 @@ from .experiments import (
     power_curve,
     sample_size,
 )
-from .recovery import service_recovery
-from .survival import cohort_table, cox, kaplan_meier, logrank
+from .recovery import RecoveryResult, service_recovery
+from .survival import CohortTable, CoxResult, LogrankResult, cohort_table, cox, kaplan_meier, logrank
 from .uplift import TargetingPolicy, UpliftModel, fit_uplift, qini_curve, targeting_policy, uplift_at_k, uplift_curve
 
 __all__ = [
@@ -42,12 +42,18 @@ __all__ = [
     "TargetingPolicy",
     "targeting_policy",
     "kaplan_meier",
+    "LogrankResult",
     "logrank",
+    "CoxResult",
     "cox",
+    "CohortTable",
     "cohort_table",
     "churn_dataset",
+    "ChurnModel",
     "ChurnEvaluation",
     "evaluate_churn",
+    "ReferralResult",
     "referral_programme",
+    "RecoveryResult",
     "service_recovery",
 ]
