@@ -105,6 +105,8 @@ def test_logrank_observed_and_expected_hand_worked():
     assert repr(r).startswith("LogrankResult(statistic=")
     with pytest.raises(ValueError, match="at least two groups"):
         logrank([1, 2], [1, 1], ["a", "a"])
+    with pytest.warns(DeprecationWarning, match=r"logrank\(\)\['chi2'\] is deprecated.*use its field `.statistic`"):
+        assert r["chi2"] == r.statistic          # the old Series' keys, for one release
 
 
 # --- Cox regression -----------------------------------------------------------------------------------
@@ -219,7 +221,12 @@ def test_cohort_table_hand_worked():
 def test_cohort_table_positional_options_still_work_with_a_deprecation_warning():
     with pytest.warns(DeprecationWarning, match=r"cohort_table: pass `period`, `value` by name"):
         old = cohort_table(_cohort_tx(), "M", "revenue")
-    pd.testing.assert_frame_equal(old.counts, cohort_table(_cohort_tx(), period="M", value="revenue").counts)
+    new = cohort_table(_cohort_tx(), period="M", value="revenue")
+    pd.testing.assert_frame_equal(old.counts, new.counts)
+    with pytest.warns(DeprecationWarning, match=r"cohort_table\(\)\['shares'\] is deprecated.*`.shares`"):
+        pd.testing.assert_frame_equal(new["shares"], new.shares)    # the old dict's keys, for one release
+    with pytest.raises(KeyError):
+        new["triangle"]
 
 
 # --- churn data set and model ------------------------------------------------------------------------

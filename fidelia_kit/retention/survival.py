@@ -171,6 +171,16 @@ class LogrankResult(Result):
     method: str
     table: pd.DataFrame
 
+    def __getitem__(self, key: str):
+        # logrank used to return a Series (chi2, df, pvalue); its keys keep working for one release
+        old = {"chi2": "statistic", "df": "dof", "pvalue": "pvalue"}
+        if key not in old:
+            raise KeyError(key)
+        warnings.warn(f"logrank()[{key!r}] is deprecated: logrank returns a LogrankResult; use its field "
+                      f"`.{old[key]}` (item access stops working in the next release).", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(self, old[key])
+
     def to_frame(self) -> pd.DataFrame:
         """The per-group table with the test's ``statistic``, ``dof`` and ``pvalue`` on every row.
 
@@ -445,6 +455,14 @@ class CohortTable(Result):
     shares: pd.DataFrame
     period: str
     value: str
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        # cohort_table used to return a dict {"counts": ..., "shares": ...}; its keys keep working for one release
+        if key not in ("counts", "shares"):
+            raise KeyError(key)
+        warnings.warn(f"cohort_table()[{key!r}] is deprecated: cohort_table returns a CohortTable; use its field "
+                      f"`.{key}` (item access stops working in the next release).", DeprecationWarning, stacklevel=2)
+        return getattr(self, key)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort and period: ``cohort``, ``periods_since_first``, ``count``, ``share``.
