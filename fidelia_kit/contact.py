@@ -1,17 +1,21 @@
 """The contact plan: the three phases of keeping in touch with a customer, and member-get-member.
 
-The source material's plan has three phases: welcome the new customer, refresh the
-relationship of the active one, and enrich (reaffirm) the loyal one, and it asks the best
-customers to bring others (member-get-member).
+The source material's plan has three phases: *reaffirm* the choice of the new customer
+(welcome), *refresh* the relationship of the regular one (cross-sell, up-grade, a satisfaction
+questionnaire), and *enrich* it with the most loyal and valuable (member-get-member referral
+rewards for both sides, loyalty points).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ._validation import check_frame, check_number
+from ._results import Result
+from ._validation import as_amounts, check_frame, check_number
 
-__all__ = ["CONTACT_PHASES", "contact_plan", "referral_programme"]
+__all__ = ["CONTACT_PHASES", "contact_plan", "ReferralResult", "referral_programme"]
 
 
 CONTACT_PHASES = pd.DataFrame([
@@ -23,53 +27,216 @@ CONTACT_PHASES = pd.DataFrame([
 ], columns=["phase", "action", "what"])
 
 
-def contact_plan(profile: pd.DataFrame, *, frequency_col: str = "n_purchases", value_col: str = "avg_basket",
+def contact_plan(profile: pd.DataFrame, *, frequency_col: str = "n_receipts", value_col: str = "avg_basket",
                  new_below: float = 2.0) -> pd.DataFrame:
     """A personalised action per cluster, following the three-phase contact plan.
 
-    Rules, on a cluster profile table (one row per cluster, e.g. ``ClusterResult.profile``):
-    clusters whose mean ``frequency_col`` is below ``new_below`` are in the *reaffirm* phase
-    (welcome); of the rest, the cluster(s) with the highest ``frequency_col x value_col``
-    (value brought per customer) above the median are *enrich* (member-get-member); the others
-    *refresh* (cross-sell and up-grade).
+    Parameters
+    ----------
+    profile : DataFrame
+        One row per cluster with the cluster's mean ``frequency_col`` and ``value_col``,
+        e.g. ``ClusterResult.profile`` of :func:`fidelia_kit.segmentation.cluster_customers`
+        on :func:`fidelia_kit.segmentation.behaviour_features`.
+    frequency_col : str, default="n_receipts"
+        Mean number of receipts per customer.
+    value_col : str, default="avg_basket"
+        Mean amount per receipt (EUR).
+    new_below : float, default=2.0
+        Clusters buying fewer times than this on average are new or one-time buyers.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``profile``: ``phase``, ``action``, ``what`` (from
+        :data:`CONTACT_PHASES`) and ``value_per_customer`` (EUR).
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a ``new_below`` below 0.
+
+    See Also
+    --------
+    CONTACT_PHASES : the three phases and their actions.
+    referral_programme : what the *enrich* phase's member-get-member brought.
+
+    Notes
+    -----
+    A cluster's value brought per customer is ``frequency_col x value_col`` (receipts times
+    the mean receipt: spend to date). The rule:
+
+    1. mean ``frequency_col`` below ``new_below``: *reaffirm* (welcome);
+    2. of the other clusters, those whose value per customer is above the median of those
+       other clusters: *enrich* (member-get-member);
+    3. the rest: *refresh* (cross-sell and up-grade).
+
+    The median is taken among the regular buyers only, so adding clusters of newcomers does not
+    move a regular cluster from one phase to another.
+
+    Examples
+    --------
+    >>> profile = pd.DataFrame({"n_receipts": [1.2, 4.0, 9.0, 3.0], "avg_basket": [30.0, 40.0, 60.0, 20.0]})
+    >>> contact_plan(profile)["phase"].tolist()
+    ['reaffirm', 'refresh', 'enrich', 'refresh']
     """
     check_frame("profile", profile, [frequency_col, value_col])
-    value = profile[frequency_col] * profile[value_col]
+    new_below = check_number("new_below", new_below, 0.0, 1e9)
+    frequency = as_amounts("profile", frequency_col, profile[frequency_col])
+    value = frequency * as_amounts("profile", value_col, profile[value_col])
+    new = frequency < new_below
     phase = pd.Series("refresh", index=profile.index)
-    phase[value > value.median()] = "enrich"
-    phase[profile[frequency_col] < new_below] = "reaffirm"
+    if (~new).any():
+        phase[~new & (value > value[~new].median())] = "enrich"
+    phase[new] = "reaffirm"
     out = pd.DataFrame({"phase": phase}).join(CONTACT_PHASES.set_index("phase"), on="phase")
     out["value_per_customer"] = value
     return out
 
 
-def referral_programme(customers: pd.DataFrame, transactions: pd.DataFrame, *, reward: float = 10.0,
-                       margin: float = 0.3, value_col: str = "amount") -> pd.DataFrame:
+@dataclass(frozen=True, repr=False)
+class ReferralResult(Result):
     """What the member-get-member programme cost and brought.
 
-    Each referral that led to a purchase paid ``reward`` to both sides (2 x reward). Compares
-    referred customers with customers acquired otherwise: how many, revenue and margin per
-    customer so far, and the programme's return: (margin x revenue of referred customers -
-    rewards) / rewards. (Some referred customers might have come anyway; the comparison with
-    other channels is descriptive, not causal.)
+    Attributes
+    ----------
+    table : DataFrame
+        Per group (``referred``, ``other channels``): ``customers``, ``buyers``,
+        ``monetary_per_buyer`` (spend to date per buyer, EUR), ``margin_per_buyer`` (EUR).
+    rewards_paid : float
+        ``2 x reward`` per referred customer who bought (EUR).
+    margin_brought : float
+        Margin of the referred buyers' purchases to date (EUR).
+    roi : float
+        ``(margin_brought - rewards_paid) / rewards_paid``, counting every referred buyer as
+        incremental.
+    break_even_share : float
+        ``rewards_paid / margin_brought``: the share of the referred buyers' margin that must
+        be incremental (would not have come without the programme) for it to break even. At
+        or above 1 it cannot pay whatever the share.
+    referrers : int
+        Distinct customers who referred someone.
+    referred_buyers : int
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": [1, 2], "referred_by": pd.array([None, 1], dtype="Int64")})
+    >>> tx = pd.DataFrame({"customer_id": [1, 2], "amount": [100.0, 80.0], "gross_margin": [30.0, 40.0]})
+    >>> r = referral_programme(customers, tx, reward=10)
+    >>> r.roi, r.break_even_share
+    (1.0, 0.5)
     """
-    check_frame("customers", customers, ["customer_id", "acquisition_channel", "referred_by"])
-    check_frame("transactions", transactions, ["customer_id", value_col])
+
+    table: pd.DataFrame
+    rewards_paid: float
+    margin_brought: float
+    roi: float
+    break_even_share: float
+    referrers: int
+    referred_buyers: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group table.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> customers = pd.DataFrame({"customer_id": [1, 2], "referred_by": pd.array([None, 1], dtype="Int64")})
+        >>> tx = pd.DataFrame({"customer_id": [1, 2], "amount": [100.0, 80.0]})
+        >>> referral_programme(customers, tx, reward=10, margin=0.5).to_frame()["buyers"].tolist()
+        [1, 1]
+        """
+        return self.table.copy()
+
+
+def referral_programme(customers: pd.DataFrame, transactions: pd.DataFrame, *, reward: float = 10.0,
+                       margin: float | None = None, customer_col: str = "customer_id",
+                       referred_by_col: str = "referred_by", value_col: str = "amount",
+                       margin_col: str = "gross_margin") -> ReferralResult:
+    """What the member-get-member programme cost and brought.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer, with ``customer_col`` and ``referred_by_col`` (the referrer's
+        id, missing for customers who came otherwise).
+    transactions : DataFrame
+        One row per purchase, with ``customer_col``, ``value_col`` and, unless ``margin`` is
+        given, ``margin_col``.
+    reward : float, default=10.0
+        Reward paid to each side of a referral that led to a purchase (EUR).
+    margin : float, optional
+        A gross-margin rate on spend, in [0, 1]. Default: the margin recorded in
+        ``margin_col``.
+    customer_col, referred_by_col, value_col, margin_col : str
+        Column names.
+
+    Returns
+    -------
+    ReferralResult
+        The per-group ``table``, ``rewards_paid``, ``margin_brought``, ``roi``,
+        ``break_even_share``, ``referrers``, ``referred_buyers``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns (``margin_col`` when ``margin`` is not given), negative amounts, a
+        reward or margin out of range.
+
+    See Also
+    --------
+    contact_plan : the *enrich* phase this programme belongs to.
+
+    Notes
+    -----
+    .. math:: ROI = \\frac{M_{ref} - 2\\,r\\,B_{ref}}{2\\,r\\,B_{ref}}
+
+    with :math:`M_{ref}` the margin of referred buyers' purchases to date, :math:`r` the
+    reward and :math:`B_{ref}` the referred buyers. This counts every referred buyer as
+    incremental; if only a share :math:`s` would not have come anyway, the ROI is
+    :math:`(s M_{ref} - 2 r B_{ref}) / (2 r B_{ref})`, which breaks even at
+    :math:`s = 2 r B_{ref} / M_{ref}` (``break_even_share``). The comparison with other
+    channels is descriptive, not causal.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+    ...                           "referred_by": pd.array([None, 1, 1, None], dtype="Int64")})
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 4], "amount": [100.0, 50.0, 30.0, 10.0]})
+    >>> r = referral_programme(customers, tx, reward=10, margin=0.5)
+    >>> r.rewards_paid, r.margin_brought, r.roi
+    (20.0, 40.0, 1.0)
+    """
+    check_frame("customers", customers, [customer_col, referred_by_col])
     reward = check_number("reward", reward, 0, 1e6)
-    margin = check_number("margin", margin, 0, 1)
-    spend = transactions.groupby("customer_id")[value_col].sum()
-    c = customers.assign(revenue=customers["customer_id"].map(spend).fillna(0.0), bought=customers["customer_id"].isin(spend.index))
-    c["referred"] = c["referred_by"].notna()
+    if margin is None:
+        check_frame("transactions", transactions, [customer_col, value_col, margin_col])
+        margins = as_amounts("transactions", margin_col, transactions[margin_col], allow_negative=True)
+    else:
+        check_frame("transactions", transactions, [customer_col, value_col])
+        margins = check_number("margin", margin, 0, 1) * as_amounts("transactions", value_col, transactions[value_col])
+    amounts = as_amounts("transactions", value_col, transactions[value_col])
+    spend = amounts.groupby(transactions[customer_col].to_numpy()).sum()
+    margin_by = margins.groupby(transactions[customer_col].to_numpy()).sum()
+    c = pd.DataFrame({"spend": customers[customer_col].map(spend).fillna(0.0).to_numpy(),
+                      "margin": customers[customer_col].map(margin_by).fillna(0.0).to_numpy(),
+                      "bought": customers[customer_col].isin(spend.index).to_numpy(),
+                      "referred": customers[referred_by_col].notna().to_numpy()})
     rows = []
-    for referred, part in c.groupby("referred"):
+    for referred in (True, False):
+        part = c[c["referred"] == referred]
         buyers = part[part["bought"]]
         rows.append({"group": "referred" if referred else "other channels", "customers": len(part),
-                     "buyers": len(buyers), "revenue_per_buyer": buyers["revenue"].mean() if len(buyers) else np.nan,
-                     "margin_per_buyer": margin * buyers["revenue"].mean() if len(buyers) else np.nan})
-    out = pd.DataFrame(rows).set_index("group")
+                     "buyers": len(buyers), "monetary_per_buyer": buyers["spend"].mean() if len(buyers) else np.nan,
+                     "margin_per_buyer": buyers["margin"].mean() if len(buyers) else np.nan})
+    table = pd.DataFrame(rows).set_index("group")
     referred_buyers = c[c["referred"] & c["bought"]]
-    cost = 2 * reward * len(referred_buyers)
-    brought = margin * referred_buyers["revenue"].sum()
-    out.attrs.update(rewards_paid=cost, margin_brought=brought, roi=(brought - cost) / cost if cost else np.nan,
-                     referrers=int(c["referred_by"].nunique()))
-    return out
+    cost = float(2 * reward * len(referred_buyers))
+    brought = float(referred_buyers["margin"].sum())
+    return ReferralResult(table=table, rewards_paid=cost, margin_brought=brought,
+                          roi=(brought - cost) / cost if cost else float("nan"),
+                          break_even_share=cost / brought if brought > 0 else float("inf"),
+                          referrers=int(customers[referred_by_col].nunique()),
+                          referred_buyers=len(referred_buyers))

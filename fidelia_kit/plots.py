@@ -745,11 +745,33 @@ def profit_curve_plot(policy, *, ax=None):
     return ax
 
 
-def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
-    """Kaplan-Meier curves as steps with their confidence bands (:func:`~fidelia_kit.retention.kaplan_meier`)."""
+def km_plot(km, *, ax=None, time_label: str = "time"):
+    """Kaplan-Meier curves as steps with their confidence bands.
+
+    Parameters
+    ----------
+    km : DataFrame
+        :func:`~fidelia_kit.retention.kaplan_meier`'s table: ``time``, ``survival``,
+        ``ci_low``, ``ci_high`` (and ``group`` for one curve per group).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    time_label : str, default="time"
+        The x axis label, with its unit (e.g. ``"years since signup"``).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import kaplan_meier
+    >>> ax = km_plot(kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"]), time_label="years")
+    >>> len(ax.lines), ax.get_xlabel()
+    (2, 'years')
+    """
     check_frame("km", km, ["time", "survival", "ci_low", "ci_high"])
     ax = _axes(ax)
-    groups = km.groupby("group") if "group" in km.columns else [("all", km)]
+    groups = km.groupby("group", sort=False) if "group" in km.columns else [("all", km)]
     for name, part in groups:
         t = np.r_[0, part["time"]]
         ax.step(t, np.r_[1, part["survival"]], where="post", label=str(name))
@@ -762,15 +784,41 @@ def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
     return ax
 
 
-def cohort_heatmap(shares: pd.DataFrame, *, ax=None):
-    """The retention triangle as a heat map (shares of each cohort's first period)."""
+def cohort_heatmap(cohorts, *, ax=None):
+    """The retention triangle as a heat map (shares of each cohort's first period).
+
+    Parameters
+    ----------
+    cohorts : CohortTable or DataFrame
+        :func:`~fidelia_kit.retention.cohort_table`'s result (its ``shares`` are drawn), or
+        a shares table itself.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import cohort_table
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [10.0, 5.0, 20.0],
+    ...                    "date": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-02-10"])})
+    >>> ax = cohort_heatmap(cohort_table(tx))
+    >>> int(ax.collections[0].get_array().size)
+    4
+    """
     import seaborn as sns
 
+    shares = getattr(cohorts, "shares", cohorts)
+    if not isinstance(shares, pd.DataFrame):
+        raise TypeError(f"`cohorts` must be cohort_table's result or its shares DataFrame; got {type(cohorts).__name__}.")
     ax = _axes(ax, (10, 0.35 * len(shares) + 2))
     shares = shares.set_axis(shares.index.astype(str), axis=0)  # periods as labels
-    sns.heatmap(shares, cmap="Blues", vmin=0, vmax=min(1.0, float(np.nanmax(shares.to_numpy()[:, 1:]) if shares.shape[1] > 1 else 1)),
-                annot=shares.shape[1] <= 13, fmt=".0%", ax=ax, cbar_kws={"label": "share of the cohort's first period"},
-                annot_kws={"fontsize": 6})
+    later = shares.to_numpy(dtype=float)[:, 1:]
+    top = float(np.nanmax(later)) if later.size and np.isfinite(later).any() else 1.0
+    sns.heatmap(shares, cmap="Blues", vmin=0, vmax=min(1.0, top), annot=shares.shape[1] <= 13, fmt=".0%", ax=ax,
+                cbar_kws={"label": "share of the cohort's first period"}, annot_kws={"fontsize": 6})
     ax.set_title("Retention by acquisition cohort")
     ax.set_xlabel("periods since first purchase")
     ax.set_ylabel("cohort (period of first purchase)")
@@ -778,7 +826,26 @@ def cohort_heatmap(shares: pd.DataFrame, *, ax=None):
 
 
 def gains_plot(evaluation, *, ax=None):
-    """Cumulative gains of a churn model by decile (:func:`~fidelia_kit.retention.evaluate_churn`)."""
+    """Cumulative gains of a churn model: churners found by contacting the highest scores first.
+
+    Parameters
+    ----------
+    evaluation : ChurnEvaluation
+        :func:`~fidelia_kit.retention.evaluate_churn`'s result.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import evaluate_churn
+    >>> ev = evaluate_churn(np.r_[np.ones(20), np.zeros(80)], np.linspace(1, 0, 100))
+    >>> float(gains_plot(ev).lines[0].get_ydata()[-1])
+    1.0
+    """
     lift = evaluation.lift
     ax = _axes(ax)
     share = np.r_[0, lift["customers"].cumsum() / lift["customers"].sum()]
@@ -792,7 +859,26 @@ def gains_plot(evaluation, *, ax=None):
 
 
 def calibration_plot(evaluation, *, ax=None):
-    """Predicted churn probability vs observed churn rate by bin."""
+    """Predicted churn probability against the observed churn rate, by bin.
+
+    Parameters
+    ----------
+    evaluation : ChurnEvaluation
+        :func:`~fidelia_kit.retention.evaluate_churn`'s result.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.retention import evaluate_churn
+    >>> ev = evaluate_churn(np.r_[np.ones(20), np.zeros(80)], np.linspace(1, 0, 100))
+    >>> calibration_plot(ev).get_xlabel()
+    'mean predicted probability of churning'
+    """
     cal = evaluation.calibration
     ax = _axes(ax, (5.5, 5))
     ax.plot(cal["mean_predicted"], cal["observed_rate"], marker="o", label=f"model (Brier {evaluation.brier:.3f})")

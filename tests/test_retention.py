@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import plots
 from fidelia_kit.exceptions import NotFittedError
@@ -18,24 +16,16 @@ from fidelia_kit.retention import (
     adjusted_effect,
     baseline_rate,
     campaign_roi,
-    churn_dataset,
-    cohort_table,
     compare_arms,
-    cox,
     cross_predict_uplift,
     cuped,
-    evaluate_churn,
     fit_uplift,
-    kaplan_meier,
-    logrank,
     minimum_detectable_effect,
     outcome_totals,
     power_curve,
     qini_curve,
-    referral_programme,
     retrodesign,
     sample_size,
-    service_recovery,
     targeting_policy,
     uplift_at_k,
     uplift_curve,
@@ -376,101 +366,6 @@ def test_targeting_policy_hand_worked():
     assert pol.curve["expected_profit"].max() == pytest.approx(5.0)
 
 
-# --- survival and cohorts --------------------------------------------------------------------------
-
-def test_kaplan_meier_hand_worked_with_log_log_interval():
-    d = [1, 2, 2, 3, 4, 5]
-    e = [1, 1, 0, 1, 0, 1]
-    km = kaplan_meier(d, e).set_index("time")
-    s = {1: 5 / 6, 2: 5 / 6 * 4 / 5, 3: 5 / 6 * 4 / 5 * 2 / 3, 5: 0.0}
-    for t, v in s.items():
-        assert km.loc[t, "survival"] == pytest.approx(v)
-    greenwood = 1 / (6 * 5) + 1 / (5 * 4)       # sum d / (n (n - d)) up to t = 2
-    S = s[2]
-    theta_se = np.sqrt(greenwood) / abs(np.log(S))
-    z = stats.norm.isf(0.025)
-    assert km.loc[2, "ci_low"] == pytest.approx(S ** np.exp(z * theta_se))
-    assert km.loc[2, "ci_high"] == pytest.approx(S ** np.exp(-z * theta_se))
-    with pytest.raises(ValueError, match=r"`durations` must be >= 0; 1 are negative"):
-        kaplan_meier([-1, 2], [1, 1])
-
-
-def test_logrank_equals_scipy(rng):
-    a = rng.exponential(10, 80)
-    b = rng.exponential(14, 90)
-    ca, cb = rng.random(80) < 0.8, rng.random(90) < 0.8
-    ours = logrank(np.r_[a, b], np.r_[ca, cb].astype(int), np.r_[np.zeros(80), np.ones(90)])
-    ref = stats.logrank(stats.CensoredData(uncensored=a[ca], right=a[~ca]), stats.CensoredData(uncensored=b[cb], right=b[~cb]))
-    assert ours["pvalue"] == pytest.approx(ref.pvalue, rel=1e-6)
-
-
-def test_cox_equals_statsmodels_efron(default_world):
-    m = default_world.memberships
-    end = pd.Timestamp(default_world.truth["window"]["end"])
-    df = pd.DataFrame({"years": (m["cancel_date"].fillna(end) - m["signup_date"]).dt.days / 365.25,
-                       "left": m["cancelled"].astype(int), "recent_cohort": (m["cohort"] >= 2020).astype(float),
-                       "linked": m["customer_id"].notna().astype(float)})
-    ours = cox(df, "years", "left", ["recent_cohort", "linked"])
-    ref = sm.PHReg.from_formula("years ~ recent_cohort + linked", df, status=df["left"], ties="efron").fit()
-    assert ours["coef"].to_numpy() == pytest.approx(ref.params, rel=1e-8)
-    assert ours["hazard_ratio"].to_numpy() == pytest.approx(np.exp(ref.params))
-
-
-def test_cohort_table_hand_worked():
-    tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 3], "amount": [10.0, 5, 7, 20, 1, 3],
-                       "date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-01", "2024-01-10", "2024-02-02", "2024-02-15"])})
-    t = cohort_table(tx, "M")
-    counts = t["counts"]
-    assert counts.loc[pd.Period("2024-01", "M")].tolist()[:3] == [2, 1, 1]
-    assert counts.loc[pd.Period("2024-02", "M"), 0] == 1
-    assert t["shares"].loc[pd.Period("2024-01", "M"), 1] == pytest.approx(0.5)
-    rev = cohort_table(tx, "M", "revenue")["counts"]
-    assert rev.loc[pd.Period("2024-01", "M"), 0] == pytest.approx(35.0)
-
-
-# --- churn ------------------------------------------------------------------------------------------
-
-def test_churn_features_never_see_the_future(small_world):
-    tx = small_world.transactions
-    cutoff = pd.Timestamp("2025-03-01")
-    a = churn_dataset(tx, cutoff, 90, complaints=small_world.complaints)
-    # rewrite everything after the cutoff: the features must not move, only the label may
-    future = tx["date"] >= cutoff
-    changed = tx.copy()
-    changed.loc[future, "amount"] = 999.0
-    changed = changed[~(future & (changed["customer_id"] % 2 == 0))]
-    b = churn_dataset(changed, cutoff, 90, complaints=small_world.complaints)
-    features = [c for c in a.columns if c != "churned"]
-    pd.testing.assert_frame_equal(a[features], b[features])
-    assert (b.loc[b.index % 2 == 0, "churned"] == 1).all()
-    assert (a["churned"] != b["churned"]).any()
-
-
-def test_churn_model_beats_recency_alone(default_world):
-    tx = default_world.transactions
-    train = churn_dataset(tx, "2025-01-01", 180)
-    test = churn_dataset(tx, "2025-07-01", 180)
-    cols = [c for c in train.columns if c != "churned"]
-    model = LogisticRegression(max_iter=5000).fit(np.log1p(train[cols].clip(lower=0)), train["churned"])
-    p = model.predict_proba(np.log1p(test[cols].clip(lower=0)))[:, 1]
-    ours = evaluate_churn(test["churned"], p)
-    recency_only = roc_auc_score(test["churned"], test["days_since_last"])
-    assert ours.auc > recency_only + 0.01, (ours.auc, recency_only)
-
-
-def test_evaluate_churn_hand_worked():
-    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
-    p = np.linspace(0.9, 0.0, 10)
-    ev = evaluate_churn(y, p, n_bins=5)
-    assert ev.auc == pytest.approx(roc_auc_score(y, p))
-    assert ev.brier == pytest.approx(np.mean((p - y) ** 2))
-    lift = ev.lift
-    assert lift.loc[1, "churners"] == 2 and lift.loc[1, "lift"] == pytest.approx((2 / 2) / 0.3)
-    assert lift["cumulative_gains"].iloc[-1] == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="one class only"):
-        evaluate_churn(np.zeros(4), np.full(4, 0.5))
-
-
 # --- plots ---------------------------------------------------------------------------------------------
 
 def test_retention_plots_draw_the_numbers(default_world):
@@ -490,37 +385,6 @@ def test_retention_plots_draw_the_numbers(default_world):
     pol = targeting_policy(np.linspace(-0.1, 0.3, len(e)), value=50.0, cost=6.0)
     ax = plots.profit_curve_plot(pol)
     assert np.allclose(ax.lines[0].get_ydata(), pol.curve["expected_profit"])
-    km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"])
-    ax = plots.km_plot(km, time_label="years")
-    assert len(ax.lines) == 2 and ax.get_xlabel() == "years"
-    shares = cohort_table(default_world.transactions, "Q")["shares"]
-    ax = plots.cohort_heatmap(shares)
-    assert ax.collections[0].get_array().size == shares.size
-    ev = evaluate_churn(np.r_[np.ones(20), np.zeros(80)], np.linspace(1, 0, 100))
-    ax = plots.gains_plot(ev)
-    assert np.allclose(ax.lines[0].get_ydata()[1:], ev.lift["cumulative_gains"])
-    ax = plots.calibration_plot(ev)
-    assert ax.get_xlabel().startswith("mean predicted")
-
-
-def test_referral_programme_hand_worked():
-    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "acquisition_channel": ["store", "referral", "referral", "web"],
-                              "referred_by": pd.array([None, 1, 1, None], dtype="Int64")})
-    tx = pd.DataFrame({"customer_id": [1, 2, 2, 4], "amount": [100.0, 50.0, 30.0, 10.0]})
-    out = referral_programme(customers, tx, reward=10, margin=0.5)
-    # one referred buyer (2): rewards 2 x 10; margin brought 0.5 x 80 = 40; ROI (40 - 20) / 20
-    assert out.loc["referred", "buyers"] == 1 and out.loc["referred", "revenue_per_buyer"] == pytest.approx(80.0)
-    assert out.attrs["rewards_paid"] == 20 and out.attrs["roi"] == pytest.approx(1.0)
-    assert out.loc["other channels", "revenue_per_buyer"] == pytest.approx(55.0)
-
-
-def test_service_recovery_signs_match_the_truth(default_world):
-    fit = service_recovery(default_world.complaints)
-    truth = default_world.truth["complaints"]["defection_log_odds"]
-    # staying is the opposite of leaving: front-line resolution helps, slowness and hand-offs hurt
-    assert np.sign(fit.params["resolved_front_line"]) == -np.sign(truth["resolved_front_line"])
-    assert fit.params["days_to_resolve"] < 0 and fit.params["n_handoffs"] < 0
-    assert fit.pvalues["days_to_resolve"] < 0.01
 
 
 # --- bad input and degenerate data (issue 11): a clear error or a defined result with a warning --------
@@ -610,27 +474,6 @@ def test_compare_arms_with_one_outcome_everywhere_warns_and_gives_p_1(value):
     assert np.isnan(res.relative_lift.loc["t", "ci_low"]) and np.isnan(res.relative_lift.loc["t", "ci_high"])
 
 
-def test_kaplan_meier_without_events_is_flat_at_one_with_a_warning():
-    # used to return an empty frame without a word
-    with pytest.warns(UserWarning, match=r"no events \(every customer censored\); survival stays 1.0 through the "
-                                         r"last follow-up time \(3\)"):
-        km = kaplan_meier([1, 2, 3, 3], [0, 0, 0, 0])
-    assert km["time"].tolist() == [0.0, 1.0, 2.0, 3.0]       # lifelines' timeline: 0 and each follow-up time
-    assert km["at_risk"].tolist() == [4, 4, 3, 2]
-    assert (km[["survival", "ci_low", "ci_high"]] == 1.0).all().all()
-    with pytest.warns(UserWarning, match=r"no events in group 'a'"):
-        km = kaplan_meier([1, 2, 3, 3], [0, 1, 0, 0], groups=["a", "b", "a", "b"])
-    assert km.loc[km["group"] == "b", "survival"].tolist() == [0.5]
-    assert km.loc[km["group"] == "a", "survival"].tolist() == [1.0, 1.0, 1.0]
-
-
-def test_churn_dataset_names_a_cutoff_that_is_not_a_date():
-    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
-                       "amount": [10.0, 30.0, 5.0]})
-    with pytest.raises(ValueError, match=r"`cutoff` must be a date such as '2024-06-30'; got 'notadate'\."):
-        churn_dataset(tx, "notadate")
-
-
 def test_compare_arms_with_one_value_everywhere_continuous_warns_and_gives_p_1():
     df = pd.DataFrame({"arm": ["control"] * 5 + ["t"] * 5, "y": [2.5] * 10})
     with pytest.warns(UserWarning, match=r"every outcome in arms 'control' and 't' is 2.5; Welch's t-test is undefined"):
@@ -712,39 +555,6 @@ def test_roi_interval_covers_the_true_roi():
     assert ok, message
 
 
-def test_hazard_ratio_interval_covers_the_true_ratio():
-    """hr_low/hr_high (Wald, Efron's ties): 400 samples of 120 customers, half with twice the hazard of
-    leaving (exponential, base rate 0.1 a month), uniform censoring over 15 months, durations counted in
-    whole months (many ties)."""
-    rng = np.random.default_rng(20261003)
-    n, reps, hr = 120, 400, 2.0
-    x = rng.integers(0, 2, (reps, n))
-    t = rng.exponential(1 / (0.1 * hr ** x))
-    c = rng.uniform(0, 15, (reps, n))
-    months, left = np.ceil(np.minimum(t, c)), (t <= c).astype(int)
-    hits = []
-    for i in range(reps):
-        out = cox(pd.DataFrame({"months": months[i], "left": left[i], "x": x[i]}), "months", "left", "x").loc["x"]
-        hits.append(out["hr_low"] <= hr <= out["hr_high"])
-    ok, message = _within_binomial_tolerance(hits)
-    assert ok, message
-
-
-# --- one API: keyword-only options, result objects, the estimator contract, the deprecated forms ---------
-
-def _two_arm_frame():
-    return pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
-                         "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80,
-                         "pre": np.tile(np.arange(10.0), 20), "cost": [0.0] * 100 + [1.0] * 100})
-
-
-@pytest.mark.parametrize("call, new", [
-    (lambda df: compare_arms(df, "arm", "kept"), lambda df: compare_arms(df, outcome_col="kept")),
-    (lambda df: adjusted_effect(df, "arm", "kept", ["pre"]), lambda df: adjusted_effect(df, outcome_col="kept", covariates=["pre"])),
-    (lambda df: cuped(df, "arm", "kept", "pre"), lambda df: cuped(df, outcome_col="kept", covariate="pre")),
-    (lambda df: campaign_roi(df, "arm", "kept", "kept", "cost"),
-     lambda df: campaign_roi(df, outcome_col="kept", value_col="kept", cost_col="cost")),
-])
 def test_old_positional_options_still_work_with_a_deprecation_warning(call, new):
     df = _two_arm_frame()
     with pytest.warns(DeprecationWarning, match=r"by position is deprecated"):

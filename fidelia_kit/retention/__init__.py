@@ -6,14 +6,14 @@ Test a retention action before rolling it out (:mod:`.experiments`: :func:`compa
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
 :func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
-(:mod:`.churn`: :func:`churn_dataset`, :func:`evaluate_churn`) and win back those a service
+(:mod:`.churn`: :func:`churn_dataset`, :class:`ChurnModel`, :func:`evaluate_churn`) and win back those a service
 failure upset (:mod:`.recovery`: :func:`service_recovery`). The contact plan and the
 member-get-member programme live in :mod:`fidelia_kit.contact`.
 """
 from __future__ import annotations
 
-from ..contact import referral_programme
-from .churn import ChurnEvaluation, churn_dataset, evaluate_churn
+from ..contact import ReferralResult, referral_programme
+from .churn import ChurnEvaluation, ChurnModel, churn_dataset, evaluate_churn
 from .experiments import (
     AdjustedEffect,
     ArmComparison,
@@ -26,8 +26,8 @@ from .experiments import (
     outcome_totals,
 )
 from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
-from .recovery import service_recovery
-from .survival import cohort_table, cox, kaplan_meier, logrank
+from .recovery import RecoveryResult, service_recovery
+from .survival import CohortTable, CoxResult, LogrankResult, cohort_table, cox, kaplan_meier, logrank
 from .uplift import (
     EXPERIMENT_FEATURES,
     TargetingPolicy,
@@ -67,12 +67,18 @@ __all__ = [
     "TargetingPolicy",
     "targeting_policy",
     "kaplan_meier",
+    "LogrankResult",
     "logrank",
+    "CoxResult",
     "cox",
+    "CohortTable",
     "cohort_table",
     "churn_dataset",
+    "ChurnModel",
     "ChurnEvaluation",
     "evaluate_churn",
+    "ReferralResult",
     "referral_programme",
+    "RecoveryResult",
     "service_recovery",
 ]

@@ -1,125 +1,428 @@
-"""Early warning of churn: features before a cut-off, a label after it, and how well scores rank."""
+"""Early warning of churn: features before a date, a label after it, a model, and how well its scores rank."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .._deprecation import keyword_only_since, renamed
+from .._estimator import ParamsMixin
+from .._results import Result
 from .._validation import (
+    as_amounts,
     as_date,
     as_dates,
+    check_binary,
     check_frame,
     check_int,
+    check_number,
 )
+from ..exceptions import NotFittedError
 
-__all__ = ["churn_dataset", "ChurnEvaluation", "evaluate_churn"]
+__all__ = ["churn_dataset", "ChurnModel", "ChurnEvaluation", "evaluate_churn"]
+
+_DAY = pd.Timedelta(days=1)
 
 # --- early warning of churn -------------------------------------------------------------------------------
 
-def churn_dataset(transactions: pd.DataFrame, cutoff, horizon: int = 90, *, customer_col: str = "customer_id",
-                  date_col: str = "date", value_col: str = "amount", complaints: pd.DataFrame | None = None,
+
+def _distinct_days(frame: pd.DataFrame, customer_col: str, index: pd.Index) -> pd.Series:
+    """Distinct purchase days per customer of ``frame``, 0 for customers of ``index`` absent from it."""
+    return frame.drop_duplicates([customer_col, "_d"]).groupby(customer_col).size().reindex(index).fillna(0).astype(int)
+
+
+def _receipt_share(frame: pd.DataFrame, flag: pd.Series, customer_col: str) -> pd.Series:
+    """Share of each customer's receipts (rows of ``frame``) where ``flag`` is true."""
+    return flag.astype(float).groupby(frame[customer_col]).mean()
+
+
+@renamed(cutoff="as_of", horizon="horizon_days")
+@keyword_only_since("as_of", "horizon_days")
+def churn_dataset(transactions: pd.DataFrame, *, as_of, horizon_days: int = 90, customer_col: str = "customer_id",
+                  date_col: str = "date", value_col: str = "amount", channel_col: str = "channel",
+                  discount_col: str = "discount", complaints: pd.DataFrame | None = None,
                   min_tenure: int = 0) -> pd.DataFrame:
-    """Features from before ``cutoff`` and a churn label from after it, one row per customer.
+    """Features from before ``as_of`` and a churn label from after it, one row per customer.
 
-    Only transactions strictly before ``cutoff`` feed the features (and complaints dated
-    before it); the label ``churned`` is 1 when the customer makes no purchase in the
-    ``horizon`` days from ``cutoff`` on. Customers must have bought before the cutoff (and
-    be at least ``min_tenure`` days old).
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per receipt, with ``customer_col``, ``date_col`` and ``value_col`` (and, if
+        present, ``channel_col`` and ``discount_col``).
+    as_of : date-like
+        The first day not observed by the features (exclusive, as everywhere in the kit):
+        purchases on or after it are unseen by the features and make the label.
+        (Formerly ``cutoff``, with the same meaning.)
+    horizon_days : int, default=90
+        Length of the label window ``[as_of, as_of + horizon_days)``. (Formerly ``horizon``.)
+    customer_col, date_col, value_col : str
+        Column names in ``transactions`` (and, for customer and date, in ``complaints``).
+    channel_col : str, default="channel"
+        Channel of each receipt (``"store"`` or a digital channel); when the column exists,
+        gives ``digital_share``.
+    discount_col : str, default="discount"
+        Discount per receipt (EUR); when the column exists, gives ``discount_share``.
+    complaints : DataFrame, optional
+        One row per complaint with ``customer_col`` and ``date_col``; gives ``complaints``
+        (the number filed before ``as_of``).
+    min_tenure : int, default=0
+        Keep customers whose first purchase is at least this many days before ``as_of``.
 
-    Features: ``days_since_last``, ``tenure_days``, ``purchase_days``, ``purchases_90d``,
-    ``purchases_prev_90d`` (days 90-180 before the cutoff), ``trend`` (recent minus
-    previous quarter), ``spend_total``, ``spend_90d``, ``avg_basket``, ``mean_gap_days``
-    (between purchase days), ``overdue`` (days since last / mean gap), and with
-    transactions' ``channel``/``discount`` columns ``online_share`` and ``discount_share``;
-    with complaints, ``complaints``.
+    Returns
+    -------
+    DataFrame
+        Indexed by customer; one row per customer with a purchase before ``as_of``. Columns
+        (the kit's vocabulary): ``days_since_last``, ``tenure_days``, ``n_purchases``
+        (distinct purchase days), ``n_purchases_90d`` (in the 90 days before ``as_of``),
+        ``n_purchases_prev_90d`` (days 90-180 before), ``trend`` (``n_purchases_90d -
+        n_purchases_prev_90d``), ``monetary_total`` (EUR), ``monetary_90d``, ``avg_basket``
+        (mean amount per receipt), ``mean_gap_days`` (between purchase days; the tenure for
+        one-day customers), ``overdue`` (``days_since_last / mean_gap_days``), then
+        ``digital_share`` (receipts not in the store), ``discount_share``, ``complaints``
+        when their data are given, and the label ``churned`` (1 = no purchase in the
+        ``horizon_days`` from ``as_of`` on).
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an ``as_of`` that is not a date, no purchase before it, bad amounts.
+
+    Warns
+    -----
+    UserWarning
+        When the label window runs past the last purchase in the data: customers would be
+        labelled churned for want of data.
+
+    See Also
+    --------
+    ChurnModel : a model fitted on these features.
+    evaluate_churn : how well its scores rank the label of a later ``as_of``.
+
+    Notes
+    -----
+    Nothing on or after ``as_of`` reaches a feature, so a model fitted on one ``as_of`` and
+    scored on a later one is evaluated without leakage. Pick the two dates so that the
+    training label window ends by the later one (``as_of_train + horizon_days <=
+    as_of_test``), as :func:`fidelia_kit.notebook.churn_dates` checks.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 1],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01", "2024-02-01",
+    ...                                            "2024-05-01"]),
+    ...                    "amount": [10.0, 30.0, 5.0, 7.0, 20.0]})
+    >>> ds = churn_dataset(tx, as_of="2024-04-01", horizon_days=31)
+    >>> print(ds[["n_purchases", "monetary_total", "days_since_last", "churned"]].to_string())
+                 n_purchases  monetary_total  days_since_last  churned
+    customer_id
+    1                      2            40.0               31        0
+    2                      1            12.0               60        1
     """
     check_frame("transactions", transactions, [customer_col, date_col, value_col])
-    horizon = check_int("horizon", horizon, 1, 3650)
-    cutoff = as_date("cutoff", cutoff)
-    dates = as_dates("transactions", date_col, transactions[date_col].reset_index(drop=True))
-    tx = transactions.reset_index(drop=True).assign(_d=dates)
-    before = tx[tx["_d"] < cutoff]
+    horizon_days = check_int("horizon_days", horizon_days, 1, 3650)
+    min_tenure = check_int("min_tenure", min_tenure, 0, 36500)
+    as_of = as_date("as_of", as_of)
+    tx = transactions.reset_index(drop=True)
+    tx = tx.assign(_d=as_dates("transactions", date_col, tx[date_col]),
+                   _v=as_amounts("transactions", value_col, tx[value_col]))
+    before = tx[tx["_d"] < as_of]
     if before.empty:
-        raise ValueError(f"no transactions before the cutoff {cutoff.date()}.")
-    after = tx[(tx["_d"] >= cutoff) & (tx["_d"] < cutoff + pd.Timedelta(days=horizon))]
+        raise ValueError(f"`transactions` has no purchase before `as_of` ({as_of.date()}).")
+    end = as_of + pd.Timedelta(days=horizon_days)
+    if end > tx["_d"].max() + _DAY:
+        warnings.warn(f"churn_dataset: the label window {as_of.date()} to {(end - _DAY).date()} runs past the last "
+                      f"purchase in the data ({tx['_d'].max().date()}); customers are labelled churned for want of "
+                      f"data. Choose an earlier `as_of` or a shorter `horizon_days`.", UserWarning, stacklevel=4)
+    after = tx[(tx["_d"] >= as_of) & (tx["_d"] < end)]
     g = before.groupby(customer_col)
     first, last = g["_d"].min(), g["_d"].max()
-    days = before.drop_duplicates([customer_col, "_d"]).groupby(customer_col)["_d"]
-    n_days = days.size()
-    recent = before[before["_d"] >= cutoff - pd.Timedelta(days=90)]
-    prev = before[(before["_d"] < cutoff - pd.Timedelta(days=90)) & (before["_d"] >= cutoff - pd.Timedelta(days=180))]
-    out = pd.DataFrame({
-        "days_since_last": (cutoff - last).dt.days,
-        "tenure_days": (cutoff - first).dt.days,
-        "purchase_days": n_days,
-    })
-    out["purchases_90d"] = recent.drop_duplicates([customer_col, "_d"]).groupby(customer_col).size().reindex(out.index).fillna(0)
-    out["purchases_prev_90d"] = prev.drop_duplicates([customer_col, "_d"]).groupby(customer_col).size().reindex(out.index).fillna(0)
-    out["trend"] = out["purchases_90d"] - out["purchases_prev_90d"]
-    out["spend_total"] = g[value_col].sum()
-    out["spend_90d"] = recent.groupby(customer_col)[value_col].sum().reindex(out.index).fillna(0.0)
-    out["avg_basket"] = g[value_col].mean()
-    gap = (last - first).dt.days / np.maximum(n_days - 1, 1)
-    out["mean_gap_days"] = np.where(n_days > 1, gap, np.nan)
-    out["mean_gap_days"] = out["mean_gap_days"].fillna(out["tenure_days"].clip(lower=1))
+    out = pd.DataFrame({"days_since_last": (as_of - last).dt.days, "tenure_days": (as_of - first).dt.days})
+    out.index.name = customer_col
+    n_days = _distinct_days(before, customer_col, out.index)
+    out["n_purchases"] = n_days
+    recent = before[before["_d"] >= as_of - pd.Timedelta(days=90)]
+    prev = before[(before["_d"] < as_of - pd.Timedelta(days=90)) & (before["_d"] >= as_of - pd.Timedelta(days=180))]
+    out["n_purchases_90d"] = _distinct_days(recent, customer_col, out.index)
+    out["n_purchases_prev_90d"] = _distinct_days(prev, customer_col, out.index)
+    out["trend"] = out["n_purchases_90d"] - out["n_purchases_prev_90d"]
+    out["monetary_total"] = g["_v"].sum()
+    out["monetary_90d"] = recent.groupby(customer_col)["_v"].sum().reindex(out.index).fillna(0.0)
+    out["avg_basket"] = g["_v"].mean()
+    gap = ((last - first).dt.days / np.maximum(n_days - 1, 1)).where(n_days > 1)
+    out["mean_gap_days"] = gap.fillna(out["tenure_days"].clip(lower=1).astype(float))
     out["overdue"] = out["days_since_last"] / out["mean_gap_days"].clip(lower=1)
-    if "channel" in tx.columns:
-        out["online_share"] = before.assign(_o=(before["channel"] != "store").astype(float)).groupby(customer_col)["_o"].mean()
-    if "discount" in tx.columns:
-        out["discount_share"] = before.assign(_o=(before["discount"] > 0).astype(float)).groupby(customer_col)["_o"].mean()
+    if channel_col in tx.columns:
+        out["digital_share"] = _receipt_share(before, before[channel_col] != "store", customer_col)
+    if discount_col in tx.columns:
+        out["discount_share"] = _receipt_share(before, before[discount_col] > 0, customer_col)
     if complaints is not None:
-        check_frame("complaints", complaints, [customer_col, "date"])
-        cd = pd.to_datetime(complaints["date"])
-        out["complaints"] = complaints[cd < cutoff].groupby(customer_col).size().reindex(out.index).fillna(0)
-    out = out[out["tenure_days"] >= min_tenure]
+        check_frame("complaints", complaints, [customer_col, date_col])
+        filed = as_dates("complaints", date_col, complaints[date_col].reset_index(drop=True)).to_numpy() < as_of
+        out["complaints"] = complaints[filed].groupby(customer_col).size().reindex(out.index).fillna(0).astype(int)
+    out = out[out["tenure_days"] >= min_tenure].copy()
     out["churned"] = (~out.index.isin(after[customer_col].unique())).astype(int)
-    out.attrs.update(cutoff=cutoff, horizon=horizon)
     return out
 
 
-@dataclass
-class ChurnEvaluation:
-    """How well churn scores rank and how well they are calibrated."""
+def _log_features(features: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """``log1p`` of each feature clipped at 0: counts, amounts and days are skewed, and logs tame their tails."""
+    return np.log1p(features[names].to_numpy(dtype=float).clip(min=0))
+
+
+def _check_features(name: str, features, names: list[str] | None = None) -> list[str]:
+    if not isinstance(features, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame of numeric features; got {type(features).__name__}.")
+    cols = list(features.columns) if names is None else names
+    missing = [c for c in cols if c not in features.columns]
+    if missing:
+        raise ValueError(f"`{name}` has no column(s) {missing}, which the model was fitted on.")
+    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(features[c])]
+    if bad:
+        raise ValueError(f"`{name}`: column(s) {bad} must be numeric.")
+    na = [c for c in cols if features[c].isna().any()]
+    if na:
+        raise ValueError(f"`{name}`: column(s) {na} have missing values.")
+    if len(features) == 0:
+        raise ValueError(f"`{name}` has no rows.")
+    return cols
+
+
+class ChurnModel(ParamsMixin):
+    """A churn early-warning model: logistic regression on standardised log features.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse strength of the L2 penalty (scikit-learn's ``C``).
+    max_iter : int, default=5000
+        Iterations of the L-BFGS solver.
+
+    Attributes
+    ----------
+    feature_names_ : list of str
+        The columns it was fitted on (every column of the features passed to ``fit``).
+    coef_ : Series
+        Coefficient per feature, on the standardised ``log1p`` scale (log-odds of churning
+        per standard deviation).
+    intercept_ : float
+    scaler_, logit_ : fitted scikit-learn StandardScaler and LogisticRegression
+
+    See Also
+    --------
+    churn_dataset : the features and the label.
+    evaluate_churn : judge its scores on a later date.
+
+    Notes
+    -----
+    .. math:: P(\\text{churn}_i) = \\sigma\\big(\\beta_0 + \\sum_k \\beta_k\\, z_k(\\log(1 + \\max(x_{ik}, 0)))\\big)
+
+    with :math:`z_k` the standardisation fitted on the training data. The fit is
+    deterministic (L-BFGS draws nothing), so it takes no ``rng``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"days_since_last": rng.integers(0, 200, 300), "n_purchases": rng.integers(1, 9, 300)})
+    >>> y = (rng.random(300) < X["days_since_last"] / 250).astype(int)
+    >>> model = ChurnModel().fit(X, y)
+    >>> bool(model.coef_["days_since_last"] > 0), model.predict(X.head(3)).shape
+    (True, (3,))
+    """
+
+    def __init__(self, *, C: float = 1.0, max_iter: int = 5000):
+        self.C = C
+        self.max_iter = max_iter
+
+    def fit(self, features: pd.DataFrame, churned) -> ChurnModel:
+        """Fit on one row per customer.
+
+        Parameters
+        ----------
+        features : DataFrame
+            Numeric features, e.g. :func:`churn_dataset` without ``churned``.
+        churned : array-like of 0/1 or bool
+            The label, one per row of ``features``.
+
+        Returns
+        -------
+        ChurnModel
+            ``self``, fitted.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"days_since_last": [1, 5, 90, 120, 3, 200]})
+        >>> ChurnModel().fit(X, [0, 0, 1, 1, 0, 1]).feature_names_
+        ['days_since_last']
+        """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        check_number("C", self.C, 1e-12, 1e12)
+        check_int("max_iter", self.max_iter, 1, 10**7)
+        names = _check_features("features", features)
+        y = check_binary("churned", churned)
+        if len(y) != len(features):
+            raise ValueError(f"`churned` must have one value per row of `features` ({len(features)}); got {len(y)}.")
+        if len(np.unique(y)) < 2:
+            raise ValueError("`churned` holds one class only; the model needs churners and stayers.")
+        X = _log_features(features, names)
+        self.scaler_ = StandardScaler().fit(X)
+        self.logit_ = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(self.scaler_.transform(X), y)
+        self.feature_names_ = names
+        self.coef_ = pd.Series(self.logit_.coef_[0], index=names, name="coef")
+        self.intercept_ = float(self.logit_.intercept_[0])
+        return self
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Probability of churning, one per row.
+
+        Parameters
+        ----------
+        features : DataFrame
+            With every column the model was fitted on (others are ignored).
+
+        Returns
+        -------
+        ndarray of float
+            ``P(churned = 1)`` per row.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"days_since_last": [1, 5, 90, 120, 3, 200]})
+        >>> p = ChurnModel().fit(X, [0, 0, 1, 1, 0, 1]).predict(X)
+        >>> bool(p[5] > p[0])
+        True
+        """
+        if not hasattr(self, "logit_"):
+            raise NotFittedError("This ChurnModel is not fitted yet; call fit(...) first.")
+        names = _check_features("features", features, self.feature_names_)
+        return self.logit_.predict_proba(self.scaler_.transform(_log_features(features, names)))[:, 1]
+
+
+@dataclass(frozen=True, repr=False)
+class ChurnEvaluation(Result):
+    """How well churn scores rank and how well they are calibrated.
+
+    Attributes
+    ----------
+    auc : float
+        Area under the ROC curve: the chance that a random churner scores above a random stayer.
+    brier : float
+        Mean squared error of the probabilities.
+    base_rate : float
+        Share of churners.
+    n : int
+        Customers scored.
+    lift : DataFrame
+        Per decile (1 = highest scores): ``customers``, ``churners``, ``rate``, ``lift``,
+        ``cumulative_gains``, ``cumulative_lift``.
+    calibration : DataFrame
+        Per bin: ``mean_predicted``, ``observed_rate``.
+
+    Examples
+    --------
+    >>> ev = evaluate_churn([1, 1, 0, 0], [0.9, 0.6, 0.7, 0.1], n_bins=2)
+    >>> ev.auc, ev.n
+    (0.75, 4)
+    """
 
     auc: float
     brier: float
-    lift: pd.DataFrame         # per decile (1 = highest scores): customers, churners, rate, lift, cumulative gains
-    calibration: pd.DataFrame  # per bin: mean predicted, observed rate
+    base_rate: float
+    n: int
+    lift: pd.DataFrame
+    calibration: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The decile table with ``auc``, ``brier`` and ``base_rate`` on every row.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> evaluate_churn([1, 1, 0, 0], [0.9, 0.6, 0.7, 0.1], n_bins=2).to_frame()["auc"].tolist()
+        [0.75, 0.75]
+        """
+        return self.lift.reset_index().assign(auc=self.auc, brier=self.brier, base_rate=self.base_rate)
 
 
+@keyword_only_since("n_bins")
 def evaluate_churn(y_true, p_churn, *, n_bins: int = 10) -> ChurnEvaluation:
     """AUC, Brier score, a decile lift / cumulative-gains table and a calibration curve.
 
-    Lift of a decile = its churn rate / the overall rate; cumulative gains = share of all
-    churners found in the top deciles. Calibration: scikit-learn's ``calibration_curve``
-    with quantile bins.
+    Parameters
+    ----------
+    y_true : array-like of 0/1 or bool
+        Whether each customer churned.
+    p_churn : array-like of float
+        The model's probability of churning, in [0, 1].
+    n_bins : int, default=10
+        Groups of the lift table (10: deciles) and bins of the calibration curve.
+
+    Returns
+    -------
+    ChurnEvaluation
+        ``auc``, ``brier``, ``base_rate``, ``n``, the ``lift`` table and the
+        ``calibration`` curve.
+
+    Raises
+    ------
+    ValueError
+        Lengths that differ, labels that are not 0/1 or of one class, probabilities outside [0, 1].
+
+    See Also
+    --------
+    fidelia_kit.plots.gains_plot, fidelia_kit.plots.calibration_plot
+
+    Notes
+    -----
+    Lift of a group = its churn rate / the overall rate; cumulative gains = share of all
+    churners found in the top groups. Ties in ``p_churn`` are broken by row order (a stable
+    sort). Calibration: scikit-learn's ``calibration_curve`` with quantile bins. Evaluated on
+    customers of a later date than the fit's, these are out-of-sample figures.
+
+    References
+    ----------
+    Brier, G. W. (1950). Verification of forecasts expressed in terms of probability.
+    Monthly Weather Review 78(1), 1-3.
+
+    Examples
+    --------
+    >>> y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    >>> ev = evaluate_churn(y, np.linspace(0.9, 0.0, 10), n_bins=5)
+    >>> round(ev.auc, 3), float(ev.lift.loc[1, "lift"])
+    (0.952, 3.3333333333333335)
     """
     from sklearn.calibration import calibration_curve
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
-    y = np.asarray(y_true, dtype=float)
-    p = np.asarray(p_churn, dtype=float)
+    y = check_binary("y_true", y_true).ravel()
+    p = np.asarray(p_churn, dtype=float).ravel()
     if len(y) != len(p):
-        raise ValueError("`y_true` and `p_churn` must have the same length.")
-    if not set(np.unique(y)) <= {0.0, 1.0}:
-        raise ValueError("`y_true` must be 0/1.")
+        raise ValueError(f"`y_true` and `p_churn` must have the same length; got {len(y)} and {len(p)}.")
     if len(np.unique(y)) < 2:
         raise ValueError("`y_true` holds one class only; AUC needs churners and stayers.")
-    if ((p < 0) | (p > 1)).any() or np.isnan(p).any():
-        raise ValueError("`p_churn` must be probabilities in [0, 1].")
+    if np.isnan(p).any() or ((p < 0) | (p > 1)).any():
+        raise ValueError("`p_churn` must be probabilities in [0, 1] (no missing values).")
     n_bins = check_int("n_bins", n_bins, 2, 100)
     order = np.argsort(-p, kind="stable")
-    decile = np.empty(len(p), dtype=int)
-    decile[order] = np.arange(len(p)) * n_bins // len(p) + 1
-    df = pd.DataFrame({"decile": decile, "y": y})
-    lift = df.groupby("decile").agg(customers=("y", "size"), churners=("y", "sum"))
+    group = np.empty(len(p), dtype=int)
+    group[order] = np.arange(len(p)) * n_bins // len(p) + 1
+    base = float(y.mean())
+    lift = pd.DataFrame({"decile": group, "y": y}).groupby("decile").agg(customers=("y", "size"), churners=("y", "sum"))
     lift["rate"] = lift["churners"] / lift["customers"]
-    lift["lift"] = lift["rate"] / y.mean()
+    lift["lift"] = lift["rate"] / base
     lift["cumulative_gains"] = lift["churners"].cumsum() / y.sum()
-    lift["cumulative_lift"] = (lift["churners"].cumsum() / lift["customers"].cumsum()) / y.mean()
+    lift["cumulative_lift"] = (lift["churners"].cumsum() / lift["customers"].cumsum()) / base
     obs, pred = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
-    return ChurnEvaluation(auc=float(roc_auc_score(y, p)), brier=float(brier_score_loss(y, p)), lift=lift,
-                           calibration=pd.DataFrame({"mean_predicted": pred, "observed_rate": obs}))
-
-
+    return ChurnEvaluation(auc=float(roc_auc_score(y, p)), brier=float(brier_score_loss(y, p)), base_rate=base,
+                           n=len(y), lift=lift, calibration=pd.DataFrame({"mean_predicted": pred, "observed_rate": obs}))

@@ -1,0 +1,474 @@
+"""fidelia_kit.retention survival, churn and recovery: hand-worked values, second implementations
+(scipy, statsmodels, scikit-learn) and the world's truth."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from fidelia_kit import plots
+from fidelia_kit._estimator import clone
+from fidelia_kit.exceptions import NotFittedError
+from fidelia_kit.retention import (
+    ChurnModel,
+    CohortTable,
+    churn_dataset,
+    cohort_table,
+    cox,
+    evaluate_churn,
+    kaplan_meier,
+    logrank,
+    service_recovery,
+)
+
+# --- Kaplan-Meier and the log-rank test -------------------------------------------------------------
+
+
+def test_kaplan_meier_hand_worked_with_log_log_interval():
+    d = [1, 2, 2, 3, 4, 5]
+    e = [1, 1, 0, 1, 0, 1]
+    km = kaplan_meier(d, e).set_index("time")
+    s = {1: 5 / 6, 2: 5 / 6 * 4 / 5, 3: 5 / 6 * 4 / 5 * 2 / 3, 5: 0.0}
+    for t, v in s.items():
+        assert km.loc[t, "survival"] == pytest.approx(v)
+    greenwood = 1 / (6 * 5) + 1 / (5 * 4)       # sum d / (n (n - d)) up to t = 2
+    S = s[2]
+    theta_se = np.sqrt(greenwood) / abs(np.log(S))
+    z = stats.norm.isf(0.025)
+    assert km.loc[2, "ci_low"] == pytest.approx(S ** np.exp(z * theta_se))
+    assert km.loc[2, "ci_high"] == pytest.approx(S ** np.exp(-z * theta_se))
+
+
+@pytest.mark.parametrize("durations, events, match", [
+    ([-1, 2], [1, 1], r"`durations` must be >= 0; 1 are negative"),
+    ([1, 2], [1, 2], r"`events` must be 0/1"),
+    ([1, 2, 3], [1, 1], r"`durations` and `events` must have the same length; got 3 and 2"),
+    ([1, np.nan], [1, 1], r"`durations` has missing values"),
+])
+def test_kaplan_meier_bad_input(durations, events, match):
+    with pytest.raises(ValueError, match=match):
+        kaplan_meier(durations, events)
+
+
+def test_kaplan_meier_groups_by_position_still_work_with_a_deprecation_warning():
+    new = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"])
+    with pytest.warns(DeprecationWarning, match=r"kaplan_meier: pass `groups` by name"):
+        old = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], ["a", "a", "b", "b"])
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_kaplan_meier_without_events_is_flat_at_one_with_a_warning():
+    with pytest.warns(UserWarning, match=r"no events \(every customer censored\); survival stays 1.0 through the "
+                                         r"last follow-up time \(3\)"):
+        km = kaplan_meier([1, 2, 3, 3], [0, 0, 0, 0])
+    assert km["time"].tolist() == [0.0, 1.0, 2.0, 3.0]       # lifelines' timeline: 0 and each follow-up time
+    assert km["at_risk"].tolist() == [4, 4, 3, 2]
+    assert (km[["survival", "ci_low", "ci_high"]] == 1.0).all().all()
+    with pytest.warns(UserWarning, match=r"no events in group 'a'"):
+        km = kaplan_meier([1, 2, 3, 3], [0, 1, 0, 0], groups=["a", "b", "a", "b"])
+    assert km.loc[km["group"] == "b", "survival"].tolist() == [0.5]
+    assert km.loc[km["group"] == "a", "survival"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_logrank_equals_scipy(rng):
+    a = rng.exponential(10, 80)
+    b = rng.exponential(14, 90)
+    ca, cb = rng.random(80) < 0.8, rng.random(90) < 0.8
+    ours = logrank(np.r_[a, b], np.r_[ca, cb], np.r_[np.zeros(80), np.ones(90)])
+    ref = stats.logrank(stats.CensoredData(uncensored=a[ca], right=a[~ca]), stats.CensoredData(uncensored=b[cb], right=b[~cb]))
+    assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-6)
+    assert ours.statistic == pytest.approx(ref.statistic ** 2, rel=1e-6)   # scipy reports the signed z
+    assert ours.dof == 1 and ours.method == "log-rank"
+    # observed departures are counted; both groups' expected add up to them
+    t = ours.table.set_index("group")
+    assert t["observed"].tolist() == [int(ca.sum()), int(cb.sum())]
+    assert t["expected"].sum() == pytest.approx(t["observed"].sum())
+
+
+def test_logrank_observed_and_expected_hand_worked():
+    # a leaves at 1, 2, 3; b at 4, 5 and is censored at 6. Expected for a = 3/6 + 2/5 + 1/4 + 0 + 0
+    r = logrank([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 0], ["a", "a", "a", "b", "b", "b"])
+    t = r.table.set_index("group")
+    assert t.loc["a", "expected"] == pytest.approx(3 / 6 + 2 / 5 + 1 / 4)
+    assert t.loc["b", "expected"] == pytest.approx(5 - (3 / 6 + 2 / 5 + 1 / 4))
+    assert t.loc["a", "observed_over_expected"] == pytest.approx(3 / 1.15)
+    frame = r.to_frame()
+    assert (frame["pvalue"] == r.pvalue).all() and len(frame) == 2
+    assert repr(r).startswith("LogrankResult(statistic=")
+    with pytest.raises(ValueError, match="at least two groups"):
+        logrank([1, 2], [1, 1], ["a", "a"])
+    with pytest.warns(DeprecationWarning, match=r"logrank\(\)\['chi2'\] is deprecated.*use its field `.statistic`"):
+        assert r["chi2"] == r.statistic          # the old Series' keys, for one release
+
+
+# --- Cox regression -----------------------------------------------------------------------------------
+
+
+def _cox_data(rng, n=300):
+    x = rng.integers(0, 2, n).astype(float)
+    w = rng.normal(size=n)
+    t = rng.exponential(1 / (0.1 * np.exp(0.7 * x - 0.3 * w)))
+    c = rng.uniform(0, 20, n)
+    return pd.DataFrame({"months": np.ceil(np.minimum(t, c)), "left": (t <= c).astype(int), "x": x, "w": w})
+
+
+def test_cox_equals_statsmodels_efron_and_breslow(rng):
+    df = _cox_data(rng)
+    for ties in ("efron", "breslow"):
+        res = cox(df, duration_col="months", event_col="left", covariates=["x", "w"], ties=ties)
+        ref = sm.PHReg.from_formula("months ~ x + w", df, status=df["left"], ties=ties).fit()
+        t = res.to_frame().set_index("covariate")
+        assert t["coef"].to_numpy() == pytest.approx(ref.params, rel=1e-8)
+        assert t["estimate"].to_numpy() == pytest.approx(np.exp(ref.params), rel=1e-8)
+        lo, hi = np.exp(ref.conf_int()).T       # statsmodels' own 95% Wald interval
+        assert t["ci_low"].to_numpy() == pytest.approx(lo, rel=1e-8)
+        assert t["ci_high"].to_numpy() == pytest.approx(hi, rel=1e-8)
+        assert res.log_likelihood == pytest.approx(ref.llf)
+    assert res.n == 300 and res.n_events == int(df["left"].sum())
+    assert res.hazard_ratio("x") == pytest.approx(t.loc["x", "estimate"])
+    assert not any(c.startswith("hr_") for c in res.to_frame().columns)
+
+
+def test_cox_on_the_default_world_equals_statsmodels(default_world):
+    m = default_world.memberships
+    end = pd.Timestamp(default_world.truth["window"]["end"])
+    df = pd.DataFrame({"years": (m["cancel_date"].fillna(end) - m["signup_date"]).dt.days / 365.25,
+                       "left": m["cancelled"].astype(int), "recent_cohort": (m["cohort"] >= 2020).astype(float),
+                       "linked": m["customer_id"].notna().astype(float)})
+    ours = cox(df, duration_col="years", event_col="left", covariates=["recent_cohort", "linked"])
+    ref = sm.PHReg.from_formula("years ~ recent_cohort + linked", df, status=df["left"], ties="efron").fit()
+    assert ours.table["coef"].to_numpy() == pytest.approx(ref.params, rel=1e-8)
+
+
+def test_cox_positional_columns_still_work_with_a_deprecation_warning(rng):
+    df = _cox_data(rng, 120)
+    new = cox(df, duration_col="months", event_col="left", covariates="x")
+    with pytest.warns(DeprecationWarning, match=r"cox: pass `duration_col`, `event_col`, `covariates` by name"):
+        old = cox(df, "months", "left", "x")
+    pd.testing.assert_frame_equal(old.table, new.table)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"covariates": ["z"]}, r"`df` has no column\(s\) \['z'\]"),
+    ({"covariates": ["g"]}, r"covariate column\(s\) \['g'\] must be numeric"),
+    ({"covariates": ["x"], "ties": "exact"}, r"`ties` must be one of \['breslow', 'efron'\]; got 'exact'"),
+    ({"covariates": ["x"], "ci": 0.3}, r"`ci` must be in \[0.5, 0.9999\]; got 0.3"),
+])
+def test_cox_bad_input(rng, kwargs, match):
+    df = _cox_data(rng, 50).assign(g="a")
+    with pytest.raises(ValueError, match=match):
+        cox(df, duration_col="months", event_col="left", **kwargs)
+
+
+def _within_binomial_tolerance(hits, nominal=0.95):
+    """Coverage within 3 binomial standard errors of the nominal level."""
+    hits = np.asarray(hits)
+    se = np.sqrt(nominal * (1 - nominal) / len(hits))
+    return abs(hits.mean() - nominal) <= 3 * se, f"coverage {hits.mean():.3f} vs {nominal} (3 SE = {3 * se:.3f})"
+
+
+def test_hazard_ratio_interval_covers_the_true_ratio():
+    """ci_low/ci_high (Wald, Efron's ties): 400 samples of 120 customers, half with twice the hazard of
+    leaving (exponential, base rate 0.1 a month), uniform censoring over 15 months, durations counted in
+    whole months (many ties)."""
+    rng = np.random.default_rng(20261003)
+    n, reps, hr = 120, 400, 2.0
+    x = rng.integers(0, 2, (reps, n))
+    t = rng.exponential(1 / (0.1 * hr ** x))
+    c = rng.uniform(0, 15, (reps, n))
+    months, left = np.ceil(np.minimum(t, c)), (t <= c).astype(int)
+    hits = []
+    for i in range(reps):
+        out = cox(pd.DataFrame({"months": months[i], "left": left[i], "x": x[i]}), duration_col="months",
+                  event_col="left", covariates="x").table.iloc[0]
+        hits.append(out["ci_low"] <= hr <= out["ci_high"])
+    ok, message = _within_binomial_tolerance(hits)
+    assert ok, message
+
+
+# --- cohorts -----------------------------------------------------------------------------------------
+
+
+def _cohort_tx():
+    return pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 3], "amount": [10.0, 5, 7, 20, 1, 3],
+                         "date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-01", "2024-01-10",
+                                                 "2024-02-02", "2024-02-15"])})
+
+
+def test_cohort_table_hand_worked():
+    t = cohort_table(_cohort_tx(), period="M")
+    assert isinstance(t, CohortTable) and t.period == "M" and t.value == "customers"
+    jan, feb = pd.Period("2024-01", "M"), pd.Period("2024-02", "M")
+    assert t.counts.loc[jan].tolist()[:3] == [2, 1, 1]
+    assert t.counts.loc[feb, 0] == 1
+    assert t.shares.loc[jan, 1] == pytest.approx(0.5)
+    rev = cohort_table(_cohort_tx(), period="M", value="revenue")
+    assert rev.counts.loc[jan, 0] == pytest.approx(35.0)        # 10 + 5 (customer 1) + 20 (customer 2)
+    assert rev.shares.loc[jan, 1] == pytest.approx(1 / 35)      # customer 2's 1 EUR in February
+    long = t.to_frame()
+    assert list(long.columns) == ["cohort", "periods_since_first", "count", "share"]
+    assert len(long) == 4 and long["count"].sum() == 5
+
+
+def test_cohort_table_positional_options_still_work_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match=r"cohort_table: pass `period`, `value` by name"):
+        old = cohort_table(_cohort_tx(), "M", "revenue")
+    new = cohort_table(_cohort_tx(), period="M", value="revenue")
+    pd.testing.assert_frame_equal(old.counts, new.counts)
+    with pytest.warns(DeprecationWarning, match=r"cohort_table\(\)\['shares'\] is deprecated.*`.shares`"):
+        pd.testing.assert_frame_equal(new["shares"], new.shares)    # the old dict's keys, for one release
+    with pytest.raises(KeyError):
+        new["triangle"]
+
+
+# --- churn data set and model ------------------------------------------------------------------------
+
+
+def _tiny_tx():
+    return pd.DataFrame({
+        "customer_id": [1, 1, 1, 2, 2, 3, 1, 2],
+        "date": pd.to_datetime(["2023-12-01", "2024-03-01", "2024-03-01", "2024-02-01", "2024-02-01", "2024-03-20",
+                                "2024-04-10", "2024-05-15"]),
+        "amount": [10.0, 30.0, 5.0, 5.0, 7.0, 8.0, 20.0, 1.0],
+        "channel": ["store", "online", "app", "store", "store", "app", "store", "store"],
+        "discount": [0.0, 2.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]})
+
+
+def test_churn_dataset_hand_worked_in_the_kits_vocabulary():
+    ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30)
+    # customer 1: purchase days 2023-12-01 and 2024-03-01 (two receipts on the latter); buys again 2024-04-10
+    one = ds.loc[1]
+    assert one["n_purchases"] == 2 and one["n_purchases_90d"] == 1 and one["n_purchases_prev_90d"] == 1
+    assert one["trend"] == 0
+    assert one["monetary_total"] == pytest.approx(45.0) and one["monetary_90d"] == pytest.approx(35.0)
+    assert one["avg_basket"] == pytest.approx(15.0)
+    assert one["days_since_last"] == 31 and one["tenure_days"] == 122
+    assert one["mean_gap_days"] == pytest.approx(91.0) and one["overdue"] == pytest.approx(31 / 91)
+    assert one["digital_share"] == pytest.approx(2 / 3)        # online and app count, the store does not
+    assert one["discount_share"] == pytest.approx(1 / 3)
+    assert ds["churned"].to_dict() == {1: 0, 2: 1, 3: 1}
+    assert ds.loc[3, "mean_gap_days"] == 12                    # one purchase day: its tenure
+    retired = {"purchase_days", "purchases_90d", "purchases_prev_90d", "spend_total", "spend_90d", "online_share"}
+    assert not retired & set(ds.columns) and ds.attrs == {}
+
+
+def test_churn_dataset_as_of_is_exclusive():
+    tx = _tiny_tx()
+    day = churn_dataset(tx, as_of="2024-03-20", horizon_days=22)       # to 2024-04-10, the last purchase
+    after = churn_dataset(tx, as_of="2024-03-21", horizon_days=21)
+    assert 3 not in day.index and 3 in after.index            # a purchase on as_of is not seen
+    assert day.loc[1, "churned"] == 0
+
+
+def test_churn_dataset_takes_the_callers_column_names():
+    tx = _tiny_tx().rename(columns={"customer_id": "cid", "date": "day", "amount": "eur", "channel": "ch",
+                                    "discount": "disc"})
+    theirs = churn_dataset(tx, as_of="2024-04-01", horizon_days=30, customer_col="cid", date_col="day",
+                           value_col="eur", channel_col="ch", discount_col="disc")
+    ours = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30)
+    np.testing.assert_array_equal(theirs.to_numpy(), ours.to_numpy())
+    assert list(theirs.columns) == list(ours.columns)
+
+
+def test_churn_dataset_old_names_and_positions_still_work_with_a_deprecation_warning():
+    new = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30)
+    with pytest.warns(DeprecationWarning, match=r"churn_dataset: `cutoff` is deprecated; use `as_of`"):
+        old = churn_dataset(_tiny_tx(), cutoff="2024-04-01", horizon_days=30)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match=r"churn_dataset: `horizon` is deprecated; use `horizon_days`"):
+        old = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon=30)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match=r"churn_dataset: pass `as_of`, `horizon_days` by name"):
+        old = churn_dataset(_tiny_tx(), "2024-04-01", 30)
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_churn_dataset_names_an_as_of_that_is_not_a_date():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-11", "2024-01-05"],
+                       "amount": [10.0, 30.0, 5.0]})
+    with pytest.raises(ValueError, match=r"`as_of` must be a date such as '2024-06-30'; got 'notadate'\."):
+        churn_dataset(tx, as_of="notadate")
+    with pytest.raises(ValueError, match=r"`transactions` has no purchase before `as_of` \(2023-01-01\)"):
+        churn_dataset(tx, as_of="2023-01-01")
+
+
+def test_churn_dataset_warns_when_the_label_window_runs_past_the_data():
+    with pytest.warns(UserWarning, match=r"the label window 2024-04-01 to 2024-06-29 runs past the last purchase"):
+        ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=90)
+    assert ds["churned"].to_dict() == {1: 0, 2: 0, 3: 1}       # customer 2 came back on 2024-05-15
+
+
+def test_churn_features_never_see_the_future(small_world):
+    tx = small_world.transactions
+    as_of = pd.Timestamp("2025-03-01")
+    a = churn_dataset(tx, as_of=as_of, horizon_days=90, complaints=small_world.complaints)
+    # rewrite everything after as_of: the features must not move, only the label may
+    future = tx["date"] >= as_of
+    changed = tx.copy()
+    changed.loc[future, "amount"] = 999.0
+    changed = changed[~(future & (changed["customer_id"] % 2 == 0))]
+    b = churn_dataset(changed, as_of=as_of, horizon_days=90, complaints=small_world.complaints)
+    features = [c for c in a.columns if c != "churned"]
+    pd.testing.assert_frame_equal(a[features], b[features])
+    assert (b.loc[b.index % 2 == 0, "churned"] == 1).all()
+    assert (a["churned"] != b["churned"]).any()
+
+
+def test_churn_model_equals_the_scikit_learn_pipeline(small_world):
+    """Second implementation: log1p of the clipped features, standardised, L2 logistic regression."""
+    ds = churn_dataset(small_world.transactions, as_of="2025-01-01", horizon_days=90)
+    X, y = ds.drop(columns="churned"), ds["churned"]
+    ours = ChurnModel(C=0.5).fit(X, y)
+    ref = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(), LogisticRegression(C=0.5, max_iter=5000))
+    ref.fit(X.clip(lower=0), y)
+    np.testing.assert_allclose(ours.predict(X), ref.predict_proba(X.clip(lower=0))[:, 1], atol=1e-6)
+    assert ours.coef_.index.tolist() == X.columns.tolist()
+
+
+def test_churn_model_contract(small_world):
+    ds = churn_dataset(small_world.transactions, as_of="2025-01-01", horizon_days=90)
+    X, y = ds.drop(columns="churned"), ds["churned"]
+    model = ChurnModel(max_iter=2000)
+    with pytest.raises(NotFittedError, match=r"This ChurnModel is not fitted yet; call fit\(\.\.\.\) first\."):
+        model.predict(X)
+    assert model.get_params() == {"C": 1.0, "max_iter": 2000}
+    fitted = model.fit(X, y)
+    assert fitted is model
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    assert not hasattr(clone(model), "coef_")
+    with pytest.raises(ValueError, match=r"`features` has no column\(s\) \['overdue'\]"):
+        model.predict(X.drop(columns="overdue"))
+    with pytest.raises(ValueError, match=r"`churned` must be 0/1"):
+        ChurnModel().fit(X, np.where(y == 1, 2, 0))
+    with pytest.raises(ValueError, match=r"one class only"):
+        ChurnModel().fit(X, np.zeros(len(X)))
+
+
+def test_churn_model_beats_recency_alone(default_world):
+    # the notebook's model on the notebook's default dates, scored on a later date than it was fitted on
+    tx = default_world.transactions
+    train = churn_dataset(tx, as_of="2025-01-01", horizon_days=180)
+    test = churn_dataset(tx, as_of="2025-07-01", horizon_days=180)
+    model = ChurnModel().fit(train.drop(columns="churned"), train["churned"])
+    ours = evaluate_churn(test["churned"], model.predict(test.drop(columns="churned")))
+    recency_only = roc_auc_score(test["churned"], test["days_since_last"])
+    assert ours.auc > recency_only + 0.01, (ours.auc, recency_only)
+
+
+def test_evaluate_churn_hand_worked():
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    p = np.linspace(0.9, 0.0, 10)
+    ev = evaluate_churn(y, p, n_bins=5)
+    assert ev.auc == pytest.approx(roc_auc_score(y, p))
+    assert ev.brier == pytest.approx(np.mean((p - y) ** 2))
+    assert ev.base_rate == pytest.approx(0.3) and ev.n == 10
+    lift = ev.lift
+    assert lift.loc[1, "churners"] == 2 and lift.loc[1, "lift"] == pytest.approx((2 / 2) / 0.3)
+    assert lift["cumulative_gains"].iloc[-1] == pytest.approx(1.0)
+    assert ev.to_frame()["auc"].eq(ev.auc).all()
+    with pytest.raises(ValueError, match="one class only"):
+        evaluate_churn(np.zeros(4), np.full(4, 0.5))
+    with pytest.raises(ValueError, match=r"`y_true` must be 0/1"):
+        evaluate_churn([0, 1, 2], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"`p_churn` must be probabilities in \[0, 1\]"):
+        evaluate_churn([0, 1], [0.1, 1.2])
+    with pytest.warns(DeprecationWarning, match=r"pass `n_bins` by name"):
+        assert evaluate_churn(y, p, 5).auc == ev.auc
+
+
+# --- service recovery --------------------------------------------------------------------------------
+
+
+def _complaints(rng, n=800):
+    days = rng.integers(1, 15, n)
+    handoffs = rng.integers(0, 4, n)
+    severity = rng.integers(1, 4, n)
+    logit = 1.5 - 0.15 * days - 0.3 * handoffs - 0.4 * (severity == 3)
+    stayed = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    stayed[:37] = np.nan      # too recent to know
+    return pd.DataFrame({"days_to_resolve": days, "n_handoffs": handoffs, "severity": severity, "stayed_180d": stayed,
+                         "resolved_front_line": handoffs == 0, "compensation": rng.choice([0.0, 10.0, 20.0], n)})
+
+
+def test_service_recovery_equals_statsmodels_logit_and_counts_unknown_outcomes(rng):
+    c = _complaints(rng)
+    res = service_recovery(c, predictor_cols=["days_to_resolve", "n_handoffs", "compensation"])
+    known = c.dropna(subset=["stayed_180d"])
+    X = sm.add_constant(known[["days_to_resolve", "n_handoffs", "compensation"]].assign(
+        severity_2=(known["severity"] == 2).astype(float), severity_3=(known["severity"] == 3).astype(float)))
+    ref = sm.Logit(known["stayed_180d"], X).fit(disp=False)
+    t = res.odds_ratios()
+    assert t["estimate"].to_numpy() == pytest.approx(np.exp(ref.params.drop("const")), rel=1e-8)
+    lo, hi = np.exp(ref.conf_int().drop("const")).T.to_numpy()
+    assert t["ci_low"].to_numpy() == pytest.approx(lo, rel=1e-8)
+    assert t["ci_high"].to_numpy() == pytest.approx(hi, rel=1e-8)
+    assert t["pvalue"].to_numpy() == pytest.approx(ref.pvalues.drop("const"), rel=1e-8)
+    assert res.n == 763 and res.n_unknown == 37
+    leave = res.odds_ratios(of="leaving")
+    assert leave["estimate"].to_numpy() == pytest.approx(1 / t["estimate"].to_numpy())
+    assert leave["ci_low"].to_numpy() == pytest.approx(1 / t["ci_high"].to_numpy())
+    # the simulated slopes are recovered on the log-odds scale within 3 standard errors
+    for name, slope in {"days_to_resolve": -0.15, "n_handoffs": -0.3}.items():
+        row = res.table.set_index("predictor").loc[name]
+        assert abs(row["coef"] - slope) < 3 * row["se"], (name, row["coef"], slope)
+
+
+def test_service_recovery_old_argument_names_still_work_with_a_deprecation_warning(rng):
+    c = _complaints(rng).rename(columns={"stayed_180d": "stayed"})
+    new = service_recovery(c, predictor_cols=["days_to_resolve"], outcome_col="stayed")
+    with pytest.warns(DeprecationWarning, match=r"`outcome` is deprecated; use `outcome_col`"), \
+            pytest.warns(DeprecationWarning, match=r"`predictors` is deprecated; use `predictor_cols`"):
+        old = service_recovery(c, predictors=["days_to_resolve"], outcome="stayed")
+    pd.testing.assert_frame_equal(old.table, new.table)
+    assert "stayed = 1" in new.scale
+
+
+def test_service_recovery_bad_input(rng):
+    c = _complaints(rng)
+    with pytest.raises(ValueError, match=r"`complaints` has no column\(s\) \['speed'\]"):
+        service_recovery(c, predictor_cols=["speed"])
+    with pytest.raises(ValueError, match=r"no complaint has a known 'stayed_180d'"):
+        service_recovery(c.assign(stayed_180d=np.nan))
+    with pytest.raises(ValueError, match=r"complaints\['stayed_180d'\]` must be 0/1"):
+        service_recovery(c.assign(stayed_180d=c["stayed_180d"] * 2))
+
+
+def test_service_recovery_signs_match_the_truth(default_world):
+    res = service_recovery(default_world.complaints).table.set_index("predictor")
+    truth = default_world.truth["complaints"]["defection_log_odds"]
+    # staying is the opposite of leaving: front-line resolution helps, slowness and hand-offs hurt
+    assert np.sign(res.loc["resolved_front_line", "coef"]) == -np.sign(truth["resolved_front_line"])
+    assert res.loc["days_to_resolve", "coef"] < 0 and res.loc["n_handoffs", "coef"] < 0
+    assert res.loc["days_to_resolve", "pvalue"] < 0.01
+
+
+# --- plots ---------------------------------------------------------------------------------------------
+
+
+def test_survival_and_churn_plots_draw_the_numbers():
+    km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], groups=["a", "a", "b", "b"])
+    ax = plots.km_plot(km, time_label="years")
+    assert len(ax.lines) == 2 and ax.get_xlabel() == "years"
+    assert ax.lines[1].get_ydata()[-1] == 0.0       # group b: both left
+    cohorts = cohort_table(_cohort_tx(), period="M")
+    ax = plots.cohort_heatmap(cohorts)
+    np.testing.assert_allclose(ax.collections[0].get_array().compressed(),
+                               cohorts.shares.to_numpy()[~np.isnan(cohorts.shares.to_numpy())])
+    ax = plots.cohort_heatmap(cohorts.shares)        # the shares frame itself still works
+    assert ax.collections[0].get_array().size == cohorts.shares.size
+    with pytest.raises(TypeError, match=r"`cohorts` must be cohort_table's result"):
+        plots.cohort_heatmap([1, 2])
+    ev = evaluate_churn(np.r_[np.ones(20), np.zeros(80)], np.linspace(1, 0, 100))
+    ax = plots.gains_plot(ev)
+    assert np.allclose(ax.lines[0].get_ydata()[1:], ev.lift["cumulative_gains"])
+    ax = plots.calibration_plot(ev)
+    assert np.allclose(ax.lines[0].get_ydata(), ev.calibration["observed_rate"])
