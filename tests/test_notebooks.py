@@ -16,23 +16,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
 
 from fidelia_kit import generate_world, load_world
-from fidelia_kit.features import customer_features
-from fidelia_kit.notebook import window_of
 from fidelia_kit.clv import customer_value, membership_durations
-from fidelia_kit.clv import customer_value
+from fidelia_kit.features import customer_features
+from fidelia_kit.notebook import churn_dates, window_of
 from fidelia_kit.retention import (
     EXPERIMENT_FEATURES,
+    ChurnModel,
     UpliftModel,
     baseline_rate,
-from fidelia_kit.notebook import churn_dates, window_of
-    ChurnModel,
     campaign_roi,
     churn_dataset,
     compare_arms,
     cross_predict_uplift,
-    outcome_totals,
     evaluate_churn,
-    fit_uplift,
+    outcome_totals,
     qini_curve,
     referral_programme,
     retrodesign,
@@ -52,8 +49,7 @@ from fidelia_kit.segmentation import (
     rfm_table,
 )
 from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
-from fidelia_kit.verdict import describe_sales
-from fidelia_kit.verdict import effect_sign, roi_sign, versus_truth
+from fidelia_kit.verdict import describe_sales, effect_sign, roi_sign, versus_truth
 
 from .conftest import ROOT
 
@@ -373,19 +369,6 @@ def test_experiment_notebook(executed):
         row = roi.loc[arm]
         assert roi_sign(f"{arm} on the 90-day margin", row["estimate"], (row["ci_low"], row["ci_high"])).sentence in shown
     assert f"The model predicts it earns {policy.total:,.0f} EUR" in shown
-
-
-def test_churn_and_cross_sell_notebooks(executed):
-    world, runs, _ = executed
-    saved = load_world(_data_dir(executed))
-    qini = qini_curve(model.predict(part[features]), treated, part["active_90d"].astype(int))
-    assert r["qini_auc"] == pytest.approx(qini.attrs["auc"], rel=1e-9)
-    gain = effect * p["value_per_active"] - 6.0
-    contact = targeting_policy(predicted, p["value_per_active"], 6.0).contact.to_numpy()
-    assert r["policy_profit_truth"] == pytest.approx({"target by uplift": gain[contact].sum(), "call everyone": gain.sum(),
-                                                      "call no one": 0.0}, rel=1e-9)
-    roi = campaign_roi(e, "arm", "active_90d", "revenue_90d", "cost", margin=p["margin"])["roi"]
-    assert r["roi"] == pytest.approx(roi.to_dict(), rel=1e-12)
 
 
 def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_alive(executed):

@@ -555,6 +555,21 @@ def test_roi_interval_covers_the_true_roi():
     assert ok, message
 
 
+# --- one API: keyword-only options, result objects, the estimator contract, the deprecated forms ---------
+
+def _two_arm_frame():
+    return pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+                         "kept": [1] * 10 + [0] * 90 + [1] * 20 + [0] * 80,
+                         "pre": np.tile(np.arange(10.0), 20), "cost": [0.0] * 100 + [1.0] * 100})
+
+
+@pytest.mark.parametrize("call, new", [
+    (lambda df: compare_arms(df, "arm", "kept"), lambda df: compare_arms(df, outcome_col="kept")),
+    (lambda df: adjusted_effect(df, "arm", "kept", ["pre"]), lambda df: adjusted_effect(df, outcome_col="kept", covariates=["pre"])),
+    (lambda df: cuped(df, "arm", "kept", "pre"), lambda df: cuped(df, outcome_col="kept", covariate="pre")),
+    (lambda df: campaign_roi(df, "arm", "kept", "kept", "cost"),
+     lambda df: campaign_roi(df, outcome_col="kept", value_col="kept", cost_col="cost")),
+])
 def test_old_positional_options_still_work_with_a_deprecation_warning(call, new):
     df = _two_arm_frame()
     with pytest.warns(DeprecationWarning, match=r"by position is deprecated"):
