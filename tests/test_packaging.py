@@ -168,12 +168,12 @@ import numpy as np, pandas as pd
 from fidelia_kit import generate_world, retention, survey
 w = generate_world(n_customers=600, seed=5)
 e = w.retention_experiment
-retention.adjusted_effect(e, "arm", "revenue_90d", ["spend_90d", "spend_365d"])
+retention.adjusted_effect(e, arm_col="arm", outcome_col="revenue_90d", covariates=["monetary_90d", "monetary_365d"])
 retention.service_recovery(w.complaints)
 survey.satisfaction_to_loyalty(w.survey_responses, w.transactions, horizon_days=180)
 rng = np.random.default_rng(1)
 d = pd.DataFrame({"t": rng.exponential(2, 200), "e": rng.integers(0, 2, 200), "x": rng.normal(size=200)})
-retention.cox(d, "t", "e", ["x"])
+retention.cox(d, duration_col="t", event_col="e", covariates=["x"])
 """
     imported = _imported_after(code + "import sys; assert 'statsmodels' in sys.modules and 'statsmodels.api' not in sys.modules")
     assert "statsmodels" in imported

@@ -384,13 +384,6 @@ def test_category_affinities_differ_by_profile_as_the_world_says(default_world):
     assert abs(within.loc[("family", "kids", "household"), "lift"] - 1) < 0.1
 
 
-def test_contact_plan_rules():
-    profile = pd.DataFrame({"n_purchases": [1.2, 4.0, 9.0, 3.0], "avg_basket": [30.0, 40.0, 60.0, 20.0]})
-    plan = contact_plan(profile)
-    assert plan["phase"].tolist() == ["reaffirm", "enrich", "enrich", "refresh"]
-    assert plan.loc[0, "action"] == "welcome" and plan.loc[1, "action"] == "member-get-member"
-
-
 # --- bad input (issue 11): a date argument that is not a date is named ---------------------------------
 
 @pytest.mark.parametrize("as_of", ["notadate", "2024-02-30", 5, ""])
