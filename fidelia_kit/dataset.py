@@ -180,6 +180,10 @@ class World:
                      f"NPS of active customers {t['survey']['nps_population']:.1f}")
         eff = t["experiment"]["average_effect"]
         lines.append("  campaign effects on 90-day purchase: " + ", ".join(f"{k} {v:+.3f}" for k, v in eff.items()))
+        if "welcome" in t:  # worlds written before the welcome trial have none
+            wel = t["welcome"]
+            lines.append(f"  welcome trial: {wel['n']:,} prospects; effect on a first purchase within "
+                         f"{wel['outcome_days']} days {wel['effect']:+.3f}")
         return "\n".join(lines)
 
 

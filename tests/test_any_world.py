@@ -66,6 +66,15 @@ def test_any_valid_world_generates_loads_and_summarizes(knobs, tmp_path_factory)
     scores = rfm_scores(rfm, q=5)
     assert scores[["R", "F", "M"]].isin(range(1, 6)).all().all()
 
+    waves = loaded.survey_waves
+    assert (waves["wave"] == 2).sum() == len(loaded.survey_responses)
+    assert not waves.duplicated(["wave", "customer_id"]).any()
+    trial = loaded.welcome_experiment
+    assert trial["arm"].value_counts().max() - trial["arm"].value_counts().min() <= 1 if len(trial) else True
+    first = tx.groupby("customer_id")["date"].min()
+    seen = loaded.customers.set_index("customer_id")["first_seen"].loc[first.index]
+    assert set(first.index[first > seen]) == set(trial.loc[trial["first_purchase_90d"], "customer_id"])
+
     answers = loaded.survey_responses["recommend"].dropna()
     if len(answers):
         result = nps(answers)

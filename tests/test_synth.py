@@ -112,6 +112,8 @@ def test_world_attributes_and_repr(small_world):
         assert f"{name}={len(table):,}" in text
     with pytest.raises(AttributeError, match="World has no table or attribute 'orders'"):
         _ = small_world.orders
+    n = len(small_world.welcome_experiment)
+    assert f"welcome trial: {n:,} prospects; effect on a first purchase within 90 days +0.120" in small_world.summary()
 
 
 def test_save_refuses_a_non_empty_folder_and_writes_nothing(small_world, tmp_path):
