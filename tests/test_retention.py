@@ -480,6 +480,11 @@ def test_retention_plots_draw_the_numbers(default_world):
     assert np.allclose(ax.lines[0].get_xdata(), arms.lift["estimate"].dropna())
     assert ax.get_xlabel().startswith("lift over control (difference in rate")
     assert np.allclose(plots.arms_plot(arms.to_frame()).lines[0].get_xdata(), arms.lift["estimate"])
+    # the frame of earlier versions (one row per arm, lift_low/lift_high) still draws the same points
+    old = arms.lift.rename(columns={"estimate": "lift", "ci_low": "lift_low", "ci_high": "lift_high"})
+    assert np.allclose(plots.arms_plot(old).lines[0].get_xdata(), arms.lift["estimate"])
+    wide = pd.DataFrame([[0.2, 0.4], [0.3, 0.6]], index=pd.Index([0.03, 0.05], name="lift"), columns=[500, 1000])
+    assert np.allclose(plots.power_curve_plot(wide).lines[1].get_ydata(), [0.3, 0.6])
     pc = power_curve(0.3, [0.03, 0.05], [500, 1000, 2000])
     ax = plots.power_curve_plot(pc)
     assert np.allclose(ax.lines[0].get_ydata(), pc.loc[pc["lift"] == 0.03, "power"])
