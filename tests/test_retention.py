@@ -875,6 +875,17 @@ def test_in_sample_qini_flatters_the_model_cross_fitting_does_not(rng):
     assert in_sample > 0.2 and abs(honest) < 0.1, (in_sample, honest)
 
 
+def test_compare_arms_with_a_zero_rate_in_control_is_quiet():
+    import warnings
+
+    df = pd.DataFrame({"arm": ["control"] * 20 + ["mail"] * 20, "y": [0] * 20 + [1] * 3 + [0] * 17})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # statsmodels' 0 / 0 in the ratio used to warn
+        res = compare_arms(df, outcome_col="y")
+    assert res.lift.loc["mail", "estimate"] == pytest.approx(0.15)
+    assert np.isnan(res.relative_lift.loc["mail", "estimate"])
+
+
 def test_result_objects_print_briefly_and_are_frozen():
     import dataclasses
 
