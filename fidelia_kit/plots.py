@@ -630,6 +630,10 @@ def arms_plot(result, *, ax=None):
     table = result.lift.reset_index() if hasattr(result, "lift") and not isinstance(result, pd.DataFrame) else result
     if isinstance(table, pd.DataFrame) and "measure" in table.columns:
         table = table[table["measure"] == "lift"]
+    elif isinstance(table, pd.DataFrame) and "lift_low" in table.columns:     # the frame of earlier versions
+        kind = table.attrs.get("kind")
+        table = table.rename(columns={"lift": "estimate", "lift_low": "ci_low", "lift_high": "ci_high"})
+        table = table.rename_axis("arm").reset_index()
     check_frame("result", table, ["arm", "estimate", "ci_low", "ci_high"])
     df = table.dropna(subset=["estimate"])
     ax = _axes(ax)
@@ -662,6 +666,11 @@ def power_curve_plot(curve: pd.DataFrame, *, ax=None):
     >>> power_curve_plot(power_curve(0.3, [0.03, 0.05], [500, 1000])).get_xlabel()
     'customers per arm (count)'
     """
+    if isinstance(curve, pd.DataFrame) and "power" not in curve.columns and curve.index.name == "lift":
+        # the wide frame of earlier versions: lifts by rows, sizes by columns, equal arms unless named n_control
+        ratio = curve.attrs.get("ratio", 1.0)
+        curve = curve.rename_axis(columns="n_control").stack().rename("power").reset_index()
+        curve["n_treated"] = (curve["n_control"] * ratio).round().astype(int)
     check_frame("curve", curve, ["lift", "n_control", "n_treated", "power"])
     ax = _axes(ax)
     equal = bool((curve["n_control"] == curve["n_treated"]).all())

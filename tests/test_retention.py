@@ -375,6 +375,11 @@ def test_retention_plots_draw_the_numbers(default_world):
     assert np.allclose(ax.lines[0].get_xdata(), arms.lift["estimate"].dropna())
     assert ax.get_xlabel().startswith("lift over control (difference in rate")
     assert np.allclose(plots.arms_plot(arms.to_frame()).lines[0].get_xdata(), arms.lift["estimate"])
+    # the frame of earlier versions (one row per arm, lift_low/lift_high) still draws the same points
+    old = arms.lift.rename(columns={"estimate": "lift", "ci_low": "lift_low", "ci_high": "lift_high"})
+    assert np.allclose(plots.arms_plot(old).lines[0].get_xdata(), arms.lift["estimate"])
+    wide = pd.DataFrame([[0.2, 0.4], [0.3, 0.6]], index=pd.Index([0.03, 0.05], name="lift"), columns=[500, 1000])
+    assert np.allclose(plots.power_curve_plot(wide).lines[1].get_ydata(), [0.3, 0.6])
     pc = power_curve(0.3, [0.03, 0.05], [500, 1000, 2000])
     ax = plots.power_curve_plot(pc)
     assert np.allclose(ax.lines[0].get_ydata(), pc.loc[pc["lift"] == 0.03, "power"])
@@ -693,6 +698,17 @@ def test_in_sample_qini_flatters_the_model_cross_fitting_does_not(rng):
     in_sample = qini_curve(model.fit(X, t, y).predict(X), t, y).auc
     honest = qini_curve(cross_predict_uplift(X, t, y, model=model, rng=1), t, y).auc
     assert in_sample > 0.2 and abs(honest) < 0.1, (in_sample, honest)
+
+
+def test_compare_arms_with_a_zero_rate_in_control_is_quiet():
+    import warnings
+
+    df = pd.DataFrame({"arm": ["control"] * 20 + ["mail"] * 20, "y": [0] * 20 + [1] * 3 + [0] * 17})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # statsmodels' 0 / 0 in the ratio used to warn
+        res = compare_arms(df, outcome_col="y")
+    assert res.lift.loc["mail", "estimate"] == pytest.approx(0.15)
+    assert np.isnan(res.relative_lift.loc["mail", "estimate"])
 
 
 def test_result_objects_print_briefly_and_are_frozen():

@@ -137,7 +137,8 @@ def _binary_effects(yt, yc, ci, control, arm):
 
     alpha = 1 - ci
     ct, cc = yt.sum(), yc.sum()
-    lo, hi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="newcomb", compare="diff", alpha=alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):    # statsmodels also forms the ratio, 0 / 0 when a rate is 0
+        lo, hi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="newcomb", compare="diff", alpha=alpha)
     if ct + cc in (0, len(yt) + len(yc)):
         # every outcome in both arms is the same value: the score test is 0 / 0. With these
         # margins the observed table is the only possible one, so Fisher's exact p is 1.
@@ -150,7 +151,8 @@ def _binary_effects(yt, yc, ci, control, arm):
             rlo, rhi = confint_proportions_2indep(ct, len(yt), cc, len(yc), method="log", compare="ratio", alpha=alpha)
         else:
             rlo, rhi = np.nan, np.nan
-        p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = test_proportions_2indep(ct, len(yt), cc, len(yc), method="score", compare="diff").pvalue
     rel = yt.mean() / yc.mean() - 1 if yc.mean() > 0 else np.nan
     return (lo, hi), (rel, rlo - 1, rhi - 1), float(p)
 
