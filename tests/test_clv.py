@@ -596,7 +596,7 @@ def test_bootstrap_refits_clones_with_every_setting():
 
 @pytest.mark.parametrize("cls", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, BetaGeoBetaBinomModel,
                                  GammaGammaModel, ShiftedBetaGeoModel])
-def test_models_follow_the_estimator_contract(cls):
+def test_models_follow_the_estimator_contract(cls, cdnow):
     m = cls(penalizer=0.1, max_iter=100)
     assert m.get_params() == {"penalizer": 0.1, "max_iter": 100}
     c = clone(m.set_params(max_iter=50))
@@ -607,6 +607,16 @@ def test_models_follow_the_estimator_contract(cls):
         m.set_params(tol=1e-3)
     with pytest.raises(NotFittedError, match=rf"This {cls.__name__} is not fitted yet"):
         m.summary()
+    # a fitted model pickles (nothing but data on self) and predicts the same after the round trip
+    import pickle
+
+    data = {ShiftedBetaGeoModel: ([1000, 631, 468, 382, 326, 289, 262, 241],),
+            GammaGammaModel: ([1, 1, 2, 2, 3, 5, 6, 8, 1, 3, 10, 4],
+                              [12.0, 60.0, 18.0, 95.0, 22.0, 140.0, 28.0, 45.0, 8.0, 50.0, 24.0, 31.0]),
+            BetaGeoBetaBinomModel: ([0, 1, 2, 3, 4, 5, 6, 2, 1, 6], [0, 1, 4, 5, 6, 6, 6, 3, 5, 6], [6] * 10)}
+    fitted = cls().fit(*data[cls]) if cls in data else cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    again = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_series_equal(again.params_, fitted.params_)
     bad = cls(penalizer=-0.1)                      # __init__ only stores; fit validates
     with pytest.raises(ValueError, match=r"`penalizer` must be in \[0.0, 1000000.0\]; got -0.1"):
         bad.fit(*([[1, 2, 3, 4, 5]] * (1 if cls is ShiftedBetaGeoModel else 2 if cls is GammaGammaModel else 3)))
