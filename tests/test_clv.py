@@ -439,14 +439,6 @@ def test_clv_without_discounting_is_spend_times_purchases(bg, gg):
         customer_lifetime_value(bg, bg, d, horizon=52, discount_rate=0.1)
 
 
-def test_clv_value_docstring_examples_run():
-    import doctest
-
-    import fidelia_kit.clv.value as module
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 1 and result.failed == 0
-
-
 def test_retention_clv_and_historical_value_hand_worked():
     assert retention_clv(100, 0.8, 0.1) == pytest.approx(80 / 0.3)
     with pytest.raises(ValueError, match="probability"):
