@@ -286,6 +286,12 @@ def test_clv_notebooks_against_the_truth(executed):
     members = membership_durations(saved.memberships, as_of=pd.Timestamp(saved.truth["window"]["end"]) + pd.Timedelta(days=1))
     first = ((members["duration"] > 1) | members["censored"]).mean()
     assert m["observed_retention_year1"] == pytest.approx(first, rel=1e-12)
+    # the log-rank test is reported by its fields and a sentence written from its p-value (it was a bare dict)
+    nb = nbformat.read(runs["05"].output, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "logrank(" in c.source)
+    shown = "".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", "")) for o in cell.outputs)
+    assert "pvalue" in shown and "{'chi2'" not in shown
+    assert f"The log-rank test gives p = {m['logrank_pvalue']:.3g}" in shown
 
 
 def _outputs(executed, number):

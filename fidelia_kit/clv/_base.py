@@ -149,8 +149,8 @@ class BaseModel(ParamsMixin):
 
     def _check_settings(self) -> None:
         """Validate the settings at the start of ``fit`` (``__init__`` only stores them)."""
-        self.penalizer = check_number("penalizer", self.penalizer, 0.0, 1e6)
-        self.max_iter = check_int("max_iter", self.max_iter, 1, 10**7)
+        check_number("penalizer", self.penalizer, 0.0, 1e6)
+        check_int("max_iter", self.max_iter, 1, 10**7)
 
     def _check_fitted(self):
         if not hasattr(self, "params_"):

@@ -509,6 +509,18 @@ def customer_value(transactions: pd.DataFrame, *, as_of=None, horizon_days: int 
         ``.table`` per customer (``clv``, ``p_alive``, ``expected_purchases``,
         ``expected_spend``, ``margin_rate``), ``.total``, the fitted models.
 
+    Raises
+    ------
+    ValueError
+        A missing column, an option out of range, or no purchase before ``as_of``.
+    ConvergenceError
+        When a model cannot be fitted.
+
+    See Also
+    --------
+    customer_lifetime_value : the same computation for any summary, model and time unit.
+    historical_value : what customers have been worth so far.
+
     Notes
     -----
     .. math:: CLV_i = \\bar m_i \\, E[z_i] \\sum_{k} \\frac{E[X_i(t_k)] - E[X_i(t_{k-1})]}{(1 + d)^{t_k / 365.2425}}
