@@ -425,7 +425,7 @@ def describe_sales(transactions, *, registrations=None, window=None, campaign_st
         months = launch_months[0] if n_launch == 1 else f"{launch_months[0]} to {launch_months[-1]}"
         if in_launch > after:
             how = (f"{in_launch:,.0f} EUR then, {relative_change(in_launch, after)} against the {after:,.0f} EUR of the days "
-                   f"after: a wave of registrations is a wave of first purchases")
+                   f"after: sales were higher while the launch lasted")
         else:
             how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
                    f"({relative_change(in_launch, after)}): the new card holders did not lift sales above what came later")
