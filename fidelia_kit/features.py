@@ -90,6 +90,10 @@ FEATURES: dict[str, Feature] = {
     "monetary_value": Feature("EUR", "BTYD: mean spend per repeat period (0 without repeats).", _BTYD),
     "clv": Feature("EUR", "Customer lifetime value: discounted expected margin over the horizon stated.", _CLV),
     "p_alive": Feature("probability", "Probability that the customer is still active at as_of.", _CLV),
+    "expected_purchases": Feature("count", "Expected purchases (purchase days) over the CLV horizon.", _CLV),
+    "expected_spend": Feature("EUR", "Gamma-Gamma expected amount per purchase.", _CLV),
+    "margin_rate": Feature("share", "The customer's own margin_total / monetary_total to date, which turns spend "
+                                    "into margin.", _CLV),
 }
 
 # columns of the transactions table each optional feature needs

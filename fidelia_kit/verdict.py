@@ -41,7 +41,9 @@ class Verdict(Result):
     outcome : str
         ``"covered"``, ``"missed_above"``, ``"missed_below"`` (truth); ``"positive"``,
         ``"negative"``, ``"inconclusive"`` (effect); ``"pays"``, ``"loses"``,
-        ``"inconclusive"`` (ROI).
+        ``"inconclusive"`` (ROI); ``"undefined"`` (any of them) when the estimate or a bound
+        of its interval is NaN (a statistic the data cannot give, e.g. a ratio with no events):
+        the sentence then says so instead of raising.
     label : str
         What was estimated, as the sentence names it.
     estimate : float
@@ -88,25 +90,37 @@ class Verdict(Result):
                              "sentence": [self.sentence]})
 
 
-def _real(name: str, value) -> float:
+def _real(name: str, value, *, allow_nan: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a number; got {value!r}.")
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be a finite number; got {value!r}.")
+    if not math.isfinite(value) and not (allow_nan and math.isnan(value)):
+        raise ValueError(f"`{name}` must be a finite number{' or NaN' if allow_nan else ''}; got {value!r}.")
     return float(value)
 
 
 def _interval(estimate, ci, level) -> tuple[float, tuple[float, float], float]:
-    estimate = _real("estimate", estimate)
+    estimate = _real("estimate", estimate, allow_nan=True)
     try:
         low, high = ci
     except (TypeError, ValueError):
         raise TypeError(f"`ci` must be a pair (ci_low, ci_high); got {ci!r}.") from None
-    low, high = _real("ci[0]", low), _real("ci[1]", high)
+    low, high = _real("ci[0]", low, allow_nan=True), _real("ci[1]", high, allow_nan=True)
     if low > high:
         raise ValueError(f"`ci` must have ci_low <= ci_high; got ({low}, {high}).")
     level = check_ci(level, "level")
     return estimate, (low, high), level
+
+
+def _undefined(kind: str, label: str, estimate: float, ci, level: float, reference: float) -> Verdict | None:
+    """The verdict on an estimate or interval that could not be computed (NaN), else None."""
+    missing = [name for name, x in (("the estimate", estimate), ("the interval", ci[0] if math.isnan(ci[0]) else ci[1]))
+               if math.isnan(x)]
+    if not missing:
+        return None
+    name = label[:1].upper() + label[1:]
+    sentence = (f"{name} could not be estimated on these data: {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} undefined, so they support no conclusion.")
+    return Verdict(kind, "undefined", label, estimate, ci, level, reference, sentence)
 
 
 def _side_of_zero(ci, words: dict):
@@ -159,6 +173,8 @@ def versus_truth(label: str, estimate, ci, truth, *, level: float = 0.95, fmt: s
     """
     estimate, ci, level = _interval(estimate, ci, level)
     truth = _real("truth", truth)
+    if (undefined := _undefined("truth", label, estimate, ci, level, truth)) is not None:
+        return undefined
     f = _formatter(fmt, unit)
     head = f"The estimate of {_describe(label, estimate, ci, level, fmt, unit)}"
     if ci[0] <= truth <= ci[1]:
@@ -201,6 +217,8 @@ def effect_sign(label: str, estimate, ci, *, level: float = 0.95, fmt: str = ".3
     The lift is 0.05 (95% CI 0.01 to 0.09): positive, the whole interval lies above zero.
     """
     estimate, ci, level = _interval(estimate, ci, level)
+    if (undefined := _undefined("effect", label, estimate, ci, level, 0.0)) is not None:
+        return undefined
     head = _describe(label, estimate, ci, level, fmt, unit)
     head = head[:1].upper() + head[1:]
     outcome, tail = _side_of_zero(ci, {
@@ -239,6 +257,8 @@ def roi_sign(label: str, roi, ci, *, level: float = 0.95, fmt: str = ".0%", unit
     The ROI of the call is -42% (95% CI -61% to -20%): it loses money, the whole interval lies below break-even.
     """
     roi, ci, level = _interval(roi, ci, level)
+    if (undefined := _undefined("roi", label, roi, ci, level, 0.0)) is not None:
+        return undefined
     name = label[:1].lower() + label[1:] if label[:4].lower() == "the " else label
     head = f"The ROI of {_describe(name, roi, ci, level, fmt, unit)}"
     outcome, tail = _side_of_zero(ci, {
@@ -425,7 +445,7 @@ def describe_sales(transactions, *, registrations=None, window=None, campaign_st
         months = launch_months[0] if n_launch == 1 else f"{launch_months[0]} to {launch_months[-1]}"
         if in_launch > after:
             how = (f"{in_launch:,.0f} EUR then, {relative_change(in_launch, after)} against the {after:,.0f} EUR of the days "
-                   f"after: a wave of registrations is a wave of first purchases")
+                   f"after: sales were higher while the launch lasted")
         else:
             how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
                    f"({relative_change(in_launch, after)}): the new card holders did not lift sales above what came later")

@@ -61,7 +61,8 @@ def test_roi_sign_and_frame():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(estimate=1.0, ci=(2.0, 1.0), truth=1.0), ValueError, r"`ci` must have ci_low <= ci_high"),
-    (dict(estimate=float("nan"), ci=(0.0, 1.0), truth=1.0), ValueError, r"`estimate` must be a finite number"),
+    (dict(estimate=float("inf"), ci=(0.0, 1.0), truth=1.0), ValueError, r"`estimate` must be a finite number or NaN"),
+    (dict(estimate=1.0, ci=(0.0, 1.0), truth=float("nan")), ValueError, r"`truth` must be a finite number"),
     (dict(estimate=1.0, ci=0.95, truth=1.0), TypeError, r"`ci` must be a pair"),
     (dict(estimate=1.0, ci=(0.0, 2.0), truth="1"), TypeError, r"`truth` must be a number"),
     (dict(estimate=1.0, ci=(0.0, 2.0), truth=1.0, level=95), ValueError, r"`level` must be in \[0.5, 0.9999\]"),
@@ -132,3 +133,14 @@ def test_verdict_is_a_frozen_result_with_a_short_repr():
         v.outcome = "loses"
     assert repr(v).startswith("Verdict(kind='roi', outcome='pays', label='the call', estimate=0.25, ci=(0.05, 0.45)")
     assert str(v) == v.sentence
+
+
+def test_an_undefined_estimate_or_interval_gives_a_sentence_not_an_error():
+    nan = float("nan")
+    v = effect_sign("the hazard ratio", 1.2, (nan, nan))
+    assert v.outcome == "undefined" and v.sentence == ("The hazard ratio could not be estimated on these data: the "
+                                                       "interval is undefined, so they support no conclusion.")
+    assert roi_sign("the call", nan, (nan, 0.3)).outcome == "undefined"
+    both = versus_truth("r", nan, (0.1, nan), 0.24)
+    assert both.outcome == "undefined" and "the estimate and the interval are undefined" in both.sentence
+    assert both.to_frame().loc[0, "outcome"] == "undefined"
