@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from fidelia_kit import plots
 from fidelia_kit._estimator import clone
-from fidelia_kit.exceptions import NotFittedError
+from fidelia_kit.exceptions import ConvergenceError, NotFittedError
 from fidelia_kit.retention import (
     ChurnModel,
     CohortTable,
@@ -440,6 +440,13 @@ def test_service_recovery_bad_input(rng):
         service_recovery(c.assign(stayed_180d=np.nan))
     with pytest.raises(ValueError, match=r"complaints\['stayed_180d'\]` must be 0/1"):
         service_recovery(c.assign(stayed_180d=c["stayed_180d"] * 2))
+
+
+def test_service_recovery_raises_convergence_error_on_separated_data(rng):
+    c = _complaints(rng, 60).dropna(subset=["stayed_180d"])
+    c["stayed_180d"] = (c["days_to_resolve"] < 7).astype(float)     # days separate stayers from leavers
+    with pytest.raises(ConvergenceError, match=r"did not converge .*separates those who stayed from those who left"):
+        service_recovery(c, predictor_cols=["days_to_resolve"])
 
 
 def test_service_recovery_signs_match_the_truth(default_world):
