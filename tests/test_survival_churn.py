@@ -260,6 +260,15 @@ def test_churn_dataset_hand_worked_in_the_kits_vocabulary():
     assert not retired & set(ds.columns) and ds.attrs == {}
 
 
+def test_churn_dataset_counts_only_complaints_filed_before_as_of_and_ignores_row_order():
+    complaints = pd.DataFrame({"customer_id": [1, 1, 3], "date": ["2024-03-31", "2024-04-01", "2024-01-05"]})
+    ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30, complaints=complaints)
+    assert ds["complaints"].to_dict() == {1: 1, 2: 0, 3: 1}     # 2024-04-01 is as_of itself: not yet seen
+    shuffled = _tiny_tx().sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(churn_dataset(shuffled, as_of="2024-04-01", horizon_days=30),
+                                  churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30))
+
+
 def test_churn_dataset_as_of_is_exclusive():
     tx = _tiny_tx()
     day = churn_dataset(tx, as_of="2024-03-20", horizon_days=22)       # to 2024-04-10, the last purchase
