@@ -295,9 +295,10 @@ def test_churn_dataset_old_names_and_positions_still_work_with_a_deprecation_war
     with pytest.warns(DeprecationWarning, match=r"churn_dataset: `horizon` is deprecated; use `horizon_days`"):
         old = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon=30)
     pd.testing.assert_frame_equal(old, new)
-    with pytest.warns(DeprecationWarning, match=r"churn_dataset: pass `as_of`, `horizon_days` by name"):
+    with pytest.warns(DeprecationWarning, match=r"churn_dataset: pass `as_of`, `horizon_days` by name") as caught:
         old = churn_dataset(_tiny_tx(), "2024-04-01", 30)
     pd.testing.assert_frame_equal(old, new)
+    assert caught[0].filename == __file__      # the warning names the caller's line (shown in a notebook)
 
 
 def test_churn_dataset_names_an_as_of_that_is_not_a_date():
@@ -310,8 +311,9 @@ def test_churn_dataset_names_an_as_of_that_is_not_a_date():
 
 
 def test_churn_dataset_warns_when_the_label_window_runs_past_the_data():
-    with pytest.warns(UserWarning, match=r"the label window 2024-04-01 to 2024-06-29 runs past the last purchase"):
+    with pytest.warns(UserWarning, match=r"the label window 2024-04-01 to 2024-06-29 runs past the last purchase") as w:
         ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=90)
+    assert w[0].filename == __file__
     assert ds["churned"].to_dict() == {1: 0, 2: 0, 3: 1}       # customer 2 came back on 2024-05-15
 
 

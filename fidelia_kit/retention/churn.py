@@ -39,8 +39,8 @@ def _receipt_share(frame: pd.DataFrame, flag: pd.Series, customer_col: str) -> p
     return flag.astype(float).groupby(frame[customer_col]).mean()
 
 
-@renamed(cutoff="as_of", horizon="horizon_days")
-@keyword_only_since("as_of", "horizon_days")
+@keyword_only_since("as_of", "horizon_days")   # outermost: old positional calls are the common ones, and its warning
+@renamed(cutoff="as_of", horizon="horizon_days")   # then points at the caller's line
 def churn_dataset(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp, horizon_days: int = 90,
                   customer_col: str = "customer_id", date_col: str = "date", value_col: str = "amount",
                   channel_col: str = "channel", discount_col: str = "discount", complaints: pd.DataFrame | None = None,
