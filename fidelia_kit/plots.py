@@ -754,7 +754,7 @@ def profit_curve_plot(policy, *, ax=None):
     return ax
 
 
-def km_plot(km, *, ax=None, time_label: str = "time"):
+def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
     """Kaplan-Meier curves as steps with their confidence bands.
 
     Parameters

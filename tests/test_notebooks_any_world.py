@@ -123,8 +123,14 @@ def test_churn_uses_the_worlds_dates(ran):
     c = runs["07"].results
     assert c["auc_model"] > 0.7 and c["top_decile_lift"] > 1
     assert spec["churn"] in _stdout_of(runs["07"].output, "churn_dates(")
+    # ranked by risk x p_alive x CLV, the customers to reactivate are still alive far more often than those a
+    # ranking by risk x past spend picks (on the short worlds not more often than the base rate: said in numbers)
+    assert c["chosen_alive_share"] > c["spend_ranking_alive_share"] + 0.1
+    assert 0 <= c["test_share_treated"] < 1
     x = runs["08"].results
     assert x["top_lift"] > 1
+    assert x["front_line_effect"] in {"positive", "negative", "inconclusive"}
+    assert x["days_odds_ratio"] > 1 and x["complaints_unknown_outcome"] > 0
 
 
 @pytest.mark.parametrize("notebook, parameters, message", [

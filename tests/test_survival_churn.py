@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from fidelia_kit import plots
 from fidelia_kit._estimator import clone
-from fidelia_kit.exceptions import NotFittedError
+from fidelia_kit.exceptions import ConvergenceError, NotFittedError
 from fidelia_kit.retention import (
     ChurnModel,
     CohortTable,
@@ -260,6 +260,15 @@ def test_churn_dataset_hand_worked_in_the_kits_vocabulary():
     assert not retired & set(ds.columns) and ds.attrs == {}
 
 
+def test_churn_dataset_counts_only_complaints_filed_before_as_of_and_ignores_row_order():
+    complaints = pd.DataFrame({"customer_id": [1, 1, 3], "date": ["2024-03-31", "2024-04-01", "2024-01-05"]})
+    ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30, complaints=complaints)
+    assert ds["complaints"].to_dict() == {1: 1, 2: 0, 3: 1}     # 2024-04-01 is as_of itself: not yet seen
+    shuffled = _tiny_tx().sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(churn_dataset(shuffled, as_of="2024-04-01", horizon_days=30),
+                                  churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=30))
+
+
 def test_churn_dataset_as_of_is_exclusive():
     tx = _tiny_tx()
     day = churn_dataset(tx, as_of="2024-03-20", horizon_days=22)       # to 2024-04-10, the last purchase
@@ -286,9 +295,10 @@ def test_churn_dataset_old_names_and_positions_still_work_with_a_deprecation_war
     with pytest.warns(DeprecationWarning, match=r"churn_dataset: `horizon` is deprecated; use `horizon_days`"):
         old = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon=30)
     pd.testing.assert_frame_equal(old, new)
-    with pytest.warns(DeprecationWarning, match=r"churn_dataset: pass `as_of`, `horizon_days` by name"):
+    with pytest.warns(DeprecationWarning, match=r"churn_dataset: pass `as_of`, `horizon_days` by name") as caught:
         old = churn_dataset(_tiny_tx(), "2024-04-01", 30)
     pd.testing.assert_frame_equal(old, new)
+    assert caught[0].filename == __file__      # the warning names the caller's line (shown in a notebook)
 
 
 def test_churn_dataset_names_an_as_of_that_is_not_a_date():
@@ -301,8 +311,9 @@ def test_churn_dataset_names_an_as_of_that_is_not_a_date():
 
 
 def test_churn_dataset_warns_when_the_label_window_runs_past_the_data():
-    with pytest.warns(UserWarning, match=r"the label window 2024-04-01 to 2024-06-29 runs past the last purchase"):
+    with pytest.warns(UserWarning, match=r"the label window 2024-04-01 to 2024-06-29 runs past the last purchase") as w:
         ds = churn_dataset(_tiny_tx(), as_of="2024-04-01", horizon_days=90)
+    assert w[0].filename == __file__
     assert ds["churned"].to_dict() == {1: 0, 2: 0, 3: 1}       # customer 2 came back on 2024-05-15
 
 
@@ -440,6 +451,13 @@ def test_service_recovery_bad_input(rng):
         service_recovery(c.assign(stayed_180d=np.nan))
     with pytest.raises(ValueError, match=r"complaints\['stayed_180d'\]` must be 0/1"):
         service_recovery(c.assign(stayed_180d=c["stayed_180d"] * 2))
+
+
+def test_service_recovery_raises_convergence_error_on_separated_data(rng):
+    c = _complaints(rng, 60).dropna(subset=["stayed_180d"])
+    c["stayed_180d"] = (c["days_to_resolve"] < 7).astype(float)     # days separate stayers from leavers
+    with pytest.raises(ConvergenceError, match=r"did not converge .*separates those who stayed from those who left"):
+        service_recovery(c, predictor_cols=["days_to_resolve"])
 
 
 def test_service_recovery_signs_match_the_truth(default_world):

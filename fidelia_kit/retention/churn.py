@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._deprecation import keyword_only_since, renamed
 from .._estimator import ParamsMixin
@@ -38,11 +39,11 @@ def _receipt_share(frame: pd.DataFrame, flag: pd.Series, customer_col: str) -> p
     return flag.astype(float).groupby(frame[customer_col]).mean()
 
 
-@renamed(cutoff="as_of", horizon="horizon_days")
-@keyword_only_since("as_of", "horizon_days")
-def churn_dataset(transactions: pd.DataFrame, *, as_of, horizon_days: int = 90, customer_col: str = "customer_id",
-                  date_col: str = "date", value_col: str = "amount", channel_col: str = "channel",
-                  discount_col: str = "discount", complaints: pd.DataFrame | None = None,
+@keyword_only_since("as_of", "horizon_days")   # outermost: old positional calls are the common ones, and its warning
+@renamed(cutoff="as_of", horizon="horizon_days")   # then points at the caller's line
+def churn_dataset(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp, horizon_days: int = 90,
+                  customer_col: str = "customer_id", date_col: str = "date", value_col: str = "amount",
+                  channel_col: str = "channel", discount_col: str = "discount", complaints: pd.DataFrame | None = None,
                   min_tenure: int = 0) -> pd.DataFrame:
     """Features from before ``as_of`` and a churn label from after it, one row per customer.
 
@@ -171,7 +172,7 @@ def _log_features(features: pd.DataFrame, names: list[str]) -> np.ndarray:
     return np.log1p(features[names].to_numpy(dtype=float).clip(min=0))
 
 
-def _check_features(name: str, features, names: list[str] | None = None) -> list[str]:
+def _check_features(name: str, features: pd.DataFrame, names: list[str] | None = None) -> list[str]:
     if not isinstance(features, pd.DataFrame):
         raise TypeError(f"`{name}` must be a pandas DataFrame of numeric features; got {type(features).__name__}.")
     cols = list(features.columns) if names is None else names
@@ -235,7 +236,7 @@ class ChurnModel(ParamsMixin):
         self.C = C
         self.max_iter = max_iter
 
-    def fit(self, features: pd.DataFrame, churned) -> ChurnModel:
+    def fit(self, features: pd.DataFrame, churned: ArrayLike) -> ChurnModel:
         """Fit on one row per customer.
 
         Parameters
@@ -356,7 +357,7 @@ class ChurnEvaluation(Result):
 
 
 @keyword_only_since("n_bins")
-def evaluate_churn(y_true, p_churn, *, n_bins: int = 10) -> ChurnEvaluation:
+def evaluate_churn(y_true: ArrayLike, p_churn: ArrayLike, *, n_bins: int = 10) -> ChurnEvaluation:
     """AUC, Brier score, a decile lift / cumulative-gains table and a calibration curve.
 
     Parameters

@@ -1,6 +1,7 @@
 """Service recovery: how the handling of a complaint changes whether the customer stays."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import pandas as pd
 from .._deprecation import renamed
 from .._results import Result
 from .._validation import check_binary, check_frame, check_option, ci_z
+from ..exceptions import ConvergenceError
 
 __all__ = ["RecoveryResult", "service_recovery"]
 
@@ -137,6 +139,10 @@ def service_recovery(complaints: pd.DataFrame, *,
     ValueError
         Missing columns, a non-numeric predictor, an outcome that is not 0/1, or no complaint
         with a known outcome.
+    ConvergenceError
+        When the maximum-likelihood fit does not converge or a standard error is infinite
+        (a predictor separates stayers from leavers, or too few complaints); it carries
+        statsmodels' ``mle_retvals``.
 
     See Also
     --------
@@ -189,7 +195,22 @@ def service_recovery(complaints: pd.DataFrame, *,
     if severity_col:
         for level in sorted(df[severity_col].dropna().unique())[1:]:
             X[f"{severity_col}_{level}"] = (df[severity_col] == level).astype(float)
-    fit = sm.Logit(y, sm.add_constant(X, has_constant="add")).fit(disp=False)
+    with warnings.catch_warnings(record=True) as caught:     # statsmodels warns; the kit raises instead
+        warnings.simplefilter("always")
+        try:
+            fit = sm.Logit(y, sm.add_constant(X, has_constant="add")).fit(disp=False)
+        except np.linalg.LinAlgError as exc:
+            raise ConvergenceError(f"service_recovery: the logistic regression on {len(df)} complaints cannot be "
+                                   f"fitted ({exc}); too few complaints, or predictors that duplicate each other.",
+                                   None) from None
+    messages = [str(w.message) for w in caught]
+    problems = sorted({m.split(".")[0] for m in messages if "converge" in m.lower() or "separation" in m.lower()})
+    converged = bool(fit.mle_retvals.get("converged", True)) and np.isfinite(np.asarray(fit.bse)).all()
+    if problems or not converged:
+        raise ConvergenceError(f"service_recovery: the logistic regression on {len(df)} complaints did not converge "
+                               f"({'; '.join(problems) or 'infinite standard errors'}): some predictor (or severity "
+                               f"level) separates those who stayed from those who left, or there are too few "
+                               f"complaints for {X.shape[1] + 1} coefficients.", fit.mle_retvals)
     coef, se, p = (pd.Series(v, index=["const"] + list(X.columns)).drop("const") for v in
                    (np.asarray(fit.params), np.asarray(fit.bse), np.asarray(fit.pvalues)))
     table = pd.DataFrame({"predictor": coef.index, "coef": coef.to_numpy(), "se": se.to_numpy(),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._deprecation import keyword_only_since
 from .._results import Result
@@ -24,7 +25,7 @@ __all__ = ["kaplan_meier", "LogrankResult", "logrank", "CoxResult", "cox", "Coho
 # --- survival and cohorts ---------------------------------------------------------------------------------
 
 
-def _durations(durations, events) -> tuple[np.ndarray, np.ndarray]:
+def _durations(durations: ArrayLike, events: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Durations as floats >= 0 and events as 0/1 ints of the same length, or ValueError naming the argument."""
     d = np.asarray(durations, dtype=float)
     e = check_binary("events", events)
@@ -39,7 +40,7 @@ def _durations(durations, events) -> tuple[np.ndarray, np.ndarray]:
     return d, e
 
 
-def _groups(groups, n: int) -> np.ndarray:
+def _groups(groups: ArrayLike, n: int) -> np.ndarray:
     g = np.asarray(groups)
     if g.ndim != 1 or len(g) != n:
         raise ValueError(f"`groups` must have one value per customer ({n}); got {len(g) if g.ndim else 'a scalar'}.")
@@ -49,7 +50,8 @@ def _groups(groups, n: int) -> np.ndarray:
 
 
 @keyword_only_since("groups")
-def kaplan_meier(durations, events, *, groups=None, ci: float = 0.95) -> pd.DataFrame:
+def kaplan_meier(durations: ArrayLike, events: ArrayLike, *, groups: ArrayLike | None = None,
+                 ci: float = 0.95) -> pd.DataFrame:
     """Kaplan-Meier survival curve(s) with pointwise confidence intervals.
 
     Parameters
@@ -171,7 +173,7 @@ class LogrankResult(Result):
     method: str
     table: pd.DataFrame
 
-    def __getitem__(self, key: str):
+    def __getitem__(self, key: str) -> float:
         # logrank used to return a Series (chi2, df, pvalue); its keys keep working for one release
         old = {"chi2": "statistic", "df": "dof", "pvalue": "pvalue"}
         if key not in old:
@@ -208,7 +210,7 @@ def _observed_expected(d: np.ndarray, e: np.ndarray, g: np.ndarray) -> pd.DataFr
                          "expected": expected, "observed_over_expected": observed / expected})
 
 
-def logrank(durations, events, groups) -> LogrankResult:
+def logrank(durations: ArrayLike, events: ArrayLike, groups: ArrayLike) -> LogrankResult:
     """The log-rank test that survival is the same in every group.
 
     Parameters
