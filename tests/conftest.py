@@ -48,7 +48,7 @@ def _close_figures():
 
 # Tests that build the default world, execute notebooks or draw many worlds are marked slow,
 # so `make test-fast` (pytest -m "not slow") gives a quick edit loop; `make test` runs them all.
-_SLOW_FIXTURES = {"default_world", "executed"}
+_SLOW_FIXTURES = {"default_world", "large_world", "executed"}
 _SLOW_FILES = {"test_any_world.py", "test_notebooks.py", "test_notebooks_any_world.py"}
 
 

@@ -34,6 +34,20 @@ from fidelia_kit.retention import (
 FEATURES = EXPERIMENT_FEATURES
 
 
+@pytest.fixture(scope="module")
+def large_world():
+    """The default world's laws with 40,000 customers: about 3,100 per experiment arm.
+
+    The default world's experiment (about 760 per arm) is a single draw too small for per-customer
+    claims: with it, regression adjustment of the heavy-tailed revenue widens the interval (variance
+    reduction -4% and -9%) and the e-mail's uplift estimates correlate 0.03 with the truth, while a
+    world four times larger gives +20% and 0.40. Properties of the estimators are checked here.
+    """
+    from fidelia_kit import generate_world
+
+    return generate_world(n_customers=40_000)
+
+
 def _wilson(k, n, z):
     p = k / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -103,8 +117,8 @@ def test_experiment_recovers_each_arms_true_effect(default_world):
         assert out.loc[arm, "ci_low"] <= effect <= out.loc[arm, "ci_high"], (arm, effect)
 
 
-def test_cuped_narrows_the_interval_on_the_same_estimand(default_world):
-    e = default_world.retention_experiment
+def test_cuped_narrows_the_interval_on_the_same_estimand(large_world):
+    e = large_world.retention_experiment
     adj = adjusted_effect(e, outcome_col="revenue_90d", covariates=["monetary_90d", "monetary_365d", "days_since_last"]).table
     plain = compare_arms(e, outcome_col="revenue_90d").lift["estimate"]
     for arm in ("email_discount", "personal_call"):
@@ -331,8 +345,8 @@ def test_uplift_models_find_a_known_effect(method, rng):
     assert pred[X[:, 0] > 0].mean() - pred[X[:, 0] <= 0].mean() > 0.1
 
 
-def test_uplift_estimates_track_the_worlds_true_effects(default_world):
-    w = default_world
+def test_uplift_estimates_track_the_worlds_true_effects(large_world):
+    w = large_world
     e = w.retention_experiment.merge(w.truth_customers[["customer_id", "effect_email_discount", "effect_personal_call"]],
                                      on="customer_id")
     for arm, col in (("email_discount", "effect_email_discount"), ("personal_call", "effect_personal_call")):
