@@ -93,8 +93,7 @@ def test_segmentation_against_the_world(ran):
     assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
     c = runs["03"].results
     assert 2 <= c["k"] <= 8 and c["ari"] > 0.3              # the hidden profiles are found, if not perfectly
-    assert min(c["phase_counts"].values()) > 0              # every phase of the contact plan is reached
-    assert c["cluster_rule_reaffirm"] == 0 < c["phase_counts"]["reaffirm"]
+    assert min(c["phase_counts"].values()) > 0              # every phase of the contact plan is reached, per customer
     assert r["answers_before"] <= r["answers_between"] and r["new_advocates_by_answer"] <= r["new_advocates"]
 
 
