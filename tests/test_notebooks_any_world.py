@@ -70,6 +70,24 @@ def test_database_and_survey_against_the_truth(ran):
     assert abs(s["nps_raw"] - truth["nps_respondents"]) < 3
     assert s["nps_raw"] > s["nps_truth"]                    # non-response bias: the satisfied answer more
     assert s["driver_ranking"][0] == "staff"                # the heaviest true driver (0.40 against 0.28 next)
+    low, high = s["nps_raw_ci"]                              # the verdict is the interval's, written from the numbers
+    assert s["nps_raw_vs_truth"] == ("covered" if low <= s["nps_truth"] <= high else "missed_above")
+    assert sum(s["driver_shares"].values()) == pytest.approx(1.0)
+
+
+def test_survey_notebook_refuses_a_midpoint_cross_hair_on_derived_importance(tmp_path):
+    # the IPA matrix used to switch silently from derived to stated importance when ipa_cut was "midpoint"
+    data = tmp_path / "data"
+    generate_world(**{**WORLDS["2021-07-01_1y_3000_seed9"]["knobs"], "n_customers": 500}).save(data)
+    path = next(p for p in NOTEBOOKS if p.name.startswith("01"))
+    run, = run_notebooks([path], parameters={"data_dir": str(data), "ipa_cut": "midpoint"}, out_dir=tmp_path / "out",
+                         progress=False)
+    assert run.status == "failed" and "ValueError" in run.error
+    assert "parameter `ipa_cut`: 'midpoint' puts the cross-hair at the middle of the 1-5 scale" in run.error
+    run, = run_notebooks([path], parameters={"data_dir": str(data), "ipa_cut": "midpoint", "ipa_importance": "stated"},
+                         out_dir=tmp_path / "out2", progress=False)
+    assert run.status == "ok", run.error
+    assert run.results["ipa_importance"] == "stated"
 
 
 def test_segmentation_against_the_world(ran):
@@ -80,6 +98,8 @@ def test_segmentation_against_the_world(ran):
     assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
     c = runs["03"].results
     assert 2 <= c["k"] <= 8 and c["ari"] > 0.3              # the hidden profiles are found, if not perfectly
+    assert min(c["phase_counts"].values()) > 0              # every phase of the contact plan is reached, per customer
+    assert r["answers_before"] <= r["answers_between"] and r["new_advocates_by_answer"] <= r["new_advocates"]
 
 
 def test_clv_against_the_truth(ran):
