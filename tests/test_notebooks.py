@@ -202,16 +202,20 @@ def test_segmentation_notebooks(executed):
     assert r["ladder_total"] == r["market_size"] == world.truth["market_size"]
     assert sum(r["tier_counts"].values()) == world.transactions["customer_id"].nunique()
     assert r["gini_revenue"] == pytest.approx(pareto_curve(rfm_table(world.transactions)["monetary_total"]).gini)
-    # the ladder reads only answers dated before its as_of: on the earlier date nobody had answered (the survey
-    # comes later), so the new advocates who answered in between are counted, not taken for new attitudes
+    # the ladder reads only answers dated before its as_of, from every survey wave: the world's first wave comes
+    # before the earlier date, so that ladder has advocates by answer too (before the waves, nobody had answered
+    # then and every promoter of the later survey looked like a new advocate)
     from fidelia_kit import notebook
     from fidelia_kit.segmentation import contact_phases, ladder_moves, loyalty_ladder
 
     saved = load_world(_data_dir(executed))
     p2 = _parameters(executed, "02")
     mid = notebook.ladder_date(notebook.window_of(saved), p2["ladder_mid"])
-    assert r["answers_before"] == int((saved.survey_responses["response_date"] < mid).sum()) == 0
-    moves = ladder_moves(loyalty_ladder(saved, as_of=mid), loyalty_ladder(saved))
+    earlier = loyalty_ladder(saved, as_of=mid)
+    first_wave = saved.survey_waves[saved.survey_waves["response_date"] < mid]
+    assert len(first_wave) > 0 and (earlier.rungs["rung"] == "advocate").sum() > 0
+    assert r["answers_before"] == int(earlier.rungs["response_date"].notna().sum()) > 0
+    moves = ladder_moves(earlier, loyalty_ladder(saved))
     assert (r["new_advocates"], r["new_advocates_by_answer"]) == (moves.new_advocates, moves.new_advocates_by_answer)
     assert 0 < r["new_advocates_by_answer"] <= r["new_advocates"]
     assert r["moved_down"] > 0 and r["habitual_to_occasional"] > 0          # demotions are shown, not ignored

@@ -108,8 +108,9 @@ def loyalty_ladder(world_or_tables, *, as_of=None, market_size: int | None = Non
     ----------
     world_or_tables : World or dict
         Needs ``customers`` (``customer_id``, ``first_seen``, ``referred_by``) and
-        ``transactions`` (``customer_id``, ``date``); uses ``survey_responses`` when present
-        (``response_date``, ``recommend``, ``share_of_wallet``).
+        ``transactions`` (``customer_id``, ``date``); uses the survey answers of ``survey_waves``
+        (every wave) when present, else ``survey_responses`` (``response_date``, ``recommend``,
+        ``share_of_wallet``).
     as_of : date-like, optional
         The first day not observed: only purchases, registrations and survey answers
         before it count. Default the day after the last transaction.
@@ -196,7 +197,11 @@ def loyalty_ladder(world_or_tables, *, as_of=None, market_size: int | None = Non
     people["recommend"] = np.nan
     people["response_date"] = pd.NaT
     people["share_of_wallet"] = np.nan
-    survey = tables.get("survey_responses")
+    # every wave when the world has them (survey_waves: the first wave and the current questionnaire), so a
+    # ladder at an earlier date has the answers given by then; else the current questionnaire
+    survey = tables.get("survey_waves")
+    if survey is None or not len(survey):
+        survey = tables.get("survey_responses")
     if survey is not None and len(survey):
         s = _latest_answers(survey, as_of)
         people["recommend"] = s["recommend"].astype("float64").reindex(people.index)
