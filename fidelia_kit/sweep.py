@@ -54,6 +54,14 @@ class SweepSpec:
 
     ``runs()`` lists every run's parameters (the notebook's ``seed`` included when seeds are
     derived), the grid's points first, then the explicit ``points``, each ``replicates`` times.
+
+    Examples
+    --------
+    >>> spec = read_spec({"grid": {"n_customers": [500, 50_000]}, "replicates": 2, "seed": 2026})
+    >>> len(spec.runs())
+    4
+    >>> spec.names()
+    ['n_customers', 'seed']
     """
 
     parameters: dict = field(default_factory=dict)
@@ -144,6 +152,15 @@ def read_spec(spec) -> SweepSpec:
         The file does not exist.
     ValueError, TypeError
         A bad spec; the message names the file and the key.
+
+    Examples
+    --------
+    >>> read_spec({"parameters": {"n_customers": 2000}, "grid": {"model": ["bgnbd", "paretonbd"]}}).runs()
+    [{'n_customers': 2000, 'model': 'bgnbd'}, {'n_customers': 2000, 'model': 'paretonbd'}]
+    >>> read_spec({"replicates": 5})
+    Traceback (most recent call last):
+    ...
+    ValueError: <dict>: key 'seed' is required when 'replicates' is 5 (> 1): each replicate's seed is derived from it.
     """
     if isinstance(spec, SweepSpec):
         return spec
@@ -439,6 +456,12 @@ class SweepResult:
         Ids of the runs executed by this call.
     skipped : list of str
         Ids of the runs finished earlier and not run again.
+
+    Examples
+    --------
+    >>> result = sweep("notebooks/research/clv_recovery.ipynb", "sweeps/clv_recovery.yaml",
+    ...                "runs/clv_recovery", jobs=2)  # doctest: +SKIP
+    >>> result.table.groupby("n_customers")["r_hat"].describe()  # doctest: +SKIP
     """
 
     table: object
@@ -533,6 +556,15 @@ def sweep(notebook, spec, out_dir, *, jobs: int = 1, scheduler: str | None = Non
     A run's id is a hash of the notebook's content and its parameters: editing the notebook
     starts the sweep afresh (the old records stay in ``records/``). The ``replicates`` seeds are
     ``numpy.random.SeedSequence(seed).spawn(replicates)``, the same at every point.
+
+    Examples
+    --------
+    >>> from fidelia_kit.runner import sweep
+    >>> spec = {"parameters": {"n_customers": 2000}, "grid": {"calibration_weeks": [26, 52]},
+    ...         "replicates": 5, "seed": 2026}
+    >>> result = sweep("notebooks/research/clv_recovery.ipynb", spec, "runs/clv_recovery",
+    ...                jobs=2)  # doctest: +SKIP
+    >>> result.table[["calibration_weeks", "seed", "status"]].head()  # doctest: +SKIP
     """
     from .runner import _cpu_count, _resolve_path_parameters, _SigtermAsInterrupt
 
@@ -551,6 +583,8 @@ def sweep(notebook, spec, out_dir, *, jobs: int = 1, scheduler: str | None = Non
 
         warnings.warn(f"`jobs` = {jobs} lowered to {_cpu_count()}, the number of CPUs.", UserWarning, stacklevel=2)
         jobs = _cpu_count()
+    if isinstance(scheduler, str):
+        _dask_client_class()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a folder; choose another output folder.")
@@ -655,11 +689,19 @@ def _run_local(notebook, out, todo, run_params, jobs, timeout, kernel, finish, t
         raise KeyboardInterrupt("sweep interrupted")
 
 
-def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick) -> None:
+def _dask_client_class():
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
-        raise ImportError("fidelia sweep --scheduler needs Dask distributed: pip install \"dask[distributed]\"") from None
+        raise ImportError("a sweep on a Dask cluster (--scheduler) needs Dask distributed: "
+                          "pip install \"dask[distributed]\"") from None
+    return Client
+
+
+def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick) -> None:
+    from distributed import as_completed
+
+    Client = _dask_client_class()
     client = Client(scheduler, timeout="30s") if isinstance(scheduler, str) else scheduler
     own = isinstance(scheduler, str)
     futures = {}
