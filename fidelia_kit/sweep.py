@@ -680,6 +680,10 @@ def _run_local(notebook, out, todo, run_params, jobs, timeout, kernel, finish, t
         finish(rid, params, info, wall)
         tick(rid)
 
+    with contextlib.suppress(ImportError):  # imported once here, each run's forked process starts with them
+        import nbclient  # noqa: F401
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
     interrupted, stopped = _run_processes(tasks, jobs, on_done, signals.ignore_further, target=_local_worker)
     for i in stopped:
         staged = out / "notebooks" / f".{todo[i][0]}.running.ipynb"
