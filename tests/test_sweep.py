@@ -292,3 +292,48 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
     assert sorted(table["y"]) == [2, 4, 6, 8]
     assert all((out / "notebooks" / f"{rid}.ipynb").is_file() for rid in table["run_id"])
     assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
+
+
+# ---------------------------------------------------------------- the research studies
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = sorted((ROOT / "sweeps").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", STUDIES, ids=[p.stem for p in STUDIES])
+def test_each_study_spec_is_valid_for_its_notebook(spec):
+    from fidelia_kit.sweep import _check_notebook
+
+    notebook = ROOT / "notebooks" / "research" / f"{spec.stem}.ipynb"
+    summary = ROOT / "notebooks" / "research" / f"{spec.stem}_summary.ipynb"
+    assert notebook.is_file() and summary.is_file()
+    parsed = read_spec(spec)
+    _check_notebook(notebook, parsed)
+    assert len(parsed.runs()) <= 60  # a study runs in minutes on two cores
+
+
+def _stderr_outputs(path: Path) -> list:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("name") == "stderr"]
+
+
+@pytest.mark.slow
+def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
+    out = tmp_path / "clv"
+    spec = {"parameters": {"n_customers": 1000}, "grid": {"model": ["bgnbd", "paretonbd"]}}
+    result = sweep(ROOT / "notebooks" / "research" / "clv_recovery.ipynb", spec, out, jobs=2, progress=False)
+    table = result.table
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    # the truth is r = 0.85, alpha = 6 (BG/NBD, weekly): the errors are relative to it
+    assert np.allclose(table["r_hat"], 0.85 * (1 + table["r_rel_error"]))
+    assert table["holdout_bias"].abs().max() < 0.5 and (table["holdout_corr"] > 0.3).all()
+    assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
+    [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "clv_recovery_summary.ipynb"],
+                                 parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
+                                 progress=False)
+    assert run.status == "ok", run.error
+    summary = tmp_path / "s" / "clv_recovery_summary.ipynb"
+    assert summary.is_file() and not _stderr_outputs(summary)
