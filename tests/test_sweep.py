@@ -323,7 +323,7 @@ def _stderr_outputs(path: Path) -> list:
 @pytest.mark.slow
 def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
     out = tmp_path / "clv"
-    spec = {"parameters": {"n_customers": 1000}, "grid": {"model": ["bgnbd", "paretonbd"]}}
+    spec = {"parameters": {"n_customers": 1000, "calibration_weeks": 52}, "grid": {"model": ["bgnbd", "paretonbd"]}}
     result = sweep(ROOT / "notebooks" / "research" / "clv_recovery.ipynb", spec, out, jobs=2, progress=False)
     table = result.table
     assert (table["status"] == "ok").all(), table["error"].tolist()
