@@ -337,3 +337,21 @@ def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
     assert run.status == "ok", run.error
     summary = tmp_path / "s" / "clv_recovery_summary.ipynb"
     assert summary.is_file() and not _stderr_outputs(summary)
+
+
+@pytest.mark.slow
+def test_retention_design_study_runs_and_its_summary_reads_the_table(tmp_path):
+    out = tmp_path / "ret"
+    spec = {"parameters": {"n_customers": 3000}, "grid": {"call_effect": [0.0, 0.09]}}
+    result = sweep(ROOT / "notebooks" / "research" / "retention_design.ipynb", spec, out, jobs=2, progress=False)
+    table = result.table
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    assert (table["profit_no_one"] == 0).all()
+    assert (table["profit_oracle"] >= table[["profit_uplift", "profit_everyone", "profit_no_one"]].max(axis=1) - 1e-9).all()
+    assert table["true_effect_call"].iloc[1] > table["true_effect_call"].iloc[0] + 0.05  # the knob moves the truth
+    assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
+    [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "retention_design_summary.ipynb"],
+                                 parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
+                                 progress=False)
+    assert run.status == "ok", run.error
+    assert not _stderr_outputs(tmp_path / "s" / "retention_design_summary.ipynb")
