@@ -675,6 +675,8 @@ def _run_local(notebook, out, todo, run_params, jobs, timeout, kernel, finish, t
         target = out / "notebooks" / f"{rid}.ipynb"
         if staged.is_file():
             os.replace(staged, target)
+        else:  # no executed copy this time: an earlier attempt's copy must not pass for this run's
+            target.unlink(missing_ok=True)
         if staged.with_suffix(".html").is_file():
             os.replace(staged.with_suffix(".html"), target.with_suffix(".html"))
         finish(rid, params, info, wall)
@@ -725,6 +727,8 @@ def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kerne
             target = out / "notebooks" / f"{rid}.ipynb"
             if info.get("executed") is not None:
                 _write_atomic(target, info["executed"])
+            else:  # an earlier attempt's copy must not pass for this run's
+                target.unlink(missing_ok=True)
             if info.get("html_bytes") is not None:
                 _write_atomic(target.with_suffix(".html"), info["html_bytes"])
             finish(rid, params, {k: info.get(k) for k in ("seconds", "error")}, info.get("worker_wall", 0.0))

@@ -355,3 +355,13 @@ def test_retention_design_study_runs_and_its_summary_reads_the_table(tmp_path):
                                  progress=False)
     assert run.status == "ok", run.error
     assert not _stderr_outputs(tmp_path / "s" / "retention_design_summary.ipynb")
+
+
+def test_missing_dask_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    spec = _write(tmp_path / "s.yaml", "grid: {x: [1]}\n")
+    code = main(["sweep", str(TINY), "--spec", str(spec), "--out", str(tmp_path / "out"),
+                 "--scheduler", "tcp://127.0.0.1:8786"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and 'needs Dask distributed: pip install "dask[distributed]"' in err[0]
+    assert not (tmp_path / "out").exists()  # refused before anything was written
