@@ -132,7 +132,7 @@ def _names_map(where: str, value) -> dict:
     return value
 
 
-def read_spec(spec) -> SweepSpec:
+def read_spec(spec: str | os.PathLike | dict | SweepSpec) -> SweepSpec:
     """Read and validate a sweep spec: a path to a YAML file, or a dict of the same shape.
 
     Parameters
@@ -511,8 +511,9 @@ def _error_line(info: dict, wall: float) -> dict:
     return info
 
 
-def sweep(notebook, spec, out_dir, *, jobs: int = 1, scheduler: str | None = None, timeout: float = 600,
-          retry_failed: bool = False, kernel: str = "python3", progress: bool = True) -> SweepResult:
+def sweep(notebook: str | os.PathLike, spec: str | os.PathLike | dict | SweepSpec, out_dir: str | os.PathLike, *,
+          jobs: int = 1, scheduler=None, timeout: float = 600, retry_failed: bool = False, kernel: str = "python3",
+          progress: bool = True) -> SweepResult:
     """Run a notebook once per point of a parameter grid, in parallel, resumable.
 
     Parameters
