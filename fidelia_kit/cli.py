@@ -82,6 +82,20 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a cell may run (default 600)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    swp = sub.add_parser("sweep", help="rerun a notebook over a grid of parameters (resumable)",
+                         description="Run NOTEBOOK once per point of the spec's grid, in parallel processes or on a Dask "
+                                     "cluster; writes OUT/results.csv, results.parquet, manifest.json and the executed "
+                                     "notebooks. Started again, skips the finished runs. Exits 1 if any run failed, 2 on "
+                                     "bad input, 130 if interrupted (every finished run is kept).")
+    swp.add_argument("notebook", metavar="NOTEBOOK", help="the notebook (.ipynb)")
+    swp.add_argument("--spec", required=True, metavar="FILE", help="the sweep spec (YAML: parameters, grid, points, replicates, seed)")
+    swp.add_argument("--out", required=True, metavar="DIR", help="the sweep's folder, e.g. runs/NAME")
+    swp.add_argument("--jobs", type=int, default=1, metavar="N", help="runs at once on this machine (default 1)")
+    swp.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786 (default: local processes)")
+    swp.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a cell may run (default 600)")
+    swp.add_argument("--retry-failed", action="store_true", help="run again the runs that failed before")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+
     summ = dsub.add_parser("summary", help="print a short summary of a data set folder",
                            description="Print table sizes, the date range and the main truth parameters of a data set.")
     summ.add_argument("folder", nargs="?", default="datasets", metavar="DIR", help="data set folder (default datasets)")
@@ -296,13 +310,32 @@ def _run(args) -> int:
     return 1 if failed else 0
 
 
+def _sweep(args) -> int:
+    _without_iri_grammar()
+    from .sweep import sweep
+
+    try:
+        result = sweep(args.notebook, args.spec, args.out, jobs=args.jobs, scheduler=args.scheduler,
+                       timeout=args.timeout, retry_failed=args.retry_failed, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"fidelia: interrupted; the finished runs are kept in {args.out} (start again to resume).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ImportError as exc:
+        print(f"fidelia: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(result.table) - result.n_failed} of {len(result.table)} runs ok ({len(result.executed)} run now, "
+          f"{len(result.skipped)} done before); results: {Path(args.out) / 'results.csv'}")
+    return 1 if result.n_failed else 0
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input)."""
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
         handler = {("data", "generate"): _generate, ("data", "validate"): _validate,
-                   ("data", "summary"): _summary, ("run", None): _run}[(args.command, getattr(args, "action", None))]
+                   ("data", "summary"): _summary, ("run", None): _run,
+                   ("sweep", None): _sweep}[(args.command, getattr(args, "action", None))]
         return handler(args)
     except _UsageError as exc:
         print(f"fidelia: error: {exc}", file=sys.stderr)

@@ -653,3 +653,6 @@ def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict, *, inte
 </body></html>
 """
     (out / "index.html").write_text(page, encoding="utf-8")
+
+
+from .sweep import sweep  # noqa: E402,F401 - fidelia_kit.runner.sweep, defined in its own module
