@@ -655,4 +655,11 @@ def _write_reports(runs: list[NotebookRun], out: Path, parameters: dict, *, inte
     (out / "index.html").write_text(page, encoding="utf-8")
 
 
-from .sweep import sweep  # noqa: E402,F401 - fidelia_kit.runner.sweep, defined in its own module
+def __getattr__(name: str):
+    """``fidelia_kit.runner.sweep``, defined in :mod:`fidelia_kit.sweep` and imported on first use (it needs
+    numpy, which the executor and the notebook API do without)."""
+    if name == "sweep":
+        from .sweep import sweep
+
+        return sweep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
