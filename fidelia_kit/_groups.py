@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Groups", "sorted_groups", "pack_keys", "unpack_keys", "fits_int64"]
+__all__ = ["Groups", "sorted_groups", "distinct_keys", "pack_keys", "unpack_keys", "fits_int64"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,17 @@ def sorted_groups(key) -> Groups:
     ks = key[order]
     starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if len(ks) else np.zeros(0, dtype=np.int64)
     return Groups(order=order, starts=starts, keys=ks[starts])
+
+
+def distinct_keys(key) -> np.ndarray:
+    """The distinct values of a whole-number ``key``, ascending: ``sorted_groups(key).keys`` without the
+    row order (one plain sort, about twice as fast as the stable argsort at a million rows).
+
+    >>> distinct_keys(np.array([7, 3, 7, 3, 5])).tolist()
+    [3, 5, 7]
+    """
+    ks = np.sort(np.asarray(key))
+    return ks[np.r_[True, ks[1:] != ks[:-1]]] if len(ks) else ks
 
 
 def fits_int64(*spans: int) -> bool:

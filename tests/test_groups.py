@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fidelia_kit._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
+from fidelia_kit._groups import distinct_keys, fits_int64, pack_keys, sorted_groups, unpack_keys
 
 
 @settings(max_examples=60, deadline=None)
@@ -24,6 +24,7 @@ def test_groups_equal_pandas_groupby(rows):
     assert g.first(np.arange(len(a))).tolist() == ref["row"].first().tolist()   # stable: the earliest row
     assert g.last(np.arange(len(a))).tolist() == ref["row"].last().tolist()
     assert g.codes.tolist() == ref.ngroup().tolist()
+    assert distinct_keys(key).tolist() == g.keys.tolist()                       # the fast path rfm_table uses
 
 
 def test_hand_worked_and_bad_input():

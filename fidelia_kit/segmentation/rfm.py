@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .._deprecation import keyword_only_since
+from .._groups import distinct_keys, pack_keys, unpack_keys
 from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
 
 __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS"]
@@ -88,12 +89,10 @@ def rfm_table(transactions: pd.DataFrame, *, as_of=None, customer_col: str = "cu
     n = len(uniques)
     v = values.to_numpy()
     total = np.round(np.bincount(codes, weights=v, minlength=n), 6)  # float noise off: ties stay ties
-    # distinct purchase days: unique (customer, day) keys, sorted, so first/last per customer fall out
-    span = int(day.max() - day.min() + 1)
-    keys = np.sort(codes.astype(np.int64) * span + (day - day.min()))  # sort + diff: faster than np.unique's hashing
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    kc = keys // span
-    kd = keys % span + day.min()
+    # distinct (customer, day) pairs by one sort of a packed key (faster than np.unique's hashing); the pairs
+    # come in (customer, day) order, so each customer's first and last purchase days fall out
+    key, layout = pack_keys(codes, day)
+    kc, kd = unpack_keys(distinct_keys(key), layout)
     n_days = np.bincount(kc, minlength=n)
     ends = np.cumsum(n_days)
     last = kd[ends - 1]
