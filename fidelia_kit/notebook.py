@@ -113,8 +113,21 @@ def record(name: str, value):
         shell = None
     if shell is not None:
         from IPython.display import display
-        display({RESULT_MIME: {"name": name, "value": value}, "text/plain": f"{name} = {value!r}"}, raw=True)
+        # the stored value is exact; what the reader sees is brief (4 significant digits)
+        display({RESULT_MIME: {"name": name, "value": value}, "text/plain": f"recorded {name} = {_brief(value)}"},
+                raw=True)
     return value
+
+
+def _brief(value) -> str:
+    """``value`` for display: floats to 4 significant digits, inside lists and dicts too."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_brief(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_brief(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def read_results(path) -> dict:
