@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+from typing import Any, Self
 
 __all__ = ["ParamsMixin", "clone"]
 
@@ -34,7 +35,7 @@ class ParamsMixin:
         """The model's settings (not what it learned), as passed to ``__init__``."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> Self:
         """Change settings; an unknown name raises ValueError listing the valid ones. Returns ``self``."""
         valid = self._param_names()
         for name, value in params.items():

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result"]
 
@@ -45,7 +49,7 @@ class Result:
         fields = ", ".join(f"{f.name}={_short(getattr(self, f.name))}" for f in dataclasses.fields(self))
         return f"{type(self).__name__}({fields})"
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The scalar fields in one row (an interval ``ci`` as ``ci_low``/``ci_high``)."""
         import pandas as pd
 

@@ -22,10 +22,15 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .schema import TABLE_FILES, TABLES
+
+if TYPE_CHECKING:
+    from ._typing import PathLike
+
 
 __all__ = ["World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "OPTIONAL_TABLES", "write_csv", "truth_text",
            "remove_leftovers"]
@@ -91,7 +96,7 @@ class World:
         sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
         return f"World({sizes})"
 
-    def save(self, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
+    def save(self, folder: PathLike, *, overwrite: bool = False, progress: bool = False) -> Path:
         """Write every table as CSV plus truth.json into ``folder``.
 
         Files are written to a hidden temporary folder inside ``folder`` (so on the
@@ -187,7 +192,7 @@ class World:
         return "\n".join(lines)
 
 
-def write_csv(df: pd.DataFrame, path) -> None:
+def write_csv(df: pd.DataFrame, path: PathLike) -> None:
     """Write a table as CSV the way the kit writes it: UTF-8, comma, ISO dates, empty cells for missing values.
 
     Parameters
@@ -247,7 +252,7 @@ def truth_text(truth: dict) -> str:
     return json.dumps(truth, indent=2, sort_keys=True) + "\n"
 
 
-def remove_leftovers(folder) -> list[Path]:
+def remove_leftovers(folder: PathLike) -> list[Path]:
     """Remove the temporary folders that killed saves of ``folder`` left; return them.
 
     They are looked for inside ``folder`` (where saves write) and beside it (where

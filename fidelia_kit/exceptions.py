@@ -55,6 +55,6 @@ class ConvergenceError(RuntimeError):
     (True, 500)
     """
 
-    def __init__(self, message: str, result: object = None):
+    def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result

@@ -18,6 +18,8 @@ from ._validation import as_date, as_dates, check_frame
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._typing import DateLike
+
 __all__ = ["Feature", "FEATURES", "customer_features", "features_dictionary"]
 
 
@@ -122,7 +124,7 @@ def _distinct_days(days: pd.DataFrame, customer_col: str, low, high) -> pd.Serie
     return inside.groupby(customer_col).size()
 
 
-def customer_features(transactions: pd.DataFrame, *, as_of=None, items: pd.DataFrame | None = None,
+def customer_features(transactions: pd.DataFrame, *, as_of: DateLike | None = None, items: pd.DataFrame | None = None,
                       complaints: pd.DataFrame | None = None, customers: pd.DataFrame | None = None,
                       customer_col: str = "customer_id", date_col: str = "date",
                       value_col: str = "amount") -> pd.DataFrame:

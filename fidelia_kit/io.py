@@ -32,6 +32,7 @@ import json
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,15 @@ import pandas as pd
 from ._validation import as_window, check_option, format_rows
 from .exceptions import DataError
 from .schema import TABLE_FILES, TABLES, Column, coerce_table
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import duckdb
+
+    from ._typing import DateLike, PathLike
+    from .dataset import World
+
 
 __all__ = ["read_table", "validate_table", "load_world", "read_truth", "truth_window", "warehouse", "DataError"]
 
@@ -531,8 +541,9 @@ def _parse_text(s: pd.Series, col: Column, source: str) -> pd.Series:
     return out
 
 
-def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, customers=None,
-                   transactions=None, window=None, allow_empty: bool = False) -> pd.DataFrame:
+def validate_table(df: pd.DataFrame, table: str, *, source: str | None = None, customers: pd.DataFrame | None = None,
+                   transactions: pd.DataFrame | None = None, window: tuple[DateLike, DateLike] | None = None,
+                   allow_empty: bool = False) -> pd.DataFrame:
     """Check a DataFrame against the schema of ``table`` and return it typed.
 
     Parameters
@@ -660,7 +671,8 @@ def _check_links(df: pd.DataFrame, table: str, source: str, others: dict) -> Non
                             f"{ref_table}.{ref_col} ({_rows(unknown)}): {_examples(values[unknown])}.")
 
 
-def read_table(path, table: str, *, customers=None, transactions=None, window=None,
+def read_table(path: PathLike, table: str, *, customers: pd.DataFrame | None = None,
+               transactions: pd.DataFrame | None = None, window: tuple[DateLike, DateLike] | None = None,
                sheet: str | None = None, allow_empty: bool = False) -> pd.DataFrame:
     """Read one table of a data set from CSV, Excel (.xlsx) or Parquet, checked and typed.
 
@@ -708,7 +720,7 @@ def read_table(path, table: str, *, customers=None, transactions=None, window=No
     return _validate(raw, table, path.name, window=window, allow_empty=allow_empty, **others)
 
 
-def read_truth(folder) -> dict:
+def read_truth(folder: PathLike) -> dict:
     """The data set's ``truth.json``: the parameters and latent values that made a synthetic world.
 
     Parameters
@@ -748,7 +760,7 @@ def read_truth(folder) -> dict:
     return truth
 
 
-def truth_window(truth: dict):
+def truth_window(truth: dict) -> tuple[str, str] | None:
     """The observation window a truth dict states: its first and last day, both included.
 
     Parameters
@@ -789,7 +801,7 @@ def truth_window(truth: dict):
 REQUIRED_ROWS = ("customers", "transactions")
 
 
-def load_world(folder, *, tables=None, cache: bool = True):
+def load_world(folder: PathLike, *, tables: Sequence[str] | None = None, cache: bool = True) -> World:
     """Read a data set folder written by ``World.save`` back into a ``World``.
 
     Links are checked (transactions of unknown customers, items of unknown receipts,
@@ -939,7 +951,7 @@ ORDER BY customer_id
 """
 
 
-def warehouse(folder, *, database: str = ":memory:"):
+def warehouse(folder: PathLike, *, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """An embedded DuckDB database of a data set: one table per file plus a ``customer_360`` view.
 
     Every table is read and checked with :func:`load_world` first, so SQL runs on validated,

@@ -31,12 +31,15 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._validation import as_date, check_int, check_number
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ._typing import ArrayLike, DateLike, PathLike
+    from .dataset import World
 
 __all__ = ["record", "read_results", "check_parameters", "RESULT_MIME", "Window", "window_of", "parameter_date",
            "month_start", "month_end", "ladder_date", "calibration_end", "holdout_start", "churn_dates", "stay_days", "cohort_split",
@@ -68,7 +71,7 @@ def _jsonable(value, name):
                     "lists or dicts (or a pandas Series).")
 
 
-def record(name: str, value):
+def record(name: str, value: Any) -> Any:
     """Record a result in the running notebook, to be read back by :func:`read_results`.
 
     Parameters
@@ -119,7 +122,7 @@ def record(name: str, value):
     return value
 
 
-def _brief(value) -> str:
+def _brief(value: Any) -> str:
     """``value`` for display: floats to 4 significant digits, inside lists and dicts too."""
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -130,7 +133,7 @@ def _brief(value) -> str:
     return repr(value)
 
 
-def read_results(path) -> dict:
+def read_results(path: PathLike) -> dict:
     """Every value recorded with :func:`record` in an executed notebook, by name (the last record wins).
 
     Parameters
@@ -177,7 +180,7 @@ def read_results(path) -> dict:
     return out
 
 
-def check_parameters(**specs) -> None:
+def check_parameters(**specs: tuple[Any, ...]) -> None:
     """Validate a notebook's parameters, each against its range or its options.
 
     Parameters
@@ -265,7 +268,7 @@ class Window:
         return f"{self.start.date()} to {self.end.date()}"
 
 
-def window_of(world) -> Window:
+def window_of(world: World) -> Window:
     """The world's observation window.
 
     Parameters
@@ -301,7 +304,15 @@ def window_of(world) -> Window:
     return Window(dates.min().normalize(), dates.max().normalize())
 
 
-def parameter_date(name: str, value, window: Window, *, earliest=None, latest=None, what: str = "") -> pd.Timestamp:
+def parameter_date(
+    name: str,
+    value: DateLike,
+    window: Window,
+    *,
+    earliest: pd.Timestamp | None = None,
+    latest: pd.Timestamp | None = None,
+    what: str = "",
+) -> pd.Timestamp:
     """A date parameter as a day, checked to lie in ``[earliest, latest]``.
 
     Parameters
@@ -343,7 +354,7 @@ def parameter_date(name: str, value, window: Window, *, earliest=None, latest=No
     return day
 
 
-def month_start(day) -> pd.Timestamp:
+def month_start(day: DateLike) -> pd.Timestamp:
     """The first day of the month of ``day`` (on or before it).
 
     Parameters
@@ -365,7 +376,7 @@ def month_start(day) -> pd.Timestamp:
     return day - _days(day.day - 1)
 
 
-def month_end(day) -> pd.Timestamp:
+def month_end(day: DateLike) -> pd.Timestamp:
     """The last day of a month on or before ``day``: ``day`` itself at a month's end, else the previous month's end.
 
     Parameters
@@ -387,7 +398,7 @@ def month_end(day) -> pd.Timestamp:
     return day if (day + _days(1)).day == 1 else month_start(day) - _days(1)
 
 
-def ladder_date(window: Window, ladder_mid=None) -> pd.Timestamp:
+def ladder_date(window: Window, ladder_mid: DateLike | None = None) -> pd.Timestamp:
     """The earlier date of notebook 02's ladder comparison.
 
     Parameters
@@ -423,7 +434,7 @@ def ladder_date(window: Window, ladder_mid=None) -> pd.Timestamp:
                           latest=window.end - _days(1), what="strictly inside the window, to compare with its end")
 
 
-def calibration_end(window: Window, value=None, *, min_days: int = 28) -> pd.Timestamp:
+def calibration_end(window: Window, value: DateLike | None = None, *, min_days: int = 28) -> pd.Timestamp:
     """The last day of notebook 04's calibration period (inclusive; the holdout starts the day after).
 
     Parameters
@@ -461,7 +472,7 @@ def calibration_end(window: Window, value=None, *, min_days: int = 28) -> pd.Tim
                           what=f"at least {min_days} days of calibration and {min_days} of holdout")
 
 
-def holdout_start(window: Window, value=None, *, min_days: int = 28) -> pd.Timestamp:
+def holdout_start(window: Window, value: DateLike | None = None, *, min_days: int = 28) -> pd.Timestamp:
     """The first day of a holdout period: the kit's name for the date that splits a log in two.
 
     The calibration period is every day before it; ``holdout_start`` is an ``as_of``
@@ -499,7 +510,14 @@ def holdout_start(window: Window, value=None, *, min_days: int = 28) -> pd.Times
                           what=f"at least {min_days} days of calibration before it and {min_days} of holdout")
 
 
-def churn_dates(window: Window, train_cutoff=None, test_cutoff=None, horizon=None, *, min_history: int = 28):
+def churn_dates(
+    window: Window,
+    train_cutoff: DateLike | None = None,
+    test_cutoff: DateLike | None = None,
+    horizon: int | None = None,
+    *,
+    min_history: int = 28,
+) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     """Notebook 07's ``(train_cutoff, test_cutoff, horizon)``, checked together.
 
     Both cut-offs are ``as_of`` dates (exclusive): the features see the days before them, the
@@ -564,7 +582,7 @@ def churn_dates(window: Window, train_cutoff=None, test_cutoff=None, horizon=Non
     return train, test, int(horizon)
 
 
-def stay_days(window: Window, response_dates, value=None, *, longest: int = 180) -> int:
+def stay_days(window: Window, response_dates: ArrayLike, value: int | None = None, *, longest: int = 180) -> int:
     """Notebook 01's horizon (days) for "did the respondent buy again?".
 
     Parameters
@@ -609,7 +627,7 @@ def stay_days(window: Window, response_dates, value=None, *, longest: int = 180)
     return check_int("stay_days", value, 1, room_any)
 
 
-def cohort_split(cohorts, value=None) -> int | None:
+def cohort_split(cohorts: ArrayLike, value: int | None = None) -> int | None:
     """Notebook 05's split year of the membership cohorts ("before it" against "from it on").
 
     Parameters
@@ -650,8 +668,15 @@ def cohort_split(cohorts, value=None) -> int | None:
     return check_int("cohort_split", value, first + 1, last)
 
 
-def arm_cost(experiment: pd.DataFrame, arm: str, value=None, *, name: str = "call_cost", arm_col: str = "arm",
-             cost_col: str = "cost") -> float:
+def arm_cost(
+    experiment: pd.DataFrame,
+    arm: str,
+    value: float | None = None,
+    *,
+    name: str = "call_cost",
+    arm_col: str = "arm",
+    cost_col: str = "cost",
+) -> float:
     """The cost per customer of one arm of an experiment.
 
     Parameters

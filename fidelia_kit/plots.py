@@ -2,10 +2,26 @@
 titles the figure, labels the axes with units, and returns the Axes."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ._validation import check_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._typing import Axes, DateLike
+    from .retention.churn import ChurnEvaluation
+    from .retention.experiments import ArmComparison
+    from .retention.survival import CohortTable
+    from .retention.uplift import TargetingPolicy, UpliftCurve
+    from .segmentation.clusters import ClusterResult, CustomerClusters
+    from .segmentation.ladder import LoyaltyLadder
+    from .segmentation.value import ParetoResult
+    from .survey import DriverImportance, FactorResult, IPAResult
+
 
 __all__ = [
     "rfm_heatmap",
@@ -49,7 +65,13 @@ def _intervals(ax, estimate, low, high, labels, color):
     ax.set_yticks(y, [str(i) for i in labels])
 
 
-def rfm_heatmap(rfm: pd.DataFrame, scores: pd.DataFrame, *, ax=None, value: str = "monetary_mean"):
+def rfm_heatmap(
+    rfm: pd.DataFrame,
+    scores: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    value: str = "monetary_mean",
+) -> Axes:
     """Recency score x frequency score, coloured by the mean of ``value`` in each cell.
 
     Parameters
@@ -95,7 +117,7 @@ def rfm_heatmap(rfm: pd.DataFrame, scores: pd.DataFrame, *, ax=None, value: str 
     return ax
 
 
-def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax=None):
+def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax: Axes | None = None) -> Axes:
     """Customers per RFM segment (bars), with each segment's share of ``value`` if given.
 
     Parameters
@@ -134,7 +156,7 @@ def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax=N
     return ax
 
 
-def pareto_plot(result, *, ax=None, value_label: str = "value"):
+def pareto_plot(result: ParetoResult, *, ax: Axes | None = None, value_label: str = "value") -> Axes:
     """The Pareto (Lorenz-type) curve: share of value by share of customers, largest first.
 
     Parameters
@@ -175,7 +197,7 @@ def pareto_plot(result, *, ax=None, value_label: str = "value"):
     return ax
 
 
-def ladder_funnel(ladder, *, ax=None, include_possible: bool = False):
+def ladder_funnel(ladder: LoyaltyLadder, *, ax: Axes | None = None, include_possible: bool = False) -> Axes:
     """People on each rung of the loyalty ladder, bottom rung at the bottom.
 
     Parameters
@@ -215,7 +237,9 @@ def ladder_funnel(ladder, *, ax=None, include_possible: bool = False):
     return ax
 
 
-def cluster_profiles(result, *, ax=None, columns=None):
+def cluster_profiles(
+    result: ClusterResult | CustomerClusters, *, ax: Axes | None = None, columns: Sequence[str] | None = None
+) -> Axes:
     """Heat map of each cluster's mean features, standardised across clusters (z-scores).
 
     Parameters
@@ -262,7 +286,7 @@ def cluster_profiles(result, *, ax=None, columns=None):
 
 # --- survey ---------------------------------------------------------------------------------------
 
-def likert_bars(items: pd.DataFrame, *, scale=(1, 5), ax=None):
+def likert_bars(items: pd.DataFrame, *, scale: tuple[int, int] = (1, 5), ax: Axes | None = None) -> Axes:
     """Diverging stacked bars of Likert answers: disagreement left of zero, agreement right.
 
     Parameters
@@ -310,7 +334,7 @@ def likert_bars(items: pd.DataFrame, *, scale=(1, 5), ax=None):
     return ax
 
 
-def loadings_heatmap(result, *, ax=None):
+def loadings_heatmap(result: FactorResult, *, ax: Axes | None = None) -> Axes:
     """Heat map of factor loadings (items x factors).
 
     Parameters
@@ -344,7 +368,7 @@ def loadings_heatmap(result, *, ax=None):
     return ax
 
 
-def nps_by_group(table: pd.DataFrame, *, ax=None):
+def nps_by_group(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """NPS per group with its confidence interval.
 
     Parameters
@@ -374,7 +398,7 @@ def nps_by_group(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def ipa_matrix(ipa, *, ax=None):
+def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """The importance-performance matrix with its cross-hairs and quadrant names.
 
     Parameters
@@ -416,7 +440,7 @@ def ipa_matrix(ipa, *, ax=None):
     return ax
 
 
-def driver_bars(importance, *, ax=None):
+def driver_bars(importance: DriverImportance | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Driver importance as bars (variance explained), with bootstrap intervals when present.
 
     Parameters
@@ -459,7 +483,7 @@ def driver_bars(importance, *, ax=None):
 
 # --- CLV diagnostics ---------------------------------------------------------------------------
 
-def calibration_holdout_plot(table: pd.DataFrame, *, ax=None):
+def calibration_holdout_plot(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Mean holdout purchases by calibration frequency: actual vs model.
 
     Parameters
@@ -491,7 +515,7 @@ def calibration_holdout_plot(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def period_transactions_plot(table: pd.DataFrame, *, ax=None):
+def period_transactions_plot(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Customers by number of repeat purchases: observed vs the model's expectation.
 
     Parameters
@@ -524,7 +548,13 @@ def period_transactions_plot(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, holdout_start=None, calibration_end=None):
+def cumulative_tracking_plot(
+    table: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    holdout_start: DateLike | None = None,
+    calibration_end: DateLike | None = None,
+) -> Axes:
     """Cumulative repeat purchases over time, actual vs model.
 
     Parameters
@@ -569,7 +599,7 @@ def cumulative_tracking_plot(table: pd.DataFrame, *, ax=None, holdout_start=None
     return ax
 
 
-def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", ax=None):
+def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", ax: Axes | None = None) -> Axes:
     """Heat map of a frequency x recency matrix.
 
     Parameters
@@ -604,7 +634,7 @@ def btyd_matrix_plot(matrix: pd.DataFrame, *, what: str = "probability alive", a
 
 # --- retention -----------------------------------------------------------------------------------
 
-def arms_plot(result, *, ax=None):
+def arms_plot(result: ArmComparison | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Lift of each treated arm over control with its CI.
 
     Parameters
@@ -645,7 +675,7 @@ def arms_plot(result, *, ax=None):
     return ax
 
 
-def power_curve_plot(curve: pd.DataFrame, *, ax=None):
+def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Power by size of the control arm, one line per lift.
 
     Parameters
@@ -684,7 +714,7 @@ def power_curve_plot(curve: pd.DataFrame, *, ax=None):
     return ax
 
 
-def qini_plot(curve, *, ax=None, title: str = "Qini curve"):
+def qini_plot(curve: UpliftCurve | pd.DataFrame, *, ax: Axes | None = None, title: str = "Qini curve") -> Axes:
     """Model, random and perfect Qini (or uplift) curves.
 
     Parameters
@@ -723,7 +753,7 @@ def qini_plot(curve, *, ax=None, title: str = "Qini curve"):
     return ax
 
 
-def profit_curve_plot(policy, *, ax=None):
+def profit_curve_plot(policy: TargetingPolicy, *, ax: Axes | None = None) -> Axes:
     """Expected profit as more customers are contacted, most profitable first.
 
     Parameters
@@ -754,7 +784,7 @@ def profit_curve_plot(policy, *, ax=None):
     return ax
 
 
-def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
+def km_plot(km: pd.DataFrame, *, ax: Axes | None = None, time_label: str = "time") -> Axes:
     """Kaplan-Meier curves as steps with their confidence bands.
 
     Parameters
@@ -793,7 +823,7 @@ def km_plot(km: pd.DataFrame, *, ax=None, time_label: str = "time"):
     return ax
 
 
-def cohort_heatmap(cohorts, *, ax=None):
+def cohort_heatmap(cohorts: CohortTable | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """The retention triangle as a heat map (shares of each cohort's first period).
 
     Parameters
@@ -834,7 +864,7 @@ def cohort_heatmap(cohorts, *, ax=None):
     return ax
 
 
-def gains_plot(evaluation, *, ax=None):
+def gains_plot(evaluation: ChurnEvaluation, *, ax: Axes | None = None) -> Axes:
     """Cumulative gains of a churn model: churners found by contacting the highest scores first.
 
     Parameters
@@ -867,7 +897,7 @@ def gains_plot(evaluation, *, ax=None):
     return ax
 
 
-def calibration_plot(evaluation, *, ax=None):
+def calibration_plot(evaluation: ChurnEvaluation, *, ax: Axes | None = None) -> Axes:
     """Predicted churn probability against the observed churn rate, by bin.
 
     Parameters

@@ -17,15 +17,22 @@ import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._validation import check_int, check_number
 from ._version import __version__
 from .notebook import RESULT_MIME, check_parameters, read_results, record
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._typing import PathLike
+
+
 __all__ = ["record", "read_results", "check_parameters", "NotebookRun", "RunInterrupted", "run_notebooks",
            "notebook_parameters", "default_notebooks", "parse_value", "RESULT_MIME"]
 
-def notebook_parameters(path) -> dict:
+def notebook_parameters(path: PathLike) -> dict:
     """The parameters a notebook declares in its cell tagged ``parameters``.
 
     Parameters
@@ -89,7 +96,7 @@ def default_notebooks() -> list[Path]:
     raise FileNotFoundError("no notebooks found: expected notebooks/NN_topic.ipynb in the current folder.")
 
 
-def parse_value(text: str):
+def parse_value(text: str) -> Any:
     """A command-line value (``-p name=value``) as Python.
 
     Parameters
@@ -132,7 +139,7 @@ class RunInterrupted(KeyboardInterrupt):
     (True, 'outputs')
     """
 
-    def __init__(self, runs: list, out_dir):
+    def __init__(self, runs: list, out_dir: PathLike) -> None:
         super().__init__("interrupted")
         self.runs = runs
         self.out_dir = Path(out_dir)
@@ -485,7 +492,8 @@ def _run_processes(tasks: list[tuple], jobs: int, on_done, on_interrupt, target=
     return interrupted, sorted(running)
 
 
-def run_notebooks(notebooks=None, *, parameters: dict | None = None, out_dir="outputs", jobs: int = 1,
+def run_notebooks(notebooks: Sequence[PathLike] | None = None, *, parameters: dict | None = None,
+                  out_dir: PathLike = "outputs", jobs: int = 1,
                   timeout: float = 600, kernel: str = "python3", progress: bool = True) -> list[NotebookRun]:
     """Execute notebooks with papermill, a process per notebook and at most ``jobs`` at once.
 

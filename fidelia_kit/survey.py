@@ -12,6 +12,7 @@ import itertools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,12 @@ from ._validation import (
     ci_z,
     seed_from,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ._typing import ArrayLike, RNGLike
+
 
 __all__ = [
     "PROMOTER_MIN",
@@ -104,7 +111,7 @@ def _scale(scale) -> tuple[float, float]:
 # --- scoring --------------------------------------------------------------------------------------
 
 @keyword_only_since("scale")
-def reverse_code(items: pd.DataFrame, columns, *, scale=(1, 5)) -> pd.DataFrame:
+def reverse_code(items: pd.DataFrame, columns: str | Sequence[str], *, scale: tuple[int, int] = (1, 5)) -> pd.DataFrame:
     """Reverse negatively worded items: ``x -> (min + max) - x``.
 
     Parameters
@@ -152,7 +159,14 @@ def reverse_code(items: pd.DataFrame, columns, *, scale=(1, 5)) -> pd.DataFrame:
 
 
 @keyword_only_since("reverse", "scale", "min_answers", n_positional=2)
-def scale_scores(df: pd.DataFrame, scales: dict, *, reverse=(), scale=(1, 5), min_answers: int = 1) -> pd.DataFrame:
+def scale_scores(
+    df: pd.DataFrame,
+    scales: dict,
+    *,
+    reverse: Iterable[str] = (),
+    scale: tuple[int, int] = (1, 5),
+    min_answers: int = 1,
+) -> pd.DataFrame:
     """One score per respondent and scale: the mean of the scale's items (reversed where needed).
 
     Parameters
@@ -581,7 +595,7 @@ class BartlettResult(Result):
 
 
 @keyword_only_since("n")
-def bartlett_sphericity(corr, *, n: int) -> BartlettResult:
+def bartlett_sphericity(corr: pd.DataFrame | np.ndarray, *, n: int) -> BartlettResult:
     """Bartlett's test that the correlation matrix is the identity (items share nothing).
 
     Parameters
@@ -670,7 +684,7 @@ class ParallelAnalysis(Result):
 
 @renamed(n_iter="n_resamples")
 def parallel_analysis(items: pd.DataFrame, *, n_resamples: int = 100, quantile: float = 0.95,
-                      rng=0) -> ParallelAnalysis:
+                      rng: RNGLike = 0) -> ParallelAnalysis:
     """Horn's parallel analysis: keep the factors whose eigenvalue beats chance.
 
     Parameters
@@ -798,8 +812,13 @@ class FactorResult(Result):
 
 
 @keyword_only_since("n_factors", "rotation")
-def factor_analysis(items: pd.DataFrame, *, n_factors="parallel", rotation: str | None = "varimax",
-                    rng=0) -> FactorResult:
+def factor_analysis(
+    items: pd.DataFrame,
+    *,
+    n_factors: int | Literal["parallel"] = "parallel",
+    rotation: str | None = "varimax",
+    rng: RNGLike = 0,
+) -> FactorResult:
     """Exploratory factor analysis of survey items (maximum likelihood, scikit-learn).
 
     Parameters
@@ -948,7 +967,7 @@ def _nps_scores(scores, name="scores") -> pd.Series:
 
 
 @keyword_only_since("weights", "ci")
-def nps(scores, *, weights=None, ci: float = 0.95, method: str = "wald") -> NPSResult:
+def nps(scores: ArrayLike, *, weights: ArrayLike | None = None, ci: float = 0.95, method: str = "wald") -> NPSResult:
     """Net Promoter Score: % promoters (9-10) minus % detractors (0-6), from -100 to 100.
 
     Parameters
@@ -1146,7 +1165,13 @@ def _nps_adjusted(r: NPSResult) -> tuple[float, float]:
 
 
 @keyword_only_since("ci", n_positional=2)
-def compare_nps(a, b, *, ci: float = 0.95, method: str | None = None) -> NPSComparison:
+def compare_nps(
+    a: NPSResult | ArrayLike,
+    b: NPSResult | ArrayLike,
+    *,
+    ci: float = 0.95,
+    method: str | None = None,
+) -> NPSComparison:
     """Compare the NPS of two independent samples: difference ``b - a``, SE, CI and p-value.
 
     Parameters
@@ -1305,8 +1330,16 @@ class DriverImportance(Result):
 
 @renamed(outcome="outcome_col", drivers="driver_cols", n_boot="n_resamples")
 @keyword_only_since("outcome_col", "driver_cols", "method")
-def driver_importance(df: pd.DataFrame, *, outcome_col: str, driver_cols, method: str = "relative_weights",
-                      n_resamples: int = 0, ci: float = 0.95, rng=0) -> DriverImportance:
+def driver_importance(
+    df: pd.DataFrame,
+    *,
+    outcome_col: str,
+    driver_cols: Sequence[str],
+    method: str = "relative_weights",
+    n_resamples: int = 0,
+    ci: float = 0.95,
+    rng: RNGLike = 0,
+) -> DriverImportance:
     """How much each driver contributes to explaining the outcome (the importances sum to R^2).
 
     Parameters
@@ -1450,7 +1483,7 @@ class IPAResult(Result):
 
 
 def importance_performance(importance: pd.Series, performance: pd.Series, *, cut: str = "mean",
-                           scale=(1, 5)) -> IPAResult:
+                           scale: tuple[int, int] = (1, 5)) -> IPAResult:
     """The importance-performance matrix (Martilla & James 1977): one quadrant per attribute.
 
     Parameters
@@ -1574,11 +1607,20 @@ def _coefficients(name: str, fit, terms: list, ci: float) -> pd.DataFrame:
                          "pvalue": fit.pvalues[terms].to_numpy(dtype=float)})
 
 
-def satisfaction_to_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *, predictors=("overall_satisfaction",),
-                            horizon_days: int = 180, recommend_predictors=None, ci: float = 0.95,
-                            customer_col: str = "customer_id", response_date_col: str = "response_date",
-                            recommend_col: str = "recommend", date_col: str = "date",
-                            value_col: str = "amount") -> LoyaltyLinks:
+def satisfaction_to_loyalty(
+    survey: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    predictors: Sequence[str] = ("overall_satisfaction",),
+    horizon_days: int = 180,
+    recommend_predictors: Sequence[str] | None = None,
+    ci: float = 0.95,
+    customer_col: str = "customer_id",
+    response_date_col: str = "response_date",
+    recommend_col: str = "recommend",
+    date_col: str = "date",
+    value_col: str = "amount",
+) -> LoyaltyLinks:
     """Does satisfaction predict what customers do next?
 
     Parameters
@@ -1679,7 +1721,7 @@ def satisfaction_to_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
 # --- weighting ------------------------------------------------------------------------------------------------
 
 @keyword_only_since("by", n_positional=2)
-def poststratify(sample: pd.DataFrame, population: pd.DataFrame, *, by) -> pd.Series:
+def poststratify(sample: pd.DataFrame, population: pd.DataFrame, *, by: str | Sequence[str]) -> pd.Series:
     """Weights that make the respondents match the population on the cells of ``by``.
 
     Parameters

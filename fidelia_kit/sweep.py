@@ -32,10 +32,16 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._validation import check_int, check_number
+
+if TYPE_CHECKING:
+    import distributed
+    import pandas as pd
+
 
 __all__ = ["sweep", "SweepSpec", "SweepResult", "read_spec", "SPEC_KEYS"]
 
@@ -473,7 +479,7 @@ class SweepResult:
     def n_failed(self) -> int:
         return int((self.table["status"] != "ok").sum()) if len(self.table) else 0
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
 
@@ -511,9 +517,18 @@ def _error_line(info: dict, wall: float) -> dict:
     return info
 
 
-def sweep(notebook: str | os.PathLike, spec: str | os.PathLike | dict | SweepSpec, out_dir: str | os.PathLike, *,
-          jobs: int = 1, scheduler=None, timeout: float = 600, retry_failed: bool = False, kernel: str = "python3",
-          progress: bool = True) -> SweepResult:
+def sweep(
+    notebook: str | os.PathLike,
+    spec: str | os.PathLike | dict | SweepSpec,
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int = 1,
+    scheduler: str | distributed.Client | None = None,
+    timeout: float = 600,
+    retry_failed: bool = False,
+    kernel: str = "python3",
+    progress: bool = True,
+) -> SweepResult:
     """Run a notebook once per point of a parameter grid, in parallel, resumable.
 
     Parameters

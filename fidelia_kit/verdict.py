@@ -20,9 +20,16 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._results import Result
 from ._validation import check_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._typing import ArrayLike, DateLike
+
 
 __all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales", "relative_change"]
 
@@ -80,7 +87,7 @@ class Verdict(Result):
     def _repr_markdown_(self) -> str:
         return self.sentence
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row: kind, outcome, label, estimate, ci_low, ci_high, level, reference, sentence."""
         import pandas as pd
 
@@ -137,8 +144,16 @@ def _formatter(fmt: str, unit: str):
     return lambda x: f"{format(x, fmt)}{unit}"
 
 
-def versus_truth(label: str, estimate, ci, truth, *, level: float = 0.95, fmt: str = ".3g",
-                 unit: str = "") -> Verdict:
+def versus_truth(
+    label: str,
+    estimate: float,
+    ci: tuple[float, float],
+    truth: float,
+    *,
+    level: float = 0.95,
+    fmt: str = ".3g",
+    unit: str = "",
+) -> Verdict:
     """Whether an interval covers the world's true value, and if not by how much.
 
     Parameters
@@ -190,7 +205,15 @@ def versus_truth(label: str, estimate, ci, truth, *, level: float = 0.95, fmt: s
     return Verdict("truth", outcome, label, estimate, ci, level, truth, sentence)
 
 
-def effect_sign(label: str, estimate, ci, *, level: float = 0.95, fmt: str = ".3g", unit: str = "") -> Verdict:
+def effect_sign(
+    label: str,
+    estimate: float,
+    ci: tuple[float, float],
+    *,
+    level: float = 0.95,
+    fmt: str = ".3g",
+    unit: str = "",
+) -> Verdict:
     """Whether an effect is positive, negative, or not distinguishable from zero.
 
     The effect is called positive (negative) only when its whole interval lies above (below)
@@ -228,7 +251,15 @@ def effect_sign(label: str, estimate, ci, *, level: float = 0.95, fmt: str = ".3
     return Verdict("effect", outcome, label, estimate, ci, level, 0.0, f"{head}: {tail}.")
 
 
-def roi_sign(label: str, roi, ci, *, level: float = 0.95, fmt: str = ".0%", unit: str = "") -> Verdict:
+def roi_sign(
+    label: str,
+    roi: float,
+    ci: tuple[float, float],
+    *,
+    level: float = 0.95,
+    fmt: str = ".0%",
+    unit: str = "",
+) -> Verdict:
     """Whether a campaign pays: the sign of its return on investment, with its interval.
 
     ROI is (incremental margin - cost) / cost, so zero is break-even. The campaign "pays" only
@@ -354,7 +385,9 @@ def relative_change(new: float, old: float) -> str:
     return "unchanged" if abs(rel) < 0.005 else f"{rel:+.0%}"
 
 
-def describe_sales(transactions, *, registrations=None, window=None, campaign_start=None, date_col: str = "date",
+def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | None = None,
+                   window: tuple[DateLike, DateLike] | None = None, campaign_start: DateLike | None = None,
+                   date_col: str = "date",
                    value_col: str = "amount", launch_factor: float = 2.0, compare_days: int = 90) -> SalesCurve:
     """Describe a sales curve from its numbers: the launch spike, a campaign's before and after, the trend.
 

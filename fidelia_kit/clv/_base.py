@@ -1,6 +1,8 @@
 """Shared machinery of the CLV models: input checks, compression, maximisation, standard errors."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -9,6 +11,9 @@ from .._estimator import ParamsMixin
 from .._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
 from .._validation import check_int, check_number, check_weights
 from ..exceptions import ConvergenceError, NotFittedError
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
 
 __all__ = ["BaseModel", "BTYDModel", "btyd_inputs", "compress", "compress_fast", "maximize", "hessian_se", "hessian_from_gradient",
            "warm_start_rows", "warm_start", "newton_polish", "log_hessian", "log1mexp"]
@@ -137,7 +142,7 @@ class BaseModel(ParamsMixin):
     _estimate_names: tuple = ()   # the model's parameters (r, alpha, ...); its settings are __init__'s arguments
     _warn_at_edge = False   # repeat-purchase models: warn when the fit ends beyond 1e-6 .. 1e6 (see _store)
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500):
+    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 500) -> None:
         self.penalizer = penalizer
         self.max_iter = max_iter
 
@@ -359,7 +364,7 @@ class BTYDModel(BaseModel):
 
         return expit(-self._log_odds_dead(x, tx, T))
 
-    def probability_alive(self, frequency, recency, T):
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         """P(still alive at T | history)."""
         self._check_fitted()
         x, tx, t, _ = btyd_inputs(frequency, recency, T)

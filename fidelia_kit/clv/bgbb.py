@@ -6,11 +6,17 @@ each opportunity they leave with probability theta ~ Beta(gamma, delta).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 import numpy as np
 from scipy.special import betaln, gammaln
 
 from .._validation import check_weights
 from ._base import BaseModel, _vector, compress, maximize
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
+
 
 __all__ = ["BetaGeoBetaBinomModel"]
 
@@ -89,7 +95,14 @@ class BetaGeoBetaBinomModel(BaseModel):
         alive, dead = _log_terms(params, x, tx, n)
         return np.logaddexp(alive, np.logaddexp.reduce(dead, axis=1) if dead.shape[1] else -np.inf)
 
-    def fit(self, frequency, recency, n_periods, *, weights=None):
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        n_periods: ArrayLike,
+        *,
+        weights: ArrayLike | None = None,
+    ) -> Self:
         """Fit by maximum likelihood; returns self."""
         self._check_settings()
         x, tx, n, w = _bgbb_inputs(frequency, recency, n_periods, weights)
@@ -109,7 +122,7 @@ class BetaGeoBetaBinomModel(BaseModel):
         self._store(np.exp(res.x), lambda p: float(wc @ self._ll(p, xc, txc, nc)), total)
         return self
 
-    def probability_alive(self, frequency, recency, n_periods):
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike) -> np.ndarray:
         """P(alive at opportunity n + 1 | history)."""
         self._check_fitted()
         x, tx, n, _ = _bgbb_inputs(frequency, recency, n_periods)
@@ -118,7 +131,13 @@ class BetaGeoBetaBinomModel(BaseModel):
         num = betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta)
         return np.exp(num - log_l)
 
-    def expected_purchases(self, t, frequency, recency, n_periods):
+    def expected_purchases(
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        n_periods: ArrayLike,
+    ) -> np.ndarray:
         """E[transactions in the next t opportunities | history] (FHS 2010, eq. 13)."""
         self._check_fitted()
         x, tx, n, _ = _bgbb_inputs(frequency, recency, n_periods)
@@ -129,7 +148,7 @@ class BetaGeoBetaBinomModel(BaseModel):
             - np.exp(gammaln(1 + delta + n + t) - gammaln(gamma + delta + n + t))
         return np.exp(lead) * delta / (gamma - 1) * np.exp(gammaln(gamma + delta) - gammaln(1 + delta)) * bracket
 
-    def expected_purchases_new(self, t):
+    def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """E[transactions in the first t opportunities] for a new customer (FHS 2010, eq. 9)."""
         self._check_fitted()
         alpha, beta, gamma, delta = self.params_
@@ -137,7 +156,7 @@ class BetaGeoBetaBinomModel(BaseModel):
         return alpha / (alpha + beta) * delta / (gamma - 1) * (
             1 - np.exp(gammaln(gamma + delta) - gammaln(gamma + delta + t) + gammaln(1 + delta + t) - gammaln(1 + delta)))
 
-    def probability_of_n_purchases(self, t, n):
+    def probability_of_n_purchases(self, t: int, n: ArrayLike) -> np.ndarray:
         """P(X(t) = n): exactly n transactions in the first t opportunities (FHS 2010, eq. 8)."""
         self._check_fitted()
         alpha, beta, gamma, delta = self.params_

@@ -7,12 +7,18 @@ gradients on log-parameters; identical (frequency, recency, T) rows are merged i
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from ._base import BTYDModel, btyd_inputs, compress_fast, log_hessian, maximize, warm_start
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
+
 
 __all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
 
@@ -130,7 +136,7 @@ class BetaGeoModel(BTYDModel):
         }
         return ll, parts
 
-    def fit(self, frequency, recency, T, *, weights=None):
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: ArrayLike | None = None) -> Self:
         """Fit by maximum likelihood; returns self.
 
         Identical customers are merged into weights; on large data an evenly spaced
@@ -199,7 +205,7 @@ class BetaGeoModel(BTYDModel):
         lo = np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(has, lo, -np.inf)
 
-    def expected_purchases(self, t, frequency, recency, T):
+    def expected_purchases(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         """E[purchases in (T, T + t] | frequency, recency, T] for each customer."""
         self._check_fitted()
         x, tx, T_, _ = btyd_inputs(frequency, recency, T)
@@ -215,7 +221,7 @@ class BetaGeoModel(BTYDModel):
         p_alive = self._p_alive(x, tx, T_)
         return lead * (1 - term) * p_alive
 
-    def expected_purchases_new(self, t):
+    def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """E[purchases in (0, t]] for a new customer (repeat purchases after the first)."""
         self._check_fitted()
         r, alpha, a, b = self.params_
@@ -225,7 +231,7 @@ class BetaGeoModel(BTYDModel):
             return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, z))
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
 
-    def probability_of_n_purchases(self, t, n):
+    def probability_of_n_purchases(self, t: ArrayLike, n: ArrayLike) -> np.ndarray:
         """P(X(t) = n): a new customer makes exactly n repeat purchases in (0, t]."""
         self._check_fitted()
         r, alpha, a, b = self.params_

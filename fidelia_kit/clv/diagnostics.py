@@ -2,17 +2,24 @@
 cumulative tracking, and the probability-alive and frequency-recency matrices."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .._validation import as_date, check_frame, check_int
 from .summary import FREQ_DAYS, _exclusive_from_inclusive, summarize_transactions
 
+if TYPE_CHECKING:
+    from .._typing import DateLike
+    from ._base import BTYDModel
+
+
 __all__ = ["calibration_holdout_table", "period_transactions_table", "cumulative_tracking",
            "probability_alive_matrix", "frequency_recency_matrix"]
 
 
-def calibration_holdout_table(model, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def calibration_holdout_table(model: BTYDModel, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Mean holdout purchases, actual and predicted, by calibration frequency.
 
     Parameters
@@ -71,7 +78,7 @@ def calibration_holdout_table(model, summary: pd.DataFrame, *, max_frequency: in
     return out
 
 
-def period_transactions_table(model, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def period_transactions_table(model: BTYDModel, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Customers by number of repeat purchases in their own observation time T: observed vs expected.
 
     Parameters
@@ -134,8 +141,16 @@ def period_transactions_table(model, summary: pd.DataFrame, *, max_frequency: in
                         index=pd.Index([str(i) for i in range(max_frequency)] + [f"{max_frequency}+"], name="repeat purchases"))
 
 
-def cumulative_tracking(model, transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date",
-                        freq: str = "W", holdout_start=None, calibration_end=None) -> pd.DataFrame:
+def cumulative_tracking(
+    model: BTYDModel,
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    freq: str = "W",
+    holdout_start: DateLike | None = None,
+    calibration_end: DateLike | None = None,
+) -> pd.DataFrame:
     """Cumulative repeat purchases over calendar time: actual vs the model's expectation.
 
     Parameters
@@ -225,7 +240,7 @@ def cumulative_tracking(model, transactions: pd.DataFrame, *, customer_col: str 
     return out
 
 
-def probability_alive_matrix(model, *, max_frequency: int = 20, T: float | None = None) -> pd.DataFrame:
+def probability_alive_matrix(model: BTYDModel, *, max_frequency: int = 20, T: float | None = None) -> pd.DataFrame:
     """P(alive) for every frequency (rows) and recency (columns) at age T.
 
     Parameters
@@ -287,7 +302,13 @@ def probability_alive_matrix(model, *, max_frequency: int = 20, T: float | None 
     return out
 
 
-def frequency_recency_matrix(model, t: float = 1.0, *, max_frequency: int = 20, T: float | None = None) -> pd.DataFrame:
+def frequency_recency_matrix(
+    model: BTYDModel,
+    t: float = 1.0,
+    *,
+    max_frequency: int = 20,
+    T: float | None = None,
+) -> pd.DataFrame:
     """Expected purchases in the next ``t`` periods for every frequency (rows) and recency (columns).
 
     Parameters

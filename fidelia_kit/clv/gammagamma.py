@@ -7,6 +7,7 @@ purchases x and mean repeat spend m.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,10 @@ from scipy.special import digamma, gammaln
 from .._results import Result
 from .._validation import check_weights, ci_z
 from ._base import BaseModel, _vector, compress, maximize
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
+
 
 __all__ = ["GammaGammaModel", "IndependenceCheck"]
 
@@ -84,7 +89,7 @@ class GammaGammaModel(BaseModel):
         d_v = q / v - (px + q) / (x * m + v)
         return ll, np.vstack([d_p, d_q, d_v])
 
-    def fit(self, frequency, monetary_value, *, weights=None):
+    def fit(self, frequency: ArrayLike, monetary_value: ArrayLike, *, weights: ArrayLike | None = None) -> Self:
         """Fit on customers with frequency > 0; returns self."""
         self._check_settings()
         x, m, w = _spend_inputs(frequency, monetary_value, weights)
@@ -103,7 +108,7 @@ class GammaGammaModel(BaseModel):
         self._store(np.exp(res.x), lambda p: float(wc @ self._ll_grad(p, xc, mc)[0]), total)
         return self
 
-    def expected_spend(self, frequency, monetary_value):
+    def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> np.ndarray:
         """E[spend per transaction | x, m] = p (v + x m) / (p x + q - 1): a weighted mean of the
         population mean p v / (q - 1) and the customer's own mean m, more of m the more they bought.
         Customers with frequency 0 get the population mean."""
@@ -113,7 +118,13 @@ class GammaGammaModel(BaseModel):
         out = p * (v + x * m) / (p * x + q - 1)
         return np.where(x > 0, out, p * v / (q - 1))
 
-    def check_independence(self, frequency, monetary_value, *, ci: float = 0.95) -> IndependenceCheck:
+    def check_independence(
+        self,
+        frequency: ArrayLike,
+        monetary_value: ArrayLike,
+        *,
+        ci: float = 0.95,
+    ) -> IndependenceCheck:
         """Test the model's assumption that spend per purchase does not depend on frequency.
 
         Parameters

@@ -7,11 +7,17 @@ purchases stay finite.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
 from ._base import BTYDModel, btyd_inputs, compress_fast, log1mexp, maximize, warm_start
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
+
 
 __all__ = ["ParetoNBDModel"]
 
@@ -104,7 +110,7 @@ class ParetoNBDModel(BTYDModel):
         t2 = np.log(s) - np.log(r + s + d.x) + log_a0
         return a1 + np.logaddexp(t1, t2)
 
-    def fit(self, frequency, recency, T, *, weights=None):
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: ArrayLike | None = None) -> Self:
         """Fit by maximum likelihood on log-parameters; returns self.
 
         The gradient is numerical (central differences), as the hypergeometric function has
@@ -161,7 +167,7 @@ class ParetoNBDModel(BTYDModel):
         return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
                 + _log_a0(r, alpha, s, beta, x, tx, T))
 
-    def expected_purchases(self, t, frequency, recency, T):
+    def expected_purchases(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         """E[purchases in (T, T + t] | frequency, recency, T]."""
         self._check_fitted()
         x, tx, T_, _ = btyd_inputs(frequency, recency, T)
@@ -174,7 +180,7 @@ class ParetoNBDModel(BTYDModel):
             growth = (beta + T_) / (s - 1) * (1 - ((beta + T_) / (beta + T_ + t)) ** (s - 1))
         return (r + x) / (alpha + T_) * growth * p_alive
 
-    def expected_purchases_new(self, t):
+    def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """E[purchases in (0, t]] for a new customer."""
         self._check_fitted()
         r, alpha, s, beta = self.params_
@@ -183,7 +189,7 @@ class ParetoNBDModel(BTYDModel):
             return r * beta / alpha * np.log((beta + t) / beta)
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
-    def probability_of_n_purchases(self, t, n):
+    def probability_of_n_purchases(self, t: ArrayLike, n: ArrayLike) -> np.ndarray:
         """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2006, note 012, eq. 7)."""
         self._check_fitted()
         r, alpha, s, beta = self.params_

@@ -7,6 +7,7 @@ rise over time: the customers most likely to leave leave first.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,10 @@ from scipy.special import betaln
 from .._validation import as_date, as_dates, check_frame, check_number
 from ..exceptions import ConvergenceError
 from ._base import BaseModel, _vector, maximize
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, DateLike
+
 
 __all__ = ["ShiftedBetaGeoModel", "membership_durations", "observed_renewal_rates"]
 
@@ -85,7 +90,7 @@ class ShiftedBetaGeoModel(BaseModel):
         self._store(np.exp(res.x), lambda p: float(weights @ ll(p)), total)
         return self
 
-    def fit(self, active):
+    def fit(self, active: ArrayLike) -> Self:
         """Fit to a cohort's survivors: ``active[i]`` customers still active at the start of
         period i (``active[0]`` = cohort size, non-increasing). Returns self."""
         self._check_settings()
@@ -102,7 +107,7 @@ class ShiftedBetaGeoModel(BaseModel):
         censored = np.r_[np.zeros(len(t), dtype=bool), True]
         return self._fit_counts(durations, censored, np.r_[lost, act[-1]].astype(float))
 
-    def fit_customers(self, durations, censored):
+    def fit_customers(self, durations: ArrayLike, censored: ArrayLike) -> Self:
         """Fit to individual customers: ``durations`` periods observed (>= 1); ``censored`` True
         when the customer was still active at the end (False: left in that period)."""
         self._check_settings()
@@ -115,13 +120,13 @@ class ShiftedBetaGeoModel(BaseModel):
         frame = pd.DataFrame({"d": d, "c": c}).value_counts().reset_index()
         return self._fit_counts(frame["d"].to_numpy(float), frame["c"].to_numpy(bool), frame["count"].to_numpy(float))
 
-    def survival(self, t):
+    def survival(self, t: ArrayLike) -> np.ndarray:
         """S(t) = P(still a customer after t periods) = B(alpha, beta + t) / B(alpha, beta)."""
         self._check_fitted()
         a, b = self.params_
         return np.exp(self._log_survival(a, b, np.asarray(t, dtype=float)))
 
-    def retention_rate(self, t):
+    def retention_rate(self, t: ArrayLike) -> np.ndarray:
         """r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), for t >= 1: rises with t."""
         self._check_fitted()
         a, b = self.params_
@@ -174,13 +179,17 @@ class ShiftedBetaGeoModel(BaseModel):
         new.params_ = pd.Series({"alpha": a - points * k, "beta": b + points * k})
         return new
 
-    def expected_lifetime(self):
+    def expected_lifetime(self) -> float:
         """E[T] in periods = (alpha + beta - 1) / (alpha - 1); infinite when alpha <= 1."""
         self._check_fitted()
         a, b = self.params_
         return float((a + b - 1) / (a - 1)) if a > 1 else float("inf")
 
-    def discounted_expected_residual_lifetime(self, discount_rate, periods_survived=1):
+    def discounted_expected_residual_lifetime(
+        self,
+        discount_rate: float,
+        periods_survived: int | ArrayLike = 1,
+    ) -> float | np.ndarray:
         """DERL: the expected discounted number of further payments of a customer who has made
         ``periods_survived`` payments (n - 1 renewals), valued just before the next renewal.
 
@@ -234,7 +243,7 @@ class ShiftedBetaGeoModel(BaseModel):
         return float(out) if out.ndim == 0 else out
 
 
-def membership_durations(memberships: pd.DataFrame, *, as_of=None, signup_col: str = "signup_date",
+def membership_durations(memberships: pd.DataFrame, *, as_of: DateLike | None = None, signup_col: str = "signup_date",
                          renewals_col: str = "renewals", cancelled_col: str = "cancelled",
                          cancel_col: str | None = "cancel_date") -> pd.DataFrame:
     """Yearly memberships as sBG durations: how many years each member stayed, or has stayed so far.
@@ -318,7 +327,7 @@ def membership_durations(memberships: pd.DataFrame, *, as_of=None, signup_col: s
     return out[out["years_observed"] >= 1]
 
 
-def observed_renewal_rates(durations, censored) -> pd.DataFrame:
+def observed_renewal_rates(durations: ArrayLike, censored: ArrayLike) -> pd.DataFrame:
     """The renewal rate of each period as observed: of the members whose decision at the end of period
     t was seen, the share who renewed.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,10 @@ import pandas as pd
 from .._deprecation import keyword_only_since
 from .._groups import fits_int64, pack_keys, sorted_groups, unpack_keys
 from .._validation import as_amounts, as_date, as_dates, check_frame, check_option
+
+if TYPE_CHECKING:
+    from .._typing import DateLike
+
 
 __all__ = ["summarize_transactions", "FREQ_DAYS", "PERIODS_PER_YEAR"]
 
@@ -48,9 +53,18 @@ def _day_number(ts: pd.Timestamp) -> int:
 
 
 @keyword_only_since("customer_col", "date_col", "value_col", "observation_end", "calibration_end", "freq")
-def summarize_transactions(transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date",
-                           value_col: str | None = None, as_of=None, holdout_start=None, freq: str = "W",
-                           observation_end=None, calibration_end=None) -> pd.DataFrame:
+def summarize_transactions(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    value_col: str | None = None,
+    as_of: DateLike | None = None,
+    holdout_start: DateLike | None = None,
+    freq: str = "W",
+    observation_end: DateLike | None = None,
+    calibration_end: DateLike | None = None,
+) -> pd.DataFrame:
     """Summarise a transaction log per customer for the buy-till-you-die models.
 
     Parameters

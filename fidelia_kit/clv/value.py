@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,11 @@ from .bgbb import BetaGeoBetaBinomModel
 from .gammagamma import GammaGammaModel
 from .summary import PERIODS_PER_YEAR
 
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, DateLike, RNGLike
+    from ._base import BTYDModel
+
+
 __all__ = ["customer_value", "CustomerValue", "customer_lifetime_value", "historical_value", "retention_clv", "bootstrap",
            "BootstrapCLV"]
 
@@ -49,9 +55,17 @@ def _warn_if_horizon_looks_like_weeks(horizon: float, freq: str) -> None:
 
 
 @keyword_only_since("horizon", "discount_rate", n_positional=3)
-def customer_lifetime_value(transaction_model, spend_model, summary: pd.DataFrame, *, horizon: float,
-                            discount_rate: float = 0.10, margin: float = 1.0, freq: str = "W",
-                            step: float = 1.0) -> pd.Series:
+def customer_lifetime_value(
+    transaction_model: BTYDModel,
+    spend_model: GammaGammaModel,
+    summary: pd.DataFrame,
+    *,
+    horizon: float,
+    discount_rate: float = 0.10,
+    margin: float = 1.0,
+    freq: str = "W",
+    step: float = 1.0,
+) -> pd.Series:
     """Discounted expected profit of each customer over the next ``horizon`` periods of ``freq``.
 
     Parameters
@@ -144,7 +158,7 @@ def customer_lifetime_value(transaction_model, spend_model, summary: pd.DataFram
 
 def historical_value(transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date",
                      value_col: str = "amount", margin_col: str | None = None, margin: float = 1.0,
-                     as_of=None) -> pd.DataFrame:
+                     as_of: DateLike | None = None) -> pd.DataFrame:
     """The backward-looking view: what each customer has been worth so far.
 
     Parameters
@@ -217,7 +231,11 @@ def historical_value(transactions: pd.DataFrame, *, customer_col: str = "custome
     return out
 
 
-def retention_clv(margin, retention, discount_rate):
+def retention_clv(
+    margin: float | ArrayLike,
+    retention: float | ArrayLike,
+    discount_rate: float | ArrayLike,
+) -> float | np.ndarray:
     """Textbook CLV of a customer who brings ``margin`` per period and stays each period with
     probability ``retention``: m r / (1 + d - r) (first margin at the end of the first period).
 
@@ -327,9 +345,20 @@ def _refit(model, *args, weights, rng):
 
 @renamed(n="n_resamples")
 @keyword_only_since("horizon", "discount_rate", n_positional=3)
-def bootstrap(transaction_model, spend_model, summary: pd.DataFrame, *, horizon: float, discount_rate: float = 0.10,
-              n_resamples: int = 200, rng=DEFAULT_RNG, margin: float = 1.0, freq: str = "W", step: float = 1.0,
-              ci: float = 0.95) -> BootstrapCLV:
+def bootstrap(
+    transaction_model: BTYDModel,
+    spend_model: GammaGammaModel,
+    summary: pd.DataFrame,
+    *,
+    horizon: float,
+    discount_rate: float = 0.10,
+    n_resamples: int = 200,
+    rng: RNGLike = DEFAULT_RNG,
+    margin: float = 1.0,
+    freq: str = "W",
+    step: float = 1.0,
+    ci: float = 0.95,
+) -> BootstrapCLV:
     """Bootstrap confidence intervals for each customer's CLV and for the total.
 
     Parameters
@@ -474,9 +503,18 @@ class CustomerValue(Result):
                 f"median {self.table['clv'].median():,.2f} EUR)")
 
 
-def customer_value(transactions: pd.DataFrame, *, as_of=None, horizon_days: int = 365, discount_rate: float = 0.10,
-                   customer_col: str = "customer_id", date_col: str = "date", value_col: str = "amount",
-                   margin_col: str | None = "gross_margin", penalizer: float = 0.0) -> CustomerValue:
+def customer_value(
+    transactions: pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    horizon_days: int = 365,
+    discount_rate: float = 0.10,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    value_col: str = "amount",
+    margin_col: str | None = "gross_margin",
+    penalizer: float = 0.0,
+) -> CustomerValue:
     """What each customer is worth from now on: the kit's one figure of customer value.
 
     BG/NBD on a daily summary (weekly summaries bias ``r`` and ``alpha``; see notebook 04)

@@ -232,7 +232,7 @@ class ChurnModel(ParamsMixin):
     (True, (3,))
     """
 
-    def __init__(self, *, C: float = 1.0, max_iter: int = 5000):
+    def __init__(self, *, C: float = 1.0, max_iter: int = 5000) -> None:
         self.C = C
         self.max_iter = max_iter
 

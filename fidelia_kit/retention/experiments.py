@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,12 @@ from .._validation import (
     check_option,
     ci_z,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._typing import DateLike
+
 
 __all__ = ["ArmComparison", "AdjustedEffect", "CampaignROI", "compare_arms", "adjusted_effect", "cuped",
            "campaign_roi", "outcome_totals", "baseline_rate"]
@@ -340,7 +347,7 @@ def _effect_row(arm, est, se, z, p, raw, raw_se) -> dict:
 
 
 @keyword_only_since("arm_col", "outcome_col", "covariates", "control", "ci")
-def adjusted_effect(df: pd.DataFrame, *, outcome_col: str, covariates, arm_col: str = "arm",
+def adjusted_effect(df: pd.DataFrame, *, outcome_col: str, covariates: str | Sequence[str], arm_col: str = "arm",
                     control: str = "control", ci: float = 0.95) -> AdjustedEffect:
     """Treatment effects adjusted for pre-period covariates: Lin's (2013) interacted regression.
 
@@ -764,7 +771,7 @@ def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, valu
                      index=experiment.index, name=value_col)
 
 
-def baseline_rate(transactions: pd.DataFrame, *, as_of, days: int = 90, recency_days: tuple = (45, 240),
+def baseline_rate(transactions: pd.DataFrame, *, as_of: DateLike, days: int = 90, recency_days: tuple = (45, 240),
                   min_purchase_days: int = 2, customer_col: str = "customer_id", date_col: str = "date") -> float:
     """The rate a retention experiment's control arm can be expected to have, from the period before it.
 

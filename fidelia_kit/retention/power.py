@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,10 @@ from scipy import stats
 from .._deprecation import keyword_only_since
 from .._results import Result
 from .._validation import check_number, check_probability
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike
+
 
 __all__ = ["sample_size", "power_curve", "minimum_detectable_effect", "Retrodesign", "retrodesign"]
 
@@ -117,7 +122,14 @@ def sample_size(base_rate: float, min_lift: float, *, alpha: float = 0.05, power
     return int(np.ceil(n))
 
 
-def power_curve(base_rate: float, lifts, n, *, alpha: float = 0.05, ratio: float = 1.0) -> pd.DataFrame:
+def power_curve(
+    base_rate: float,
+    lifts: ArrayLike,
+    n: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    ratio: float = 1.0,
+) -> pd.DataFrame:
     """Power to detect each lift with each size of the control arm, as a tidy table.
 
     Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,12 @@ from .._estimator import ParamsMixin, clone
 from .._results import Result
 from .._validation import as_rng, check_binary, check_int, check_number, check_option, seed_from
 from ..exceptions import NotFittedError
+
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
+
+    from .._typing import ArrayLike, RNGLike
+
 
 __all__ = ["EXPERIMENT_FEATURES", "UpliftModel", "fit_uplift", "cross_predict_uplift", "UpliftCurve", "qini_curve",
            "uplift_curve", "uplift_at_k", "TargetingPolicy", "targeting_policy"]
@@ -148,13 +155,20 @@ class UpliftModel(ParamsMixin):
     True
     """
 
-    def __init__(self, *, method: str = "two_model", estimator=None, regressor=None, rng=0):
+    def __init__(
+        self,
+        *,
+        method: str = "two_model",
+        estimator: BaseEstimator | None = None,
+        regressor: BaseEstimator | None = None,
+        rng: RNGLike = 0,
+    ) -> None:
         self.method = method
         self.estimator = estimator
         self.regressor = regressor
         self.rng = rng
 
-    def fit(self, X, treatment, outcome) -> UpliftModel:
+    def fit(self, X: pd.DataFrame | ArrayLike, treatment: ArrayLike, outcome: ArrayLike) -> UpliftModel:
         """Fit on a randomized experiment.
 
         Parameters
@@ -199,7 +213,7 @@ class UpliftModel(ParamsMixin):
     def _predict_outcome(self, model, X):
         return model.predict_proba(X)[:, 1] if self.binary_ and hasattr(model, "predict_proba") else model.predict(X)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
         """Estimated effect of the treatment on the outcome for each customer (e.g. change in P(active)).
 
         Parameters
@@ -227,8 +241,16 @@ class UpliftModel(ParamsMixin):
 
 
 @keyword_only_since("method", "estimator")
-def fit_uplift(X, treatment, outcome, *, method: str = "two_model", estimator=None, regressor=None,
-               rng=0) -> UpliftModel:
+def fit_uplift(
+    X: pd.DataFrame | ArrayLike,
+    treatment: ArrayLike,
+    outcome: ArrayLike,
+    *,
+    method: str = "two_model",
+    estimator: BaseEstimator | None = None,
+    regressor: BaseEstimator | None = None,
+    rng: RNGLike = 0,
+) -> UpliftModel:
     """Deprecated: use ``UpliftModel(method=..., estimator=..., rng=...).fit(X, treatment, outcome)``.
 
     Parameters
@@ -266,8 +288,15 @@ def fit_uplift(X, treatment, outcome, *, method: str = "two_model", estimator=No
     return UpliftModel(method=method, estimator=estimator, regressor=regressor, rng=rng).fit(X, treatment, outcome)
 
 
-def cross_predict_uplift(X, treatment, outcome, *, model: UpliftModel | None = None, n_folds: int = 2,
-                         rng=0) -> np.ndarray:
+def cross_predict_uplift(
+    X: pd.DataFrame | ArrayLike,
+    treatment: ArrayLike,
+    outcome: ArrayLike,
+    *,
+    model: UpliftModel | None = None,
+    n_folds: int = 2,
+    rng: RNGLike = 0,
+) -> np.ndarray:
     """Out-of-fold uplift predictions: each customer scored by a model fitted without them (cross-fitting).
 
     Parameters
@@ -435,7 +464,7 @@ def _curve_result(kind: str, values_fn, uplift, treatment, outcome) -> UpliftCur
     return UpliftCurve(curve=curve, auc=float(auc), kind=kind)
 
 
-def qini_curve(uplift, treatment, outcome) -> UpliftCurve:
+def qini_curve(uplift: ArrayLike, treatment: ArrayLike, outcome: ArrayLike) -> UpliftCurve:
     """The Qini curve of a ranking by predicted uplift (Radcliffe 2007).
 
     Parameters
@@ -505,7 +534,7 @@ def qini_curve(uplift, treatment, outcome) -> UpliftCurve:
     return _curve_result("qini", _qini_values, uplift, treatment, outcome)
 
 
-def uplift_curve(uplift, treatment, outcome) -> UpliftCurve:
+def uplift_curve(uplift: ArrayLike, treatment: ArrayLike, outcome: ArrayLike) -> UpliftCurve:
     """The uplift curve of a ranking by predicted uplift, with its normalized area.
 
     Parameters
@@ -555,7 +584,7 @@ def uplift_curve(uplift, treatment, outcome) -> UpliftCurve:
 
 
 @keyword_only_since("k")
-def uplift_at_k(uplift, treatment, outcome, *, k: float = 0.3) -> float:
+def uplift_at_k(uplift: ArrayLike, treatment: ArrayLike, outcome: ArrayLike, *, k: float = 0.3) -> float:
     """Observed uplift among the top ``k`` share by predicted uplift.
 
     Parameters
@@ -667,7 +696,7 @@ def _per_customer(name: str, value, index) -> pd.Series:
 
 
 @keyword_only_since("value", "cost")
-def targeting_policy(uplift, *, value, cost) -> TargetingPolicy:
+def targeting_policy(uplift: ArrayLike, *, value: float | ArrayLike, cost: float | ArrayLike) -> TargetingPolicy:
     """Contact exactly the customers whose expected gain beats the cost.
 
     Parameters

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,12 @@ from .._estimator import ParamsMixin
 from .._results import Result
 from .._validation import as_rng, check_frame, check_int, check_number, check_option, seed_from
 from ..exceptions import NotFittedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .._typing import RNGLike
+
 
 __all__ = ["behaviour_features", "CustomerClusters", "ClusterResult", "cluster_customers", "silhouette_strength"]
 
@@ -257,7 +264,14 @@ class CustomerClusters(ParamsMixin):
     np.True_
     """
 
-    def __init__(self, *, k=range(2, 9), method: str = "kmeans", sample_size: int = 5_000, rng=0):
+    def __init__(
+        self,
+        *,
+        k: int | Iterable[int] = range(2, 9),
+        method: str = "kmeans",
+        sample_size: int = 5_000,
+        rng: RNGLike = 0,
+    ) -> None:
         self.k = k
         self.method = method
         self.sample_size = sample_size
@@ -391,8 +405,15 @@ def _check_features(features) -> None:
 
 
 @keyword_only_since("k")
-def cluster_customers(features: pd.DataFrame, *, k=range(2, 9), method: str = "kmeans", rng=0,
-                      value: pd.Series | None = None, sample_size: int = 5_000) -> ClusterResult:
+def cluster_customers(
+    features: pd.DataFrame,
+    *,
+    k: int | Iterable[int] = range(2, 9),
+    method: str = "kmeans",
+    rng: RNGLike = 0,
+    value: pd.Series | None = None,
+    sample_size: int = 5_000,
+) -> ClusterResult:
     """Group customers by behaviour and choose the number of groups, in one call.
 
     ``CustomerClusters(k=k, method=method, sample_size=sample_size, rng=rng).fit(features,

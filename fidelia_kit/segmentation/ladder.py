@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,13 @@ from .._deprecation import keyword_only_since
 from .._results import Result
 from .._validation import as_date, as_dates, check_frame, check_int, check_number
 from ..survey import PROMOTER_MIN
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .._typing import DateLike
+    from ..dataset import World
+
 
 __all__ = ["LADDER_RUNGS", "LADDER_RULES", "LoyaltyLadder", "loyalty_ladder", "ladder_transitions", "LadderMoves",
            "ladder_moves"]
@@ -99,9 +107,17 @@ def _latest_answers(survey: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 @keyword_only_since("as_of")
-def loyalty_ladder(world_or_tables, *, as_of=None, market_size: int | None = None, habitual_purchases: int = 4,
-                   exclusive_share: float = 70.0, exclusive_purchases: int = 12, promoter_min: int = PROMOTER_MIN,
-                   window_days: int = 365) -> LoyaltyLadder:
+def loyalty_ladder(
+    world_or_tables: World | Mapping[str, pd.DataFrame],
+    *,
+    as_of: DateLike | None = None,
+    market_size: int | None = None,
+    habitual_purchases: int = 4,
+    exclusive_share: float = 70.0,
+    exclusive_purchases: int = 12,
+    promoter_min: int = PROMOTER_MIN,
+    window_days: int = 365,
+) -> LoyaltyLadder:
     """Place every registered person on the loyalty ladder at a date.
 
     Parameters

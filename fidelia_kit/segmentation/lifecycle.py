@@ -1,12 +1,18 @@
 """The contact plan's phases as lifecycle stages: each customer's phase from tenure and behaviour."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .._validation import as_date, as_dates, check_frame, check_int, check_number
 from ..contact import CONTACT_PHASES
 from .rfm import rfm_table
+
+if TYPE_CHECKING:
+    from .._typing import DateLike
+
 
 __all__ = ["LIFECYCLE_PHASES", "contact_phases"]
 
@@ -17,10 +23,19 @@ LIFECYCLE_PHASES = ("reaffirm", "refresh", "enrich", "reactivate")
 _ACTIONS = {**CONTACT_PHASES.set_index("phase")["action"].to_dict(), "reactivate": "win back"}
 
 
-def contact_phases(transactions: pd.DataFrame, *, as_of=None, new_days: int = 90, lapsed_days: int = 180,
-                   loyal_purchases: int = 4, value_quantile: float = 0.5, window_days: int = 365,
-                   customer_col: str = "customer_id", date_col: str = "date",
-                   value_col: str = "amount") -> pd.DataFrame:
+def contact_phases(
+    transactions: pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    new_days: int = 90,
+    lapsed_days: int = 180,
+    loyal_purchases: int = 4,
+    value_quantile: float = 0.5,
+    window_days: int = 365,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    value_col: str = "amount",
+) -> pd.DataFrame:
     """Each customer's phase of the contact plan, from where they are in their relationship.
 
     Parameters

@@ -1,6 +1,8 @@
 """RFM and RFMT: recency, frequency, monetary value and tenure, scored and named."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -8,12 +10,16 @@ from .._deprecation import keyword_only_since
 from .._groups import distinct_keys, pack_keys, unpack_keys
 from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
 
+if TYPE_CHECKING:
+    from .._typing import DateLike
+
+
 __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS"]
 
 # --- RFM ---------------------------------------------------------------------------------------
 
 @keyword_only_since("as_of")
-def rfm_table(transactions: pd.DataFrame, *, as_of=None, customer_col: str = "customer_id",
+def rfm_table(transactions: pd.DataFrame, *, as_of: DateLike | None = None, customer_col: str = "customer_id",
               date_col: str = "date", value_col: str = "amount") -> pd.DataFrame:
     """Recency, frequency, monetary value and tenure of every customer.
 
@@ -240,7 +246,7 @@ def _check_scheme(scheme: pd.DataFrame, q: int) -> pd.DataFrame:
 
 
 @keyword_only_since("scheme")
-def rfm_segments(scores: pd.DataFrame, *, scheme="standard") -> pd.DataFrame:
+def rfm_segments(scores: pd.DataFrame, *, scheme: str | pd.DataFrame = "standard") -> pd.DataFrame:
     """Name each customer's segment from their R and F scores by a rule table.
 
     Parameters

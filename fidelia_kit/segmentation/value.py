@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result
 from .._validation import as_amounts, check_frame, check_number
+
+if TYPE_CHECKING:
+    from ..clv.value import CustomerValue
+
 
 __all__ = ["customer_profit", "future_value_proxy", "future_profit", "value_tiers", "ParetoResult", "pareto_curve"]
 
@@ -166,7 +171,7 @@ def future_value_proxy(rfm: pd.DataFrame, profit: pd.Series, *, horizon_days: in
     return (per_day * horizon_days * 0.5 ** (rfm["days_since_last"] / half_life_days)).rename("future_value")
 
 
-def future_profit(value, profit_table: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
+def future_profit(value: CustomerValue, profit_table: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
     """Future profitability: the CLV (future margin) net of the customer's cost to serve.
 
     Parameters

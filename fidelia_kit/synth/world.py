@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,7 @@ def _r(x, digits=6):
     return float(np.round(float(x), digits))
 
 
-def generate_world(config: WorldConfig | None = None, *, progress: bool = False, **overrides) -> World:
+def generate_world(config: WorldConfig | None = None, *, progress: bool = False, **overrides: Any) -> World:
     """Generate the linked tables of a synthetic Fidelia world and its ground truth.
 
     Parameters
