@@ -17,7 +17,7 @@ each other (a cut-off and the horizon after it) are checked together.
 
 The derivations reproduce, on the default world (2024-01-01 to 2025-12-31), the dates the
 notebooks used to fix: ``ladder_mid`` 2025-01-01, ``calibration_end`` 2025-06-30,
-``train_cutoff`` 2025-01-01, ``test_cutoff`` 2025-07-01 and ``horizon`` 180 days.
+``train_as_of`` 2025-01-01, ``test_as_of`` 2025-07-01 and ``horizon_days`` 180.
 
 >>> w = Window(pd.Timestamp("2019-03-01"), pd.Timestamp("2022-02-28"))
 >>> w.n_days
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._deprecation import renamed
 from ._validation import as_date, check_int, check_number
 
 if TYPE_CHECKING:
@@ -510,15 +511,16 @@ def holdout_start(window: Window, value: DateLike | None = None, *, min_days: in
                           what=f"at least {min_days} days of calibration before it and {min_days} of holdout")
 
 
+@renamed(train_cutoff="train_as_of", test_cutoff="test_as_of", horizon="horizon_days")
 def churn_dates(
     window: Window,
-    train_cutoff: DateLike | None = None,
-    test_cutoff: DateLike | None = None,
-    horizon: int | None = None,
+    train_as_of: DateLike | None = None,
+    test_as_of: DateLike | None = None,
+    horizon_days: int | None = None,
     *,
     min_history: int = 28,
 ) -> tuple[pd.Timestamp, pd.Timestamp, int]:
-    """Notebook 07's ``(train_cutoff, test_cutoff, horizon)``, checked together.
+    """Notebook 07's ``(train_as_of, test_as_of, horizon_days)``, checked together.
 
     Both cut-offs are ``as_of`` dates (exclusive): the features see the days before them, the
     labels the ``horizon`` days from them on.
@@ -526,25 +528,25 @@ def churn_dates(
     Parameters
     ----------
     window : Window
-    train_cutoff, test_cutoff : date-like, optional
-        Given values. Defaults: ``test_cutoff`` the latest month start whose horizon still ends
-        inside the window; ``train_cutoff`` the latest month start whose horizon ends by
-        ``test_cutoff``.
-    horizon : int, optional
+    train_as_of, test_as_of : date-like, optional
+        Given values. Defaults: ``test_as_of`` the latest month start whose horizon still ends
+        inside the window; ``train_as_of`` the latest month start whose horizon ends by
+        ``test_as_of``.
+    horizon_days : int, optional
         Days; default min(180, a quarter of the window).
     min_history : int, default=28
-        Days of purchases ``train_cutoff`` must leave before it.
+        Days of purchases ``train_as_of`` must leave before it.
 
     Returns
     -------
     tuple
-        ``(train_cutoff, test_cutoff, horizon)``: two Timestamps and an int.
+        ``(train_as_of, test_as_of, horizon_days)``: two Timestamps and an int.
 
     Raises
     ------
     ValueError
-        ``train_cutoff + horizon > test_cutoff`` (the training labels would see the test
-        period), ``test_cutoff + horizon`` more than one day past the window's end (a horizon
+        ``train_as_of + horizon_days > test_as_of`` (the training labels would see the test
+        period), ``test_as_of + horizon_days`` more than one day past the window's end (a horizon
         beyond the data is refused, never shortened), or too little history.
 
     Examples
@@ -553,33 +555,33 @@ def churn_dates(
     >>> str(train.date()), str(test.date()), h
     ('2025-01-01', '2025-07-01', 180)
     """
-    if horizon is None:
-        horizon = min(180, window.n_days // 4)
+    if horizon_days is None:
+        horizon_days = min(180, window.n_days // 4)
     else:
-        horizon = check_int("horizon", horizon, 1, window.n_days)
-    h = _days(horizon)
+        horizon_days = check_int("horizon_days", horizon_days, 1, window.n_days)
+    h = _days(horizon_days)
     after_end = window.end + _days(1)
-    if test_cutoff is None:
+    if test_as_of is None:
         test = month_start(after_end - h)
     else:
-        test = parameter_date("test_cutoff", test_cutoff, window, earliest=window.start + _days(1))
+        test = parameter_date("test_as_of", test_as_of, window, earliest=window.start + _days(1))
     if test + h > after_end:
-        raise ValueError(f"parameters `test_cutoff` ({test.date()}) and `horizon` ({horizon} days): the horizon runs "
-                         f"past the data's last day ({window.end.date()}); choose an earlier `test_cutoff` (at the "
-                         f"latest {(after_end - h).date()}) or a shorter `horizon`.")
-    if train_cutoff is None:
+        raise ValueError(f"parameters `test_as_of` ({test.date()}) and `horizon_days` ({horizon_days}): the horizon runs "
+                         f"past the data's last day ({window.end.date()}); choose an earlier `test_as_of` (at the "
+                         f"latest {(after_end - h).date()}) or a shorter `horizon_days`.")
+    if train_as_of is None:
         train = month_start(test - h)
     else:
-        train = parameter_date("train_cutoff", train_cutoff, window, earliest=window.start + _days(1))
+        train = parameter_date("train_as_of", train_as_of, window, earliest=window.start + _days(1))
     if train + h > test:
-        raise ValueError(f"parameters `train_cutoff` ({train.date()}), `horizon` ({horizon} days) and `test_cutoff` "
-                         f"({test.date()}): need train_cutoff + horizon <= test_cutoff, so that the training labels "
+        raise ValueError(f"parameters `train_as_of` ({train.date()}), `horizon_days` ({horizon_days}) and `test_as_of` "
+                         f"({test.date()}): need train_as_of + horizon_days <= test_as_of, so that the training labels "
                          f"end before the test period starts.")
     if train < window.start + _days(min_history):
-        raise ValueError(f"parameter `train_cutoff` ({train.date()}) leaves less than {min_history} days of purchases "
-                         f"before it (the window starts {window.start.date()}); with `horizon` = {horizon} days the "
-                         f"window ({window.n_days} days) needs a later `train_cutoff` or a shorter `horizon`.")
-    return train, test, int(horizon)
+        raise ValueError(f"parameter `train_as_of` ({train.date()}) leaves less than {min_history} days of purchases "
+                         f"before it (the window starts {window.start.date()}); with `horizon_days` = {horizon_days} the "
+                         f"window ({window.n_days} days) needs a later `train_as_of` or a shorter `horizon_days`.")
+    return train, test, int(horizon_days)
 
 
 def stay_days(window: Window, response_dates: ArrayLike, value: int | None = None, *, longest: int = 180) -> int:

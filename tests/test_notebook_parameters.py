@@ -80,19 +80,25 @@ def test_churn_dates_default(window, expected):
 
 
 def test_churn_dates_derive_around_what_is_given():
-    assert nbp.churn_dates(DEFAULT, horizon=90) == (T("2025-07-01"), T("2025-10-01"), 90)
-    assert nbp.churn_dates(DEFAULT, test_cutoff="2025-03-01", horizon=60)[0] == T("2024-12-01")
+    assert nbp.churn_dates(DEFAULT, horizon_days=90) == (T("2025-07-01"), T("2025-10-01"), 90)
+    assert nbp.churn_dates(DEFAULT, test_as_of="2025-03-01", horizon_days=60)[0] == T("2024-12-01")
+
+
+def test_churn_dates_old_argument_names_still_work_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match=r"`test_cutoff` is deprecated; use `test_as_of`"):
+        old = nbp.churn_dates(DEFAULT, test_cutoff="2025-03-01", horizon=60)
+    assert old == nbp.churn_dates(DEFAULT, test_as_of="2025-03-01", horizon_days=60)
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"train_cutoff": "2025-05-01", "test_cutoff": "2025-07-01", "horizon": 180},
-     r"`train_cutoff` \(2025-05-01\), `horizon` \(180 days\) and `test_cutoff` \(2025-07-01\): need train_cutoff \+ horizon <= test_cutoff"),
-    ({"test_cutoff": "2025-10-01", "horizon": 180},
-     r"`test_cutoff` \(2025-10-01\) and `horizon` \(180 days\): the horizon runs past the data's last day \(2025-12-31\)"),
-    ({"horizon": 800}, r"`horizon` must be in \[1, 731\]; got 800"),
-    ({"horizon": 340}, r"`train_cutoff` \(2024-01-01\) leaves less than 28 days .* shorter `horizon`"),
-    ({"test_cutoff": "2027-01-01"}, r"parameter `test_cutoff` must be between 2024-01-02 and 2025-12-31"),
-    ({"train_cutoff": "July 2025x"}, r"`train_cutoff` must be a date such as"),
+    ({"train_as_of": "2025-05-01", "test_as_of": "2025-07-01", "horizon_days": 180},
+     r"`train_as_of` \(2025-05-01\), `horizon_days` \(180\) and `test_as_of` \(2025-07-01\): need train_as_of \+ horizon_days <= test_as_of"),
+    ({"test_as_of": "2025-10-01", "horizon_days": 180},
+     r"`test_as_of` \(2025-10-01\) and `horizon_days` \(180\): the horizon runs past the data's last day \(2025-12-31\)"),
+    ({"horizon_days": 800}, r"`horizon_days` must be in \[1, 731\]; got 800"),
+    ({"horizon_days": 340}, r"`train_as_of` \(2024-01-01\) leaves less than 28 days .* shorter `horizon_days`"),
+    ({"test_as_of": "2027-01-01"}, r"parameter `test_as_of` must be between 2024-01-02 and 2025-12-31"),
+    ({"train_as_of": "July 2025x"}, r"`train_as_of` must be a date such as"),
 ])
 def test_churn_dates_refuse_what_does_not_fit(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -393,7 +393,7 @@ def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_aliv
     c = runs["07"].results
     saved = load_world(_data_dir(executed))
     p = _parameters(executed, "07")
-    train_as_of, test_as_of, horizon = churn_dates(window_of(saved), p["train_cutoff"], p["test_cutoff"], p["horizon"])
+    train_as_of, test_as_of, horizon = churn_dates(window_of(saved), p["train_as_of"], p["test_as_of"], p["horizon_days"])
     # the notebook's model is the kit's ChurnModel on the kit's data sets, scored on the later date
     train = churn_dataset(saved.transactions, as_of=train_as_of, horizon_days=horizon, complaints=saved.complaints)
     test = churn_dataset(saved.transactions, as_of=test_as_of, horizon_days=horizon, complaints=saved.complaints)
@@ -412,7 +412,7 @@ def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_aliv
     treated = e.loc[(e["arm"] != "control") & (e["assigned_date"] >= test_as_of)
                     & (e["assigned_date"] < test_as_of + pd.Timedelta(days=horizon)), "customer_id"]
     assert c["test_share_treated"] == pytest.approx(test.index.isin(treated).mean(), rel=1e-12)
-    assert c["test_share_treated"] > 0          # on this world the campaign starts the day after test_cutoff
+    assert c["test_share_treated"] > 0          # on this world the campaign starts the day after test_as_of
     assert c["auc_leaky_recency"] == pytest.approx(1.0)
     assert c["auc_in_sample"] > 0.5
 

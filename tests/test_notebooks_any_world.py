@@ -154,12 +154,12 @@ def test_churn_uses_the_worlds_dates(ran):
 
 
 @pytest.mark.parametrize("notebook, parameters, message", [
-    ("07", {"test_cutoff": "2022-05-01", "horizon": 180},
-     "parameters `test_cutoff` (2022-05-01) and `horizon` (180 days): the horizon runs past the data's last day (2022-06-30)"),
-    ("07", {"train_cutoff": "2022-02-01"},
-     "need train_cutoff + horizon <= test_cutoff"),
-    ("04", {"calibration_end": "2025-06-30"},
-     "parameter `calibration_end` must be between 2021-07-28 and 2022-06-02"),
+    ("07", {"test_as_of": "2022-05-01", "horizon_days": 180},
+     "parameters `test_as_of` (2022-05-01) and `horizon_days` (180): the horizon runs past the data's last day (2022-06-30)"),
+    ("07", {"train_as_of": "2022-02-01"},
+     "need train_as_of + horizon_days <= test_as_of"),
+    ("04", {"holdout_start": "2025-06-30"},
+     "parameter `holdout_start` must be between 2021-07-29 and 2022-06-03"),
     ("02", {"ladder_mid": "2025-01-01"}, "parameter `ladder_mid` must be between 2021-07-02 and 2022-06-29"),
 ])
 def test_dates_that_do_not_fit_the_world_are_refused(tmp_path, notebook, parameters, message):
