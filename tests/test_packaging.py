@@ -93,6 +93,12 @@ def test_readme_module_table_lists_every_public_module():
             continue
         entry = f"`{info.name}/`" if info.ispkg else f"`{info.name}.py`"
         assert f"| {entry} |" in table, entry
+        if info.ispkg:  # a sub-package's row names each of its modules
+            row = next(line for line in table.splitlines() if line.startswith(f"| {entry} |"))
+            package = importlib.import_module(f"fidelia_kit.{info.name}")
+            for sub in pkgutil.iter_modules(package.__path__):
+                if not sub.name.startswith("_"):
+                    assert f"`{sub.name}`" in row, f"{entry} {sub.name}"
 
 
 def test_every_module_declares_all_and_exports_exist():
