@@ -81,6 +81,17 @@ def test_committed_notebook_is_clean_and_parameterized(path):
     assert "check_parameters(" in code[1].source or "load_world" in code[1].source
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_ends_with_what_could_go_wrong_and_narrates_its_setup(path):
+    """The last section is "What could go wrong" (the Summary used to come after it), and a sentence of
+    narrative follows the parameters cell (the setup cell used to follow it directly in 01-06)."""
+    nb = nbformat.read(path, as_version=4)
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert headings[-1] == "## What could go wrong", headings[-3:]
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    assert nb.cells[params + 1].cell_type == "markdown"
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nbworld")
