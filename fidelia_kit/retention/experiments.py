@@ -72,7 +72,13 @@ def _outcome_kind(y: pd.Series, kind: str, col: str) -> str:
 
 
 class _Measures:
-    """Access to one measure of a tidy effects table (``arm, measure, estimate, ci_low, ci_high, ...``)."""
+    """A result holding a tidy ``effects`` table (``arm, measure, estimate, ci_low, ci_high, ...``)."""
+
+    effects: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy effects table (a copy)."""
+        return self.effects.copy()
 
     def measure(self, name: str) -> pd.DataFrame:
         """The rows of measure ``name``, indexed by arm (``estimate``, ``ci_low``, ``ci_high``, ...)."""
@@ -122,10 +128,6 @@ class ArmComparison(_Measures, Result):
     ci: float
     control: str
     outcome_col: str
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy effects table (a copy)."""
-        return self.effects.copy()
 
     @property
     def lift(self) -> pd.DataFrame:
@@ -577,10 +579,6 @@ class CampaignROI(_Measures, Result):
     arms: pd.DataFrame
     margin: float
     ci: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy effects table (a copy)."""
-        return self.effects.copy()
 
     @property
     def roi(self) -> pd.DataFrame:
