@@ -215,6 +215,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("dropout_prob", "float", "BG/NBD probability p of leaving after each repeat purchase.", nullable=True, min=0, max=1),
         Column("mean_spend", "float", "Gamma-Gamma mean amount per purchase, p / nu.", unit="EUR", nullable=True, min=0),
         Column("alive_end", "bool", "Still a customer (not dropped out) at the end of the window.", nullable=True),
+        Column("dropout_date", "date", "Day the customer left (the BG/NBD dropout, just after a purchase that day); empty while alive at the end of the window, and for prospects. A customer is alive on a day d when alive_end is true or dropout_date >= d. A few left customers still show a purchase later: the retention experiment's contact brought them back once.", nullable=True, in_window=True),
         Column("satisfaction", "float", "Latent satisfaction (standardised over buyers: mean 0, sd 1).", nullable=True),
         Column("recommend", "int", "The answer the customer would give to the NPS question.", unit="0-10 scale", nullable=True, min=0, max=10),
         Column("share_of_wallet", "float", "Share of the customer's category spend that goes to Fidelia.", unit="%", nullable=True, min=0, max=100),

@@ -550,3 +550,17 @@ def test_the_container_is_the_same_class_under_every_name():
     import fidelia_kit.synth.world
 
     assert fidelia_kit.World is fidelia_kit.synth.World is fidelia_kit.synth.world.World is fidelia_kit.dataset.World
+
+
+def test_dropout_date_is_the_last_purchase_of_those_who_left(default_world):
+    """A customer leaves just after a purchase (BG/NBD), so dropout_date is their last purchase day,
+    except for the few left customers the retention experiment brought back for one more purchase."""
+    truth = default_world.truth_customers.set_index("customer_id")
+    left = truth["dropout_date"].notna()
+    assert (left == (truth["alive_end"] == False)).all()  # noqa: E712 (nullable boolean)
+    last = default_world.transactions.groupby("customer_id")["date"].max().reindex(truth.index[left])
+    after = last > truth.loc[left, "dropout_date"]
+    assert (last >= truth.loc[left, "dropout_date"]).mean() > 0.99
+    treated = default_world.retention_experiment.query("arm != 'control'")["customer_id"]
+    assert set(last.index[after]) <= set(treated)
+    assert after.mean() < 0.03

@@ -250,6 +250,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "dropout_prob": np.round(p, 6),
         "mean_spend": np.round(mean_spend, 4),
         "alive_end": pd.array(np.where(people.buyer, alive, False), dtype="boolean"),
+        "dropout_date": _dates(start, np.where(people.buyer & life.died, np.floor(life.death_time), 0)).where(
+            people.buyer & life.died),
         "satisfaction": np.round(people.satisfaction, 6),
         "recommend": pd.array(people.recommend, dtype="Int64"),
         "share_of_wallet": people.share_of_wallet,
