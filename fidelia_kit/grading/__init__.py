@@ -9,7 +9,21 @@
 from __future__ import annotations
 
 from .answers import ANSWER_MIME, answer, answer_value, read_answers
-from .key import KEY_FILE, KINDS, Key, Question, QuestionScore, Score, load_key, score, student_seed
+from .key import (
+    KEY_FILE,
+    KINDS,
+    STUDENT_PARAMETERS,
+    Key,
+    Question,
+    QuestionScore,
+    Score,
+    load_key,
+    score,
+    student_parameters,
+    student_seed,
+    student_world,
+)
 
 __all__ = ["ANSWER_MIME", "answer", "answer_value", "read_answers", "KEY_FILE", "KINDS", "Key", "Question",
-           "QuestionScore", "Score", "load_key", "score", "student_seed"]
+           "QuestionScore", "Score", "load_key", "score", "student_seed", "student_world", "student_parameters",
+           "STUDENT_PARAMETERS"]

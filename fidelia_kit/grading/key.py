@@ -42,13 +42,17 @@ if TYPE_CHECKING:
     from .._typing import PathLike
     from ..dataset import World
 
-__all__ = ["KINDS", "Question", "Key", "QuestionScore", "Score", "load_key", "score", "student_seed", "KEY_FILE"]
+__all__ = ["KINDS", "Question", "Key", "QuestionScore", "Score", "load_key", "score", "student_seed", "student_world",
+           "student_parameters", "KEY_FILE", "STUDENT_PARAMETERS"]
 
 #: The kinds of question the grader knows.
 KINDS = ("number", "choice", "table", "bool", "text")
 
 #: Where an exercise's key lives, relative to its folder.
 KEY_FILE = Path("instructor") / "key.py"
+
+#: The parameters every exercise notebook declares, which the kit sets for each student.
+STUDENT_PARAMETERS = ("data_dir", "student_id", "seed")
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,62 @@ def student_seed(salt: str, exercise: str, student_id: str) -> int:
             raise ValueError(f"student_seed(): {name} must be non-empty text; got {v!r}.")
     digest = hashlib.sha256("\x1f".join((salt, exercise, student_id)).encode("utf-8")).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def student_world(key: Key, seed: int) -> World:
+    """Generate a student's world: the key's knobs with the student's seed.
+
+    The grader calls it again from the seed, so it never reads the copy the student was given.
+
+    Parameters
+    ----------
+    key : Key
+    seed : int
+        From :func:`student_seed`.
+
+    Returns
+    -------
+    World
+
+    Examples
+    --------
+    >>> key = Key("demo", (Question("q1", 1, "number"),), lambda world: {}, world={"n_customers": 500})
+    >>> student_world(key, 7).customers.shape[0]
+    500
+    """
+    from ..synth import generate_world
+
+    knobs = dict(key.world)
+    if "seed" in knobs:
+        raise ValueError(f"Key {key.exercise!r}: world must not set the seed; each student's comes from student_seed().")
+    return generate_world(seed=int(seed), **knobs)
+
+
+def student_parameters(key: Key, *, data_dir: str, student_id: str, seed: int) -> dict:
+    """The parameters injected into a student's notebook: :data:`STUDENT_PARAMETERS` and the key's own.
+
+    Parameters
+    ----------
+    key : Key
+    data_dir : str
+        The student's world, as the notebook should read it (relative to the notebook).
+    student_id : str
+    seed : int
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> key = Key("demo", (Question("q1", 1, "number"),), lambda world: {}, parameters={"k": 4})
+    >>> student_parameters(key, data_dir="data", student_id="s1", seed=3)
+    {'data_dir': 'data', 'student_id': 's1', 'seed': 3, 'k': 4}
+    """
+    clash = sorted(set(key.parameters) & set(STUDENT_PARAMETERS))
+    if clash:
+        raise ValueError(f"Key {key.exercise!r}: parameters must not set {', '.join(clash)}; the kit sets them per student.")
+    return {"data_dir": str(data_dir), "student_id": str(student_id), "seed": int(seed), **dict(key.parameters)}
 
 
 # -- scoring -------------------------------------------------------------------------------------------------------
