@@ -39,6 +39,7 @@ def test_answer_values_take_their_json_form():
         answer_value(pd.DataFrame(np.zeros((20_001, 1))))
     with pytest.raises(ValueError, match="question id"):
         answer("1 bad", 3)
+    assert answer("q1", None) is None  # a blank placeholder records nothing and does not fail
 
 
 def test_read_answers_keeps_the_last_answer_and_ignores_results_and_malformed_outputs():

@@ -124,8 +124,10 @@ def answer(question_id: str, value: Any) -> Any:
     question_id : str
         The question's id as the exercise names it, e.g. ``"q3"``. A later answer to the same
         question replaces an earlier one.
-    value : number, bool, str, pandas Series or DataFrame
+    value : number, bool, str, pandas Series or DataFrame, or None
         The answer: a number, a choice (e.g. a segment's name), free text, or a small table.
+        ``None`` records nothing (the question stays unanswered), so a blank exercise with
+        ``q1 = None`` placeholders runs to its end.
 
     Returns
     -------
@@ -152,7 +154,16 @@ def answer(question_id: str, value: Any) -> Any:
     >>> answer("q2", "loyal")
     'loyal'
     """
-    stored = answer_value(value, question_id=_check_id(question_id))
+    _check_id(question_id)
+    if value is None:  # a blank exercise: "q1 = None  # your answer" runs without recording anything
+        try:
+            from IPython import get_ipython
+            if get_ipython() is not None:
+                print(f"answer {question_id}: not answered yet")
+        except ImportError:  # pragma: no cover
+            pass
+        return None
+    stored = answer_value(value, question_id=question_id)
     try:
         from IPython import get_ipython
         shell = get_ipython()
