@@ -22,11 +22,14 @@ from fidelia_kit.survey import (
     kmo,
     nps,
     nps_by,
+    nps_category,
     omega,
     parallel_analysis,
     poststratify,
+    response_rates,
     reverse_code,
     satisfaction_to_loyalty,
+    scale_means,
     scale_scores,
 )
 
@@ -378,6 +381,93 @@ def test_importance_performance_quadrants_hand_worked():
     assert mid.cut == "midpoint" and mid.to_frame()["attribute"].tolist() == ["a", "b", "c", "d"]
     with pytest.raises(ValueError, match=r"needs values on the scale 1-5; \['a'\]"):
         importance_performance(imp.replace(4.5, 6.0), perf, cut="midpoint")
+
+
+def test_importance_performance_puts_an_attribute_within_its_interval_of_a_cross_hair_on_the_border():
+    # Notebook 01 put accessibility in "concentrate here" with a performance of 3.346 against a cross-hair of
+    # 3.350: a gap far inside the interval of a mean of about 2,000 answers. Hand-worked: the cross-hairs are the
+    # means, importance (0.30 + 0.10 + 0.20) / 3 = 0.20 and performance (3.0 + 3.6 + 3.33) / 3 = 3.31.
+    imp = pd.Series({"a": 0.30, "b": 0.10, "c": 0.20})
+    perf = pd.Series({"a": 3.0, "b": 3.6, "c": 3.33})
+    imp_ci = pd.DataFrame({"ci_low": [0.25, 0.05, 0.18], "ci_high": [0.35, 0.15, 0.22]}, index=["a", "b", "c"])
+    perf_ci = pd.DataFrame({"ci_low": [2.95, 3.55, 3.28], "ci_high": [3.05, 3.65, 3.38]}, index=["a", "b", "c"])
+    ipa = importance_performance(imp, perf, importance_ci=imp_ci, performance_ci=perf_ci)
+    assert ipa.importance_cut == pytest.approx(0.20) and ipa.performance_cut == pytest.approx(3.31)
+    assert ipa.table["on_border"].to_dict() == {"a": False, "b": False, "c": True}
+    assert ipa.table.loc["a", "quadrant"] == "concentrate here"       # the point's quadrant is kept beside it
+    assert ipa.sentence == ("Clear of the cross-hairs, whose position the intervals leave settled: a in concentrate "
+                            "here; b in possible overkill. On the border, so no quadrant can be assigned from these "
+                            "data: c (its importance and performance interval contains the cross-hair).")
+    only_perf = importance_performance(imp, perf, performance_ci=perf_ci)
+    assert "c (its performance interval contains the cross-hair)" in only_perf.sentence
+    none = importance_performance(imp, perf)
+    assert not none.table["on_border"].any() and none.sentence.startswith("Without intervals")
+    with pytest.raises(ValueError, match=r"`importance_ci` has no interval for \['c'\]"):
+        importance_performance(imp, perf, importance_ci=imp_ci.loc[["a", "b"]])
+    with pytest.raises(TypeError, match=r"`performance_ci` must be a DataFrame with columns ci_low and ci_high"):
+        importance_performance(imp, perf, performance_ci=[(2.9, 3.1)] * 3)
+
+
+def test_scale_means_match_statsmodels_t_interval():
+    rng = np.random.default_rng(4)
+    scores = pd.DataFrame({"x": rng.normal(3, 1, 50), "y": rng.normal(4, 0.5, 50)})
+    scores.loc[:4, "y"] = np.nan
+    got = scale_means(scores, ci=0.9)
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    for col in scores:
+        low, high = DescrStatsW(scores[col].dropna()).tconfint_mean(alpha=0.1)
+        assert got.loc[col, ["ci_low", "ci_high"]].tolist() == pytest.approx([low, high], rel=1e-12)
+    assert got["n"].tolist() == [50, 45]
+    with pytest.raises(ValueError, match=r"columns \['z'\] have fewer than 2 answers"):
+        scale_means(pd.DataFrame({"z": [1.0, np.nan]}))
+    with pytest.raises(TypeError, match=r"`scores` must be a DataFrame"):
+        scale_means(np.ones((3, 2)))
+
+
+def test_nps_category_cut_points():
+    got = nps_category(pd.Series([0, 6, 7, 8, 9, 10, None], dtype="Int64"))
+    assert got.tolist()[:6] == ["detractor", "detractor", "passive", "passive", "promoter", "promoter"]
+    assert pd.isna(got.iloc[6]) and got.cat.ordered
+    with pytest.raises(ValueError, match="scores"):
+        nps_category([11])
+
+
+def test_response_rates_wilson_by_hand():
+    # 3 of 4 answered: Wilson centre (3 + 1.96^2 / 2) / (4 + 1.96^2), half-width 1.96 / (4 + 1.96^2)
+    # * sqrt(3 * 1 / 4 + 1.96^2 / 4)
+    pop = pd.DataFrame({"customer_id": range(1, 9), "age": ["young"] * 4 + ["old"] * 4})
+    got = response_rates(pop, [1, 5, 6, 7, 7], by="age")
+    z = stats.norm.ppf(0.975)
+    centre, half = (3 + z**2 / 2) / (4 + z**2), z / (4 + z**2) * np.sqrt(3 * 1 / 4 + z**2 / 4)
+    assert got.loc["old", ["n", "responded", "rate"]].tolist() == [4, 3, 0.75]
+    assert got.loc["old", ["ci_low", "ci_high"]].tolist() == pytest.approx([centre - half, centre + half], rel=1e-9)
+    assert got.loc["young", "rate"] == 0.25
+    with pytest.raises(ValueError, match=r"`respondents`: 1 ids are not in `population` \(e.g. \[99\]\)"):
+        response_rates(pop, [1, 99], by="age")
+    with pytest.raises(ValueError, match=r"`population` has 1 duplicate 'customer_id' values"):
+        response_rates(pd.concat([pop, pop.iloc[:1]]), [1], by="age")
+    with pytest.raises(ValueError, match=r"`population` has no column"):
+        response_rates(pop, [1], by="region")
+
+
+def test_response_rates_show_the_worlds_nonresponse(default_world):
+    # the world makes older and more satisfied customers answer more (AGE_RESPONSE, nonresponse_satisfaction):
+    # the rates by age band rise from the youngest to the oldest band, and by the truth's NPS group from
+    # detractors to promoters, each with intervals apart
+    w = default_world
+    day = w.survey_responses["response_date"].min()
+    tx = w.transactions
+    active = tx.loc[(tx["date"] < day) & (tx["date"] >= day - pd.Timedelta(days=365)), "customer_id"].unique()
+    pop = w.customers[w.customers["customer_id"].isin(active)]
+    assert len(pop) == w.truth["survey"]["n_eligible"]
+    by_age = response_rates(pop, w.survey_responses["customer_id"], by="age_band")
+    assert by_age["ci_high"].iloc[0] < by_age["ci_low"].iloc[-1]
+    assert by_age["responded"].sum() == w.truth["survey"]["n_responded"]
+    truth = w.truth_customers.set_index("customer_id")["recommend"]
+    pop = pop.assign(group=nps_category(pop["customer_id"].map(truth)).to_numpy())
+    by_group = response_rates(pop, w.survey_responses["customer_id"], by="group")
+    assert by_group.loc["detractor", "ci_high"] < by_group.loc["promoter", "ci_low"]
 
 
 # --- behaviour and weighting ---------------------------------------------------------------------------
