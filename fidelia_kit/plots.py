@@ -46,6 +46,7 @@ __all__ = [
     "cohort_heatmap",
     "gains_plot",
     "calibration_plot",
+    "response_rate_plot",
 ]
 
 
@@ -926,4 +927,39 @@ def calibration_plot(evaluation: ChurnEvaluation, *, ax: Axes | None = None) -> 
     ax.set_xlabel("mean predicted probability of churning")
     ax.set_ylabel("observed churn rate")
     ax.legend()
+    return ax
+
+
+def response_rate_plot(table: pd.DataFrame, *, title: str = "Who answered the survey", ax: Axes | None = None) -> Axes:
+    """Share of each group who answered, with its interval, on an axis from 0 to 100%.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`~fidelia_kit.survey.response_rates`'s output (``rate``, ``ci_low``,
+        ``ci_high`` per group).
+    title : str, default="Who answered the survey"
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.survey import response_rates
+    >>> pop = pd.DataFrame({"customer_id": range(1, 9), "age": ["young"] * 4 + ["old"] * 4})
+    >>> ax = response_rate_plot(response_rates(pop, [1, 5, 6, 7], by="age"))
+    >>> ax.lines[0].get_xdata().tolist(), [float(x) for x in ax.get_xlim()]
+    ([75.0, 25.0], [0.0, 100.0])
+    """
+    check_frame("table", table, ["rate", "ci_low", "ci_high"])
+    ax = _axes(ax, (6.5, 0.45 * len(table) + 1.8))
+    _intervals(ax, 100 * table["rate"].to_numpy(), 100 * table["ci_low"].to_numpy(), 100 * table["ci_high"].to_numpy(),
+               table.index, "darkgreen")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("answered the survey (% of the group, with its interval)")
+    ax.set_ylabel(table.index.name or "group")
+    ax.set_title(title)
     return ax

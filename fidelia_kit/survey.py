@@ -807,6 +807,49 @@ class FactorResult(Result):
         """The factor on which each item loads most (by absolute loading)."""
         return self.loadings.abs().idxmax(axis=1).rename("factor")
 
+    def match(self, constructs: dict[str, Sequence[str]]) -> pd.DataFrame:
+        """Whether the items group as the questionnaire intends: each item against its construct's factor.
+
+        Parameters
+        ----------
+        constructs : dict of str to list of str
+            The questionnaire's constructs and their items (e.g. ``schema.SURVEY_ITEMS``).
+
+        Returns
+        -------
+        DataFrame
+            One row per item (index ``item``): ``construct``, ``factor`` (where the item
+            loads most), ``construct_factor`` (where most of its construct's items load; the
+            first such factor on a tie) and ``matches`` (the two agree). The intended
+            structure is found when every item matches and the constructs' factors differ.
+
+        Raises
+        ------
+        ValueError
+            Items the analysis did not include.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.standard_normal((500, 2))
+        >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + 0.7 * rng.standard_normal((500, 6)),
+        ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+        >>> m = factor_analysis(x, n_factors=2).match({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]})
+        >>> bool(m["matches"].all()), m["construct_factor"].nunique()
+        (True, 2)
+        """
+        assigned = self.assignment()
+        rows = []
+        for construct, items in constructs.items():
+            items = list(items)
+            unknown = [i for i in items if i not in assigned.index]
+            if unknown:
+                raise ValueError(f"`constructs[{construct!r}]`: items {unknown} were not in the factor analysis.")
+            home = assigned[items].value_counts(sort=True).index[0]
+            rows += [{"item": i, "construct": construct, "factor": assigned[i], "construct_factor": home,
+                      "matches": assigned[i] == home} for i in items]
+        return pd.DataFrame(rows).set_index("item")
+
     def to_frame(self) -> pd.DataFrame:
         """One row per item: its loading on each factor and its communality."""
         out = self.loadings.join(self.communalities)

@@ -155,6 +155,7 @@ def versus_truth(
     level: float = 0.95,
     fmt: str = ".3g",
     unit: str = "",
+    relative: bool = True,
 ) -> Verdict:
     """Whether an interval covers the world's true value, and if not by how much.
 
@@ -173,6 +174,9 @@ def versus_truth(
         Format spec for the numbers (``format(x, fmt)``).
     unit : str, default=""
         Appended to every number, e.g. ``" EUR"`` or ``" pp"``.
+    relative : bool, default=True
+        State a miss also as a share of the truth. Set False for a score whose zero is not
+        "nothing" (an NPS of 4 is not a small quantity), where a share reads as nonsense.
 
     Returns
     -------
@@ -187,6 +191,8 @@ def versus_truth(
     The estimate of r is 0.26 (95% CI 0.22 to 0.3); the interval covers the true value 0.24.
     >>> versus_truth("alpha", 8.5, (8.1, 9.0), 6.0).outcome
     'missed_above'
+    >>> print(versus_truth("the NPS", 20.7, (17.4, 24.0), 3.8, fmt=".1f", relative=False))
+    The estimate of the NPS is 20.7 (95% CI 17.4 to 24.0); the interval misses the true value 3.8: it lies 13.6 above it, and the estimate is off by +16.9.
     """
     estimate, ci, level = _interval(estimate, ci, level)
     truth = _real("truth", truth)
@@ -201,9 +207,9 @@ def versus_truth(
         outcome = "missed_above" if ci[0] > truth else "missed_below"
         side, gap = ("above", ci[0] - truth) if outcome == "missed_above" else ("below", truth - ci[1])
         error = estimate - truth
-        relative = f" ({error / abs(truth):+.0%} of it)" if truth != 0 else ""
+        share = f" ({error / abs(truth):+.0%} of it)" if truth != 0 and relative else ""
         sentence = (f"{head}; the interval misses the true value {f(truth)}: it lies {f(gap)} {side} it, "
-                    f"and the estimate is off by {format(error, '+' + fmt)}{unit}{relative}.")
+                    f"and the estimate is off by {format(error, '+' + fmt)}{unit}{share}.")
     return Verdict("truth", outcome, label, estimate, ci, level, truth, sentence)
 
 

@@ -408,6 +408,20 @@ def test_importance_performance_puts_an_attribute_within_its_interval_of_a_cross
         importance_performance(imp, perf, performance_ci=[(2.9, 3.1)] * 3)
 
 
+def test_factor_match_finds_an_item_that_strays_from_its_construct():
+    # two factors of three items each; b1 is written to measure factor a, though the questionnaire files it under b
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal((800, 2))
+    x = pd.DataFrame(f[:, [0, 0, 0, 1, 1, 1]] + 0.6 * rng.standard_normal((800, 6)),
+                     columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    x["b1"] = f[:, 0] + 0.6 * rng.standard_normal(800)
+    m = factor_analysis(x, n_factors=2).match({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]})
+    assert m["matches"].to_dict() == {"a1": True, "a2": True, "a3": True, "b1": False, "b2": True, "b3": True}
+    assert m.loc["b1", "factor"] == m.loc["a1", "construct_factor"] != m.loc["b2", "construct_factor"]
+    with pytest.raises(ValueError, match=r"`constructs\['c'\]`: items \['c1'\] were not in the factor analysis"):
+        factor_analysis(x, n_factors=2).match({"c": ["c1"]})
+
+
 def test_scale_means_match_statsmodels_t_interval():
     rng = np.random.default_rng(4)
     scores = pd.DataFrame({"x": rng.normal(3, 1, 50), "y": rng.normal(4, 0.5, 50)})

@@ -200,3 +200,11 @@ def test_format_p_threshold_and_bad_input():
         format_p("0.01")
     with pytest.raises(ValueError, match=r"`threshold` must be in \(0, 0.1\]"):
         format_p(0.5, threshold=0.5)
+
+
+def test_versus_truth_can_leave_out_the_share_of_a_truth_near_zero():
+    # notebook 01 printed an NPS off "by +16.9 points (+444% of it)" against a truth of 3.8 points
+    kept = versus_truth("NPS", 20.7, (17.4, 24.0), 3.8, fmt=".1f")
+    assert "(+445% of it)" in kept.sentence
+    dropped = versus_truth("NPS", 20.7, (17.4, 24.0), 3.8, fmt=".1f", relative=False)
+    assert dropped.sentence.endswith("off by +16.9.") and dropped.outcome == kept.outcome == "missed_above"
