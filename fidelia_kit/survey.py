@@ -71,6 +71,7 @@ __all__ = [
     "poststratify",
     "nps_category",
     "response_rates",
+    "rate_difference",
 ]
 
 
@@ -2080,3 +2081,60 @@ def response_rates(population: pd.DataFrame, respondents: ArrayLike, *, by: str,
     low, high = proportion_confint(table["responded"], table["n"], alpha=1 - ci, method="wilson")
     table["ci_low"], table["ci_high"] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return table.astype({"n": int, "responded": int})
+
+
+def rate_difference(rates: pd.DataFrame, group: str, reference: str, *, ci: float = 0.95) -> pd.Series:
+    """How much more often one group answered than another, with Newcombe's interval.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        :func:`response_rates`' output (``n`` and ``responded`` per group).
+    group, reference : str
+        The two groups compared: ``rate[group] - rate[reference]``.
+    ci : float, default=0.95
+        Confidence level.
+
+    Returns
+    -------
+    Series
+        ``estimate``, ``ci_low``, ``ci_high`` (differences of proportions, e.g. 0.12 is 12
+        percentage points), named ``"group - reference"``.
+
+    Raises
+    ------
+    ValueError
+        A group not in ``rates``, or the same group twice.
+
+    Notes
+    -----
+    Newcombe's hybrid score interval (method 10 of Newcombe 1998), from the two Wilson
+    intervals, computed by statsmodels' ``confint_proportions_2indep``.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions. Statistics in Medicine 17, 873-890.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"customer_id": range(1, 201), "age": ["young"] * 100 + ["old"] * 100})
+    >>> rates = response_rates(pop, list(range(1, 21)) + list(range(101, 151)), by="age")
+    >>> rate_difference(rates, "old", "young").round(3).tolist()
+    [0.3, 0.169, 0.417]
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    check_frame("rates", rates, ["n", "responded"])
+    ci = check_ci(ci)
+    for name, g in (("group", group), ("reference", reference)):
+        if g not in rates.index:
+            raise ValueError(f"`{name}` {g!r} is not a group of `rates`; groups: {list(rates.index)}.")
+    if group == reference:
+        raise ValueError(f"`group` and `reference` must differ; both are {group!r}.")
+    a, b = rates.loc[group], rates.loc[reference]
+    low, high = confint_proportions_2indep(int(a["responded"]), int(a["n"]), int(b["responded"]), int(b["n"]),
+                                           method="newcomb", compare="diff", alpha=1 - ci)
+    estimate = a["responded"] / a["n"] - b["responded"] / b["n"]
+    return pd.Series({"estimate": float(estimate), "ci_low": float(low), "ci_high": float(high)},
+                     name=f"{group} - {reference}")

@@ -26,6 +26,7 @@ from fidelia_kit.survey import (
     omega,
     parallel_analysis,
     poststratify,
+    rate_difference,
     response_rates,
     reverse_code,
     satisfaction_to_loyalty,
@@ -463,6 +464,24 @@ def test_response_rates_wilson_by_hand():
         response_rates(pd.concat([pop, pop.iloc[:1]]), [1], by="age")
     with pytest.raises(ValueError, match=r"`population` has no column"):
         response_rates(pop, [1], by="region")
+
+
+def test_rate_difference_newcombe_by_hand():
+    # Newcombe (1998) method 10 from the two Wilson intervals (l1, u1), (l2, u2) of p1 = 50/100, p2 = 20/100:
+    # low = d - sqrt((p1 - l1)^2 + (u2 - p2)^2), high = d + sqrt((u1 - p1)^2 + (p2 - l2)^2)
+    pop = pd.DataFrame({"customer_id": range(1, 201), "age": ["young"] * 100 + ["old"] * 100})
+    rates = response_rates(pop, list(range(1, 21)) + list(range(101, 151)), by="age")
+    got = rate_difference(rates, "old", "young")
+    (l1, u1), (l2, u2) = rates.loc["old", ["ci_low", "ci_high"]], rates.loc["young", ["ci_low", "ci_high"]]
+    d = 0.5 - 0.2
+    assert got["estimate"] == pytest.approx(d)
+    assert got["ci_low"] == pytest.approx(d - np.sqrt((0.5 - l1) ** 2 + (u2 - 0.2) ** 2), rel=1e-9)
+    assert got["ci_high"] == pytest.approx(d + np.sqrt((u1 - 0.5) ** 2 + (0.2 - l2) ** 2), rel=1e-9)
+    assert rate_difference(rates, "young", "old")["estimate"] == pytest.approx(-d)
+    with pytest.raises(ValueError, match=r"`reference` 'middle' is not a group of `rates`"):
+        rate_difference(rates, "old", "middle")
+    with pytest.raises(ValueError, match=r"`group` and `reference` must differ"):
+        rate_difference(rates, "old", "old")
 
 
 def test_response_rates_show_the_worlds_nonresponse(default_world):
