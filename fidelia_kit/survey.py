@@ -1561,7 +1561,7 @@ def _ipa_sentence(df: pd.DataFrame, ic: float, pc: float, axes_with_intervals: l
     firm, border = df[~df["on_border"]], df[df["on_border"]]
     parts = []
     if len(firm):
-        parts.append(f"Clear of the cross-hairs, whose position the intervals leave settled: {listing(firm)}")
+        parts.append(f"Placed beyond the uncertainty of their intervals: {listing(firm)}")
     else:
         parts.append("No attribute lies clear of the cross-hairs")
     if len(border):
@@ -1569,7 +1569,8 @@ def _ipa_sentence(df: pd.DataFrame, ic: float, pc: float, axes_with_intervals: l
         for name, row in border.iterrows():
             axes = [axis for axis, cut_ in (("importance", ic), ("performance", pc))
                     if axis in axes_with_intervals and row[f"{axis}_ci_low"] <= cut_ <= row[f"{axis}_ci_high"]]
-            which.append(f"{name} (its {' and '.join(axes)} interval contains the cross-hair)")
+            which.append(f"{name} (its {axes[0]} interval contains the cross-hair)" if len(axes) == 1 else
+                         f"{name} (its {' and '.join(axes)} intervals contain the cross-hairs)")
         parts.append(f"on the border, so no quadrant can be assigned from these data: {'; '.join(which)}")
     return ". ".join(p[:1].upper() + p[1:] for p in parts) + "."
 
@@ -1644,7 +1645,7 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
 
     >>> ci = pd.DataFrame({"ci_low": [2.3, 3.8, 1.8], "ci_high": [2.7, 4.2, 3.2]}, index=["a", "b", "c"])
     >>> print(importance_performance(imp, perf, cut="midpoint", performance_ci=ci).sentence)
-    Clear of the cross-hairs, whose position the intervals leave settled: a in concentrate here; b in possible overkill. On the border, so no quadrant can be assigned from these data: c (its performance interval contains the cross-hair).
+    Placed beyond the uncertainty of their intervals: a in concentrate here; b in possible overkill. On the border, so no quadrant can be assigned from these data: c (its performance interval contains the cross-hair).
     """
     check_option("cut", cut, ["mean", "midpoint"])
     if not isinstance(importance, pd.Series) or not isinstance(performance, pd.Series):

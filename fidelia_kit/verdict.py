@@ -580,8 +580,8 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
         else:
             how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
                    f"({relative_change(in_launch, after)}): the new card holders did not lift sales above what came later")
-        season = (f"; on the same calendar days a year later, a comparison within the season, it was "
-                  f"{launch_later:,.0f} EUR ({relative_change(launch_later, in_launch)} on the launch)"
+        season = (f"; a year later, on the same calendar days (the same season), it was "
+                  f"{launch_later:,.0f} EUR ({relative_change(launch_later, in_launch)})"
                   if not np.isnan(launch_later) else
                   "; the window ends before the same days a year later, so this comparison mixes the launch with "
                   "the season")

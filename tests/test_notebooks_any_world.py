@@ -73,6 +73,11 @@ def test_database_and_survey_against_the_truth(ran):
     low, high = s["nps_raw_ci"]                              # the verdict is the interval's, written from the numbers
     assert s["nps_raw_vs_truth"] == ("covered" if low <= s["nps_truth"] <= high else "missed_above")
     assert sum(s["driver_shares"].values()) == pytest.approx(1.0)
+    # who answers is shown from the data: the oldest band answers more than the youngest on every world
+    assert s["response_gap_age"] == "positive" and s["response_gap_true_answer"] in {"positive", "inconclusive"}
+    # the sales trend compares the same calendar days a year apart; a one-year world has none and says so
+    n_years = int(world.truth["window"]["n_days"] // 365)
+    assert (d["trend_days"] > 300) if n_years >= 2 else (d["trend_days"] == 0 and "sales_year_over_year" not in d)
 
 
 def test_survey_notebook_refuses_a_midpoint_cross_hair_on_derived_importance(tmp_path):

@@ -396,9 +396,9 @@ def test_importance_performance_puts_an_attribute_within_its_interval_of_a_cross
     assert ipa.importance_cut == pytest.approx(0.20) and ipa.performance_cut == pytest.approx(3.31)
     assert ipa.table["on_border"].to_dict() == {"a": False, "b": False, "c": True}
     assert ipa.table.loc["a", "quadrant"] == "concentrate here"       # the point's quadrant is kept beside it
-    assert ipa.sentence == ("Clear of the cross-hairs, whose position the intervals leave settled: a in concentrate "
-                            "here; b in possible overkill. On the border, so no quadrant can be assigned from these "
-                            "data: c (its importance and performance interval contains the cross-hair).")
+    assert ipa.sentence == ("Placed beyond the uncertainty of their intervals: a in concentrate here; b in possible "
+                            "overkill. On the border, so no quadrant can be assigned from these data: c (its importance "
+                            "and performance intervals contain the cross-hairs).")
     only_perf = importance_performance(imp, perf, performance_ci=perf_ci)
     assert "c (its performance interval contains the cross-hair)" in only_perf.sentence
     none = importance_performance(imp, perf)
