@@ -1964,7 +1964,7 @@ def poststratify(sample: pd.DataFrame, population: pd.DataFrame, *, by: str | Se
     empty = cells[cells["n"].isna()]
     if len(empty):
         warnings.warn(f"{len(empty)} population cell(s) of {by} have no respondents ({int(empty['N'].sum())} people, "
-                      f"e.g. {list(empty.index)[:3]}); weights cover the rest.", UserWarning, stacklevel=2)
+                      f"e.g. {list(empty.index)[:3]}); weights cover the rest.", UserWarning, stacklevel=3)
         cells = cells.dropna()
     ratio = (cells["N"] / cells["N"].sum()) / (cells["n"] / cells["n"].sum())
     keys = pd.MultiIndex.from_frame(sample[by]) if len(by) > 1 else pd.Index(sample[by[0]])
