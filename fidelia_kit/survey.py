@@ -1561,7 +1561,9 @@ def _ipa_sentence(df: pd.DataFrame, ic: float, pc: float, axes_with_intervals: l
     firm, border = df[~df["on_border"]], df[df["on_border"]]
     parts = []
     if len(firm):
-        parts.append(f"Placed beyond the uncertainty of their intervals: {listing(firm)}")
+        which_axes = ("intervals" if len(axes_with_intervals) == 2 else
+                      f"{axes_with_intervals[0]} intervals (the other axis has none, so it is taken as exact)")
+        parts.append(f"Placed beyond the uncertainty of their {which_axes}: {listing(firm)}")
     else:
         parts.append("No attribute lies clear of the cross-hairs")
     if len(border):
@@ -1645,7 +1647,7 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
 
     >>> ci = pd.DataFrame({"ci_low": [2.3, 3.8, 1.8], "ci_high": [2.7, 4.2, 3.2]}, index=["a", "b", "c"])
     >>> print(importance_performance(imp, perf, cut="midpoint", performance_ci=ci).sentence)
-    Placed beyond the uncertainty of their intervals: a in concentrate here; b in possible overkill. On the border, so no quadrant can be assigned from these data: c (its performance interval contains the cross-hair).
+    Placed beyond the uncertainty of their performance intervals (the other axis has none, so it is taken as exact): a in concentrate here; b in possible overkill. On the border, so no quadrant can be assigned from these data: c (its performance interval contains the cross-hair).
     """
     check_option("cut", cut, ["mean", "midpoint"])
     if not isinstance(importance, pd.Series) or not isinstance(performance, pd.Series):

@@ -401,6 +401,8 @@ def test_importance_performance_puts_an_attribute_within_its_interval_of_a_cross
                             "and performance intervals contain the cross-hairs).")
     only_perf = importance_performance(imp, perf, performance_ci=perf_ci)
     assert "c (its performance interval contains the cross-hair)" in only_perf.sentence
+    assert only_perf.sentence.startswith("Placed beyond the uncertainty of their performance intervals (the other "
+                                         "axis has none, so it is taken as exact): a in concentrate here")
     none = importance_performance(imp, perf)
     assert not none.table["on_border"].any() and none.sentence.startswith("Without intervals")
     with pytest.raises(ValueError, match=r"`importance_ci` has no interval for \['c'\]"):
