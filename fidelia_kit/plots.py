@@ -421,6 +421,14 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> ipa = importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}))
     >>> ipa_matrix(ipa).get_title()
     'Importance-performance matrix'
+
+    With intervals, an attribute on the border is drawn as such, not in a quadrant's colour:
+
+    >>> ci = pd.DataFrame({"ci_low": [1.5, 2.5], "ci_high": [2.5, 5.0]}, index=["a", "b"])
+    >>> ax = ipa_matrix(importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}),
+    ...                                        performance_ci=ci))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['concentrate here', 'on the border']
     """
     import seaborn as sns
 
@@ -430,6 +438,8 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
         check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
         table, ic, pc = ipa, ipa["importance"].mean(), ipa["performance"].mean()
     ax = _axes(ax, (6.5, 5.5))
+    if "on_border" in table:      # an attribute whose interval contains a cross-hair gets no quadrant's colour
+        table = table.assign(quadrant=table["quadrant"].where(~table["on_border"].astype(bool), "on the border"))
     sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
     for name, row in table.iterrows():
         ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)

@@ -169,6 +169,8 @@ def test_database_notebook_counts_what_is_there(executed):
     # the welcome advice is measured by a randomised trial when the data set has one, never asserted
     if "welcome_experiment" in saved.tables:
         assert "welcome_lift" in r and "In the randomised welcome trial" in text
+        # a difference of two shares is in percentage points, not a bare "%" that reads as a relative change
+        assert f"is {100 * r['welcome_lift']:.1f} percentage points (95% CI" in text
     else:
         assert "welcome_lift" not in r and "holds no randomised welcome trial" in text
 
