@@ -1681,7 +1681,7 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
 
 
 def scale_means(scores: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
-    """The mean of each column with its t-interval: the performance axis of an IPA matrix.
+    r"""The mean of each column with its t-interval: the performance axis of an IPA matrix.
 
     Parameters
     ----------
