@@ -46,6 +46,7 @@ __all__ = [
     "cohort_heatmap",
     "gains_plot",
     "calibration_plot",
+    "response_rate_plot",
 ]
 
 
@@ -420,6 +421,14 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> ipa = importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}))
     >>> ipa_matrix(ipa).get_title()
     'Importance-performance matrix'
+
+    With intervals, an attribute on the border is drawn as such, not in a quadrant's colour:
+
+    >>> ci = pd.DataFrame({"ci_low": [1.5, 2.5], "ci_high": [2.5, 5.0]}, index=["a", "b"])
+    >>> ax = ipa_matrix(importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}),
+    ...                                        performance_ci=ci))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['concentrate here', 'on the border']
     """
     import seaborn as sns
 
@@ -429,6 +438,8 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
         check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
         table, ic, pc = ipa, ipa["importance"].mean(), ipa["performance"].mean()
     ax = _axes(ax, (6.5, 5.5))
+    if "on_border" in table:      # an attribute whose interval contains a cross-hair gets no quadrant's colour
+        table = table.assign(quadrant=table["quadrant"].where(~table["on_border"].astype(bool), "on the border"))
     sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
     for name, row in table.iterrows():
         ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)
@@ -926,4 +937,39 @@ def calibration_plot(evaluation: ChurnEvaluation, *, ax: Axes | None = None) -> 
     ax.set_xlabel("mean predicted probability of churning")
     ax.set_ylabel("observed churn rate")
     ax.legend()
+    return ax
+
+
+def response_rate_plot(table: pd.DataFrame, *, title: str = "Who answered the survey", ax: Axes | None = None) -> Axes:
+    """Share of each group who answered, with its interval, on an axis from 0 to 100%.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`~fidelia_kit.survey.response_rates`'s output (``rate``, ``ci_low``,
+        ``ci_high`` per group).
+    title : str, default="Who answered the survey"
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.survey import response_rates
+    >>> pop = pd.DataFrame({"customer_id": range(1, 9), "age": ["young"] * 4 + ["old"] * 4})
+    >>> ax = response_rate_plot(response_rates(pop, [1, 5, 6, 7], by="age"))
+    >>> ax.lines[0].get_xdata().tolist(), [float(x) for x in ax.get_xlim()]
+    ([75.0, 25.0], [0.0, 100.0])
+    """
+    check_frame("table", table, ["rate", "ci_low", "ci_high"])
+    ax = _axes(ax, (6.5, 0.45 * len(table) + 1.8))
+    _intervals(ax, 100 * table["rate"].to_numpy(), 100 * table["ci_low"].to_numpy(), 100 * table["ci_high"].to_numpy(),
+               table.index, "darkgreen")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("answered the survey (% of the group, with its interval)")
+    ax.set_ylabel(table.index.name or "group")
+    ax.set_title(title)
     return ax

@@ -65,9 +65,13 @@ __all__ = [
     "driver_importance",
     "IPAResult",
     "importance_performance",
+    "scale_means",
     "LoyaltyLinks",
     "satisfaction_to_loyalty",
     "poststratify",
+    "nps_category",
+    "response_rates",
+    "rate_difference",
 ]
 
 
@@ -804,6 +808,49 @@ class FactorResult(Result):
         """The factor on which each item loads most (by absolute loading)."""
         return self.loadings.abs().idxmax(axis=1).rename("factor")
 
+    def match(self, constructs: dict[str, Sequence[str]]) -> pd.DataFrame:
+        """Whether the items group as the questionnaire intends: each item against its construct's factor.
+
+        Parameters
+        ----------
+        constructs : dict of str to list of str
+            The questionnaire's constructs and their items (e.g. ``schema.SURVEY_ITEMS``).
+
+        Returns
+        -------
+        DataFrame
+            One row per item (index ``item``): ``construct``, ``factor`` (where the item
+            loads most), ``construct_factor`` (where most of its construct's items load; the
+            first such factor on a tie) and ``matches`` (the two agree). The intended
+            structure is found when every item matches and the constructs' factors differ.
+
+        Raises
+        ------
+        ValueError
+            Items the analysis did not include.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.standard_normal((500, 2))
+        >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + 0.7 * rng.standard_normal((500, 6)),
+        ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+        >>> m = factor_analysis(x, n_factors=2).match({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]})
+        >>> bool(m["matches"].all()), m["construct_factor"].nunique()
+        (True, 2)
+        """
+        assigned = self.assignment()
+        rows = []
+        for construct, items in constructs.items():
+            items = list(items)
+            unknown = [i for i in items if i not in assigned.index]
+            if unknown:
+                raise ValueError(f"`constructs[{construct!r}]`: items {unknown} were not in the factor analysis.")
+            home = assigned[items].value_counts(sort=True).index[0]
+            rows += [{"item": i, "construct": construct, "factor": assigned[i], "construct_factor": home,
+                      "matches": assigned[i] == home} for i in items]
+        return pd.DataFrame(rows).set_index("item")
+
     def to_frame(self) -> pd.DataFrame:
         """One row per item: its loading on each factor and its communality."""
         out = self.loadings.join(self.communalities)
@@ -1455,17 +1502,22 @@ class IPAResult(Result):
     Attributes
     ----------
     table : DataFrame
-        Per attribute: ``importance``, ``performance`` and ``quadrant``.
+        Per attribute: ``importance``, ``performance``, ``quadrant`` (where the point lies)
+        and ``on_border`` (True when the interval on either axis contains that axis's
+        cross-hair, so the data do not settle the quadrant; always False without intervals).
     importance_cut, performance_cut : float
         The cross-hairs.
     cut : str
         ``"mean"`` or ``"midpoint"``.
+    sentence : str
+        Which attributes lie clearly in which quadrant and which lie on the border, written
+        from the numbers.
 
     Examples
     --------
     >>> ipa = importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}))
     >>> ipa
-    IPAResult(table=<DataFrame 2x3>, importance_cut=3, performance_cut=3, cut='mean')
+    IPAResult(table=<DataFrame 2x4>, importance_cut=3, performance_cut=3, cut='mean', sentence='Without intervals, the quadrants go by the points alone: a in concentrate here; b in possible overkill.')
     >>> ipa.to_frame()["quadrant"].tolist()
     ['concentrate here', 'possible overkill']
     """
@@ -1474,16 +1526,60 @@ class IPAResult(Result):
     importance_cut: float
     performance_cut: float
     cut: str
+    sentence: str = ""
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per attribute: ``attribute, importance, performance, quadrant``."""
+        """One row per attribute: ``attribute, importance, performance, quadrant, on_border``."""
         out = self.table.copy()
         out.index.name = "attribute"
         return out.reset_index()
 
 
+def _interval_frame(name: str, ci, index: pd.Index) -> pd.DataFrame | None:
+    """``ci`` (a frame with ``ci_low``, ``ci_high`` per attribute) checked against ``index``, or None."""
+    if ci is None:
+        return None
+    if not isinstance(ci, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a DataFrame with columns ci_low and ci_high, indexed by attribute; "
+                        f"got {type(ci).__name__}.")
+    check_frame(name, ci, ["ci_low", "ci_high"])
+    missing = index.difference(ci.index)
+    if len(missing):
+        raise ValueError(f"`{name}` has no interval for {missing.tolist()}.")
+    out = ci.loc[index, ["ci_low", "ci_high"]].astype(float)
+    if out.isna().any().any() or (out["ci_low"] > out["ci_high"]).any():
+        raise ValueError(f"`{name}` needs finite intervals with ci_low <= ci_high for every attribute.")
+    return out
+
+
+def _ipa_sentence(df: pd.DataFrame, ic: float, pc: float, axes_with_intervals: list) -> str:
+    def listing(rows):
+        return "; ".join(f"{', '.join(map(str, part.index))} in {q}" for q, part in rows.groupby("quadrant", sort=True))
+
+    if not axes_with_intervals:
+        return f"Without intervals, the quadrants go by the points alone: {listing(df)}."
+    firm, border = df[~df["on_border"]], df[df["on_border"]]
+    parts = []
+    if len(firm):
+        which_axes = ("intervals" if len(axes_with_intervals) == 2 else
+                      f"{axes_with_intervals[0]} intervals (the other axis has none, so it is taken as exact)")
+        parts.append(f"Placed beyond the uncertainty of their {which_axes}: {listing(firm)}")
+    else:
+        parts.append("No attribute lies clear of the cross-hairs")
+    if len(border):
+        which = []
+        for name, row in border.iterrows():
+            axes = [axis for axis, cut_ in (("importance", ic), ("performance", pc))
+                    if axis in axes_with_intervals and row[f"{axis}_ci_low"] <= cut_ <= row[f"{axis}_ci_high"]]
+            which.append(f"{name} (its {axes[0]} interval contains the cross-hair)" if len(axes) == 1 else
+                         f"{name} (its {' and '.join(axes)} intervals contain the cross-hairs)")
+        parts.append(f"on the border, so no quadrant can be assigned from these data: {'; '.join(which)}")
+    return ". ".join(p[:1].upper() + p[1:] for p in parts) + "."
+
+
 def importance_performance(importance: pd.Series, performance: pd.Series, *, cut: str = "mean",
-                           scale: tuple[int, int] = (1, 5)) -> IPAResult:
+                           scale: tuple[int, int] = (1, 5), importance_ci: pd.DataFrame | None = None,
+                           performance_ci: pd.DataFrame | None = None) -> IPAResult:
     """The importance-performance matrix (Martilla & James 1977): one quadrant per attribute.
 
     Parameters
@@ -1498,22 +1594,29 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
         (both axes must then be on ``scale``: stated importance, not a derived one).
     scale : (min, max), default=(1, 5)
         The answer scale, for ``cut="midpoint"``.
+    importance_ci, performance_ci : DataFrame, optional
+        Intervals of each attribute's importance and performance: ``ci_low`` and
+        ``ci_high`` indexed by attribute (e.g. ``driver_importance(...).table`` with its
+        bootstrap, :func:`scale_means`). An attribute whose interval on either axis
+        contains the cross-hair is ``on_border``.
 
     Returns
     -------
     IPAResult
-        ``table`` (``importance``, ``performance``, ``quadrant``) and the cross-hairs.
+        ``table`` (``importance``, ``performance``, ``quadrant``, ``on_border``), the
+        cross-hairs and the ``sentence`` to print.
 
     Raises
     ------
     TypeError
-        Not two pandas Series.
+        Not two pandas Series; intervals that are not DataFrames.
     ValueError
-        Attributes missing from one of them; values off the scale with ``cut="midpoint"``.
+        Attributes missing from one of them or from an interval; values off the scale with
+        ``cut="midpoint"``.
 
     See Also
     --------
-    driver_importance
+    driver_importance, scale_means
 
     Notes
     -----
@@ -1521,6 +1624,11 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
     good work'; low and low: 'low priority'; low importance, high performance: 'possible
     overkill'. A value exactly on a cross-hair counts as high. The quadrants depend on
     the importance measure chosen: derived and stated importance often disagree.
+
+    A point a hair's breadth from a cross-hair is in its quadrant by chance: another sample
+    would put it on the other side. With intervals, such an attribute is reported as on
+    the border instead of being given a quadrant. The cross-hair at the mean is itself
+    estimated; treating it as fixed makes the border narrower than it is, never wider.
 
     References
     ----------
@@ -1533,6 +1641,13 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
     >>> perf = pd.Series({"a": 2.5, "b": 4.0, "c": 2.0})
     >>> importance_performance(imp, perf, cut="midpoint").table["quadrant"].tolist()
     ['concentrate here', 'possible overkill', 'concentrate here']
+
+    With intervals: c's performance, 2.0 (1.8 to 3.2), may lie on either side of the
+    midpoint 3.
+
+    >>> ci = pd.DataFrame({"ci_low": [2.3, 3.8, 1.8], "ci_high": [2.7, 4.2, 3.2]}, index=["a", "b", "c"])
+    >>> print(importance_performance(imp, perf, cut="midpoint", performance_ci=ci).sentence)
+    Placed beyond the uncertainty of their performance intervals (the other axis has none, so it is taken as exact): a in concentrate here; b in possible overkill. On the border, so no quadrant can be assigned from these data: c (its performance interval contains the cross-hair).
     """
     check_option("cut", cut, ["mean", "midpoint"])
     if not isinstance(importance, pd.Series) or not isinstance(performance, pd.Series):
@@ -1549,7 +1664,72 @@ def importance_performance(importance: pd.Series, performance: pd.Series, *, cut
             raise ValueError(f"`cut='midpoint'` needs values on the scale {lo:g}-{hi:g}; {outside.index.tolist()} are not.")
         ic = pc = (lo + hi) / 2
     df["quadrant"] = [QUADRANTS[(i >= ic, p >= pc)] for i, p in zip(df["importance"], df["performance"])]
-    return IPAResult(table=df, importance_cut=float(ic), performance_cut=float(pc), cut=cut)
+    work = df.copy()
+    border = pd.Series(False, index=df.index)
+    for axis, ci_, cut_ in (("importance", importance_ci, ic), ("performance", performance_ci, pc)):
+        frame = _interval_frame(f"{axis}_ci", ci_, df.index)
+        if frame is None:
+            work[f"{axis}_ci_low"] = work[f"{axis}_ci_high"] = work[axis]
+            continue
+        work[f"{axis}_ci_low"], work[f"{axis}_ci_high"] = frame["ci_low"], frame["ci_high"]
+        border |= (frame["ci_low"] <= cut_) & (cut_ <= frame["ci_high"])
+    df["on_border"] = work["on_border"] = border
+    with_intervals = [axis for axis, ci_ in (("importance", importance_ci), ("performance", performance_ci))
+                      if ci_ is not None]
+    sentence = _ipa_sentence(work, float(ic), float(pc), with_intervals)
+    return IPAResult(table=df, importance_cut=float(ic), performance_cut=float(pc), cut=cut, sentence=sentence)
+
+
+def scale_means(scores: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
+    r"""The mean of each column with its t-interval: the performance axis of an IPA matrix.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per respondent, one column per scale (e.g. :func:`scale_scores`); missing
+        answers are left out column by column.
+    ci : float, default=0.95
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by column: ``estimate`` (the mean), ``se`` (``sd / sqrt(n)``), ``ci_low``,
+        ``ci_high`` and ``n``.
+
+    Raises
+    ------
+    TypeError
+        ``scores`` is not a DataFrame.
+    ValueError
+        A column with fewer than two answers.
+
+    See Also
+    --------
+    importance_performance
+
+    Notes
+    -----
+    .. math:: \bar x \pm t_{n-1,\,(1+ci)/2}\, s / \sqrt{n}
+
+    Examples
+    --------
+    >>> scale_means(pd.DataFrame({"staff": [3.0, 4.0, 5.0]})).round(3)
+           estimate     se  ci_low  ci_high  n
+    staff       4.0  0.577   1.516    6.484  3
+    """
+    if not isinstance(scores, pd.DataFrame):
+        raise TypeError(f"`scores` must be a DataFrame, one column per scale; got {type(scores).__name__}.")
+    ci = check_ci(ci)
+    n = scores.notna().sum()
+    few = n[n < 2]
+    if len(few):
+        raise ValueError(f"`scores`: columns {few.index.tolist()} have fewer than 2 answers; a mean needs 2 for an "
+                         "interval.")
+    mean, se = scores.mean(), scores.std(ddof=1) / np.sqrt(n)
+    t = stats.t.ppf((1 + ci) / 2, n - 1)
+    return pd.DataFrame({"estimate": mean, "se": se, "ci_low": mean - t * se, "ci_high": mean + t * se,
+                         "n": n.astype(int)})
 
 
 # --- from answers to behaviour ------------------------------------------------------------------------------
@@ -1786,9 +1966,178 @@ def poststratify(sample: pd.DataFrame, population: pd.DataFrame, *, by: str | Se
     empty = cells[cells["n"].isna()]
     if len(empty):
         warnings.warn(f"{len(empty)} population cell(s) of {by} have no respondents ({int(empty['N'].sum())} people, "
-                      f"e.g. {list(empty.index)[:3]}); weights cover the rest.", UserWarning, stacklevel=2)
+                      f"e.g. {list(empty.index)[:3]}); weights cover the rest.", UserWarning, stacklevel=3)
         cells = cells.dropna()
     ratio = (cells["N"] / cells["N"].sum()) / (cells["n"] / cells["n"].sum())
     keys = pd.MultiIndex.from_frame(sample[by]) if len(by) > 1 else pd.Index(sample[by[0]])
     w = ratio.reindex(keys).to_numpy()
     return pd.Series(w, index=sample.index, name="weight")
+
+
+def nps_category(scores: ArrayLike) -> pd.Series:
+    """Each 0-10 answer's NPS group: ``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10).
+
+    Parameters
+    ----------
+    scores : array-like
+        Answers 0-10 to "How likely are you to recommend us?"; missing answers stay missing.
+
+    Returns
+    -------
+    Series
+        An ordered categorical (detractor < passive < promoter).
+
+    Raises
+    ------
+    ValueError
+        Answers that are not whole numbers from 0 to 10.
+
+    See Also
+    --------
+    nps, PROMOTER_MIN, DETRACTOR_MAX
+
+    Examples
+    --------
+    >>> nps_category([0, 6, 7, 8, 9, 10, None]).tolist()
+    ['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter', nan]
+    """
+    raw = pd.Series(scores).astype("Float64").astype(float)
+    x = _nps_scores(raw.dropna(), "scores")
+    out = pd.cut(x, [-0.5, DETRACTOR_MAX + 0.5, PROMOTER_MIN - 0.5, 10.5], labels=["detractor", "passive", "promoter"])
+    return out.reindex(raw.index)
+
+
+def response_rates(population: pd.DataFrame, respondents: ArrayLike, *, by: str, customer_col: str = "customer_id",
+                   ci: float = 0.95) -> pd.DataFrame:
+    """Share of a population who answered, per group, with Wilson intervals: who answers?
+
+    Parameters
+    ----------
+    population : DataFrame
+        Everyone who could have answered (e.g. the customers who bought in the year before
+        the survey), one row each, with ``customer_col`` and ``by``.
+    respondents : array-like
+        The ids of those who answered; each must be in ``population``.
+    by : str
+        Column of ``population`` that defines the groups (e.g. ``"age_band"``).
+    customer_col : str, default="customer_id"
+        The id column of ``population``.
+    ci : float, default=0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group (``by``): ``n`` (people), ``responded``, ``rate``, ``ci_low``,
+        ``ci_high``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, duplicate ids in ``population``, respondents not in it, groups
+        missing.
+
+    See Also
+    --------
+    poststratify : weights that undo the differences the groups explain.
+
+    Notes
+    -----
+    The Wilson score interval (Wilson 1927), via statsmodels' ``proportion_confint``,
+    keeps inside [0, 1] and is accurate in small groups. Rates that differ by group show
+    non-response that weighting by the group can correct; what makes people answer within a
+    group (e.g. their satisfaction) stays in any estimate from the answers.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. JASA 22(158), 209-212.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"customer_id": range(1, 9), "age": ["young"] * 4 + ["old"] * 4})
+    >>> response_rates(pop, [1, 5, 6, 7], by="age").round(3)
+           n  responded  rate  ci_low  ci_high
+    age
+    old    4          3  0.75   0.301    0.954
+    young  4          1  0.25   0.046    0.699
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    check_frame("population", population, [customer_col, by])
+    ci = check_ci(ci)
+    ids = population[customer_col]
+    if ids.duplicated().any():
+        raise ValueError(f"`population` has {int(ids.duplicated().sum())} duplicate {customer_col!r} values; "
+                         "one row per person.")
+    if population[by].isna().any():
+        raise ValueError(f"`population` column {by!r} has {int(population[by].isna().sum())} missing values; "
+                         "every person needs a group.")
+    answered = pd.Index(pd.Series(respondents).dropna().unique())
+    outside = answered.difference(pd.Index(ids))
+    if len(outside):
+        raise ValueError(f"`respondents`: {len(outside)} ids are not in `population` (e.g. {outside[:3].tolist()}); "
+                         "a rate needs everyone who answered among those who could.")
+    flag = ids.isin(answered)
+    table = flag.groupby(population[by], observed=True).agg(n="size", responded="sum")
+    table["rate"] = table["responded"] / table["n"]
+    low, high = proportion_confint(table["responded"], table["n"], alpha=1 - ci, method="wilson")
+    table["ci_low"], table["ci_high"] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return table.astype({"n": int, "responded": int})
+
+
+def rate_difference(rates: pd.DataFrame, group: str, reference: str, *, ci: float = 0.95) -> pd.Series:
+    """How much more often one group answered than another, with Newcombe's interval.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        :func:`response_rates`' output (``n`` and ``responded`` per group).
+    group, reference : str
+        The two groups compared: ``rate[group] - rate[reference]``.
+    ci : float, default=0.95
+        Confidence level.
+
+    Returns
+    -------
+    Series
+        ``estimate``, ``ci_low``, ``ci_high`` (differences of proportions, e.g. 0.12 is 12
+        percentage points), named ``"group - reference"``.
+
+    Raises
+    ------
+    ValueError
+        A group not in ``rates``, or the same group twice.
+
+    Notes
+    -----
+    Newcombe's hybrid score interval (method 10 of Newcombe 1998), from the two Wilson
+    intervals, computed by statsmodels' ``confint_proportions_2indep``.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions. Statistics in Medicine 17, 873-890.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"customer_id": range(1, 201), "age": ["young"] * 100 + ["old"] * 100})
+    >>> rates = response_rates(pop, list(range(1, 21)) + list(range(101, 151)), by="age")
+    >>> rate_difference(rates, "old", "young").round(3).tolist()
+    [0.3, 0.169, 0.417]
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    check_frame("rates", rates, ["n", "responded"])
+    ci = check_ci(ci)
+    for name, g in (("group", group), ("reference", reference)):
+        if g not in rates.index:
+            raise ValueError(f"`{name}` {g!r} is not a group of `rates`; groups: {list(rates.index)}.")
+    if group == reference:
+        raise ValueError(f"`group` and `reference` must differ; both are {group!r}.")
+    a, b = rates.loc[group], rates.loc[reference]
+    low, high = confint_proportions_2indep(int(a["responded"]), int(a["n"]), int(b["responded"]), int(b["n"]),
+                                           method="newcomb", compare="diff", alpha=1 - ci)
+    estimate = a["responded"] / a["n"] - b["responded"] / b["n"]
+    return pd.Series({"estimate": float(estimate), "ci_low": float(low), "ci_high": float(high)},
+                     name=f"{group} - {reference}")

@@ -11,6 +11,7 @@ so a notebook prints the verdict instead of restating it in markdown.
   distinguishable from zero.
 - :func:`roi_sign`: a return on investment with its interval: pays, loses money, or cannot
   tell.
+- :func:`format_p`: a p-value as a sentence prints it (``"p < 0.001"``, never ``"p = 0"``).
 
 Each returns a :class:`Verdict`, whose ``outcome`` is a short code a test can check and whose
 ``sentence`` is what the notebook prints (Jupyter shows it as markdown).
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from ._typing import ArrayLike, DateLike
 
 
-__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales", "relative_change"]
+__all__ = ["Verdict", "versus_truth", "effect_sign", "roi_sign", "SalesCurve", "describe_sales", "relative_change",
+           "format_p"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -153,6 +155,7 @@ def versus_truth(
     level: float = 0.95,
     fmt: str = ".3g",
     unit: str = "",
+    relative: bool = True,
 ) -> Verdict:
     """Whether an interval covers the world's true value, and if not by how much.
 
@@ -171,6 +174,9 @@ def versus_truth(
         Format spec for the numbers (``format(x, fmt)``).
     unit : str, default=""
         Appended to every number, e.g. ``" EUR"`` or ``" pp"``.
+    relative : bool, default=True
+        State a miss also as a share of the truth. Set False for a score whose zero is not
+        "nothing" (an NPS of 4 is not a small quantity), where a share reads as nonsense.
 
     Returns
     -------
@@ -185,6 +191,8 @@ def versus_truth(
     The estimate of r is 0.26 (95% CI 0.22 to 0.3); the interval covers the true value 0.24.
     >>> versus_truth("alpha", 8.5, (8.1, 9.0), 6.0).outcome
     'missed_above'
+    >>> print(versus_truth("the NPS", 20.7, (17.4, 24.0), 3.8, fmt=".1f", relative=False))
+    The estimate of the NPS is 20.7 (95% CI 17.4 to 24.0); the interval misses the true value 3.8: it lies 13.6 above it, and the estimate is off by +16.9.
     """
     estimate, ci, level = _interval(estimate, ci, level)
     truth = _real("truth", truth)
@@ -199,9 +207,9 @@ def versus_truth(
         outcome = "missed_above" if ci[0] > truth else "missed_below"
         side, gap = ("above", ci[0] - truth) if outcome == "missed_above" else ("below", truth - ci[1])
         error = estimate - truth
-        relative = f" ({error / abs(truth):+.0%} of it)" if truth != 0 else ""
+        share = f" ({error / abs(truth):+.0%} of it)" if truth != 0 and relative else ""
         sentence = (f"{head}; the interval misses the true value {f(truth)}: it lies {f(gap)} {side} it, "
-                    f"and the estimate is off by {format(error, '+' + fmt)}{unit}{relative}.")
+                    f"and the estimate is off by {format(error, '+' + fmt)}{unit}{share}.")
     return Verdict("truth", outcome, label, estimate, ci, level, truth, sentence)
 
 
@@ -299,12 +307,59 @@ def roi_sign(
     return Verdict("roi", outcome, label, roi, ci, level, 0.0, f"{head}: {tail}.")
 
 
+def format_p(pvalue: float, *, threshold: float = 0.001) -> str:
+    """A p-value as a report prints it: ``"p < 0.001"`` below the threshold, else ``"p = 0.023"``.
+
+    A p-value is never zero: printed with too few digits, a tiny one reads ``p = 0``, which
+    claims certainty no test gives. Below ``threshold`` only the bound is reported (the
+    APA convention); above it, two significant digits.
+
+    Parameters
+    ----------
+    pvalue : float
+        In [0, 1]; NaN (a test the data cannot give) prints as ``"p not available"``.
+    threshold : float, default=0.001
+        Smallest p-value printed as a number, in (0, 0.1].
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``pvalue`` is not a number.
+    ValueError
+        ``pvalue`` outside [0, 1], or ``threshold`` outside (0, 0.1].
+
+    References
+    ----------
+    American Psychological Association (2020). Publication Manual, 7th ed., section 6.36.
+
+    Examples
+    --------
+    >>> format_p(0.0), format_p(2.7e-254), format_p(0.0123), format_p(0.23), format_p(0.001)
+    ('p < 0.001', 'p < 0.001', 'p = 0.012', 'p = 0.23', 'p = 0.001')
+    """
+    pvalue = _real("pvalue", pvalue, allow_nan=True)
+    threshold = _real("threshold", threshold)
+    if not 0 < threshold <= 0.1:
+        raise ValueError(f"`threshold` must be in (0, 0.1]; got {threshold!r}.")
+    if math.isnan(pvalue):
+        return "p not available"
+    if not 0 <= pvalue <= 1:
+        raise ValueError(f"`pvalue` must be in [0, 1]; got {pvalue!r}.")
+    return f"p < {threshold:g}" if pvalue < threshold else f"p = {pvalue:.2g}"
+
+
 @dataclass(frozen=True, repr=False)
 class SalesCurve(Result):
     """What a firm's sales curve shows, in numbers and in the sentences written from them.
 
     Fields are per-day rates (EUR per day observed), so a month the window covers in part
-    counts as much as a whole one.
+    counts as much as a whole one. Changes over time compare like with like: the same
+    calendar days a year apart, so the season cancels out; a comparison the window is too
+    short for is NaN (and its sentence says so) rather than a comparison across seasons.
 
     Attributes
     ----------
@@ -319,25 +374,36 @@ class SalesCurve(Result):
         Share of all registrations made in the launch months (NaN without them).
     launch_revenue_per_day, after_launch_revenue_per_day : float
         Revenue per day in the launch months and in every day after them.
+    launch_year_later_per_day : float
+        Revenue per day on the launch's calendar days a year later (NaN when the window ends
+        before them).
     campaign_start : Timestamp or None
     campaign_days : int
         Days compared on each side of ``campaign_start`` (0 without it).
     before_campaign_per_day, after_campaign_per_day : float
         Revenue per day in the ``campaign_days`` before and from ``campaign_start``.
+    year_earlier_before_per_day, year_earlier_after_per_day : float
+        The same two periods a year earlier, when both lie after the launch in the window
+        (else NaN): how sales moved across the same dates without the campaign.
     early_per_day, late_per_day : float
-        Revenue per day in the first and the last ``trend_days`` after the launch months.
+        The trend, like with like: revenue per day on the ``trend_days`` days after the
+        launch whose date a year earlier is also after the launch (``late_per_day``), and on
+        those earlier dates (``early_per_day``); NaN when there are fewer than 28 such days.
     trend_days : int
+        Days in that comparison (0 when it is not made).
     sentence : str
         The description, one sentence per finding, for the notebook to print.
 
     Examples
     --------
-    >>> days = pd.date_range("2024-01-01", "2024-12-31")
+    >>> days = pd.date_range("2024-01-01", "2025-12-31")
     >>> tx = pd.DataFrame({"date": days, "amount": np.where(days < "2024-03-01", 300.0, 100.0)})
-    >>> reg = pd.Series(pd.to_datetime(["2024-01-05"] * 50 + ["2024-02-03"] * 40 + list(days[60::30])))
+    >>> reg = pd.Series(pd.to_datetime(["2024-01-05"] * 90 + ["2024-02-03"] * 80 + list(days[60::30])))
     >>> curve = describe_sales(tx, registrations=reg)
-    >>> curve.launch_months, curve.launch_revenue_per_day, curve.after_launch_revenue_per_day
+    >>> curve.launch_months, curve.launch_revenue_per_day, curve.launch_year_later_per_day
     (('2024-01', '2024-02'), 300.0, 100.0)
+    >>> curve.trend_days, curve.early_per_day, curve.late_per_day
+    (306, 100.0, 100.0)
     """
 
     monthly: object
@@ -345,10 +411,13 @@ class SalesCurve(Result):
     launch_registrations_share: float
     launch_revenue_per_day: float
     after_launch_revenue_per_day: float
+    launch_year_later_per_day: float
     campaign_start: object
     campaign_days: int
     before_campaign_per_day: float
     after_campaign_per_day: float
+    year_earlier_before_per_day: float
+    year_earlier_after_per_day: float
     early_per_day: float
     late_per_day: float
     trend_days: int
@@ -385,6 +454,26 @@ def relative_change(new: float, old: float) -> str:
     return "unchanged" if abs(rel) < 0.005 else f"{rel:+.0%}"
 
 
+#: Fewest days a year apart that make a trend: fewer would let a few weeks stand for a year.
+MIN_TREND_DAYS = 28
+
+
+def _year_apart(daily: pd.Series, later_days, allowed) -> tuple[int, float, float]:
+    """Pair each of ``later_days`` with the same calendar day a year earlier, both in ``allowed``.
+
+    Returns the number of pairs and the mean of ``daily`` on the earlier and on the later days
+    (NaN, NaN without pairs). 29 February pairs with 28 February.
+    """
+    import pandas as pd
+
+    later = pd.DatetimeIndex(later_days)
+    earlier = later - pd.DateOffset(years=1)
+    keep = later.isin(allowed) & earlier.isin(allowed)
+    if not keep.any():
+        return 0, float("nan"), float("nan")
+    return int(keep.sum()), float(daily.reindex(earlier[keep]).mean()), float(daily.reindex(later[keep]).mean())
+
+
 def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | None = None,
                    window: tuple[DateLike, DateLike] | None = None, campaign_start: DateLike | None = None,
                    date_col: str = "date",
@@ -393,7 +482,8 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
 
     A notebook prints the sentence instead of describing the curve in markdown, so the
     description holds on any world: a launch spike is reported only when registrations show
-    one, a jump at a campaign only with its measured size and sign.
+    one, a jump at a campaign only with its measured size and sign, and a trend only between
+    the same calendar days a year apart (never between months of different seasons).
 
     Parameters
     ----------
@@ -412,8 +502,7 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
         A launch month has more than ``launch_factor`` times the median month's
         registrations per day; the launch is the run of such months from the first one.
     compare_days : int, default=90
-        Days compared on each side of ``campaign_start`` and at each end of the trend
-        (fewer when the window is shorter).
+        Days compared on each side of ``campaign_start`` (fewer when the window is shorter).
 
     Returns
     -------
@@ -427,9 +516,12 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
     Notes
     -----
     Every rate is revenue per day observed, so partial months at the window's ends are not
-    mistaken for dips. A before/after difference at a campaign is descriptive: it mixes the
-    campaign's effect with the trend and the season; only a randomised control group
-    measures the effect.
+    mistaken for dips. Sales have seasons, so the trend compares each day after the launch
+    with the same calendar day a year earlier (a year-over-year change, at least 28 days of
+    them), the launch with its calendar days a year later, and the campaign's before and
+    after with the same two periods a year earlier. A window shorter than that says so
+    instead. A before/after difference at a campaign stays descriptive even then: only a
+    randomised control group measures the effect.
 
     Examples
     --------
@@ -439,7 +531,7 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
     >>> curve.before_campaign_per_day, curve.after_campaign_per_day
     (100.0, 120.0)
     >>> print(curve.sentence.split(". ")[1])
-    From the campaign's start on 2024-10-01, revenue per day was 120 EUR in the 90 days after it against 100 EUR in the 90 days before (+20%); this before/after difference mixes the campaign's effect with the trend and the season: only a randomised control group measures the effect
+    From the campaign's start on 2024-10-01, revenue per day was 120 EUR in the 90 days after it against 100 EUR in the 90 days before (+20%); this before/after difference mixes the campaign's effect with the trend and the season, and the window does not reach back a year to show how the same dates moved without it: only a randomised control group measures the effect
     """
     import numpy as np
     import pandas as pd
@@ -470,11 +562,17 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
     monthly["launch"] = np.arange(len(monthly)) < n_launch
     launch_months = tuple(str(p) for p in monthly.index[:n_launch])
     launch_end = monthly.index[n_launch].start_time if n_launch else start
+    rest = daily[daily.index >= launch_end]
     parts = []
+    launch_later = float("nan")
     if n_launch:
         share = float(monthly["registrations"].iloc[:n_launch].sum() / monthly["registrations"].sum())
-        in_launch = float(daily[daily.index < launch_end].mean())
-        after = float(daily[daily.index >= launch_end].mean())
+        launch_days = daily.index[daily.index < launch_end]
+        in_launch = float(daily[launch_days].mean())
+        after = float(rest.mean())
+        n_later, _, later = _year_apart(daily, launch_days + pd.DateOffset(years=1), daily.index)
+        if n_later == len(launch_days):
+            launch_later = later
         months = launch_months[0] if n_launch == 1 else f"{launch_months[0]} to {launch_months[-1]}"
         if in_launch > after:
             how = (f"{in_launch:,.0f} EUR then, {relative_change(in_launch, after)} against the {after:,.0f} EUR of the days "
@@ -482,13 +580,19 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
         else:
             how = (f"{in_launch:,.0f} EUR then, no more than the {after:,.0f} EUR of the days after "
                    f"({relative_change(in_launch, after)}): the new card holders did not lift sales above what came later")
+        season = (f"; a year later, on the same calendar days (the same season), it was "
+                  f"{launch_later:,.0f} EUR ({relative_change(launch_later, in_launch)})"
+                  if not np.isnan(launch_later) else
+                  "; the window ends before the same days a year later, so this comparison mixes the launch with "
+                  "the season")
         parts.append(f"Registrations peak in {months}, the launch ({share:.0%} of all registrations); revenue per "
-                     f"day was {how}")
+                     f"day was {how}{season}")
     else:
         share, in_launch, after = float("nan"), float("nan"), float(daily.mean())
         parts.append(f"No month stands out by its registrations (none has more than {launch_factor:g} times the "
                      f"median month's), so the curve shows no launch spike")
     c_days, before_c, after_c = 0, float("nan"), float("nan")
+    prev_before, prev_after = float("nan"), float("nan")
     if campaign_start is not None:
         from ._validation import as_date
 
@@ -497,22 +601,38 @@ def describe_sales(transactions: pd.DataFrame, *, registrations: ArrayLike | Non
             raise ValueError(f"`campaign_start` must lie after the window's first day and by its last "
                              f"({start.date()} to {end.date()}); got {c.date()}.")
         c_days = int(min(compare_days, (c - start).days, (end - c).days + 1))
-        before_c = float(daily[(daily.index >= c - pd.Timedelta(days=c_days)) & (daily.index < c)].mean())
-        after_c = float(daily[(daily.index >= c) & (daily.index < c + pd.Timedelta(days=c_days))].mean())
+        before_days = pd.date_range(c - pd.Timedelta(days=c_days), periods=c_days)
+        after_days = pd.date_range(c, periods=c_days)
+        before_c, after_c = float(daily[before_days].mean()), float(daily[after_days].mean())
+        n_b, b, _ = _year_apart(daily, before_days, rest.index)
+        n_a, a, _ = _year_apart(daily, after_days, rest.index)
+        if n_b == n_a == c_days:
+            prev_before, prev_after = b, a
+            year_earlier = (f"; a year earlier the same two periods moved {relative_change(prev_after, prev_before)} "
+                            f"({prev_before:,.0f} to {prev_after:,.0f} EUR), which is how the same dates moved without "
+                            "the campaign, though not with the same customers and trend")
+        else:
+            year_earlier = (", and the window does not reach back a year to show how the same dates moved "
+                            "without it")
         parts.append(f"From the campaign's start on {c.date()}, revenue per day was {after_c:,.0f} EUR in the "
                      f"{c_days} days after it against {before_c:,.0f} EUR in the {c_days} days before "
                      f"({relative_change(after_c, before_c)}); this before/after difference mixes the campaign's effect "
-                     f"with the trend and the season: only a randomised control group measures the effect")
-    rest = daily[daily.index >= launch_end]
-    t_days = int(min(compare_days, len(rest) // 2))
-    early = float(rest.iloc[:t_days].mean()) if t_days else float("nan")
-    late = float(rest.iloc[-t_days:].mean()) if t_days else float("nan")
-    if t_days:
-        since = "after the launch" if n_launch else "of the window"
-        parts.append(f"Over the window, revenue per day went from {early:,.0f} EUR in the first {t_days} days "
-                     f"{since} to {late:,.0f} EUR in the last {t_days} ({relative_change(late, early)})")
+                     f"with the trend and the season{year_earlier}: only a randomised control group measures the effect")
+    t_days, early, late = _year_apart(daily, rest.index, rest.index)
+    if t_days >= MIN_TREND_DAYS:
+        t_days = int(t_days)
+        later_days = rest.index[rest.index.isin(rest.index + pd.DateOffset(years=1))]
+        parts.append(f"Year over year, comparing like with like, revenue per day was {late:,.0f} EUR from "
+                     f"{later_days[0].date()} to {later_days[-1].date()} against {early:,.0f} EUR on the same calendar "
+                     f"days a year earlier ({relative_change(late, early)}, over {t_days} days)")
+    else:
+        t_days, early, late = 0, float("nan"), float("nan")
+        parts.append(f"The window holds fewer than {MIN_TREND_DAYS} days after the launch whose date a year earlier "
+                     "is also observed, so it cannot tell a trend from the season: comparing its first and last "
+                     "months would compare different seasons")
     monthly.index = monthly.index.to_timestamp()
     monthly = monthly.rename_axis("month").reset_index()[["month", "days", "revenue", "revenue_per_day",
                                                           "registrations", "registrations_per_day", "launch"]]
-    return SalesCurve(monthly, launch_months, share, in_launch, after, None if campaign_start is None else c,
-                      c_days, before_c, after_c, early, late, t_days, ". ".join(parts) + ".")
+    return SalesCurve(monthly, launch_months, share, in_launch, after, launch_later,
+                      None if campaign_start is None else c, c_days, before_c, after_c, prev_before, prev_after,
+                      early, late, t_days, ". ".join(parts) + ".")

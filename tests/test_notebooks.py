@@ -48,7 +48,16 @@ from fidelia_kit.segmentation import (
     pareto_curve,
     rfm_table,
 )
-from fidelia_kit.survey import cronbach_alpha, nps, reverse_code
+from fidelia_kit.survey import (
+    cronbach_alpha,
+    nps,
+    nps_category,
+    rate_difference,
+    response_rates,
+    reverse_code,
+    scale_means,
+    scale_scores,
+)
 from fidelia_kit.verdict import describe_sales, effect_sign, roi_sign, versus_truth
 
 from .conftest import ROOT
@@ -148,9 +157,20 @@ def test_database_notebook_counts_what_is_there(executed):
     assert curve.sentence in text and "## What could go wrong" in "".join(
         c.source for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells)
     assert "Non-response bias" in text and "Before/after is not an effect" in text
+    # the trend compares like with like: the same calendar days a year apart (two years here: 306 days, March to
+    # December), never the first months after the launch against the last ones, which are another season
+    assert r["trend_days"] == curve.trend_days == 306
+    assert r["sales_year_over_year"] == pytest.approx(curve.late_per_day / curve.early_per_day - 1, rel=1e-12)
+    assert "Year over year, comparing like with like" in text and "in the first 90 days after the launch" not in text
+    # the NPS truth is that of the customers who bought in the 365 days before the survey (the generator's
+    # eligible customers), not the whole customer base's
+    assert f"out of the {world.truth['survey']['n_eligible']:,} who bought in the 365 days before its first day" in text
+    assert "whole customer base" not in text
     # the welcome advice is measured by a randomised trial when the data set has one, never asserted
     if "welcome_experiment" in saved.tables:
         assert "welcome_lift" in r and "In the randomised welcome trial" in text
+        # a difference of two shares is in percentage points, not a bare "%" that reads as a relative change
+        assert f"is {100 * r['welcome_lift']:.1f} percentage points (95% CI" in text
     else:
         assert "welcome_lift" not in r and "holds no randomised welcome trial" in text
 
@@ -158,7 +178,8 @@ def test_database_notebook_counts_what_is_there(executed):
 def test_database_notebook_states_no_result_in_markdown_and_narrates_every_code_cell():
     nb = nbformat.read(NOTEBOOKS[0], as_version=4)
     markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
-    for claim in ("should target", "revenue grows", "flattens", "found no receipt"):  # the old hard-coded claims
+    for claim in ("should target", "revenue grows", "flattens", "found no receipt",  # the old hard-coded claims
+                  "whole customer base"):
         assert claim not in markdown, claim
     kinds = [c.cell_type for c in nb.cells]
     runs = [i for i in range(2, len(kinds)) if kinds[i] == kinds[i - 1] == "code"]
@@ -172,7 +193,7 @@ def _markdown_outputs(path) -> str:
                      for o in c.get("outputs", []))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS[:1], ids=["00"])
+@pytest.mark.parametrize("path", NOTEBOOKS[:2], ids=["00", "01"])
 def test_executed_notebook_prints_nothing_on_stderr(executed, path):
     nb = nbformat.read(executed[2] / path.name, as_version=4)
     err = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
@@ -205,6 +226,49 @@ def test_survey_notebook_matches_the_module_and_the_truth(executed):
     assert r["driver_share_max_gap"] == pytest.approx(max(abs(r["driver_shares"][d] - true_w[d]) for d in true_w))
     assert r["driver_share_max_gap"] < 0.15
     assert r["ipa_importance"] == "derived"               # the IPA matrix says which importance it plots
+
+
+def test_survey_notebook_shows_who_answers_and_words_associations_as_such(executed):
+    world, runs, out = executed
+    r = runs["01"].results
+    saved = load_world(_data_dir(executed))
+    answers, tx = saved.survey_responses, saved.transactions
+    day = answers["response_date"].min()
+    active = tx.loc[(tx["date"] < day) & (tx["date"] >= day - pd.Timedelta(days=365)), "customer_id"].unique()
+    population = saved.customers[saved.customers["customer_id"].isin(active)]
+    assert len(population) == world.truth["survey"]["n_eligible"]       # the population the truth's NPS is of
+    # "older customers answer more" is shown, from the answers and the customers who could have answered
+    by_age = response_rates(population, answers["customer_id"], by="age_band")
+    assert r["response_rate_by_age"] == pytest.approx(by_age["rate"].to_dict(), rel=1e-3)
+    gap = rate_difference(by_age, by_age.index[-1], by_age.index[0])
+    assert r["response_gap_age"] == effect_sign("gap", gap["estimate"], (gap["ci_low"], gap["ci_high"])).outcome
+    assert r["response_gap_age"] == "positive"          # the world's age effect on answering (AGE_RESPONSE)
+    # "satisfied customers answer more" is shown from the truth, and from the first wave's answers
+    known = population.merge(saved.truth_customers[["customer_id", "recommend"]], on="customer_id")
+    by_truth = response_rates(known.assign(g=nps_category(known["recommend"]).to_numpy()), answers["customer_id"],
+                              by="g")
+    d = rate_difference(by_truth, "promoter", "detractor")
+    assert r["response_gap_true_answer"] == effect_sign("d", d["estimate"], (d["ci_low"], d["ci_high"])).outcome
+    assert r["response_gap_true_answer"] == "positive"
+    assert r["response_gap_first_wave_answer"] in {"positive", "negative", "inconclusive"}
+    nb = nbformat.read(NOTEBOOKS[1], as_version=4)
+    markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Satisfied customers answer more often, and so do older ones" not in markdown
+    # p-values never print as 0; the regressions are worded as associations, not as what raising a score does
+    executed_nb = nbformat.read(out / NOTEBOOKS[1].name, as_version=4)
+    text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get(
+        "text/plain", "") for c in executed_nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "(p < 0.001)" in text and "p = 0)" not in text
+    assert "multiplies the odds" not in text and "does not say what raising one customer's satisfaction" in text
+    assert "associations in observational survey data" in markdown and "A causal claim needs" in markdown
+    # an IPA attribute whose interval contains a cross-hair is on the border, not given a quadrant
+    scores = scale_scores(answers, SURVEY_ITEMS, reverse=REVERSE_ITEMS)
+    perf = scale_means(scores[list(SURVEY_ITEMS)])
+    cut = perf["estimate"].mean()
+    border_by_performance = set(perf.index[(perf["ci_low"] <= cut) & (cut <= perf["ci_high"])])
+    assert border_by_performance <= set(r["ipa_on_border"])
+    assert not set(r["concentrate_here"]) & set(r["ipa_on_border"])
+    assert "On the border" in text or not r["ipa_on_border"]
 
 
 def test_segmentation_notebooks(executed):

@@ -73,6 +73,11 @@ def test_database_and_survey_against_the_truth(ran):
     low, high = s["nps_raw_ci"]                              # the verdict is the interval's, written from the numbers
     assert s["nps_raw_vs_truth"] == ("covered" if low <= s["nps_truth"] <= high else "missed_above")
     assert sum(s["driver_shares"].values()) == pytest.approx(1.0)
+    # who answers is shown from the data: the oldest band answers more than the youngest on every world
+    assert s["response_gap_age"] == "positive" and s["response_gap_true_answer"] in {"positive", "inconclusive"}
+    # the sales trend compares the same calendar days a year apart; a one-year world has none and says so
+    n_years = int(world.truth["window"]["n_days"] // 365)
+    assert (d["trend_days"] > 300) if n_years >= 2 else (d["trend_days"] == 0 and "sales_year_over_year" not in d)
 
 
 def test_survey_notebook_refuses_a_midpoint_cross_hair_on_derived_importance(tmp_path):
@@ -199,6 +204,9 @@ def test_every_notebook_runs_on_the_smallest_world_from_a_29_february(tmp_path):
     failed = {k: r.error for k, r in runs.items() if r.status != "ok"}
     assert not failed, failed
     assert runs["00"].results["n_customers"] == 500
+    for key in ("00", "01"):   # 01's weighting names the age band x region cells nobody answered in a sentence, not on stderr
+        nb = nbformat.read(runs[key].output, as_version=4)
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert runs["02"].results["ladder_total"] == world.truth["market_size"]
     # hand-worked in tests/test_notebook_parameters.py
     assert "train at 2028-08-01, test at 2028-11-01, churn = no purchase in 91 days" in \

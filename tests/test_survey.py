@@ -22,11 +22,15 @@ from fidelia_kit.survey import (
     kmo,
     nps,
     nps_by,
+    nps_category,
     omega,
     parallel_analysis,
     poststratify,
+    rate_difference,
+    response_rates,
     reverse_code,
     satisfaction_to_loyalty,
+    scale_means,
     scale_scores,
 )
 
@@ -380,6 +384,127 @@ def test_importance_performance_quadrants_hand_worked():
         importance_performance(imp.replace(4.5, 6.0), perf, cut="midpoint")
 
 
+def test_importance_performance_puts_an_attribute_within_its_interval_of_a_cross_hair_on_the_border():
+    # Notebook 01 put accessibility in "concentrate here" with a performance of 3.346 against a cross-hair of
+    # 3.350: a gap far inside the interval of a mean of about 2,000 answers. Hand-worked: the cross-hairs are the
+    # means, importance (0.30 + 0.10 + 0.20) / 3 = 0.20 and performance (3.0 + 3.6 + 3.33) / 3 = 3.31.
+    imp = pd.Series({"a": 0.30, "b": 0.10, "c": 0.20})
+    perf = pd.Series({"a": 3.0, "b": 3.6, "c": 3.33})
+    imp_ci = pd.DataFrame({"ci_low": [0.25, 0.05, 0.18], "ci_high": [0.35, 0.15, 0.22]}, index=["a", "b", "c"])
+    perf_ci = pd.DataFrame({"ci_low": [2.95, 3.55, 3.28], "ci_high": [3.05, 3.65, 3.38]}, index=["a", "b", "c"])
+    ipa = importance_performance(imp, perf, importance_ci=imp_ci, performance_ci=perf_ci)
+    assert ipa.importance_cut == pytest.approx(0.20) and ipa.performance_cut == pytest.approx(3.31)
+    assert ipa.table["on_border"].to_dict() == {"a": False, "b": False, "c": True}
+    assert ipa.table.loc["a", "quadrant"] == "concentrate here"       # the point's quadrant is kept beside it
+    assert ipa.sentence == ("Placed beyond the uncertainty of their intervals: a in concentrate here; b in possible "
+                            "overkill. On the border, so no quadrant can be assigned from these data: c (its importance "
+                            "and performance intervals contain the cross-hairs).")
+    only_perf = importance_performance(imp, perf, performance_ci=perf_ci)
+    assert "c (its performance interval contains the cross-hair)" in only_perf.sentence
+    assert only_perf.sentence.startswith("Placed beyond the uncertainty of their performance intervals (the other "
+                                         "axis has none, so it is taken as exact): a in concentrate here")
+    none = importance_performance(imp, perf)
+    assert not none.table["on_border"].any() and none.sentence.startswith("Without intervals")
+    with pytest.raises(ValueError, match=r"`importance_ci` has no interval for \['c'\]"):
+        importance_performance(imp, perf, importance_ci=imp_ci.loc[["a", "b"]])
+    with pytest.raises(TypeError, match=r"`performance_ci` must be a DataFrame with columns ci_low and ci_high"):
+        importance_performance(imp, perf, performance_ci=[(2.9, 3.1)] * 3)
+
+
+def test_factor_match_finds_an_item_that_strays_from_its_construct():
+    # two factors of three items each; b1 is written to measure factor a, though the questionnaire files it under b
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal((800, 2))
+    x = pd.DataFrame(f[:, [0, 0, 0, 1, 1, 1]] + 0.6 * rng.standard_normal((800, 6)),
+                     columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    x["b1"] = f[:, 0] + 0.6 * rng.standard_normal(800)
+    m = factor_analysis(x, n_factors=2).match({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]})
+    assert m["matches"].to_dict() == {"a1": True, "a2": True, "a3": True, "b1": False, "b2": True, "b3": True}
+    assert m.loc["b1", "factor"] == m.loc["a1", "construct_factor"] != m.loc["b2", "construct_factor"]
+    with pytest.raises(ValueError, match=r"`constructs\['c'\]`: items \['c1'\] were not in the factor analysis"):
+        factor_analysis(x, n_factors=2).match({"c": ["c1"]})
+
+
+def test_scale_means_match_statsmodels_t_interval():
+    rng = np.random.default_rng(4)
+    scores = pd.DataFrame({"x": rng.normal(3, 1, 50), "y": rng.normal(4, 0.5, 50)})
+    scores.loc[:4, "y"] = np.nan
+    got = scale_means(scores, ci=0.9)
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    for col in scores:
+        low, high = DescrStatsW(scores[col].dropna()).tconfint_mean(alpha=0.1)
+        assert got.loc[col, ["ci_low", "ci_high"]].tolist() == pytest.approx([low, high], rel=1e-12)
+    assert got["n"].tolist() == [50, 45]
+    with pytest.raises(ValueError, match=r"columns \['z'\] have fewer than 2 answers"):
+        scale_means(pd.DataFrame({"z": [1.0, np.nan]}))
+    with pytest.raises(TypeError, match=r"`scores` must be a DataFrame"):
+        scale_means(np.ones((3, 2)))
+
+
+def test_nps_category_cut_points():
+    got = nps_category(pd.Series([0, 6, 7, 8, 9, 10, None], dtype="Int64"))
+    assert got.tolist()[:6] == ["detractor", "detractor", "passive", "passive", "promoter", "promoter"]
+    assert pd.isna(got.iloc[6]) and got.cat.ordered
+    with pytest.raises(ValueError, match="scores"):
+        nps_category([11])
+
+
+def test_response_rates_wilson_by_hand():
+    # 3 of 4 answered: Wilson centre (3 + 1.96^2 / 2) / (4 + 1.96^2), half-width 1.96 / (4 + 1.96^2)
+    # * sqrt(3 * 1 / 4 + 1.96^2 / 4)
+    pop = pd.DataFrame({"customer_id": range(1, 9), "age": ["young"] * 4 + ["old"] * 4})
+    got = response_rates(pop, [1, 5, 6, 7, 7], by="age")
+    z = stats.norm.ppf(0.975)
+    centre, half = (3 + z**2 / 2) / (4 + z**2), z / (4 + z**2) * np.sqrt(3 * 1 / 4 + z**2 / 4)
+    assert got.loc["old", ["n", "responded", "rate"]].tolist() == [4, 3, 0.75]
+    assert got.loc["old", ["ci_low", "ci_high"]].tolist() == pytest.approx([centre - half, centre + half], rel=1e-9)
+    assert got.loc["young", "rate"] == 0.25
+    with pytest.raises(ValueError, match=r"`respondents`: 1 ids are not in `population` \(e.g. \[99\]\)"):
+        response_rates(pop, [1, 99], by="age")
+    with pytest.raises(ValueError, match=r"`population` has 1 duplicate 'customer_id' values"):
+        response_rates(pd.concat([pop, pop.iloc[:1]]), [1], by="age")
+    with pytest.raises(ValueError, match=r"`population` has no column"):
+        response_rates(pop, [1], by="region")
+
+
+def test_rate_difference_newcombe_by_hand():
+    # Newcombe (1998) method 10 from the two Wilson intervals (l1, u1), (l2, u2) of p1 = 50/100, p2 = 20/100:
+    # low = d - sqrt((p1 - l1)^2 + (u2 - p2)^2), high = d + sqrt((u1 - p1)^2 + (p2 - l2)^2)
+    pop = pd.DataFrame({"customer_id": range(1, 201), "age": ["young"] * 100 + ["old"] * 100})
+    rates = response_rates(pop, list(range(1, 21)) + list(range(101, 151)), by="age")
+    got = rate_difference(rates, "old", "young")
+    (l1, u1), (l2, u2) = rates.loc["old", ["ci_low", "ci_high"]], rates.loc["young", ["ci_low", "ci_high"]]
+    d = 0.5 - 0.2
+    assert got["estimate"] == pytest.approx(d)
+    assert got["ci_low"] == pytest.approx(d - np.sqrt((0.5 - l1) ** 2 + (u2 - 0.2) ** 2), rel=1e-9)
+    assert got["ci_high"] == pytest.approx(d + np.sqrt((u1 - 0.5) ** 2 + (0.2 - l2) ** 2), rel=1e-9)
+    assert rate_difference(rates, "young", "old")["estimate"] == pytest.approx(-d)
+    with pytest.raises(ValueError, match=r"`reference` 'middle' is not a group of `rates`"):
+        rate_difference(rates, "old", "middle")
+    with pytest.raises(ValueError, match=r"`group` and `reference` must differ"):
+        rate_difference(rates, "old", "old")
+
+
+def test_response_rates_show_the_worlds_nonresponse(default_world):
+    # the world makes older and more satisfied customers answer more (AGE_RESPONSE, nonresponse_satisfaction):
+    # the rates by age band rise from the youngest to the oldest band, and by the truth's NPS group from
+    # detractors to promoters, each with intervals apart
+    w = default_world
+    day = w.survey_responses["response_date"].min()
+    tx = w.transactions
+    active = tx.loc[(tx["date"] < day) & (tx["date"] >= day - pd.Timedelta(days=365)), "customer_id"].unique()
+    pop = w.customers[w.customers["customer_id"].isin(active)]
+    assert len(pop) == w.truth["survey"]["n_eligible"]
+    by_age = response_rates(pop, w.survey_responses["customer_id"], by="age_band")
+    assert by_age["ci_high"].iloc[0] < by_age["ci_low"].iloc[-1]
+    assert by_age["responded"].sum() == w.truth["survey"]["n_responded"]
+    truth = w.truth_customers.set_index("customer_id")["recommend"]
+    pop = pop.assign(group=nps_category(pop["customer_id"].map(truth)).to_numpy())
+    by_group = response_rates(pop, w.survey_responses["customer_id"], by="group")
+    assert by_group.loc["detractor", "ci_high"] < by_group.loc["promoter", "ci_low"]
+
+
 # --- behaviour and weighting ---------------------------------------------------------------------------
 
 def test_satisfaction_to_loyalty_builds_the_outcomes_correctly():
@@ -418,8 +543,9 @@ def test_poststratify_matches_population_margins():
     assert w.tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 3.0])  # y: (2/8)/(3/4); o: (6/8)/(1/4)
     share_o = w[sample["age"] == "o"].sum() / w.sum()
     assert share_o == pytest.approx(6 / 8)
-    with pytest.warns(UserWarning, match=r"1 population cell\(s\) of \['age', 'r'\] have no respondents"):
+    with pytest.warns(UserWarning, match=r"1 population cell\(s\) of \['age', 'r'\] have no respondents") as caught:
         poststratify(sample, population, by=["age", "r"])
+    assert caught[0].filename == __file__     # the warning names the caller's line, not the kit's wrapper
     with pytest.raises(ValueError, match="cells not in `population`"):
         poststratify(sample.assign(age="z"), population, by="age")
 
