@@ -125,9 +125,8 @@ def rfm_heatmap(
     what = _RFM_VALUE_LABELS.get(value, value.replace("_", " "))
     ax = _axes(ax)
     sns.heatmap(relative, annot=labels.to_numpy(), fmt="", cmap="RdBu", center=0, vmin=-limit, vmax=limit, ax=ax,
-                cbar_kws={"label": f"{what}: % above (+) or below (-) the average {overall:,.0f} EUR"},
-                annot_kws={"fontsize": 7})
-    ax.set_title(f"RFM grid: mean {what} (EUR) by recency and frequency score")
+                cbar_kws={"label": "% above (+) or below (-) the average"}, annot_kws={"fontsize": 7})
+    ax.set_title(f"RFM grid: mean {what} (EUR)\ncolour: difference from the average of {overall:,.2f} EUR")
     ax.set_xlabel("recency score R (5 = bought most recently)")
     ax.set_ylabel("frequency score F (5 = buys most often)")
     return ax
