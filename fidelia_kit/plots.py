@@ -291,9 +291,10 @@ def cluster_profiles(
         profile, method, k = result.profiles_, result.method, result.k_
     else:
         profile, method, k = result.profile, result.method, result.k
-    cols = columns or [c for c in profile.columns if c not in ("size", "share", "value_share")]
-    z = profile[cols]
-    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+    from .segmentation.clusters import _profile_zscores
+
+    z = _profile_zscores(profile, columns)
+    cols = list(z.columns)
     ax = _axes(ax, (8, 0.6 * len(profile) + 2))
     sns.heatmap(z, cmap="RdBu_r", center=0, annot=profile[cols].round(2).to_numpy(), fmt="", ax=ax,
                 cbar_kws={"label": "z-score across clusters"}, annot_kws={"fontsize": 7})

@@ -17,6 +17,7 @@ from fidelia_kit.segmentation import (
     behaviour_features,
     category_affinity,
     cluster_customers,
+    cluster_traits,
     contact_plan,
     customer_profit,
     future_value_proxy,
@@ -372,6 +373,23 @@ def test_plots_draw_the_numbers(small_world):
     cres = cluster_customers(feat, k=[3], rng=0)
     ax = plots.cluster_profiles(cres)
     assert ax.get_ylabel() == "cluster" and len(ax.get_yticklabels()) == 3
+
+
+def test_cluster_traits_hand_worked():
+    # online_share means 0.9, 0.1, 0.2: average 0.4, population SD sqrt((0.25 + 0.09 + 0.04) / 3) = 0.3559;
+    # cluster 0's z = 0.5 / 0.3559 = 1.405, its strongest trait (avg_basket: (30 - 40.33) / 13.89 = -0.744)
+    profile = pd.DataFrame({"size": [10, 20, 30], "share": [1 / 6, 1 / 3, 1 / 2], "online_share": [0.9, 0.1, 0.2],
+                            "avg_basket": [30.0, 31.0, 60.0]}, index=pd.Index([0, 1, 2], name="cluster"))
+    traits = cluster_traits(profile, n=2)
+    first = traits.iloc[0]
+    assert (first["cluster"], first["feature"], first["direction"]) == (0, "online_share", "high")
+    assert first["z"] == pytest.approx(0.5 / np.sqrt(0.38 / 3)) and first["average"] == pytest.approx(0.4)
+    assert traits.iloc[1]["z"] == pytest.approx((30 - 121 / 3) / np.std([30.0, 31.0, 60.0]))
+    assert len(traits) == 6 and "size" not in set(traits["feature"]) and "share" not in set(traits["feature"])
+    with pytest.raises(ValueError, match="`n`"):
+        cluster_traits(profile, n=3)
+    with pytest.raises(TypeError, match="`result` must be"):
+        cluster_traits([1, 2])
 
 
 def test_category_affinity_hand_worked():
