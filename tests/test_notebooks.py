@@ -253,6 +253,8 @@ def test_segmentation_notebooks(executed):
     cells = rfm_scores(rfm, q=p2["q"], ties=p2["ties"])[["R", "F"]].join(rfm["monetary_mean"]).groupby(["R", "F"])
     assert r["rfm_cell_max_gap"] == pytest.approx((cells["monetary_mean"].mean() / rfm["monetary_mean"].mean() - 1)
                                                   .abs().max(), rel=1e-9)
+    for number in ("02", "03"):
+        assert _outputs(executed, number)[0] == "", number                # nothing on stderr
     _, shown02 = _outputs(executed, "02")
     assert "true future margin" in shown02 and "true future spend" not in shown02
     tables = [line for line in shown02.splitlines() if not line.startswith("recorded")]
@@ -368,6 +370,8 @@ def test_clv_notebooks_against_the_truth(executed):
 
     shares = cohort_table(saved.transactions, period=q["cohort_period"]).shares.drop(columns=0).mean().dropna()
     assert m["cohort_share_by_age"] == pytest.approx({str(k): v for k, v in shares.items()}, rel=1e-9)
+    for number in ("04", "05"):
+        assert _outputs(executed, number)[0] == "", number                # nothing on stderr
     _, shown05 = _outputs(executed, "05")
     assert "still buying" not in shown05 and "of a cohort bought again" in shown05
 
