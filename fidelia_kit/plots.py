@@ -73,7 +73,7 @@ def rfm_heatmap(
     ax: Axes | None = None,
     value: str = "monetary_mean",
 ) -> Axes:
-    """Recency score x frequency score, coloured by the mean of ``value`` in each cell.
+    """Recency score x frequency score, coloured by how far each cell's mean of ``value`` sits from all customers'.
 
     Parameters
     ----------
@@ -84,21 +84,32 @@ def rfm_heatmap(
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
     value : str, default="monetary_mean"
-        Column of ``rfm`` whose mean colours each cell (EUR).
+        Column of ``rfm`` whose mean each cell shows (EUR): ``monetary_mean`` is the spend
+        per purchase day.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Cells show the mean (EUR) and the number of customers.
+        Cells show the mean (EUR) and the number of customers; the colour is the cell's mean
+        relative to the mean of all customers (%), on a diverging scale centred at 0 and
+        symmetric, so a colour's strength means the same above and below the average.
+
+    Notes
+    -----
+    A sequential scale stretched from the smallest to the largest cell mean makes a gap of a
+    few euros look as large as the whole scale; the diverging scale shows the sign and size
+    of each cell's difference from the average customer.
 
     Examples
     --------
-    >>> from fidelia_kit.segmentation import rfm_scores, rfm_table
-    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 3], "date": ["2024-01-01", "2024-02-01", "2024-01-15", "2024-02-10"],
-    ...                    "amount": [10.0, 20.0, 5.0, 8.0]})
-    >>> rfm = rfm_table(tx)
-    >>> rfm_heatmap(rfm, rfm_scores(rfm, q=2)).get_xlabel()
-    'recency score R (5 = bought most recently)'
+    Customers of two cells spend 10 and 30 EUR per purchase day; all spend 20 on average, so
+    the cells are coloured -50% and +50%:
+
+    >>> rfm = pd.DataFrame({"monetary_mean": [10.0, 30.0]}, index=[1, 2])
+    >>> scores = pd.DataFrame({"R": [1, 2], "F": [1, 2]}, index=[1, 2])
+    >>> ax = rfm_heatmap(rfm, scores)
+    >>> sorted(v for v in ax.collections[0].get_array().compressed().round(6).tolist())
+    [-50.0, 50.0]
     """
     import seaborn as sns
 
@@ -107,18 +118,26 @@ def rfm_heatmap(
     df = scores[["R", "F"]].join(rfm[[value]])
     table = df.pivot_table(index="F", columns="R", values=value, aggfunc="mean").sort_index(ascending=False)
     counts = df.pivot_table(index="F", columns="R", values=value, aggfunc="size").reindex_like(table)
-    labels = table.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}") + "\n" + counts.map(
-        lambda c: "" if pd.isna(c) else f"n={int(c)}")
+    overall = float(df[value].mean())
+    relative = 100 * (table / overall - 1)
+    limit = float(np.nanmax(np.abs(relative.to_numpy()))) or 1.0
+    labels = table.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} EUR") + "\n" + counts.map(
+        lambda c: "" if pd.isna(c) else f"n={int(c):,}")
+    what = _RFM_VALUE_LABELS.get(value, value.replace("_", " "))
     ax = _axes(ax)
-    sns.heatmap(table, annot=labels.to_numpy(), fmt="", cmap="viridis", ax=ax,
-                cbar_kws={"label": f"mean {value.replace('_', ' ')} (EUR)"}, annot_kws={"fontsize": 7})
-    ax.set_title("RFM grid: recency x frequency, colour = monetary value")
+    sns.heatmap(relative, annot=labels.to_numpy(), fmt="", cmap="RdBu", center=0, vmin=-limit, vmax=limit, ax=ax,
+                cbar_kws={"label": "% above (+) or below (-) the average"}, annot_kws={"fontsize": 7})
+    ax.set_title(f"RFM grid: mean {what} (EUR)\ncolour: difference from the average of {overall:,.2f} EUR")
     ax.set_xlabel("recency score R (5 = bought most recently)")
     ax.set_ylabel("frequency score F (5 = buys most often)")
     return ax
 
 
-def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax: Axes | None = None) -> Axes:
+_RFM_VALUE_LABELS = {"monetary_mean": "spend per purchase day", "monetary_total": "total spend"}
+
+
+def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax: Axes | None = None,
+                 value_label: str = "value") -> Axes:
     """Customers per RFM segment (bars), with each segment's share of ``value`` if given.
 
     Parameters
@@ -129,6 +148,8 @@ def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax: 
         Value per customer (e.g. ``monetary_total``); each bar is labelled with its share.
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
+    value_label : str, default="value"
+        What ``value`` is, in the bars' labels ("revenue", "profit"): "12% of revenue".
 
     Returns
     -------
@@ -150,7 +171,7 @@ def segment_bars(segments: pd.DataFrame, *, value: pd.Series | None = None, ax: 
     if value is not None:
         share = value.reindex(segments.index).groupby(segments["segment"], observed=False).sum() / value.sum()
         for i, (_segment, s) in enumerate(share.reindex(counts["segment"]).items()):
-            ax.text(counts["customers"].iloc[i], i, f"  {s:.0%} of value", va="center", fontsize=8)
+            ax.text(counts["customers"].iloc[i], i, f"  {s:.0%} of {value_label}", va="center", fontsize=8)
     ax.set_title("Customers per RFM segment")
     ax.set_xlabel("customers (count)")
     ax.set_ylabel("segment")
@@ -271,9 +292,10 @@ def cluster_profiles(
         profile, method, k = result.profiles_, result.method, result.k_
     else:
         profile, method, k = result.profile, result.method, result.k
-    cols = columns or [c for c in profile.columns if c not in ("size", "share", "value_share")]
-    z = profile[cols]
-    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+    from .segmentation.clusters import _profile_zscores
+
+    z = _profile_zscores(profile, columns)
+    cols = list(z.columns)
     ax = _axes(ax, (8, 0.6 * len(profile) + 2))
     sns.heatmap(z, cmap="RdBu_r", center=0, annot=profile[cols].round(2).to_numpy(), fmt="", ax=ax,
                 cbar_kws={"label": "z-score across clusters"}, annot_kws={"fontsize": 7})

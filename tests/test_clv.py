@@ -38,6 +38,7 @@ from fidelia_kit.clv import (
     customer_value,
     frequency_recency_matrix,
     historical_value,
+    holdout_error,
     membership_durations,
     observed_renewal_rates,
     period_transactions_table,
@@ -494,6 +495,13 @@ def test_customer_value_is_the_composition_by_hand(small_world):
     assert cv.as_of == as_of and cv.horizon_days == 180
     assert isinstance(cv, Result) and cv.to_frame().shape == (len(s), 5)
     assert repr(cv).startswith(f"CustomerValue({len(s)} customers as of 2025-07-01, horizon 180 days")
+    # spend set beside the CLV is turned into margin at each customer's own rate (notebooks 02 and 04 compared the
+    # CLV, a margin, with the truth's spend)
+    spend = pd.Series(100.0, index=s.index[:3])
+    assert cv.as_margin(spend).tolist() == pytest.approx((100 * rate.iloc[:3]).tolist())
+    assert cv.as_margin(pd.Series({-1: 50.0})).isna().all()               # no rate for an unknown customer
+    with pytest.raises(TypeError, match="`spend` must be a pandas Series"):
+        cv.as_margin([100.0])
 
 
 def test_customer_value_ranks_customers_better_than_spend_to_date(default_world):
@@ -693,6 +701,16 @@ def test_diagnostics_and_plots(small_world):
     manual = m.expected_purchases(cal["duration_holdout"].to_numpy(), cal["frequency"], cal["recency"], cal["T"])[mask.to_numpy()].mean()
     assert table.loc[5, "predicted"] == pytest.approx(manual)
     assert table["customers"].sum() == len(cal)
+    # the holdout error per customer weights each frequency group by its customers; the plain mean over groups
+    # (what notebook 04 reported as "per customer") counts a group of 30 like one of 300
+    err = holdout_error(m, cal, max_frequency=5)
+    gap = (table["actual"] - table["predicted"]).abs()
+    assert err.group_mae == pytest.approx((gap * table["customers"]).sum() / len(cal))
+    assert err.group_mae_unweighted == pytest.approx(gap.mean())
+    pred = m.expected_purchases(cal["duration_holdout"].to_numpy(), cal["frequency"], cal["recency"], cal["T"])
+    assert err.customer_mae == pytest.approx(np.mean(np.abs(cal["frequency_holdout"].to_numpy() - pred)))
+    assert err.actual_total == cal["frequency_holdout"].sum() and err.predicted_total == pytest.approx(pred.sum())
+    assert err.group_mae <= err.customer_mae          # averaging within groups removes each customer's chance
     pt = period_transactions_table(m, cal, max_frequency=5)
     assert pt["observed"].sum() == len(cal) and pt["expected"].sum() == pytest.approx(len(cal))
     track = cumulative_tracking(m, tx, freq="W", holdout_start="2025-07-01")

@@ -17,6 +17,7 @@ from fidelia_kit.segmentation import (
     behaviour_features,
     category_affinity,
     cluster_customers,
+    cluster_traits,
     contact_plan,
     customer_profit,
     future_value_proxy,
@@ -254,7 +255,17 @@ def test_loyalty_ladder_hand_worked(mini_world):
     assert list(lad.funnel["rung"]) == list(LADDER_RUNGS)
     early = loyalty_ladder(mini_world, as_of="2024-01-02", market_size=20)
     moved = ladder_transitions(early, lad)
-    assert moved.to_numpy().sum() == 7
+    # the counts add up to the market, as the funnels do: 'possible' to 'possible' holds the 13 never registered
+    # (it was 0, so the table added up to the 7 registered while the funnels added up to 20)
+    assert moved.to_numpy().sum() == 20 and moved.loc["possible", "possible"] == 13
+    with_totals = ladder_transitions(early, lad, totals=True)
+    assert with_totals["total"].drop("total").tolist() == early.funnel["people"].tolist()   # rows: the earlier ladder
+    assert with_totals.loc["total"].drop("total").tolist() == lad.funnel["people"].tolist()  # columns: the later one
+    assert with_totals.loc["total", "total"] == 20
+    with pytest.raises(ValueError, match="`totals` adds counts"):
+        ladder_transitions(early, lad, normalize=True, totals=True)
+    unknown = ladder_transitions(loyalty_ladder(mini_world, as_of="2024-01-02"), loyalty_ladder(mini_world, as_of="2024-12-31"))
+    assert unknown.to_numpy().sum() == 7 and unknown.loc["possible", "possible"] == 0   # no market size: registered only
     assert moved.loc["possible", "potential"] == 1        # customer 7 registered in June
     assert moved.loc["buyer", "advocate"] == 2            # 3 and 4
     assert moved.loc["buyer", "exclusive"] == 1
@@ -331,14 +342,23 @@ def test_plots_draw_the_numbers(small_world):
     scores = rfm_scores(rfm)
     ax = plots.rfm_heatmap(rfm, scores)
     expected = scores[["R", "F"]].join(rfm["monetary_mean"]).pivot_table(index="F", columns="R", values="monetary_mean")
+    relative = 100 * (expected / rfm["monetary_mean"].mean() - 1)       # % above or below the average customer
     drawn = np.ma.filled(ax.collections[0].get_array(), np.nan).reshape(expected.shape)
-    assert np.allclose(drawn, expected.sort_index(ascending=False).to_numpy(), equal_nan=True)
-    assert "recency" in ax.get_xlabel() and ax.get_title()
+    assert np.allclose(drawn, relative.sort_index(ascending=False).to_numpy(), equal_nan=True)
+    # a diverging scale centred on the average, symmetric (it was viridis stretched from the smallest to the largest
+    # cell mean, so cells a few euros apart looked as different as the scale allows)
+    norm = ax.collections[0].norm
+    assert norm.vmin == pytest.approx(-norm.vmax) and norm.vmax == pytest.approx(np.nanmax(np.abs(relative.to_numpy())))
+    cmap = ax.collections[0].get_cmap()
+    assert cmap(0.0)[0] > cmap(0.0)[2] and cmap(1.0)[2] > cmap(1.0)[0]      # red below the average, blue above
+    assert "recency" in ax.get_xlabel() and "spend per purchase day" in ax.get_title()
+    assert "monetary mean" not in ax.figure.axes[-1].get_ylabel()            # the colour bar says what it shows
 
     seg = rfm_segments(scores)
-    ax = plots.segment_bars(seg, value=rfm["monetary_total"])
+    ax = plots.segment_bars(seg, value=rfm["monetary_total"], value_label="revenue")
     widths = [p.get_width() for p in ax.patches]
     assert widths == seg["segment"].value_counts(sort=False).tolist()
+    assert all(t.get_text().endswith("of revenue") for t in ax.texts)     # the share says of what ("of value" did not)
 
     res = pareto_curve(rfm["monetary_total"])
     ax = plots.pareto_plot(res, value_label="revenue")
@@ -353,6 +373,23 @@ def test_plots_draw_the_numbers(small_world):
     cres = cluster_customers(feat, k=[3], rng=0)
     ax = plots.cluster_profiles(cres)
     assert ax.get_ylabel() == "cluster" and len(ax.get_yticklabels()) == 3
+
+
+def test_cluster_traits_hand_worked():
+    # online_share means 0.9, 0.1, 0.2: average 0.4, population SD sqrt((0.25 + 0.09 + 0.04) / 3) = 0.3559;
+    # cluster 0's z = 0.5 / 0.3559 = 1.405, its strongest trait (avg_basket: (30 - 40.33) / 13.89 = -0.744)
+    profile = pd.DataFrame({"size": [10, 20, 30], "share": [1 / 6, 1 / 3, 1 / 2], "online_share": [0.9, 0.1, 0.2],
+                            "avg_basket": [30.0, 31.0, 60.0]}, index=pd.Index([0, 1, 2], name="cluster"))
+    traits = cluster_traits(profile, n=2)
+    first = traits.iloc[0]
+    assert (first["cluster"], first["feature"], first["direction"]) == (0, "online_share", "high")
+    assert first["z"] == pytest.approx(0.5 / np.sqrt(0.38 / 3)) and first["average"] == pytest.approx(0.4)
+    assert traits.iloc[1]["z"] == pytest.approx((30 - 121 / 3) / np.std([30.0, 31.0, 60.0]))
+    assert len(traits) == 6 and "size" not in set(traits["feature"]) and "share" not in set(traits["feature"])
+    with pytest.raises(ValueError, match="`n`"):
+        cluster_traits(profile, n=3)
+    with pytest.raises(TypeError, match="`result` must be"):
+        cluster_traits([1, 2])
 
 
 def test_category_affinity_hand_worked():

@@ -9,9 +9,11 @@ from __future__ import annotations
 from .bgbb import BetaGeoBetaBinomModel
 from .bgnbd import BetaGeoModel, ModifiedBetaGeoModel
 from .diagnostics import (
+                          HoldoutError,
                           calibration_holdout_table,
                           cumulative_tracking,
                           frequency_recency_matrix,
+                          holdout_error,
                           period_transactions_table,
                           probability_alive_matrix,
 )
@@ -50,6 +52,8 @@ __all__ = [
     "retention_clv",
     "bootstrap",
     "calibration_holdout_table",
+    "holdout_error",
+    "HoldoutError",
     "period_transactions_table",
     "cumulative_tracking",
     "probability_alive_matrix",

@@ -497,6 +497,39 @@ class CustomerValue(Result):
         """The per-customer table."""
         return self.table.copy()
 
+    def as_margin(self, spend: pd.Series) -> pd.Series:
+        """Turn an amount of spend per customer (EUR) into gross margin, at each customer's margin rate.
+
+        So that a spend figure (a forecast, or a world's true expected spend) can be set beside
+        the CLV in the same unit, EUR of margin.
+
+        Parameters
+        ----------
+        spend : Series
+            Spend per customer (EUR), indexed by customer id.
+
+        Returns
+        -------
+        Series
+            ``spend x margin_rate`` per customer of ``spend`` (EUR of margin), named
+            ``margin``; NaN for a customer the table has no rate for.
+
+        Raises
+        ------
+        TypeError
+            ``spend`` is not a pandas Series.
+
+        Examples
+        --------
+        >>> cv = CustomerValue(pd.DataFrame({"clv": [5.0, 8.0], "margin_rate": [0.25, 0.4]}, index=[1, 2]),
+        ...                    None, None, pd.Timestamp("2025-01-01"), 365, 0.1)
+        >>> cv.as_margin(pd.Series({1: 100.0, 2: 50.0})).tolist()
+        [25.0, 20.0]
+        """
+        if not isinstance(spend, pd.Series):
+            raise TypeError(f"`spend` must be a pandas Series indexed by customer; got {type(spend).__name__}.")
+        return (spend * self.table["margin_rate"].reindex(spend.index)).rename("margin")
+
     def __repr__(self) -> str:
         return (f"CustomerValue({len(self.table)} customers as of {self.as_of.date()}, horizon {self.horizon_days} days, "
                 f"discount {self.discount_rate:.0%}/year: total {self.total:,.0f} EUR, "

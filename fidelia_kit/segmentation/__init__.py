@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from ..contact import CONTACT_PHASES, contact_plan
 from .affinity import category_affinity
-from .clusters import ClusterResult, CustomerClusters, behaviour_features, cluster_customers, silhouette_strength
+from .clusters import (
+    ClusterResult,
+    CustomerClusters,
+    behaviour_features,
+    cluster_customers,
+    cluster_traits,
+    silhouette_strength,
+)
 from .ladder import (
     LADDER_RULES,
     LADDER_RUNGS,
@@ -52,6 +59,7 @@ __all__ = [
     "ClusterResult",
     "cluster_customers",
     "silhouette_strength",
+    "cluster_traits",
     "category_affinity",
     "LIFECYCLE_PHASES",
     "contact_phases",

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from .._typing import RNGLike
 
 
-__all__ = ["behaviour_features", "CustomerClusters", "ClusterResult", "cluster_customers", "silhouette_strength"]
+__all__ = ["behaviour_features", "CustomerClusters", "ClusterResult", "cluster_customers", "silhouette_strength",
+           "cluster_traits"]
 
 # --- behavioural clusters ---------------------------------------------------------------------------
 
@@ -514,3 +515,80 @@ def silhouette_strength(score: float) -> str:
     """
     score = check_number("score", score, -1, 1, what="a mean silhouette")
     return next(words for bound, words in _SILHOUETTE_READING if score <= bound)
+
+
+# --- reading the profiles ---------------------------------------------------------------------------------
+
+_PROFILE_SIZE_COLUMNS = ("size", "share", "value_share")
+
+
+def _profile_zscores(profile: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Each feature's cluster means standardised across the clusters (population SD; 0 where all are equal)."""
+    cols = list(columns) if columns else [c for c in profile.columns if c not in _PROFILE_SIZE_COLUMNS]
+    z = profile[cols]
+    return (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+
+
+def cluster_traits(result: ClusterResult | CustomerClusters | pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
+    """The features that set each cluster apart: the ``n`` cluster means furthest from the other clusters'.
+
+    Parameters
+    ----------
+    result : ClusterResult, fitted CustomerClusters or DataFrame
+        A clustering, or its profile table (one row per cluster: ``size``, ``share``,
+        feature means and optionally ``value_share``).
+    n : int, default=2
+        Traits per cluster.
+
+    Returns
+    -------
+    DataFrame
+        ``n`` rows per cluster, strongest first: ``cluster``, ``feature``, ``mean`` (the
+        cluster's mean of the feature, in its own unit), ``average`` (the unweighted mean of
+        the clusters' means), ``z`` and ``direction`` (``"high"`` or ``"low"``).
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a clustering or a profile table.
+    ValueError
+        ``n`` outside 1 to the number of features.
+
+    See Also
+    --------
+    fidelia_kit.plots.cluster_profiles : draws the same z-scores as colours.
+
+    Notes
+    -----
+    For cluster :math:`c` and feature :math:`j`, :math:`z_{cj} = (\\bar x_{cj} - m_j) / s_j`,
+    with :math:`m_j` and :math:`s_j` the mean and (population) standard deviation of the
+    clusters' means of feature :math:`j`. The traits are the :math:`n` largest
+    :math:`|z_{cj}|`: what a marketer would name the cluster by. They describe the means; with
+    a weak silhouette many customers of a cluster do not share its traits.
+
+    Examples
+    --------
+    >>> profile = pd.DataFrame({"size": [10, 20, 30], "online_share": [0.9, 0.1, 0.2],
+    ...                         "avg_basket": [30.0, 31.0, 60.0]}, index=pd.Index([0, 1, 2], name="cluster"))
+    >>> cluster_traits(profile, n=1)[["cluster", "feature", "direction"]].values.tolist()
+    [[0, 'online_share', 'high'], [1, 'online_share', 'low'], [2, 'avg_basket', 'high']]
+    """
+    if isinstance(result, pd.DataFrame):
+        profile = result
+    elif hasattr(result, "profiles_"):
+        profile = result.profiles_
+    elif isinstance(result, ClusterResult):
+        profile = result.profile
+    else:
+        raise TypeError(f"`result` must be a ClusterResult, a fitted CustomerClusters or a profile DataFrame; "
+                        f"got {type(result).__name__}.")
+    z = _profile_zscores(profile)
+    n = check_int("n", n, 1, max(z.shape[1], 1))
+    means = profile[z.columns]
+    rows = []
+    for cluster, row in z.iterrows():
+        for feature in row.abs().sort_values(ascending=False, kind="stable").index[:n]:
+            rows.append({"cluster": cluster, "feature": feature, "mean": float(means.loc[cluster, feature]),
+                         "average": float(means[feature].mean()), "z": float(row[feature]),
+                         "direction": "high" if row[feature] > 0 else "low"})
+    return pd.DataFrame(rows, columns=["cluster", "feature", "mean", "average", "z", "direction"])

@@ -253,7 +253,8 @@ def loyalty_ladder(
     return LoyaltyLadder(rungs=people, funnel=funnel, as_of=as_of, market_size=market_size)
 
 
-def ladder_transitions(a: LoyaltyLadder, b: LoyaltyLadder, *, normalize: bool = False) -> pd.DataFrame:
+def ladder_transitions(a: LoyaltyLadder, b: LoyaltyLadder, *, normalize: bool = False,
+                       totals: bool = False) -> pd.DataFrame:
     """How people moved on the ladder between two dates: rows rung at ``a``, columns rung at ``b``.
 
     Parameters
@@ -262,11 +263,18 @@ def ladder_transitions(a: LoyaltyLadder, b: LoyaltyLadder, *, normalize: bool = 
         The ladder at an earlier and at a later date (:func:`loyalty_ladder`).
     normalize : bool, default=False
         Divide each row by its total (the share of a rung that moved to each rung).
+    totals : bool, default=False
+        Add a ``total`` row and column (counts only): the row totals are the ladder at
+        ``a``, the column totals the ladder at ``b``, so the table reads against both funnels.
 
     Returns
     -------
     DataFrame
         Rungs x rungs: counts (or shares). Above the diagonal people moved up, below it down.
+        Where both ladders know the market size, 'possible' to 'possible' counts the people
+        of the market still not registered at ``b``, so the counts add up to the market as
+        the funnels do; otherwise that cell is 0 and the table counts the people registered
+        at ``b``.
 
     Raises
     ------
@@ -294,19 +302,31 @@ def ladder_transitions(a: LoyaltyLadder, b: LoyaltyLadder, *, normalize: bool = 
     >>> moves = ladder_transitions(loyalty_ladder(tables, as_of="2024-02-01"), loyalty_ladder(tables, as_of="2024-04-01"))
     >>> int(moves.loc["buyer", "occasional"]), int(moves.loc["possible", "buyer"])
     (1, 1)
+    >>> t = ladder_transitions(loyalty_ladder(tables, as_of="2024-02-01", market_size=5),
+    ...                        loyalty_ladder(tables, as_of="2024-04-01", market_size=5), totals=True)
+    >>> int(t.loc["possible", "possible"]), int(t.loc["total", "total"])
+    (3, 5)
     """
     if not isinstance(a, LoyaltyLadder) or not isinstance(b, LoyaltyLadder):
         raise TypeError("`a` and `b` must be results of loyalty_ladder().")
     if a.as_of > b.as_of:
         raise ValueError(f"`a` ({a.as_of.date()}) must not be later than `b` ({b.as_of.date()}).")
+    if normalize and totals:
+        raise ValueError("`totals` adds counts; it cannot be combined with `normalize=True`.")
     rungs = list(LADDER_RUNGS)
     before = a.rungs["rung"].reindex(b.rungs.index).astype(object).fillna("possible")
     after = b.rungs["rung"].astype(object)
     table = pd.crosstab(pd.Categorical(before, categories=rungs, ordered=True),
                         pd.Categorical(after, categories=rungs, ordered=True), dropna=False)
+    if a.market_size is not None and a.market_size == b.market_size:
+        table.loc["possible", "possible"] = b.market_size - len(b.rungs)
     table.index.name, table.columns.name = f"rung on {a.as_of.date()}", f"rung on {b.as_of.date()}"
     if normalize:
         table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
+    if totals:
+        table.index, table.columns = table.index.astype(object), table.columns.astype(object)
+        table["total"] = table.sum(axis=1)
+        table.loc["total"] = table.sum(axis=0)
     return table
 
 
