@@ -17,12 +17,16 @@ from .churn import ChurnEvaluation, ChurnModel, churn_dataset, evaluate_churn
 from .experiments import (
     AdjustedEffect,
     ArmComparison,
+    CampaignReturn,
     CampaignROI,
+    KeptCustomerValue,
     adjusted_effect,
     baseline_rate,
+    campaign_return,
     campaign_roi,
     compare_arms,
     cuped,
+    kept_customer_value,
     outcome_totals,
 )
 from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
@@ -52,6 +56,10 @@ __all__ = [
     "minimum_detectable_effect",
     "campaign_roi",
     "CampaignROI",
+    "campaign_return",
+    "CampaignReturn",
+    "kept_customer_value",
+    "KeptCustomerValue",
     "outcome_totals",
     "baseline_rate",
     "retrodesign",
