@@ -131,11 +131,16 @@ def test_experiment_against_the_truth(ran):
         assert r[f"truth_verdict_{arm}"] == "covered"                      # and the notebook says so
     call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()         # the call cost comes from the data
     t = e[e["arm"].isin(["control", "personal_call"])].merge(world.truth_customers, on="customer_id")
-    # a kept customer is valued at the world's own CLV (a positive figure of margin), not a constant
-    assert 0 < r["value_per_active"] < 1_000
-    everyone = (t["effect_personal_call"] * r["value_per_active"] - call_cost).sum()
+    # one extra customer is valued from the world's own data (a positive figure of margin), not a constant
+    assert 0 < r["value_per_extra"] < 1_000 and 0 < r["value_per_kept"] < 1_000
+    everyone = (t["effect_personal_call"] * r["value_per_extra"] - call_cost).sum()
     assert r["policy_profit_truth"]["call everyone"] == pytest.approx(everyone)
     assert r["planning_base_rate"] == pytest.approx(world.truth["experiment"]["mean_p_active_90d"], abs=0.1)
+    # the two readings of the return come from the same components, and the long run's extra value is held against
+    # the customers the truth says were kept (a campaign purchase here does not keep a customer)
+    for arm in ("email_discount", "personal_call"):
+        assert r["campaign_truth"][arm]["true_extra_kept"] <= 0
+        assert r["campaign_truth"][arm]["roi_long_run_truth_kept"] <= r["roi"][arm] + 1e-9
 
 
 def test_churn_uses_the_worlds_dates(ran):
