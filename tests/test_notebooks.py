@@ -41,6 +41,7 @@ from fidelia_kit.retention import (
 from fidelia_kit.runner import check_parameters, notebook_parameters, read_results, record, run_notebooks
 from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
 from fidelia_kit.segmentation import (
+    affinity_differences,
     behaviour_features,
     category_affinity,
     cluster_customers,
@@ -483,6 +484,30 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     prose = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown").lower()
     assert "front line pays" not in prose and "offers; they differ by customer group" not in prose
     assert "several euros" not in prose
+    # the lift has its interval, and "differ by age band" follows from a test across the bands (it used to follow from
+    # a different top pair in some bands, with no interval)
+    assert x["top_lift_ci"] == pytest.approx([aff.loc[0, "ci_low"], aff.loc[0, "ci_high"]], rel=1e-12)
+    assert x["top_lift_ci"][0] < x["top_lift"] < x["top_lift_ci"][1]
+    age = saved.transactions.set_index("transaction_id")["customer_id"].map(
+        saved.customers.set_index("customer_id")["age_band"])
+    diff = affinity_differences(category_affinity(saved.transaction_items, groups=age, min_support=q["min_support"],
+                                                  ci=q["ci"]), ci=q["ci"])
+    assert x["affinity_pairs_differing"] == diff.loc[diff["differs"], "pair"].tolist()
+    assert x["affinity_differs_by_age"] == bool(diff["differs"].any())
+    stderr, shown = _outputs(executed, "08")
+    assert stderr == ""
+    said = "by these data, affinities differ by age" in shown
+    assert said == x["affinity_differs_by_age"]
+    assert said != ("these data do not show affinities that differ by age" in shown)
+    # every odds ratio says per unit of what it compares, on the scale of the truth's log-odds of leaving
+    for unit in ("one more day to resolve", "one more hand-off", "1 (yes) against 0 (no)", "severity 2 against severity 1"):
+        assert unit in shown
+    assert "Odds ratios of leaving (the odds of no purchase within 180 days)" in shown
+    # the bars of staying shares are followed by their numbers (a figure used to stand without a sentence)
+    c = saved.complaints.dropna(subset=["stayed_180d"])
+    by_front = c.groupby("resolved_front_line")["stayed_180d"].apply(lambda v: v.astype(float).mean())
+    assert x["stayed_share_by_front_line"] == pytest.approx({str(k): v for k, v in by_front.items()}, rel=1e-12)
+    assert f"{by_front[True]:.0%} stayed when the first employee solved the complaint" in shown
 
 
 # --- the runner itself ---------------------------------------------------------------------------------

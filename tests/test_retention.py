@@ -903,3 +903,23 @@ def test_outcome_totals_follow_up_window_is_the_window_shifted(small_world):
     assert later.to_numpy() == pytest.approx(by_hand.reindex(e["customer_id"]).fillna(0).to_numpy(), abs=1e-9)
     with pytest.raises(ValueError, match=r"`offset_days`"):
         outcome_totals(e, w.transactions, offset_days=-1)
+
+
+def test_service_recovery_says_per_unit_of_what_each_odds_ratio_compares():
+    from fidelia_kit.retention import service_recovery
+
+    rng = np.random.default_rng(5)
+    n = 600
+    days = rng.integers(0, 10, n)
+    front = rng.random(n) < 0.5
+    severity = rng.integers(1, 4, n)
+    stayed = (rng.random(n) < 1 / (1 + np.exp(-(1.0 - 0.2 * days + 0.8 * front)))).astype(float)
+    c = pd.DataFrame({"days_to_resolve": days, "resolved_front_line": front, "severity": severity, "stayed_180d": stayed,
+                      "waiting_weeks": rng.integers(0, 3, n)})
+    res = service_recovery(c, predictor_cols=["days_to_resolve", "resolved_front_line", "waiting_weeks"])
+    per = res.odds_ratios(of="leaving")["per"].to_dict()
+    assert per == {"days_to_resolve": "one more day to resolve", "resolved_front_line": "1 (yes) against 0 (no)",
+                   "waiting_weeks": "one more unit of waiting_weeks", "severity_2": "severity 2 against severity 1",
+                   "severity_3": "severity 3 against severity 1"}
+    res = service_recovery(c, predictor_cols=["waiting_weeks"], units={"waiting_weeks": "week waited"})
+    assert res.table.set_index("predictor").loc["waiting_weeks", "per"] == "one more week waited"
