@@ -36,7 +36,7 @@ from .._validation import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .._typing import DateLike
+    from .._typing import ArrayLike, DateLike
     from ..verdict import Verdict
 
 
@@ -923,7 +923,7 @@ class KeptCustomerValue(Result):
         return self.table.reset_index()
 
 
-def kept_customer_value(transactions: pd.DataFrame, customers, *, as_of: DateLike, window_days: int = 90,
+def kept_customer_value(transactions: pd.DataFrame, customers: ArrayLike, *, as_of: DateLike, window_days: int = 90,
                         horizon_days: int = 365, discount_rate: float = 0.10, customer_col: str = "customer_id",
                         date_col: str = "date", value_col: str = "amount",
                         margin_col: str = "gross_margin") -> KeptCustomerValue:
