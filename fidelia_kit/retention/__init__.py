@@ -1,7 +1,8 @@
 """fidelia_kit.retention — keeping customers: experiments, uplift, survival, churn and recovery.
 
 Test a retention action before rolling it out (:mod:`.experiments`: :func:`compare_arms`,
-:func:`adjusted_effect`, :func:`cuped`, :func:`campaign_roi`), plan it (:mod:`.power`:
+:func:`adjusted_effect`, :func:`cuped`, :func:`campaign_roi`; its return in the short and the long
+run with :func:`campaign_return` and :func:`kept_customer_value`), plan it (:mod:`.power`:
 :func:`sample_size`, :func:`power_curve`), target it
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
