@@ -700,7 +700,7 @@ READINGS = {"short_run": "on the margin of the outcome window",
 
 
 @dataclass(frozen=True, repr=False)
-class CampaignReturn(Result):
+class CampaignReturn(_Measures, Result):
     """A campaign's return read two ways from the same components: the outcome window alone, and the long run.
 
     Attributes
@@ -729,10 +729,6 @@ class CampaignReturn(Result):
     effects: pd.DataFrame
     value_per_kept: float
     ci: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy effects table (a copy)."""
-        return self.effects.copy()
 
     def measure(self, name: str) -> pd.DataFrame:
         """The rows of measure ``name``, indexed by ``(arm, reading)``: ``estimate``, ``ci_low``, ``ci_high``."""
@@ -775,7 +771,9 @@ class CampaignReturn(Result):
         text = f"{short.sentence} {long.sentence}"
         if short.outcome == long.outcome:
             return text + " Both readings agree."
-        get = lambda measure: float(self.measure(measure).loc[(arm, "long_run"), "estimate"])  # noqa: E731
+        def get(measure):
+            return float(self.measure(measure).loc[(arm, "long_run"), "estimate"])
+
         return (text + f" They differ because the long run adds {get('incremental_customers'):,.1f} extra active "
                 f"customers x {self.value_per_kept:,.2f} EUR each = {get('value_after'):+,.0f} EUR to the "
                 f"{get('incremental_margin'):+,.0f} EUR of margin observed in the window, for a cost of "
