@@ -171,6 +171,8 @@ def test_churn_uses_the_worlds_dates(ran):
     ("04", {"holdout_start": "2025-06-30"},
      "parameter `holdout_start` must be between 2021-07-29 and 2022-06-03"),
     ("02", {"ladder_mid": "2025-01-01"}, "parameter `ladder_mid` must be between 2021-07-02 and 2022-06-29"),
+    ("06", {"decide_on": "forever"}, "parameter `decide_on` must be one of ['short_run', 'long_run']; got 'forever'"),
+    ("06", {"value_horizon_days": 90}, "parameter `value_horizon_days` must be in [120, 3650]; got 90"),
 ])
 def test_dates_that_do_not_fit_the_world_are_refused(tmp_path, notebook, parameters, message):
     data = tmp_path / "data"
