@@ -390,7 +390,9 @@ def test_experiment_notebook(executed):
     # one extra customer valued as the ROI's deciding reading values them
     call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()
     policy = targeting_policy(predicted, value=r["value_per_extra"], cost=call_cost)
-    gain = effect * r["value_per_extra"] - call_cost
+    # the true gain: the window's margin for each true extra buyer, and the value after the window of the customers the
+    # call drives away (a campaign purchase keeps nobody in this world)
+    gain = effect * r["margin_per_active"] + np.minimum(effect, 0) * r["value_per_kept"] - call_cost
     assert r["policy_profit_predicted"] == pytest.approx(policy.total, rel=1e-9)
     assert r["policy_profit_truth"] == pytest.approx({"target by uplift": gain[policy.contact.to_numpy()].sum(),
                                                       "call everyone": gain.sum(), "call no one": 0.0}, rel=1e-9)

@@ -133,7 +133,8 @@ def test_experiment_against_the_truth(ran):
     t = e[e["arm"].isin(["control", "personal_call"])].merge(world.truth_customers, on="customer_id")
     # one extra customer is valued from the world's own data (a positive figure of margin), not a constant
     assert 0 < r["value_per_extra"] < 1_000 and 0 < r["value_per_kept"] < 1_000
-    everyone = (t["effect_personal_call"] * r["value_per_extra"] - call_cost).sum()
+    tau = t["effect_personal_call"]
+    everyone = (tau * r["margin_per_active"] + tau.clip(upper=0) * r["value_per_kept"] - call_cost).sum()
     assert r["policy_profit_truth"]["call everyone"] == pytest.approx(everyone)
     assert r["planning_base_rate"] == pytest.approx(world.truth["experiment"]["mean_p_active_90d"], abs=0.1)
     # the two readings of the return come from the same components, and the long run's extra value is held against
