@@ -138,11 +138,22 @@ def test_experiment_against_the_truth(ran):
         assert r[f"truth_verdict_{arm}"] == "covered"                      # and the notebook says so
     call_cost = e.loc[e["arm"] == "personal_call", "cost"].mean()         # the call cost comes from the data
     t = e[e["arm"].isin(["control", "personal_call"])].merge(world.truth_customers, on="customer_id")
-    # a kept customer is valued at the world's own CLV (a positive figure of margin), not a constant
-    assert 0 < r["value_per_active"] < 1_000
-    everyone = (t["effect_personal_call"] * r["value_per_active"] - call_cost).sum()
+    # one extra customer is valued from the world's own data (a positive figure of margin), not a constant
+    assert 0 < r["value_per_extra"] < 1_000 and 0 < r["value_per_kept"] < 1_000
+    tau = t["effect_personal_call"]
+    everyone = (tau * r["margin_per_active"] + tau.clip(upper=0) * r["value_per_kept"] - call_cost).sum()
     assert r["policy_profit_truth"]["call everyone"] == pytest.approx(everyone)
     assert r["planning_base_rate"] == pytest.approx(world.truth["experiment"]["mean_p_active_90d"], abs=0.1)
+    # the two readings of the return come from the same components, and the long run's extra value is held against
+    # the customers the truth says were kept (a campaign purchase here does not keep a customer)
+    for arm in ("email_discount", "personal_call"):
+        assert r["campaign_truth"][arm]["true_extra_kept"] <= 0
+        assert r["campaign_truth"][arm]["roi_long_run_truth_kept"] <= r["roi"][arm] + 1e-9
+    # the follow-up window (days 90-179 after assignment) is read only where the data reach its end: on the one-year
+    # world the experiment starts 91 days before the data end, and the notebook says so instead of reading nothing
+    end = pd.Timestamp(world.truth["window"]["end"]) + pd.Timedelta(days=1)
+    fits = e["assigned_date"].min() + pd.Timedelta(days=180) <= end
+    assert set(r["follow_up_verdict"]) == ({"email_discount", "personal_call"} if fits else set())
 
 
 def test_churn_uses_the_worlds_dates(ran):
@@ -168,6 +179,8 @@ def test_churn_uses_the_worlds_dates(ran):
     ("04", {"holdout_start": "2025-06-30"},
      "parameter `holdout_start` must be between 2021-07-29 and 2022-06-03"),
     ("02", {"ladder_mid": "2025-01-01"}, "parameter `ladder_mid` must be between 2021-07-02 and 2022-06-29"),
+    ("06", {"decide_on": "forever"}, "parameter `decide_on` must be one of ['short_run', 'long_run']; got 'forever'"),
+    ("06", {"value_horizon_days": 90}, "parameter `value_horizon_days` must be in [120, 3650]; got 90"),
 ])
 def test_dates_that_do_not_fit_the_world_are_refused(tmp_path, notebook, parameters, message):
     data = tmp_path / "data"

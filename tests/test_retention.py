@@ -15,11 +15,13 @@ from fidelia_kit.retention import (
     UpliftModel,
     adjusted_effect,
     baseline_rate,
+    campaign_return,
     campaign_roi,
     compare_arms,
     cross_predict_uplift,
     cuped,
     fit_uplift,
+    kept_customer_value,
     minimum_detectable_effect,
     outcome_totals,
     power_curve,
@@ -806,3 +808,118 @@ def test_baseline_rate_is_known_before_the_experiment_and_near_the_truth(small_w
     assert abs(rate - w.truth["experiment"]["mean_p_active_90d"]) < 0.075
     with pytest.raises(ValueError, match=r"no customer was at risk on"):
         baseline_rate(before, as_of=before["date"].min() + pd.Timedelta(days=10))
+
+
+def _mail_and_control():
+    """Control: margins 0, 10, 0, 0 (one active); e-mail: 8, 10, 0, 12 (three active), contact 1 EUR each."""
+    return pd.DataFrame({"arm": ["control"] * 4 + ["mail"] * 4, "margin": [0, 10, 0, 0, 8, 10, 0, 12],
+                         "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
+
+
+def test_campaign_return_hand_worked_both_readings_from_the_same_components():
+    df = _mail_and_control()
+    res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0)
+    t = res.to_frame().set_index(["reading", "measure"])["estimate"]
+    # by hand: margin 4 x (7.5 - 2.5) = 20; extra customers 4 x (0.75 - 0.25) = 2; cost 4
+    for reading in ("short_run", "long_run"):
+        assert t[(reading, "incremental_margin")] == pytest.approx(20.0)
+        assert t[(reading, "incremental_customers")] == pytest.approx(2.0)
+        assert t[(reading, "cost")] == pytest.approx(4.0)
+    assert t[("short_run", "value_after")] == 0 and t[("long_run", "value_after")] == pytest.approx(30.0)
+    # the long run adds the kept customers' value to the margin; it used to replace the margin by it (the e-mail's
+    # discount then vanished from its return): 2 x 15 - 4 = 26 and ROI 6.5 instead of 46 and 11.5
+    assert res.profit["estimate"].tolist() == pytest.approx([16.0, 46.0])
+    assert res.roi.loc[("mail", "long_run"), "estimate"] == pytest.approx(11.5)
+    # the long-run interval is Welch's on the per-customer sum margin + 15 x active (scipy), times n, less the cost
+    w = df["margin"] + 15.0 * df["active"]
+    lo, hi = stats.ttest_ind(w[4:], w[:4], equal_var=False).confidence_interval(0.95)
+    assert res.profit.loc[("mail", "long_run"), ["ci_low", "ci_high"]].tolist() == pytest.approx([4 * lo - 4, 4 * hi - 4])
+    # the short run is campaign_roi on the margin
+    short = campaign_roi(df, value_col="margin", outcome_col="active").roi.loc["mail"]
+    assert res.roi.loc[("mail", "short_run")].tolist() == pytest.approx(short[["estimate", "ci_low", "ci_high"]].tolist())
+
+
+def test_campaign_return_explains_why_its_readings_disagree():
+    # 100 customers an arm: the e-mail adds buyers (50 against 25) but no margin (its buyers' margin is discounted)
+    df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+                       "active": [1] * 25 + [0] * 75 + [1] * 50 + [0] * 50,
+                       "margin": [6.0] * 25 + [0.0] * 75 + [3.0] * 50 + [0.0] * 50, "cost": [0.0] * 100 + [0.5] * 100})
+    res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=20.0)
+    short, long = res.verdict("mail", "short_run"), res.verdict("mail", "long_run")
+    assert (short.outcome, long.outcome) == ("inconclusive", "pays")
+    text = res.explain("mail")
+    assert text.startswith(short.sentence + " " + long.sentence)
+    # 25 extra customers x 20 EUR = +500 EUR beside 100 x (1.5 - 1.5) = +0 EUR of margin, for 50 EUR
+    assert "25.0 extra active customers x 20.00 EUR each = +500 EUR to the +0 EUR of margin" in text
+    assert "for a cost of 50 EUR" in text
+    assert campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=0.0).explain(
+        "mail").endswith("Both readings agree.")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"value_per_kept": -1.0}, ValueError, r"`value_per_kept` must be"),
+    ({"value_per_kept": "ten"}, TypeError, r"`value_per_kept`"),
+    ({"value_per_kept": 1.0, "outcome_col": "margin"}, ValueError, r"column 'margin'"),
+    ({"value_per_kept": 1.0, "margin_col": "gross"}, ValueError, r"no column\(s\) \['gross'\]"),
+])
+def test_campaign_return_names_bad_input(kwargs, error, match):
+    args = {"margin_col": "margin", "outcome_col": "active", **kwargs}
+    with pytest.raises(error, match=match):
+        campaign_return(_mail_and_control(), **args)
+    with pytest.raises(ValueError, match=r"`reading` must be one of"):
+        campaign_return(_mail_and_control(), margin_col="margin", outcome_col="active",
+                        value_per_kept=1.0).verdict("mail", "forever")
+
+
+def test_kept_customer_value_is_the_clv_of_a_customer_alive_after_the_window(small_world):
+    from fidelia_kit.clv import customer_value
+
+    w = small_world
+    e = w.retention_experiment
+    d0 = e["assigned_date"].iloc[0]
+    kept = kept_customer_value(w.transactions, e["customer_id"], as_of=d0, window_days=90, horizon_days=365)
+    long = customer_value(w.transactions, as_of=d0, horizon_days=365).table.loc[e["customer_id"]]
+    short = customer_value(w.transactions, as_of=d0, horizon_days=90).table.loc[e["customer_id"]]
+    expected = (long["clv"] - short["clv"]) / long["p_alive"]
+    assert kept.table["value_after"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+    assert kept.value == pytest.approx(expected.mean(), rel=1e-9)
+    # a customer known to be alive is worth more after the window than the CLV counts (which weighs by p_alive < 1),
+    # and the at-risk customers' mean is well above their mean CLV after the window
+    assert (kept.table["value_after"] >= kept.table["clv"] - kept.table["clv_window"] - 1e-9).all()
+    assert kept.value > 1.2 * (long["clv"] - short["clv"]).mean()
+    with pytest.raises(ValueError, match=r"`horizon_days` \(90\) must exceed `window_days` \(90\)"):
+        kept_customer_value(w.transactions, e["customer_id"], as_of=d0, horizon_days=90)
+    with pytest.raises(ValueError, match=r"`customers`: 1 customer\(s\) have no purchase before as_of"):
+        kept_customer_value(w.transactions, [-5], as_of=d0)
+
+
+def test_outcome_totals_follow_up_window_is_the_window_shifted(small_world):
+    w = small_world
+    e = w.retention_experiment
+    later = outcome_totals(e, w.transactions, value_col="amount", offset_days=90)
+    tx = w.transactions.merge(e[["customer_id", "assigned_date"]], on="customer_id")
+    days = (tx["date"] - tx["assigned_date"]).dt.days
+    by_hand = tx[(days >= 90) & (days < 180)].groupby("customer_id")["amount"].sum()
+    assert later.to_numpy() == pytest.approx(by_hand.reindex(e["customer_id"]).fillna(0).to_numpy(), abs=1e-9)
+    with pytest.raises(ValueError, match=r"`offset_days`"):
+        outcome_totals(e, w.transactions, offset_days=-1)
+
+
+def test_service_recovery_says_per_unit_of_what_each_odds_ratio_compares():
+    from fidelia_kit.retention import service_recovery
+
+    rng = np.random.default_rng(5)
+    n = 600
+    days = rng.integers(0, 10, n)
+    front = rng.random(n) < 0.5
+    severity = rng.integers(1, 4, n)
+    stayed = (rng.random(n) < 1 / (1 + np.exp(-(1.0 - 0.2 * days + 0.8 * front)))).astype(float)
+    c = pd.DataFrame({"days_to_resolve": days, "resolved_front_line": front, "severity": severity, "stayed_180d": stayed,
+                      "waiting_weeks": rng.integers(0, 3, n)})
+    res = service_recovery(c, predictor_cols=["days_to_resolve", "resolved_front_line", "waiting_weeks"])
+    per = res.odds_ratios(of="leaving")["per"].to_dict()
+    assert per == {"days_to_resolve": "one more day to resolve", "resolved_front_line": "1 (yes) against 0 (no)",
+                   "waiting_weeks": "one more unit of waiting_weeks", "severity_2": "severity 2 against severity 1",
+                   "severity_3": "severity 3 against severity 1"}
+    res = service_recovery(c, predictor_cols=["waiting_weeks"], units={"waiting_weeks": "week waited"})
+    assert res.table.set_index("predictor").loc["waiting_weeks", "per"] == "one more week waited"

@@ -1,7 +1,8 @@
 """fidelia_kit.retention — keeping customers: experiments, uplift, survival, churn and recovery.
 
 Test a retention action before rolling it out (:mod:`.experiments`: :func:`compare_arms`,
-:func:`adjusted_effect`, :func:`cuped`, :func:`campaign_roi`), plan it (:mod:`.power`:
+:func:`adjusted_effect`, :func:`cuped`, :func:`campaign_roi`; its return in the short and the long
+run with :func:`campaign_return` and :func:`kept_customer_value`), plan it (:mod:`.power`:
 :func:`sample_size`, :func:`power_curve`), target it
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
@@ -17,12 +18,16 @@ from .churn import ChurnEvaluation, ChurnModel, churn_dataset, evaluate_churn
 from .experiments import (
     AdjustedEffect,
     ArmComparison,
+    CampaignReturn,
     CampaignROI,
+    KeptCustomerValue,
     adjusted_effect,
     baseline_rate,
+    campaign_return,
     campaign_roi,
     compare_arms,
     cuped,
+    kept_customer_value,
     outcome_totals,
 )
 from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
@@ -52,6 +57,10 @@ __all__ = [
     "minimum_detectable_effect",
     "campaign_roi",
     "CampaignROI",
+    "campaign_return",
+    "CampaignReturn",
+    "kept_customer_value",
+    "KeptCustomerValue",
     "outcome_totals",
     "baseline_rate",
     "retrodesign",

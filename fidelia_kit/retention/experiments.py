@@ -36,11 +36,13 @@ from .._validation import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .._typing import DateLike
+    from .._typing import ArrayLike, DateLike
+    from ..verdict import Verdict
 
 
-__all__ = ["ArmComparison", "AdjustedEffect", "CampaignROI", "compare_arms", "adjusted_effect", "cuped",
-           "campaign_roi", "outcome_totals", "baseline_rate"]
+__all__ = ["ArmComparison", "AdjustedEffect", "CampaignROI", "CampaignReturn", "KeptCustomerValue", "compare_arms",
+           "adjusted_effect", "cuped", "campaign_roi", "campaign_return", "kept_customer_value", "outcome_totals",
+           "baseline_rate"]
 
 
 # --- shared pieces ---------------------------------------------------------------------------------------
@@ -690,6 +692,327 @@ def campaign_roi(df: pd.DataFrame, *, value_col: str, arm_col: str = "arm", outc
     return CampaignROI(effects=pd.DataFrame(rows), arms=pd.DataFrame(arms).set_index("arm"), margin=margin, ci=ci)
 
 
+# --- one decision rule for a campaign's return, in the short and the long run --------------------------
+
+#: The two readings of :func:`campaign_return`, and how a sentence names them.
+READINGS = {"short_run": "on the margin of the outcome window",
+            "long_run": "counting the value of the extra customers kept beyond the window"}
+
+
+@dataclass(frozen=True, repr=False)
+class CampaignReturn(_Measures, Result):
+    """A campaign's return read two ways from the same components: the outcome window alone, and the long run.
+
+    Attributes
+    ----------
+    effects : DataFrame
+        Tidy: one row per treated arm, reading (``"short_run"``, ``"long_run"``) and measure:
+        ``incremental_margin`` (the gross margin the arm brought in the window beyond the
+        control's, discount included), ``incremental_customers`` (extra customers active in
+        the window), ``value_after`` (``incremental_customers x value_per_kept``; 0 in the
+        short run), ``cost`` (the contact's, known), ``profit`` and ``roi``, each with
+        ``estimate``, ``ci_low``, ``ci_high``.
+    value_per_kept : float
+        The value beyond the window of one more customer kept (EUR).
+    ci : float
+        Confidence level of the intervals.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["mail"] * 4, "margin": [0, 10, 0, 0, 8, 10, 0, 12],
+    ...                    "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
+    >>> res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0)
+    >>> res.profit["estimate"].tolist()
+    [16.0, 46.0]
+    """
+
+    effects: pd.DataFrame
+    value_per_kept: float
+    ci: float
+
+    def measure(self, name: str) -> pd.DataFrame:
+        """The rows of measure ``name``, indexed by ``(arm, reading)``: ``estimate``, ``ci_low``, ``ci_high``."""
+        table = self.to_frame()
+        check_option("name", name, pd.unique(table["measure"]))
+        return table[table["measure"] == name].drop(columns="measure").set_index(["arm", "reading"])
+
+    @property
+    def roi(self) -> pd.DataFrame:
+        """ROI by ``(arm, reading)`` (0.25 is 25%; 0 is break-even)."""
+        return self.measure("roi")
+
+    @property
+    def profit(self) -> pd.DataFrame:
+        """Profit by ``(arm, reading)``, EUR."""
+        return self.measure("profit")
+
+    def verdict(self, arm: str, reading: str) -> Verdict:
+        """The sentence the ROI interval of ``arm`` in ``reading`` supports (:func:`~fidelia_kit.verdict.roi_sign`)."""
+        from ..verdict import roi_sign
+
+        check_option("reading", reading, list(READINGS))
+        arms = pd.unique(self.effects["arm"])
+        check_option("arm", arm, arms)
+        row = self.roi.loc[(arm, reading)]
+        return roi_sign(f"{arm} {READINGS[reading]}", row["estimate"], (row["ci_low"], row["ci_high"]), level=self.ci)
+
+    def explain(self, arm: str) -> str:
+        """Both verdicts of ``arm`` and, where they differ, why, in this run's numbers.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["mail"] * 4, "margin": [0, 10, 0, 0, 8, 10, 0, 12],
+        ...                    "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
+        >>> res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0)
+        >>> res.explain("mail").split(". ")[-1]
+        'Both readings agree.'
+        """
+        short, long = self.verdict(arm, "short_run"), self.verdict(arm, "long_run")
+        text = f"{short.sentence} {long.sentence}"
+        if short.outcome == long.outcome:
+            return text + " Both readings agree."
+        def get(measure):
+            return float(self.measure(measure).loc[(arm, "long_run"), "estimate"])
+
+        return (text + f" They differ because the long run adds {get('incremental_customers'):,.1f} extra active "
+                f"customers x {self.value_per_kept:,.2f} EUR each = {get('value_after'):+,.0f} EUR to the "
+                f"{get('incremental_margin'):+,.0f} EUR of margin observed in the window, for a cost of "
+                f"{get('cost'):,.0f} EUR; that sum holds only if every extra buyer is a customer kept.")
+
+
+def campaign_return(df: pd.DataFrame, *, margin_col: str, outcome_col: str, value_per_kept: float,
+                    arm_col: str = "arm", cost_col: str = "cost", control: str = "control",
+                    ci: float = 0.95) -> CampaignReturn:
+    """A campaign's return in the short and the long run, built from the same components.
+
+    One decision rule with two horizons: the incremental gross margin observed in the outcome
+    window (which already nets any discount, on the purchases of customers who would have
+    bought anyway too), plus, for the long run, the value beyond the window of the extra
+    customers kept, minus the contact's cost.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer of the experiment.
+    margin_col : str
+        Each customer's gross margin in the outcome window (EUR; e.g. from :func:`outcome_totals`).
+    outcome_col : str
+        Whether the customer was active in the window (0/1).
+    value_per_kept : float
+        The value beyond the window of one more customer kept (EUR of margin, discounted;
+        e.g. :func:`kept_customer_value`). 0 gives the short-run reading twice.
+    arm_col : str, default="arm"
+        The randomized arm of each customer.
+    cost_col : str, default="cost"
+        The contact's cost per customer (EUR), without a discount already out of the margin.
+    control : str, default="control"
+        The arm every other arm is compared with.
+    ci : float, default=0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    CampaignReturn
+        ``.effects`` per arm, reading and measure; ``.roi`` and ``.profit`` by ``(arm, reading)``;
+        ``.verdict(arm, reading)`` and ``.explain(arm)`` write the sentences.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A missing column, a non-0/1 outcome, a negative cost or ``value_per_kept``, no control.
+
+    See Also
+    --------
+    campaign_roi : the return on any one value column.
+    kept_customer_value : the value beyond the window of a customer kept.
+
+    Notes
+    -----
+    For a treated arm of n customers with total cost C, :math:`\\Delta m` the difference in
+    mean margin and :math:`\\Delta p` the difference in the active rate (arm minus control),
+    and V the value of a customer kept beyond the window:
+
+    .. math:: \\text{profit}_{short} = n \\Delta m - C, \\qquad
+              \\text{profit}_{long} = n \\Delta m + n \\Delta p \\, V - C,
+              \\qquad \\text{ROI} = \\text{profit} / C.
+
+    The long-run interval is Welch's for the difference in the mean of the per-customer sum
+    :math:`m_i + V y_i`, so the covariance of margin and activity is counted; V is taken as
+    known (its own uncertainty is not in the interval). ``incremental_customers`` carries
+    Newcombe's interval (:func:`compare_arms`), times n.
+
+    References
+    ----------
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). Database Marketing: Analyzing and
+    Managing Customers, chapter 24 (the economics of retention campaigns). Springer.
+
+    Examples
+    --------
+    Control: margins 0, 10, 0, 0 (one active); e-mail: 8, 10, 0, 12 (three active), cost 1 each.
+    Incremental margin 4 x (7.5 - 2.5) = 20, extra customers 4 x (0.75 - 0.25) = 2, so the
+    short-run profit is 20 - 4 = 16 and the long run adds 2 x 15 = 30: 46.
+
+    >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["mail"] * 4, "margin": [0, 10, 0, 0, 8, 10, 0, 12],
+    ...                    "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
+    >>> res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0)
+    >>> res.roi["estimate"].tolist()
+    [4.0, 11.5]
+    """
+    check_frame("df", df, [arm_col, margin_col, outcome_col, cost_col])
+    value_per_kept = check_number("value_per_kept", value_per_kept, 0.0, 1e9)
+    ci = check_ci(ci)
+    check_binary(f"column '{outcome_col}'", df[outcome_col])
+    as_amounts("df", margin_col, df[margin_col], allow_negative=True)
+    combined = "__margin_and_kept_value"
+    frame = df.assign(**{combined: df[margin_col].astype(float) + value_per_kept * df[outcome_col].astype(float)})
+    short = campaign_roi(frame, value_col=margin_col, arm_col=arm_col, outcome_col=outcome_col, cost_col=cost_col,
+                         control=control, ci=ci)
+    long = campaign_roi(frame, value_col=combined, arm_col=arm_col, outcome_col=outcome_col, cost_col=cost_col,
+                        control=control, ci=ci)
+    customers = compare_arms(df, outcome_col=outcome_col, arm_col=arm_col, control=control, ci=ci,
+                             kind="binary").lift
+    rows = []
+    for arm in short.arms.index:
+        n, cost = float(short.arms.loc[arm, "n"]), float(short.arms.loc[arm, "cost"])
+        extra = n * customers.loc[arm, ["estimate", "ci_low", "ci_high"]].to_numpy(float)
+        margin = short.measure("incremental_value").loc[arm, ["estimate", "ci_low", "ci_high"]].to_numpy(float)
+        for reading, result, v in (("short_run", short, 0.0), ("long_run", long, value_per_kept)):
+            measures = {"incremental_margin": margin, "incremental_customers": extra, "value_after": extra * v,
+                        "cost": np.full(3, cost),
+                        "profit": result.profit.loc[arm, ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                        "roi": result.roi.loc[arm, ["estimate", "ci_low", "ci_high"]].to_numpy(float)}
+            rows += [{"arm": arm, "reading": reading, "measure": name, "estimate": est, "ci_low": lo, "ci_high": hi}
+                     for name, (est, lo, hi) in measures.items()]
+    return CampaignReturn(effects=pd.DataFrame(rows), value_per_kept=value_per_kept, ci=ci)
+
+
+@dataclass(frozen=True, repr=False)
+class KeptCustomerValue(Result):
+    """What one more customer kept is worth beyond an outcome window, from the kit's CLV.
+
+    Attributes
+    ----------
+    value : float
+        The mean over the customers of ``value_after`` (EUR).
+    table : DataFrame
+        Per customer (index: customer id): ``clv`` (to ``horizon_days``), ``clv_window`` (to
+        ``window_days``), ``p_alive``, and ``value_after`` = (clv - clv_window) / p_alive, the
+        discounted margin from the window's end to the horizon of a customer known to be alive.
+    window_days, horizon_days : int
+    discount_rate : float
+
+    Examples
+    --------
+    >>> from fidelia_kit import generate_world
+    >>> tx = generate_world(n_customers=500, seed=1).tables["transactions"]
+    >>> kept = kept_customer_value(tx, tx["customer_id"].unique()[:50], as_of="2025-07-01")
+    >>> bool(kept.value > 0), kept.horizon_days
+    (True, 365)
+    """
+
+    value: float
+    table: pd.DataFrame
+    window_days: int
+    horizon_days: int
+    discount_rate: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-customer table, with the customer id as a column."""
+        return self.table.reset_index()
+
+
+def kept_customer_value(transactions: pd.DataFrame, customers: ArrayLike, *, as_of: DateLike, window_days: int = 90,
+                        horizon_days: int = 365, discount_rate: float = 0.10, customer_col: str = "customer_id",
+                        date_col: str = "date", value_col: str = "amount",
+                        margin_col: str = "gross_margin") -> KeptCustomerValue:
+    """The value beyond an outcome window of one more customer kept: the CLV of a customer known to be alive.
+
+    The kit's CLV (:func:`fidelia_kit.clv.customer_value`) already weighs each customer's
+    future by the chance that they are still alive, ``p_alive``; a customer a campaign keeps is
+    alive, so their value is the CLV divided by ``p_alive``. The margin of the outcome window
+    itself is measured by the experiment, so only what comes after it is counted.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase, with ``customer_col``, ``date_col``, ``value_col`` and ``margin_col``.
+    customers : array-like
+        The customers the campaign targets (e.g. the experiment's ``customer_id``); each must
+        have bought before ``as_of``.
+    as_of : date-like
+        The day of the contact (exclusive: purchases before it are the history).
+    window_days : int, default=90
+        The outcome window the experiment measures.
+    horizon_days : int, default=365
+        The CLV horizon, from ``as_of``; must exceed ``window_days``.
+    discount_rate : float, default=0.10
+        Yearly discount rate.
+    customer_col, date_col, value_col, margin_col : str
+        Column names.
+
+    Returns
+    -------
+    KeptCustomerValue
+        ``.value`` (mean EUR) and the per-customer ``.table``.
+
+    Raises
+    ------
+    ValueError
+        ``horizon_days <= window_days``, a customer without a purchase before ``as_of``, or
+        what :func:`~fidelia_kit.clv.customer_value` refuses.
+
+    See Also
+    --------
+    campaign_return : uses this value for the long-run reading of a campaign.
+
+    Notes
+    -----
+    With :math:`CLV_i(t)` the kit's discounted margin over the next t days and
+    :math:`P_i(\\text{alive})` from BG/NBD, both given the history,
+
+    .. math:: V_i = \\frac{CLV_i(H) - CLV_i(W)}{P_i(\\text{alive})},
+
+    exact for BG/NBD, whose expected purchases are :math:`P(\\text{alive})` times those of a
+    customer alive. The mean over the targeted customers stands for the customers a
+    campaign moves, who may be worth more or less than the average.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy way:
+    an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284.
+
+    Examples
+    --------
+    >>> from fidelia_kit import generate_world
+    >>> tx = generate_world(n_customers=500, seed=1).tables["transactions"]
+    >>> kept = kept_customer_value(tx, tx["customer_id"].unique()[:50], as_of="2025-07-01")
+    >>> bool((kept.table["value_after"] >= kept.table["clv"] - kept.table["clv_window"]).all())
+    True
+    """
+    from ..clv import customer_value
+
+    window_days = check_int("window_days", window_days, 1, 36_524)
+    horizon_days = check_int("horizon_days", horizon_days, 2, 36_525)
+    if horizon_days <= window_days:
+        raise ValueError(f"`horizon_days` ({horizon_days}) must exceed `window_days` ({window_days}): the value "
+                         f"counted is what comes after the window.")
+    ids = pd.Index(pd.unique(np.asarray(customers)))
+    kw = dict(as_of=as_of, discount_rate=discount_rate, customer_col=customer_col, date_col=date_col,
+              value_col=value_col, margin_col=margin_col)
+    long = customer_value(transactions, horizon_days=horizon_days, **kw).table
+    short = customer_value(transactions, horizon_days=window_days, **kw).table
+    missing = ids.difference(long.index)
+    if len(missing):
+        raise ValueError(f"`customers`: {len(missing)} customer(s) have no purchase before as_of "
+                         f"(e.g. {list(missing[:3])}); a kept customer's value needs a history.")
+    table = pd.DataFrame({"clv": long["clv"], "clv_window": short["clv"], "p_alive": long["p_alive"]}).loc[ids]
+    alive = table["p_alive"].to_numpy(float)
+    after = (table["clv"] - table["clv_window"]).to_numpy(float)
+    table["value_after"] = np.divide(after, alive, out=np.full(len(table), np.nan), where=alive > 0)
+    return KeptCustomerValue(value=float(table["value_after"].mean()), table=table, window_days=window_days,
+                             horizon_days=horizon_days, discount_rate=float(discount_rate))
+
+
 # --- what the experiment's customers did, from the transactions ------------------------------------------
 
 def _purchases(transactions, customer_col, date_col, value_col=None):
@@ -703,9 +1026,9 @@ def _purchases(transactions, customer_col, date_col, value_col=None):
 
 
 def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, value_col: str = "gross_margin",
-                   days: int = 90, customer_col: str = "customer_id", date_col: str = "date",
+                   days: int = 90, offset_days: int = 0, customer_col: str = "customer_id", date_col: str = "date",
                    start_col: str = "assigned_date") -> pd.Series:
-    """Each experiment customer's total of ``value_col`` in the ``days`` after assignment.
+    """Each experiment customer's total of ``value_col`` in the ``days`` after assignment (or after a later start).
 
     Parameters
     ----------
@@ -717,6 +1040,9 @@ def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, valu
         What to add up (``"gross_margin"`` for the margin, ``"amount"`` for revenue).
     days : int, default=90
         Length of the outcome window.
+    offset_days : int, default=0
+        Days from assignment to the window's first day: ``offset_days=90, days=90`` is a
+        follow-up window, days 90-179, that shows whether extra buyers kept buying.
     customer_col, date_col, start_col : str
         Column names (defaults: the world's tables).
 
@@ -724,7 +1050,7 @@ def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, valu
     -------
     Series
         Aligned with ``experiment``'s rows (same index), 0 for customers without a receipt in
-        their window ``[start, start + days)``.
+        their window ``[start + offset_days, start + offset_days + days)``.
 
     Raises
     ------
@@ -754,11 +1080,15 @@ def outcome_totals(experiment: pd.DataFrame, transactions: pd.DataFrame, *, valu
     ...                    "date": pd.to_datetime(["2024-12-31", "2025-01-05", "2025-04-01"])})
     >>> outcome_totals(e, tx).tolist()          # 2025-04-01 is day 90: outside [day 0, day 90)
     [4.0, 0.0]
+    >>> outcome_totals(e, tx, offset_days=90).tolist()     # ... and inside the follow-up [day 90, day 180)
+    [0.0, 5.0]
     """
     check_frame("experiment", experiment, [customer_col, start_col])
     days = check_int("days", days, 1, 3650)
+    offset_days = check_int("offset_days", offset_days, 0, 3650)
     tx = _purchases(transactions, customer_col, date_col, value_col)
-    start = pd.Series(as_dates("experiment", start_col, experiment[start_col]).to_numpy(),
+    start = pd.Series((as_dates("experiment", start_col, experiment[start_col])
+                       + pd.Timedelta(days=offset_days)).to_numpy(),
                       index=experiment[customer_col].to_numpy())
     start = start[~start.index.duplicated()]
     tx = tx[tx["customer"].isin(start.index)]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +13,10 @@ from .._results import Result
 from .._validation import check_binary, check_frame, check_option, ci_z
 from ..exceptions import ConvergenceError
 
-__all__ = ["RecoveryResult", "service_recovery"]
+__all__ = ["RecoveryResult", "service_recovery", "HANDLING_UNITS"]
+
+#: The unit of each handling column of the world's complaints table, as an odds ratio's "per" names it.
+HANDLING_UNITS = {"days_to_resolve": "day to resolve", "n_handoffs": "hand-off", "compensation": "EUR of compensation"}
 
 # --- service recovery -------------------------------------------------------------------------------------
 
@@ -26,9 +29,10 @@ class RecoveryResult(Result):
     ----------
     table : DataFrame
         One row per predictor (severity dummies included, intercept left out):
-        ``predictor``, ``coef`` (log-odds of staying per unit), ``se``, ``estimate`` (the
-        odds ratio of staying, ``exp(coef)``), ``ci_low``, ``ci_high`` (its Wald interval),
-        ``pvalue``.
+        ``predictor``, ``per`` (the comparison one odds ratio makes: "one more day to
+        resolve", "1 (yes) against 0 (no)", "severity 2 against severity 1"), ``coef``
+        (log-odds of staying per unit), ``se``, ``estimate`` (the odds ratio of staying,
+        ``exp(coef)``), ``ci_low``, ``ci_high`` (its Wald interval), ``pvalue``.
     scale : str
         What ``estimate`` measures, in words.
     outcome_col : str
@@ -70,7 +74,8 @@ class RecoveryResult(Result):
         Returns
         -------
         DataFrame
-            ``estimate`` (odds ratio), ``ci_low``, ``ci_high``, ``pvalue`` per predictor.
+            ``estimate`` (odds ratio), ``ci_low``, ``ci_high``, ``pvalue`` per predictor, and
+            ``per`` (what one odds ratio compares) when the table has it.
 
         Examples
         --------
@@ -81,7 +86,8 @@ class RecoveryResult(Result):
         [0.5, 0.4, 0.625]
         """
         check_option("of", of, ["staying", "leaving"])
-        t = self.table.set_index("predictor")[["estimate", "ci_low", "ci_high", "pvalue"]].copy()
+        cols = ["estimate", "ci_low", "ci_high", "pvalue"] + (["per"] if "per" in self.table else [])
+        t = self.table.set_index("predictor")[cols].copy()
         if of == "leaving":
             t = t.assign(estimate=1 / t["estimate"], ci_low=1 / t["ci_high"], ci_high=1 / t["ci_low"])
         return t
@@ -108,7 +114,7 @@ def service_recovery(complaints: pd.DataFrame, *,
                      predictor_cols: Sequence[str] = ("resolved_front_line", "days_to_resolve", "n_handoffs",
                                                       "compensation"),
                      outcome_col: str = "stayed_180d", severity_col: str | None = "severity",
-                     ci: float = 0.95) -> RecoveryResult:
+                     ci: float = 0.95, units: Mapping[str, str] | None = None) -> RecoveryResult:
     """Which parts of complaint handling keep customers: a logistic regression of staying.
 
     Parameters
@@ -126,6 +132,11 @@ def service_recovery(complaints: pd.DataFrame, *,
         leaves it out.
     ci : float, default=0.95
         Confidence level of the odds ratios' intervals.
+    units : mapping, optional
+        The unit of each numeric predictor, e.g. ``{"days_to_resolve": "day to resolve"}``,
+        for the ``per`` column ("one more day to resolve"); default :data:`HANDLING_UNITS`,
+        the world's columns. A 0/1 predictor is read "1 (yes) against 0 (no)"; a predictor
+        without a unit "one more unit of <name>".
 
     Returns
     -------
@@ -216,6 +227,17 @@ def service_recovery(complaints: pd.DataFrame, *,
     table = pd.DataFrame({"predictor": coef.index, "coef": coef.to_numpy(), "se": se.to_numpy(),
                           "estimate": np.exp(coef.to_numpy()), "ci_low": np.exp((coef - z * se).to_numpy()),
                           "ci_high": np.exp((coef + z * se).to_numpy()), "pvalue": p.to_numpy()})
+    units = {**HANDLING_UNITS, **dict(units or {})}
+    per = []
+    for name in coef.index:
+        if name in predictor_cols and set(pd.unique(X[name])) <= {0.0, 1.0}:
+            per.append("1 (yes) against 0 (no)")
+        elif name in predictor_cols:
+            per.append(f"one more {units[name]}" if name in units else f"one more unit of {name}")
+        else:
+            base = sorted(df[severity_col].dropna().unique())[0]
+            per.append(f"{severity_col} {name[len(severity_col) + 1:]} against {severity_col} {base}")
+    table.insert(1, "per", per)
     scale = f"odds ratio of {outcome_col} = 1 per unit of the predictor (above 1: more customers stay)"
     return RecoveryResult(table=table, scale=scale, outcome_col=outcome_col, n=len(df), n_unknown=int((~known).sum()),
                           ci=float(ci), log_likelihood=float(fit.llf))

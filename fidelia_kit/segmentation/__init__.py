@@ -13,7 +13,7 @@ something else in the CLV module. Behaviour features count receipts as ``n_recei
 from __future__ import annotations
 
 from ..contact import CONTACT_PHASES, contact_plan
-from .affinity import category_affinity
+from .affinity import affinity_differences, category_affinity
 from .clusters import (
     ClusterResult,
     CustomerClusters,
@@ -61,6 +61,7 @@ __all__ = [
     "silhouette_strength",
     "cluster_traits",
     "category_affinity",
+    "affinity_differences",
     "LIFECYCLE_PHASES",
     "contact_phases",
     "CONTACT_PHASES",
