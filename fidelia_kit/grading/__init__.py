@@ -12,6 +12,9 @@
 from __future__ import annotations
 
 from .answers import ANSWER_MIME, answer, answer_value, read_answers
+from .assign import Assignment, assign
+from .grade import GradeRun, StudentGrade, grade, merge_manual
+from .gradebook import write_gradebook
 from .key import (
     KEY_FILE,
     KINDS,
@@ -26,9 +29,6 @@ from .key import (
     student_seed,
     student_world,
 )
-from .assign import Assignment, assign
-from .grade import GradeRun, StudentGrade, grade, merge_manual
-from .gradebook import write_gradebook
 from .roster import Roster, Student, read_roster
 from .sandbox import Limits, bwrap_available, run_sandboxed
 
