@@ -133,8 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--cell-timeout", type=float, default=None, metavar="S", help="seconds a cell may run before "
                                                                                    "it is interrupted (default: a "
                                                                                    "third of --timeout)")
-    grd.add_argument("--memory", type=int, default=3072, metavar="MB", help="memory per process of a submission "
-                                                                            "(default 3072)")
+    grd.add_argument("--memory", type=int, default=4096, metavar="MB", help="address space per process of a "
+                                                                            "submission (default 4096)")
     grd.add_argument("--hide-expected", action="store_true", help="feedback pages leave out the expected answers")
     grd.add_argument("--manual", metavar="FILE", help="merge manual points (id, question, points) into the grade "
                                                       "book; nothing is executed")

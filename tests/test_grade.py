@@ -115,7 +115,7 @@ def test_whole_flow_right_wrong_blank_and_hostile_submissions(tmp_path):
 
     before_subs, before_key = _tree_digest(subs), _tree_digest(DEMO)
     code = main(["grade", str(DEMO), "--submissions", str(subs), "--roster", str(roster_file), "--out", str(out),
-                 "--salt", SALT, "--jobs", "2", "--timeout", "150", "--cell-timeout", "20", "--memory", "2048"])
+                 "--salt", SALT, "--jobs", "2", "--timeout", "150", "--cell-timeout", "20", "--memory", "4096"])
     assert code == 0
     g = _grades(out / "grades.csv")
     # q1 2, q2 1, q3 3 (per cell), q4 1, q5 1, q6 free text (not in the total)

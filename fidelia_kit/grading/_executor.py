@@ -44,8 +44,15 @@ def main(argv: list) -> int:
     nb = nbformat.read(source, as_version=4)
     status["cells"] = sum(c.cell_type == "code" for c in nb.cells)
     sizes = {"total": 0}
+    replies = {}
 
     class Client(NotebookClient):
+        async def _check_raise_for_error(self, cell, cell_index, exec_reply):  # noqa: D102 - notes the cell's error
+            content = (exec_reply or {}).get("content", {})
+            if content.get("status") == "error":
+                replies[cell_index] = (content.get("ename") or "Error", str(content.get("evalue") or ""))
+            return await super()._check_raise_for_error(cell, cell_index, exec_reply)
+
         def output(self, outs, msg, display_id, cell_index):  # noqa: D102 - caps what a cell may print
             content = msg.get("content", {})
             if ANSWER_MIME in content.get("data", {}):
@@ -93,13 +100,11 @@ def main(argv: list) -> int:
             if time.monotonic() - began >= client.timeout - 0.5:
                 status["errors"].append({"cell": index, "error": f"still running after {client.timeout} s; "
                                                                   "interrupted"})
-            else:
-                for o in cell.get("outputs", []):
-                    if o.get("output_type") == "error":
-                        last = str(o.get("evalue", "")).strip().splitlines()
-                        text = f"{o.get('ename', 'Error')}: {last[-1][:200] if last else ''}".rstrip(": ")
-                        status["errors"].append({"cell": index, "error": text})
-                        break
+            elif index in replies:
+                ename, evalue = replies[index]
+                last = evalue.strip().splitlines()
+                text = f"{ename}: {last[-1][:200] if last else ''}".rstrip(": ")
+                status["errors"].append({"cell": index, "error": text})
             save(nb)
     status["end"] = status["end"] if status["end"] != "running" else "done"
     save(nb)

@@ -279,7 +279,7 @@ def _question_rows(s) -> tuple:
 
 def grade_submission(key: Key, student: Student, submission: PathLike | None, *, salt: str = "",
                      limits: Limits | None = None, cell_timeout: float = 120, hide=(), use_bwrap: bool | None = None,
-                     exercise: str | None = None) -> StudentGrade:
+                     exercise: str | None = None, keep: PathLike | None = None) -> StudentGrade:
     """Grade one student's submission: execute it in the sandbox on their world and score its answers.
 
     Parameters
@@ -301,6 +301,8 @@ def grade_submission(key: Key, student: Student, submission: PathLike | None, *,
         See :func:`fidelia_kit.grading.sandbox.run_sandboxed`.
     exercise : str, optional
         The exercise's folder name, which seeds the worlds (default: ``key.exercise``).
+    keep : str or Path, optional
+        Where to copy the executed notebook (for the instructor to see what happened).
 
     Returns
     -------
@@ -368,6 +370,9 @@ def grade_submission(key: Key, student: Student, submission: PathLike | None, *,
                     answers = read_answers(executed)
                 except Exception:  # noqa: BLE001 - a notebook damaged by the submission
                     problems.append("the executed notebook could not be read")
+                if keep is not None:
+                    Path(keep).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(executed, keep)
     s = score(key, expected, answers)
     return StudentGrade(student.id, s.points, s.possible, _question_rows(s), tuple(problems), used,
                         _digest(raw, key, seed))
@@ -430,7 +435,7 @@ def _submission_digest(path: Path | None, key: Key, seed: int, exercise: str) ->
 
 def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, out_dir: PathLike, *,
           salt: str = "", customers: int | None = None, jobs: int = 1, timeout: float = 600,
-          cell_timeout: float | None = None, memory_mb: int = 3072, hide_expected: bool = False,
+          cell_timeout: float | None = None, memory_mb: int = 4096, hide_expected: bool = False,
           use_bwrap: bool | None = None, on_grade=None) -> GradeRun:
     """Grade every roster student's submission of an exercise and write the grade book.
 
@@ -444,7 +449,8 @@ def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, 
         The roster the grades go back to, in its shape (Moodle, Canvas or plain).
     out_dir : str or Path
         The grade book's folder: ``grades.csv``, ``scores.csv``, ``free_text.csv``,
-        ``feedback/<id>.html``, ``grade.log`` (see :mod:`fidelia_kit.grading.gradebook`).
+        ``feedback/<id>.html``, ``grade.log`` (see :mod:`fidelia_kit.grading.gradebook`), and each
+        executed notebook in ``executed/<id>.ipynb``.
     salt : str, default=""
         The course's secret, as given to ``fidelia assign``.
     customers : int, optional
@@ -455,7 +461,7 @@ def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, 
         Wall-clock seconds a submission may run; then everything it started is killed.
     cell_timeout : float, optional
         Seconds a cell may run before it is interrupted (default: a third of ``timeout``).
-    memory_mb : int, default=3072
+    memory_mb : int, default=4096
         Address space of each process of a submission, in MiB.
     hide_expected : bool, default=False
         Feedback pages leave out the expected answers.
@@ -525,7 +531,7 @@ def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, 
             g, reused = _from_state(state), True
         else:
             g = grade_submission(key, student, path, salt=salt, limits=limits, cell_timeout=cell_timeout, hide=hide,
-                                 use_bwrap=use, exercise=name)
+                                 use_bwrap=use, exercise=name, keep=out / "executed" / f"{student.id}.ipynb")
             _save_state(out, g)
             reused = False
         if on_grade is not None:

@@ -61,7 +61,7 @@ class Limits:
         Wall-clock seconds before the whole run (every process it started) is killed.
     cpu_seconds : int, optional
         CPU seconds per process (``RLIMIT_CPU``); by default ``timeout`` + 10.
-    memory_mb : int, default=3072
+    memory_mb : int, default=4096
         Address space per process in MiB (``RLIMIT_AS``): a larger allocation fails with
         ``MemoryError``.
     processes : int, default=256
@@ -77,7 +77,7 @@ class Limits:
 
     timeout: float = 600.0
     cpu_seconds: int | None = None
-    memory_mb: int = 3072
+    memory_mb: int = 4096
     processes: int = 256
     file_mb: int = 512
 
@@ -347,7 +347,7 @@ def run_sandboxed(argv: Sequence[str], workdir: PathLike, *, limits: Limits | No
                 "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.matplotlib",
                 "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter-runtime", "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
                 "JUPYTER_DATA_DIR": f"{home}/.jupyter-data", "IPYTHONDIR": f"{home}/.ipython",
-                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "MALLOC_ARENA_MAX": "2", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1", "FIDELIA_CACHE_DIR": f"{home}/.fidelia-cache",
                 **(env or {})}
     if use_bwrap:
