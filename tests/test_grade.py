@@ -101,7 +101,7 @@ def test_whole_flow_right_wrong_blank_and_hostile_submissions(tmp_path):
     nb = _solution()
     for q in ("q2", "q4", "q5", "q6"):
         _replace(nb, q, f'answer("{q}", None)')
-    _insert(nb, "q1", "this is not python")
+    _insert(nb, "q1", "def broken(:\n    pass")
     _insert(nb, "q2", "while True:\n    pass")
     _insert(nb, "q3", "blocks = []\nwhile True:\n    blocks.append(bytearray(10**8))")
     _insert(nb, "q4", "import os\nfor _ in range(100_000):\n    if os.fork() == 0:\n        import time\n"
@@ -126,8 +126,9 @@ def test_whole_flow_right_wrong_blank_and_hostile_submissions(tmp_path):
         assert [g[s][c] for c in ("q1", "q2", "q3", "q4", "q5", "q6", "total")] == row, (s, g[s])
     log = (out / "grade.log").read_text()
     assert "the kernel 'ir'" in log and "huge output truncated" in log
-    assert "SyntaxError" in log and "still running after" in log and "kernel died" in log
-    assert "MemoryError" in log or "kernel died" in log.split("s5:")[1].split("\n")[0]
+    s5 = log.split("s5:")[1].split("\n")[0]
+    assert "SyntaxError" in s5 and "still running after" in s5 and "MemoryError" in s5
+    assert "kernel died" in log.split("s6:")[1].split("\n")[0]
     # nothing outside a submission's folder was touched
     assert _tree_digest(subs) == before_subs and _tree_digest(DEMO) == before_key
     assert (out / "keep.txt").read_text() == "the grade book's own file"
@@ -242,3 +243,49 @@ def test_zips_are_unpacked_without_escaping(tmp_path):
     _unzip(z, target)
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == ["ok/nb.ipynb"]
     assert not (tmp_path / "outside.txt").exists()
+
+
+def _python(code):
+    import sys
+
+    return [sys.executable, "-c", code]
+
+
+def test_limits_alone_kill_a_runaway_at_the_wall_clock_and_refuse_a_huge_allocation(tmp_path):
+    import time
+
+    from fidelia_kit.grading.sandbox import Limits, run_sandboxed
+
+    start = time.perf_counter()
+    run = run_sandboxed(_python("import subprocess, time\nsubprocess.Popen(['sleep', '60'])\nwhile True: pass"),
+                        tmp_path, limits=Limits(timeout=3), use_bwrap=False)
+    assert run.timed_out and run.returncode is None and time.perf_counter() - start < 15
+    run = run_sandboxed(_python("try:\n    bytearray(8 * 2**30)\nexcept MemoryError:\n    print('refused')"),
+                        tmp_path, limits=Limits(timeout=30, memory_mb=1024), use_bwrap=False)
+    assert run.ok and run.stdout.strip() == "refused"
+
+
+def test_bubblewrap_keeps_a_run_in_its_folder(tmp_path):
+    if not bwrap_available():
+        pytest.skip("bubblewrap (bwrap) is not installed or cannot run here: the sandbox path is not tested")
+    from fidelia_kit.grading.sandbox import Limits, run_sandboxed
+
+    secret = Path(__file__).resolve()  # inside the checkout the sandbox sees through the kit's package
+    work = tmp_path / "work"
+    work.mkdir()
+    code = ("import os, socket\n"
+            "open('mine.txt', 'w').write('ok')\n"
+            f"for p in ({str(tmp_path / 'outside.txt')!r}, '/usr/outside.txt', {str(secret)!r}):\n"
+            "    try:\n        open(p, 'a').write('x')\n        print('wrote', p)\n"
+            "    except OSError as e:\n        print('refused', type(e).__name__)\n"
+            "try:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n    print('network')\n"
+            "except OSError:\n    print('no network')\n"
+            "print(os.getpid())")
+    before = secret.read_bytes()
+    run = run_sandboxed(_python(code), work, limits=Limits(timeout=60), hide=[secret], use_bwrap=True)
+    lines = run.stdout.split()
+    assert run.ok, run.stderr
+    assert "wrote" not in lines and lines.count("refused") == 3 and "no network" in run.stdout
+    assert (work / "mine.txt").read_text() == "ok" and not (tmp_path / "outside.txt").exists()
+    assert secret.read_bytes() == before
+    assert int(lines[-1]) < 10  # its own PID namespace

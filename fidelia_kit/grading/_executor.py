@@ -74,6 +74,7 @@ def main(argv: list) -> int:
                                       "interrupted it", "traceback": []},
                     resources={"metadata": {"path": os.getcwd()}})
     save(nb)
+    stalled = 0
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -100,7 +101,15 @@ def main(argv: list) -> int:
             if time.monotonic() - began >= client.timeout - 0.5:
                 status["errors"].append({"cell": index, "error": f"still running after {client.timeout} s; "
                                                                   "interrupted"})
-            elif index in replies:
+                stalled += 1
+                if stalled == 2:  # interrupted twice in a row: the kernel no longer answers
+                    status["end"] = "stalled"
+                    save(nb)
+                    return 0
+                save(nb)
+                continue
+            stalled = 0
+            if index in replies:
                 ename, evalue = replies[index]
                 last = evalue.strip().splitlines()
                 text = f"{ename}: {last[-1][:200] if last else ''}".rstrip(": ")

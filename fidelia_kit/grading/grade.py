@@ -355,6 +355,9 @@ def grade_submission(key: Key, student: Student, submission: PathLike | None, *,
             if run.timed_out:
                 problems.append(f"stopped at the time limit ({limits.timeout:g} s) after "
                                 f"{status.get('done', 0)} of {status.get('cells', '?')} code cells")
+            elif status.get("end") == "stalled":
+                problems.append("stopped: two cells in a row ran past their time limit (the kernel no longer "
+                                "answered)")
             elif status.get("end") == "time":
                 problems.append(f"time limit reached after {status.get('done', 0)} of {status.get('cells', '?')} "
                                 "code cells")
