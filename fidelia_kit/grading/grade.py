@@ -35,6 +35,8 @@ from .roster import Roster, Student, name_key, read_roster
 from .sandbox import Limits, run_sandboxed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import pandas as pd
 
     from .._typing import PathLike
@@ -278,7 +280,7 @@ def _question_rows(s) -> tuple:
 
 
 def grade_submission(key: Key, student: Student, submission: PathLike | None, *, salt: str = "",
-                     limits: Limits | None = None, cell_timeout: float = 120, hide=(), use_bwrap: bool | None = None,
+                     limits: Limits | None = None, cell_timeout: float = 120, hide: Sequence[PathLike] = (), use_bwrap: bool | None = None,
                      exercise: str | None = None, keep: PathLike | None = None) -> StudentGrade:
     """Grade one student's submission: execute it in the sandbox on their world and score its answers.
 
@@ -439,7 +441,8 @@ def _submission_digest(path: Path | None, key: Key, seed: int, exercise: str) ->
 def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, out_dir: PathLike, *,
           salt: str = "", customers: int | None = None, jobs: int = 1, timeout: float = 600,
           cell_timeout: float | None = None, memory_mb: int = 4096, hide_expected: bool = False,
-          use_bwrap: bool | None = None, on_grade=None) -> GradeRun:
+          use_bwrap: bool | None = None,
+          on_grade: Callable[[StudentGrade, bool], Any] | None = None) -> GradeRun:
     """Grade every roster student's submission of an exercise and write the grade book.
 
     Parameters

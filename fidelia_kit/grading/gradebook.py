@@ -34,7 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .._typing import PathLike
+    from .grade import StudentGrade
     from .key import Key
     from .roster import Roster
 
@@ -191,7 +194,7 @@ def _canvas_column(roster: Roster, exercise: str) -> str:
     return exercise
 
 
-def write_gradebook(out_dir: PathLike, roster: Roster, key: Key, grades, *, exercise: str | None = None,
+def write_gradebook(out_dir: PathLike, roster: Roster, key: Key, grades: Sequence[StudentGrade], *, exercise: str | None = None,
                     hide_expected: bool = False, sandbox: str = "", manual: dict | None = None) -> Path:
     """Write the grade book (grades.csv in the roster's shape, scores, free text, feedback, log).
 
