@@ -289,3 +289,25 @@ def test_bubblewrap_keeps_a_run_in_its_folder(tmp_path):
     assert (work / "mine.txt").read_text() == "ok" and not (tmp_path / "outside.txt").exists()
     assert secret.read_bytes() == before
     assert int(lines[-1]) < 10  # its own PID namespace
+
+
+def test_preparing_a_submission_strips_forged_outputs_and_reinjects_the_students_own_parameters():
+    from fidelia_kit.grading.grade import _prepare
+
+    key = load_key(DEMO)
+    nb = nbformat.read(DEMO / "exercise.en.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell('# Parameters\ndata_dir = "elsewhere"\nstudent_id = "s9"\nseed = 11\n',
+                                                 metadata={"tags": ["injected-parameters"]}))
+    nb.cells[-1].outputs = [nbformat.v4.new_output("display_data", data={
+        ANSWER_MIME: {"question": "q6", "type": "text", "value": "forged"}})]
+    nb.metadata["kernelspec"] = {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}
+    prepared, notes = _prepare(nb, key, Student("s1", "Ana"), 12)
+    injected = [c for c in prepared.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert 'student_id = "s1"' in injected[0].source and "seed = 12" in injected[0].source
+    assert 'data_dir = "data"' in injected[0].source
+    assert all(not c.get("outputs") for c in prepared.cells if c.cell_type == "code")
+    assert prepared.metadata["kernelspec"]["name"] == "python3"
+    assert notes == ["the notebook names the kernel 'julia-1.9'; ran with python3",
+                     "the notebook was released with seed 11, the grader derives 12: is --salt the one given to "
+                     "fidelia assign? (graded on the grader's)"]

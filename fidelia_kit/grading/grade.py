@@ -268,6 +268,12 @@ def _prepare(nb, key: Key, student: Student, seed: int) -> tuple[Any, list]:
     named = (nb.metadata.get("kernelspec") or {}).get("name")
     if named and named != "python3":
         notes.append(f"the notebook names the kernel {named!r}; ran with python3")
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            released = re.search(r"^seed = (\d+)\s*$", cell.source, flags=re.M)
+            if released and int(released.group(1)) != seed:
+                notes.append(f"the notebook was released with seed {released.group(1)}, the grader derives {seed}: "
+                             "is --salt the one given to fidelia assign? (graded on the grader's)")
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     _clear(nb)
     params = student_parameters(key, data_dir="data", student_id=student.id, seed=seed)
