@@ -41,8 +41,7 @@ def main() -> int:
         start = time.perf_counter()
         run = grade(exercise, subs, roster, d / "grades", salt="bench", jobs=args.jobs, timeout=300)
         wall = time.perf_counter() - start
-    full = sum(g.points == run.grades[0].possible - sum(
-        q["possible"] for q in g.questions if q["kind"] == "text") for g in run.grades)
+    full = sum(g.points == sum(q["possible"] for q in g.questions if q["kind"] != "text") for g in run.grades)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{exercise.name}: {len(run.grades)} submissions, --jobs {args.jobs}, sandbox {run.sandbox}: "

@@ -311,3 +311,30 @@ def test_preparing_a_submission_strips_forged_outputs_and_reinjects_the_students
     assert notes == ["the notebook names the kernel 'julia-1.9'; ran with python3",
                      "the notebook was released with seed 11, the grader derives 12: is --salt the one given to "
                      "fidelia assign? (graded on the grader's)"]
+
+
+def test_a_new_key_version_or_another_submission_changes_the_digest_that_decides_a_regrade():
+    import dataclasses
+
+    from fidelia_kit.grading.grade import _digest
+
+    key = load_key(DEMO)
+    base = _digest(b"nb", key, 7)
+    assert base == _digest(b"nb", key, 7)
+    assert base != _digest(b"nb", dataclasses.replace(key, version="2"), 7)
+    assert base != _digest(b"nb2", key, 7) and base != _digest(b"nb", key, 8)
+
+
+def test_feedback_pages_show_or_hide_the_expected_answers(tmp_path):
+    from fidelia_kit.grading.grade import StudentGrade
+    from fidelia_kit.grading.gradebook import write_gradebook
+
+    key = load_key(DEMO)
+    roster = Roster("plain", (Student("s1", "Ana"),), "id", ("id", "name"))
+    rows = tuple({"question": q.id, "kind": q.kind, "points": 0.0, "possible": float(q.points),
+                  "status": "wrong", "given": "bike", "expected": "store-9137"} for q in key.questions)
+    g = StudentGrade("s1", 0.0, key.points, rows, (), "", "")
+    write_gradebook(tmp_path / "a", roster, key, [g])
+    write_gradebook(tmp_path / "b", roster, key, [g], hide_expected=True)
+    shown, hidden = ((tmp_path / d / "feedback" / "s1.html").read_text() for d in ("a", "b"))
+    assert "store-9137" in shown and "store-9137" not in hidden and "bike" in hidden
