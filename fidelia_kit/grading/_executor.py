@@ -28,20 +28,24 @@ def _write(path: str, text: str) -> None:
 
 
 def main(argv: list) -> int:
+    # nbformat imports jsonschema, which builds an IRI grammar it never uses here (1-3 s per submission)
+    sys.modules.setdefault("rfc3987_syntax", None)
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbformat.v4.rwbase import rejoin_lines
 
     source, output, status_path, deadline, cell_limit = argv[1], argv[2], argv[3], float(argv[4]), float(argv[5])
     start = time.monotonic()
     status = {"cells": 0, "done": 0, "errors": [], "end": "running", "truncated": []}
 
     def save(nb=None):
-        if nb is not None:
-            _write(output, nbformat.writes(nb))
+        if nb is not None:  # plain JSON: nbformat.writes would validate the whole notebook after every cell
+            _write(output, json.dumps(nb, ensure_ascii=False))
         _write(status_path, json.dumps(status))
 
-    nb = nbformat.read(source, as_version=4)
+    with open(source, encoding="utf-8") as f:
+        nb = rejoin_lines(nbformat.from_dict(json.load(f)))  # sources stored as lists of lines become text
     status["cells"] = sum(c.cell_type == "code" for c in nb.cells)
     sizes = {"total": 0}
     replies = {}
