@@ -411,7 +411,9 @@ def _grade(args) -> int:
         line = f"{g.student}: {g.points:g}/{g.possible:g} {mark}" + (f" - {g.problem}" if g.problem else "")
         print(line, flush=True)
 
-    with warnings.catch_warnings(record=True) as caught:
+    from .runner import _SigtermAsInterrupt
+
+    with warnings.catch_warnings(record=True) as caught, _SigtermAsInterrupt():
         warnings.simplefilter("always")
         try:
             run = grade(args.exercise, args.submissions, args.roster, args.out, salt=_salt(args),

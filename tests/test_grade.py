@@ -338,3 +338,48 @@ def test_feedback_pages_show_or_hide_the_expected_answers(tmp_path):
     write_gradebook(tmp_path / "b", roster, key, [g], hide_expected=True)
     shown, hidden = ((tmp_path / d / "feedback" / "s1.html").read_text() for d in ("a", "b"))
     assert "store-9137" in shown and "store-9137" not in hidden and "bike" in hidden
+
+
+@pytest.mark.slow
+def test_sigterm_stops_grading_at_once_and_leaves_no_process_behind(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    roster = tmp_path / "class.csv"
+    roster.write_text("id,name\nl1,Ana\n")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nb = _solution()
+    _insert(nb, "q1", "while True:\n    pass")
+    nbformat.write(nb, subs / "l1.ipynb")
+    proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "grade", str(DEMO), "--submissions", str(subs),
+                             "--roster", str(roster), "--out", str(tmp_path / "grades"), "--timeout", "300",
+                             "--cell-timeout", "200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    me = psutil.Process(proc.pid)
+    family = []
+
+    def command(p):
+        try:
+            return " ".join(p.cmdline())
+        except psutil.Error:
+            return ""
+
+    for _ in range(300):  # wait until the submission's kernel runs
+        time.sleep(0.2)
+        family = me.children(recursive=True)
+        if any("ipykernel" in command(p) for p in family):
+            break
+    assert family, "the grader started no process"
+    time.sleep(1)
+    start = time.perf_counter()
+    os.kill(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and time.perf_counter() - start < 20
+    assert "interrupted" in err and "Traceback" not in err
+    time.sleep(0.5)
+    assert not [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

@@ -492,6 +492,9 @@ def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, 
         No such exercise, submissions folder or roster.
     ValueError
         ``out_dir`` is the submissions folder or inside it, or a bad option.
+    KeyboardInterrupt
+        Ctrl-C: the running submissions are killed; each grade finished before is kept in
+        ``out_dir`` and not executed again by the next run.
 
     Examples
     --------
@@ -550,8 +553,18 @@ def grade(exercise: PathLike, submissions: PathLike, roster: PathLike | Roster, 
             on_grade(g, reused)
         return g, reused
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        done = list(pool.map(one, roster.students))
+    from .sandbox import _cancel
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = [pool.submit(one, s) for s in roster.students]
+    try:
+        done = [f.result() for f in futures]
+    except BaseException:  # Ctrl-C: stop the running submissions now; the grades done so far are kept
+        _cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        _cancel.clear()
+        raise
+    pool.shutdown()
     grades = tuple(g for g, _ in done)
     write_gradebook(out, roster, key, grades, exercise=name, hide_expected=hide_expected, sandbox=sandbox)
     return GradeRun(name, grades, tuple(g.student for g, r in done if not r), tuple(g.student for g, r in done if r),

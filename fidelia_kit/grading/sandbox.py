@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ SANDBOX_DIR = "/submission"
 
 #: The user id and group id a command runs as inside bubblewrap.
 NOBODY = 65534
+
+#: Set to stop every sandboxed run of this process (the grader's Ctrl-C): each kills its processes and
+#: raises KeyboardInterrupt in the thread that waits for it.
+_cancel = threading.Event()
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 _warned: list = []
@@ -366,13 +371,22 @@ def run_sandboxed(argv: Sequence[str], workdir: PathLike, *, limits: Limits | No
             _remove_cgroup(group)
             raise
         timed_out = False
+        deadline = time.monotonic() + limits.timeout
         try:
-            proc.wait(timeout=limits.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            while True:
+                try:
+                    proc.wait(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    if _cancel.is_set():
+                        raise KeyboardInterrupt("the grader was interrupted") from None
+                    if time.monotonic() >= deadline:
+                        timed_out = True
+                        break
         except BaseException:  # Ctrl-C in the grader: the run must not outlive it
             _kill_tree(proc.pid)
             proc.wait()
+            _remove_cgroup(group)
             raise
         finally:
             if not use_bwrap or timed_out:
