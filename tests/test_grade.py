@@ -166,12 +166,13 @@ def test_missing_empty_and_non_notebook_submissions_score_zero_with_a_reason(tmp
     (subs / "m3.ipynb").write_text("this is a PDF, really")
     (subs / "m4").mkdir()
     (subs / "m4" / "notes.txt").write_text("I forgot the notebook")
+    (subs / "m4" / "classmate.ipynb").symlink_to(DEMO / "instructor" / "solution.ipynb")  # a link is no submission
     run = grade(DEMO, subs, roster, tmp_path / "grades", salt=SALT)
     problems = {g.student: g.problem for g in run.grades}
     assert problems["m1"] == "no submission"
     assert problems["m2"] == "m2.ipynb is empty"
     assert problems["m3"].startswith("m3.ipynb is not a notebook")
-    assert problems["m4"] == "no notebook (.ipynb) in the submission; it holds notes.txt"
+    assert problems["m4"] == "no notebook (.ipynb) in the submission; it holds classmate.ipynb, notes.txt"
     assert all(g.points == 0 for g in run.grades)
 
 

@@ -218,7 +218,8 @@ def _unzip(path: Path, target: Path) -> Path:
 
 
 def _pick_notebook(folder: Path, exercise: str) -> Path:
-    notebooks = [p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()]
+    notebooks = [p for p in folder.rglob("*.ipynb")
+                 if ".ipynb_checkpoints" not in p.parts and p.is_file() and not p.is_symlink()]
     if not notebooks:
         found = sorted(p.name for p in folder.rglob("*") if p.is_file())
         raise ValueError(f"no notebook (.ipynb) in the submission{'; it holds ' + ', '.join(found[:5]) if found else ''}")
@@ -232,6 +233,8 @@ def _read_submission(path: Path, exercise: str, scratch: Path):
     """The submission's notebook (nbformat node) and its bytes; ValueError with the reason when unreadable."""
     import nbformat
 
+    if path.is_symlink():
+        raise ValueError(f"{path.name} is a link, not a submission")
     if path.is_dir():
         path = _pick_notebook(path, exercise)
     elif path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
