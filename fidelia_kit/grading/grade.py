@@ -345,13 +345,19 @@ def grade_submission(key: Key, student: Student, submission: PathLike | None, *,
         expected = key.answers_for(world)
         answers = {}
         if nb is not None:
-            work = scratch / "work"
-            work.mkdir()
-            nb, notes = _prepare(nb, key, student, seed)
-            problems += notes
             import nbformat
 
-            nbformat.write(nb, work / "submission.ipynb")
+            work = scratch / "work"
+            work.mkdir()
+            try:
+                nb, notes = _prepare(nb, key, student, seed)
+                nbformat.write(nb, work / "submission.ipynb")
+                problems += notes
+            except Exception as exc:  # noqa: BLE001 - a notebook nbformat read but papermill cannot parameterize
+                problems.append(f"the notebook could not be prepared ({type(exc).__name__}: "
+                                f"{' '.join(str(exc).split())[:120]})")
+                nb = None
+        if nb is not None:
             world.save(work / "data")
             from . import _executor
 
