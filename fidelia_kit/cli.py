@@ -385,8 +385,12 @@ def _assign(args) -> int:
         result = assign(args.exercise, args.roster, args.out, salt=_salt(args), customers=args.customers,
                         lang=args.lang, progress=not args.quiet)
     except KeyboardInterrupt:
-        print("fidelia: interrupted; the students released so far are complete.", file=sys.stderr)
+        print(f"fidelia: interrupted; the students released so far are complete in {args.out} (to release again, give "
+              "another --out or remove their folders).", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if not _salt(args):
+        print("fidelia: warning: no --salt (nor $FIDELIA_SALT): anyone who knows a student's id can regenerate their "
+              "world; give the course a secret salt, and the same one to fidelia grade.", file=sys.stderr)
     print(f"{result.exercise}: released to {len(result.students)} students in {result.out_dir} (a folder and a zip "
           "each)")
     return 0

@@ -38,12 +38,25 @@ def test_release_holds_each_students_own_world_and_notebook_and_nothing_else(tmp
         assert all(n.startswith(f"00_demo_{sid}/") for n in names)
         assert not any("instructor" in n or "key" in n or "solution" in n for n in names)
         assert f"00_demo_{sid}/00_demo.ipynb" in names and f"00_demo_{sid}/data/transactions.csv" in names
+        with zipfile.ZipFile(out / f"{sid}.zip") as z:  # the zip holds exactly the student's folder
+            for n in names:
+                assert z.read(n) == (out / sid / n.split("/", 1)[1]).read_bytes(), n
+        assert len(names) == sum(1 for p in (out / sid).rglob("*") if p.is_file())
     assert load_world(out / "s1" / "data", cache=False).transactions["amount"].sum() != pytest.approx(
         load_world(out / "s2" / "data", cache=False).transactions["amount"].sum())
     manifest = json.loads((out / "assignment.json").read_text())
     assert manifest["students"] == ["s1", "s2"] and "salt" not in json.dumps(manifest)
     # a second release into the same folder is refused, naming the students
     assert main(["assign", str(DEMO), "--roster", str(roster), "--out", str(out), "--quiet"]) == 2
+
+
+def test_assign_without_a_salt_warns_that_worlds_can_be_guessed(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("FIDELIA_SALT", raising=False)
+    roster = tmp_path / "class.csv"
+    roster.write_text("id,name\ns1,Ana\n")
+    assert main(["assign", str(DEMO), "--roster", str(roster), "--out", str(tmp_path / "r"), "--customers", "100",
+                 "--quiet"]) == 0
+    assert "fidelia: warning: no --salt" in capsys.readouterr().err
 
 
 def test_a_language_without_a_notebook_is_refused_naming_the_row(tmp_path, capsys):
