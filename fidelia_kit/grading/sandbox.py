@@ -169,6 +169,12 @@ def _pids_cgroup(limit: int) -> Path | None:
     for base in _PIDS_CGROUPS:
         if not (base / "cgroup.procs").exists():
             continue
+        for stale in base.glob("fidelia-grade-*"):  # left by a run whose processes took long to go; empty by now
+            try:
+                if time.time() - stale.stat().st_mtime > 600:
+                    stale.rmdir()
+            except OSError:
+                pass
         try:
             group = Path(tempfile.mkdtemp(prefix="fidelia-grade-", dir=base))
         except OSError:
@@ -184,7 +190,7 @@ def _pids_cgroup(limit: int) -> Path | None:
 def _remove_cgroup(group: Path | None) -> None:
     if group is None:
         return
-    for _ in range(50):
+    for _ in range(100):
         try:
             for pid in (group / "cgroup.procs").read_text().split():
                 try:
