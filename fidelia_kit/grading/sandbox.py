@@ -11,9 +11,9 @@ Where bubblewrap (Debian package ``bubblewrap``) is on the PATH and works, the c
 inside it: a new root holding read-only the system folders, Python and the kit's package only;
 the submission's folder as ``/submission``, the only writable folder besides an empty ``/tmp``;
 no network (``--unshare-all``); its own PID namespace, so nothing it started outlives it
-(``--die-with-parent``, ``--new-session``); its own user namespace, as the user ``nobody``. Paths given as ``hide`` (the keys, the roster, the
-other submissions, the grade book) are covered even if they lie inside a folder the sandbox
-sees. Without bubblewrap the grader warns once and relies on the process limits alone.
+(``--die-with-parent``, ``--new-session``); its own user namespace, as the user ``nobody``.
+Paths given as ``hide`` (the keys, the roster, the other submissions, the grade book) are
+covered even if they lie inside a folder the sandbox sees. Without bubblewrap the grader warns once and relies on the process limits alone.
 """
 from __future__ import annotations
 
