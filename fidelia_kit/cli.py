@@ -96,6 +96,49 @@ def _build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs that failed before")
     swp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    asg = sub.add_parser("assign", help="release an exercise: a world and a notebook per student",
+                         description="Write, for each student of the roster, their own world and the exercise's notebook "
+                                     "in their language with their parameters, in OUT/<id>/ and OUT/<id>.zip. The "
+                                     "release holds no key, no solution and no other student's data.")
+    asg.add_argument("exercise", metavar="EXERCISE", help="the exercise's folder or name, e.g. 01_customer_database")
+    asg.add_argument("--roster", required=True, metavar="ROSTER", help="Moodle participants export, Canvas gradebook "
+                                                                        "export or a CSV with id, name, email")
+    asg.add_argument("--out", required=True, metavar="DIR", help="the release folder, e.g. release/")
+    asg.add_argument("--salt", default=None, metavar="S", help="the course's secret that seeds the worlds (default: "
+                                                               "$FIDELIA_SALT); grade needs the same")
+    asg.add_argument("--customers", type=int, default=None, metavar="N", help="customers per world (default: the "
+                                                                              "exercise's)")
+    asg.add_argument("--lang", default="en", metavar="LANG", help="notebook language where the roster gives none "
+                                                                  "(default en)")
+    asg.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    grd = sub.add_parser("grade", help="grade the submissions of an exercise in a sandbox; write the grade book",
+                         description="Execute each student's submission in a sandbox on their own world, score it "
+                                     "against the key computed from that world, and write OUT/grades.csv (in the "
+                                     "roster's shape: Canvas, Moodle or plain), scores.csv, free_text.csv, feedback "
+                                     "pages and grade.log. A second run grades only the submissions that changed. With "
+                                     "--manual, merges manually given points into the grade book instead. Exits 0, or "
+                                     "2 on bad input.")
+    grd.add_argument("exercise", metavar="EXERCISE", help="the exercise's folder or name")
+    grd.add_argument("--submissions", metavar="DIR", help="folder of submissions: <id>/, <id>.zip, <id>.ipynb or a "
+                                                          "Moodle/Canvas bulk download")
+    grd.add_argument("--roster", required=True, metavar="ROSTER", help="the roster the grades go back to")
+    grd.add_argument("--out", required=True, metavar="DIR", help="the grade book's folder, e.g. grades/")
+    grd.add_argument("--salt", default=None, metavar="S", help="the course's secret given to assign (default: "
+                                                               "$FIDELIA_SALT)")
+    grd.add_argument("--customers", type=int, default=None, metavar="N", help="as given to assign")
+    grd.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions at once (default 1)")
+    grd.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds a submission may run "
+                                                                             "(default 600)")
+    grd.add_argument("--cell-timeout", type=float, default=None, metavar="S", help="seconds a cell may run before "
+                                                                                   "it is interrupted (default: a "
+                                                                                   "third of --timeout)")
+    grd.add_argument("--memory", type=int, default=4096, metavar="MB", help="address space per process of a "
+                                                                            "submission (default 4096)")
+    grd.add_argument("--hide-expected", action="store_true", help="feedback pages leave out the expected answers")
+    grd.add_argument("--manual", metavar="FILE", help="merge manual points (id, question, points) into the grade "
+                                                      "book; nothing is executed")
+
     summ = dsub.add_parser("summary", help="print a short summary of a data set folder",
                            description="Print table sizes, the date range and the main truth parameters of a data set.")
     summ.add_argument("folder", nargs="?", default="datasets", metavar="DIR", help="data set folder (default datasets)")
@@ -328,6 +371,70 @@ def _sweep(args) -> int:
     return 1 if result.n_failed else 0
 
 
+def _salt(args) -> str:
+    import os
+
+    return args.salt if args.salt is not None else os.environ.get("FIDELIA_SALT", "")
+
+
+def _assign(args) -> int:
+    _without_iri_grammar()
+    from .grading.assign import assign
+
+    try:
+        result = assign(args.exercise, args.roster, args.out, salt=_salt(args), customers=args.customers,
+                        lang=args.lang, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"fidelia: interrupted; the students released so far are complete in {args.out} (to release again, give "
+              "another --out or remove their folders).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not _salt(args):
+        print("fidelia: warning: no --salt (nor $FIDELIA_SALT): anyone who knows a student's id can regenerate their "
+              "world; give the course a secret salt, and the same one to fidelia grade.", file=sys.stderr)
+    print(f"{result.exercise}: released to {len(result.students)} students in {result.out_dir} (a folder and a zip "
+          "each)")
+    return 0
+
+
+def _grade(args) -> int:
+    _without_iri_grammar()
+    import warnings
+
+    from .grading.grade import grade, merge_manual
+
+    if args.manual:
+        path = merge_manual(args.exercise, args.roster, args.out, args.manual, customers=args.customers,
+                            hide_expected=args.hide_expected)
+        print(f"manual points merged; grades: {path}")
+        return 0
+    if not args.submissions:
+        raise ValueError("--submissions DIR is needed (or --manual FILE to merge manual points).")
+
+    def report(g, reused):
+        mark = "kept" if reused else "graded"
+        line = f"{g.student}: {g.points:g}/{g.possible:g} {mark}" + (f" - {g.problem}" if g.problem else "")
+        print(line, flush=True)
+
+    from .runner import _SigtermAsInterrupt
+
+    with warnings.catch_warnings(record=True) as caught, _SigtermAsInterrupt():
+        warnings.simplefilter("always")
+        try:
+            run = grade(args.exercise, args.submissions, args.roster, args.out, salt=_salt(args),
+                        customers=args.customers, jobs=args.jobs, timeout=args.timeout, cell_timeout=args.cell_timeout,
+                        memory_mb=args.memory, hide_expected=args.hide_expected, on_grade=report)
+        except KeyboardInterrupt:
+            print(f"fidelia: interrupted; the grades done so far are kept in {args.out} (run again to resume).",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+        finally:
+            for w in caught:
+                print(f"fidelia: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    print(f"{run.exercise}: {len(run.graded)} graded, {len(run.reused)} unchanged (sandbox: {run.sandbox}); grades: "
+          f"{Path(run.out_dir) / 'grades.csv'}")
+    return 0
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input)."""
     parser = _build_parser()
@@ -335,7 +442,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
         handler = {("data", "generate"): _generate, ("data", "validate"): _validate,
                    ("data", "summary"): _summary, ("run", None): _run,
-                   ("sweep", None): _sweep}[(args.command, getattr(args, "action", None))]
+                   ("sweep", None): _sweep, ("assign", None): _assign, ("grade", None): _grade}[(args.command, getattr(args, "action", None))]
         return handler(args)
     except _UsageError as exc:
         print(f"fidelia: error: {exc}", file=sys.stderr)
