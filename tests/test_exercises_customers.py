@@ -30,6 +30,12 @@ def _auto_points(score) -> float:
     return sum(q.possible for q in score.questions if q.kind != "text")
 
 
+def _stderr(tmp_path, exercise, student) -> list[str]:
+    nb = nbformat.read(tmp_path / f"{exercise}-{student}" / "executed.ipynb", as_version=4)
+    return [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+
+
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise", CUSTOMER_EXERCISES)
 def test_solution_scores_full_marks(exercise, student, tmp_path):
@@ -41,6 +47,7 @@ def test_solution_scores_full_marks(exercise, student, tmp_path):
     # the free-text answers are collected for the instructor, unscored
     text = [q for q in score.questions if q.kind == "text"]
     assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
+    assert _stderr(tmp_path, exercise, student) == []  # no warning reaches the student
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -50,6 +57,7 @@ def test_blank_notebook_runs_and_scores_zero(exercise, language, tmp_path):
     assert answers == {}
     assert score.points == 0.0
     assert {q.status for q in score.questions} == {"missing"}
+    assert _stderr(tmp_path, exercise, STUDENTS[0]) == []
 
 
 @pytest.mark.parametrize("exercise", CUSTOMER_EXERCISES)
