@@ -20,7 +20,7 @@ CUSTOMER_EXERCISES = ("01_customer_database", "02_satisfaction_survey", "03_valu
 
 #: Per exercise, a question whose answer the wrong-answer test spoils, and how (the right value is ``v``).
 SPOILED = {
-    "01_customer_database": ("q4", "v.assign(monetary_total=v['monetary_total'] + 1)"),  # every spend cell 1 EUR off
+    "01_customer_database": ("q2", "1 - v"),  # the share of buyers instead of those who never bought
     "02_satisfaction_survey": ("q1", "v - 0.05"),  # alpha outside its 0.01 tolerance
     "03_value_segmentation": ("q8", "v * 1.2"),  # CLV 20% off: outside even the partial-credit band
 }
