@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from fidelia_kit import WorldConfig
 from fidelia_kit.grading import KINDS, STUDENT_PARAMETERS, load_key
 from tests.exercise_harness import EXERCISES
 
@@ -152,3 +153,23 @@ def test_prose_comments_and_parameters_are_detected():
     assert parameters('data_dir = "data"\nseed = 0') == {"data_dir": "data", "seed": 0}
     with pytest.raises(ValueError, match="literal"):
         parameters("seed = 1 + int('2')")
+
+
+def test_readme_lists_every_exercise_with_its_key_numbers():
+    """course/exercises/README.md has one row per folder, and its questions, points and world match the key."""
+    rows = {}
+    for line in (EXERCISES / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 5:
+            rows[cells[0].strip("`")] = cells
+    assert sorted(rows) == [f.name for f in FOLDERS]
+    defaults = WorldConfig.knobs().set_index("knob")["default"].to_dict()
+    for folder in FOLDERS:
+        key = load_key(folder)
+        _, _, questions, points, world = rows[folder.name]
+        auto = sum(q.points for q in key.questions if q.kind != "text")
+        assert questions == str(len(key.questions)), folder.name
+        assert points == f"{key.points:g} ({auto:g})", folder.name
+        knobs = {**defaults, **dict(key.world)}
+        n_years = int(knobs["n_years"])
+        assert world == f"{int(knobs['n_customers']):,} customers, {n_years} year{'s' * (n_years != 1)}", folder.name

@@ -14,6 +14,7 @@ def expected(world) -> dict:
     tx = world.transactions
     rfm = seg.rfm_table(tx)
     segments = seg.rfm_segments(seg.rfm_scores(rfm, q=5))
+    segment_revenue = rfm["monetary_total"].groupby(segments["segment"]).sum()
     costs = seg.customer_profit(tx, world.complaints)
     profit = costs["profit"].reindex(rfm.index)
     value = clv.customer_value(tx, horizon_days=HORIZON_DAYS, discount_rate=DISCOUNT_RATE)
@@ -27,7 +28,7 @@ def expected(world) -> dict:
         "q2": counts,
         "q3": float(tiers.loc[tiers["tier"] == "high performance", "profit"].sum()),
         "q4": (pareto.top20_share, 100 * pareto.top20_share),
-        "q5": str(funnel.drop("possible").idxmax()),
+        "q5": str(segment_revenue.idxmax()),
         "q6": int(funnel["advocate"]),
         "q7": ("lower", "same", "higher")[int(np.sign(round(changed.total - value.total, 9))) + 1],
         "q8": changed.total,
@@ -42,7 +43,7 @@ KEY = Key(
         Question("q3", 1, "number", atol=0.05, rtol=1e-6, partial=(100, 0.5),
                  text="Total current profit of the high-performance tier, EUR."),
         Question("q4", 1, "number", atol=0.002, rtol=0.01, text="Share of revenue from the top 20% of buyers."),
-        Question("q5", 1, "choice", text="The rung of the loyalty ladder, 'possible' aside, with the most people."),
+        Question("q5", 1, "choice", text="The RFM segment that brings the most revenue."),
         Question("q6", 1, "number", text="Advocates on the ladder at the end of the window."),
         Question("q7", 1, "choice", text="Prediction before running: at 25% a year, total CLV is higher, lower or the same."),
         Question("q8", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV at a 25% yearly discount rate, EUR."),
