@@ -2,7 +2,9 @@
 
 For each: the reference solution scores every automatically graded point on three students' worlds;
 the blank notebook runs to its end in both languages and scores 0; a solution with one deliberately
-wrong answer loses exactly that question's points and no other.
+wrong answer loses exactly that question's points and no other. And, without running notebooks, the keys'
+tolerances: honest alternatives (a percentage for a share, pingouin's alpha) earn the points, the usual
+mistakes (a wrong denominator, an unreversed item, a setting left unchanged) do not.
 """
 from __future__ import annotations
 
