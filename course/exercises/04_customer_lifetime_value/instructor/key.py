@@ -1,0 +1,89 @@
+"""Answer key of exercise 04, customer lifetime value (instructor only, never given to students).
+
+Every expected answer is computed from the student's own world with the kit's functions, the
+way the reference solution computes it. Tolerances (stated per question) leave room for
+rounding and for an optimiser that stops a little earlier; they do not let a different method
+through (a weekly summary, an undiscounted CLV, another horizon).
+"""
+from __future__ import annotations
+
+import pandas as pd
+from scipy import stats
+
+from fidelia_kit import clv, notebook
+from fidelia_kit.grading import Key, Question
+
+#: The settings the exercise states (the student types them; they are not parameters).
+HORIZON_DAYS = 365
+DISCOUNT_RATE = 0.10
+#: The discount rate of the "change, predict, then run" question.
+NEW_DISCOUNT_RATE = 0.30
+
+
+def _direction(new: float, old: float, *, rtol: float = 1e-6) -> str:
+    """'higher', 'lower' or 'the same': how a recomputed value compares with the first one."""
+    if abs(new - old) <= rtol * max(abs(old), 1e-12):
+        return "the same"
+    return "higher" if new > old else "lower"
+
+
+def expected(world) -> dict:
+    """Every auto-graded answer of the exercise, from the student's world."""
+    tx = world.transactions
+    window = notebook.window_of(world)
+    as_of = window.end + pd.Timedelta(days=1)
+    summary = clv.summarize_transactions(tx, value_col="amount", freq="D", as_of=as_of)
+    repeat_share = float((summary["frequency"] > 0).mean())
+    bg = clv.BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
+    params = bg.params_[["r", "alpha", "a", "b"]].rename("estimate")
+
+    start = notebook.holdout_start(window)
+    cal = clv.summarize_transactions(tx, value_col="amount", freq="D", holdout_start=start, as_of=as_of)
+    bg_cal = clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
+    predicted = bg_cal.expected_purchases(cal["duration_holdout"], cal["frequency"], cal["recency"], cal["T"])
+    holdout = pd.Series({"actual": float(cal["frequency_holdout"].sum()), "predicted": float(predicted.sum())},
+                        name="repeat_purchases")
+
+    value = clv.customer_value(tx, as_of=as_of, horizon_days=HORIZON_DAYS, discount_rate=DISCOUNT_RATE)
+    mean_alive = float(value.table["p_alive"].mean())
+    history = clv.historical_value(tx, margin_col="gross_margin", as_of=as_of)["margin_total"].reindex(value.table.index)
+    future = world.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(value.table.index)
+    rho_clv = stats.spearmanr(value.clv, future).statistic
+    rho_history = stats.spearmanr(history, future).statistic
+    changed = clv.customer_value(tx, as_of=as_of, horizon_days=HORIZON_DAYS, discount_rate=NEW_DISCOUNT_RATE)
+    return {
+        "q1": (repeat_share, 100 * repeat_share),
+        "q2": params,
+        "q3": (mean_alive, 100 * mean_alive),
+        "q4": holdout,
+        "q5": value.total,
+        "q6": "clv" if rho_clv > rho_history else "history",
+        "q7": _direction(changed.total, value.total),
+        "q8": changed.total,
+    }
+
+
+KEY = Key(
+    exercise="04_customer_lifetime_value",
+    questions=(
+        Question("q1", 1, "number", atol=0.002, text="Share of buyers with at least one repeat purchase day (0-1; a "
+                 "percentage is accepted)."),
+        Question("q2", 2, "table", rtol=0.02, per_cell=True, text="BG/NBD parameters r, alpha, a, b on the daily "
+                 "summary of all the data (2% per cell)."),
+        Question("q3", 1, "number", atol=0.005, text="Mean probability of being alive (p_alive) over the buyers "
+                 "(0-1; a percentage is accepted)."),
+        Question("q4", 2, "table", rtol=0.01, per_cell=True, text="Holdout check: actual and predicted repeat "
+                 "purchases in the holdout period (1% per cell)."),
+        Question("q5", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV, 365 days, 10% a year (EUR of "
+                 "margin; 0.5%, half the points within 2.5%)."),
+        Question("q6", 1, "choice", text="Which ranks customers closer to the true future spend: clv or history?"),
+        Question("q7", 1, "choice", accept=(), text="Prediction before running: total CLV at 30% a year is higher, "
+                 "lower or the same?"),
+        Question("q8", 1, "number", rtol=0.005, text="Total CLV, 365 days, 30% a year (EUR; 0.5%)."),
+        Question("q9", 2, "text", text="Two customers with the same number of repeat purchases, one recent and one "
+                 "long ago: p_alive, why, and whom to contact."),
+    ),
+    expected=expected,
+    world={"n_customers": 2000, "n_years": 2},
+    version="1",
+)

@@ -1,0 +1,86 @@
+"""Exercises 04-06 (customer lifetime value, the retention experiment, churn early warning) on students' worlds.
+
+For each exercise: the reference solution scores every automatically graded point on three students'
+worlds and writes nothing on stderr; the blank notebook runs to its end in both languages and scores 0;
+a solution that makes one typical mistake of method loses exactly that question's points, which shows
+the key's tolerances are strict enough to catch it.
+"""
+from __future__ import annotations
+
+import math
+import shutil
+
+import nbformat
+import pytest
+
+from tests.exercise_harness import EXERCISES, STUDENTS, run_and_score
+
+pytestmark = pytest.mark.slow
+
+MODEL_EXERCISES = ("04_customer_lifetime_value", "05_retention_experiment", "06_churn_early_warning")
+
+#: Per exercise: the question a mistaken solution gets wrong, and the mistake (solution code -> mistaken code).
+MISTAKES = {
+    # CLV on revenue instead of gross margin
+    "04_customer_lifetime_value": ("q5", "q5 = value.total",
+                                   "q5 = clv.customer_value(tx, as_of=as_of, horizon_days=horizon_days, "
+                                   "discount_rate=discount_rate, margin_col=None).total"),
+    # ROI on the 90-day revenue instead of the gross margin
+    "05_retention_experiment": ("q4", 'value_col="margin_90d"', 'value_col="revenue_90d"'),
+    # the model's AUC on its own training customers instead of the later test date
+    "06_churn_early_warning": ("q2", "q2 = ev.auc",
+                               'q2 = retention.evaluate_churn(train["churned"], model.predict(train[features])).auc'),
+}
+
+
+def _auto_points(score) -> float:
+    return sum(q.possible for q in score.questions if q.kind != "text")
+
+
+def _stderr(tmp_path, exercise, student) -> list[str]:
+    nb = nbformat.read(tmp_path / f"{exercise}-{student}" / "executed.ipynb", as_version=4)
+    return [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise", MODEL_EXERCISES)
+def test_solution_scores_full_marks(exercise, student, tmp_path):
+    score, _, _ = run_and_score(exercise, "instructor/solution.ipynb", student, tmp_path)
+    wrong = [(q.question, q.status, q.given, q.expected) for q in score.questions
+             if q.kind != "text" and q.status != "right"]
+    assert wrong == []
+    assert score.points == pytest.approx(_auto_points(score), abs=1e-9)
+    text = [q for q in score.questions if q.kind == "text"]
+    assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
+    assert _stderr(tmp_path, exercise, student) == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("exercise", MODEL_EXERCISES)
+def test_blank_notebook_runs_and_scores_zero(exercise, language, tmp_path):
+    score, _, answers = run_and_score(exercise, f"exercise.{language}.ipynb", STUDENTS[0], tmp_path)
+    assert answers == {}
+    assert score.points == 0.0
+    assert {q.status for q in score.questions} == {"missing"}
+    assert _stderr(tmp_path, exercise, STUDENTS[0]) == []
+
+
+@pytest.mark.parametrize("exercise", MODEL_EXERCISES)
+def test_one_mistake_of_method_loses_exactly_its_points(exercise, tmp_path, monkeypatch):
+    qid, right, mistaken = MISTAKES[exercise]
+    folder = tmp_path / exercise
+    shutil.copytree(EXERCISES / exercise, folder)
+    path = folder / "instructor" / "solution.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and f'answer("{qid}", {qid})' in c.source]
+    assert len(cells) == 1 and right in cells[0].source
+    cells[0].source = cells[0].source.replace(right, mistaken)
+    nbformat.write(nb, path)
+    monkeypatch.setattr("tests.exercise_harness.EXERCISES", tmp_path)
+    score, expected, answers = run_and_score(exercise, "instructor/solution.ipynb", STUDENTS[0], tmp_path)
+    status = {q.question: q.status for q in score.questions if q.kind != "text"}
+    assert status.pop(qid) == "wrong", (answers.get(qid), expected[qid])
+    assert set(status.values()) == {"right"}
+    lost = next(q.possible for q in score.questions if q.question == qid)
+    assert score.points == pytest.approx(_auto_points(score) - lost, abs=1e-9)
