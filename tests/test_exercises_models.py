@@ -3,7 +3,8 @@
 For each exercise: the reference solution scores every automatically graded point on three students'
 worlds and writes nothing on stderr; the blank notebook runs to its end in both languages and scores 0;
 a solution that makes one typical mistake of method loses exactly that question's points, which shows
-the key's tolerances are strict enough to catch it.
+the key's tolerances are strict enough to catch it. On more worlds than the students', every key answer
+is defined and obeys what the question's mathematics requires.
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import math
 import shutil
 
 import nbformat
+import numpy as np
 import pytest
 
+from fidelia_kit.grading import load_key, student_world
 from tests.exercise_harness import EXERCISES, STUDENTS, run_and_score
 
 pytestmark = pytest.mark.slow
@@ -84,3 +87,53 @@ def test_one_mistake_of_method_loses_exactly_its_points(exercise, tmp_path, monk
     assert set(status.values()) == {"right"}
     lost = next(q.possible for q in score.questions if q.question == qid)
     assert score.points == pytest.approx(_auto_points(score) - lost, abs=1e-9)
+
+
+#: Seeds of worlds beyond the three students', for the keys alone (no notebook is run).
+MORE_SEEDS = (11, 12, 13, 14)
+
+
+def _first(value):
+    """The key's main expected value (a share is given as (share, percentage))."""
+    return value[0] if isinstance(value, tuple) else value
+
+
+def _check_clv(a):
+    assert 0 < _first(a["q1"]) < 1 and 0 < _first(a["q3"]) < 1
+    assert (a["q2"] > 0).all() and (a["q4"] > 0).all()
+    # a second year adds margin, but less than the first: customers leave and later margin is discounted
+    assert 1 < a["q8"] / a["q5"] < 2 * (1 - 0.05)
+    assert a["q7"] == "less than twice"
+
+
+def _check_experiment(a):
+    rates = a["q1"]
+    assert list(rates.index) == ["control", "email_discount", "personal_call"] and rates.between(0, 1).all()
+    # the lift is the difference of the two arms' rates
+    assert _first(a["q2"]) == pytest.approx(rates["personal_call"] - rates["control"], abs=1e-12)
+    assert a["q3"] in ("positive", "negative", "inconclusive")
+    assert np.isfinite([a["q4"], a["q5"]]).all()
+    # Cohen's h: n grows as 1 / h**2, so half the lift needs close to four times the customers
+    assert 3.5 < a["q8"] / a["q6"] < 4.5 and a["q7"] == "about four times"
+    assert 0 <= a["q9"]
+
+
+def _check_churn(a):
+    assert 0 < _first(a["q1"]) < 1 and 0.5 < a["q2"] < 1 and 0.5 < a["q3"] < 1
+    assert a["q4"] == ("model" if a["q2"] > a["q3"] else "recency")
+    assert list(a["q5"].index) == [1, 2, 3] and (a["q5"] > 1).all()
+    # no purchase in 180 days implies none in the first 90: a shorter window labels more customers churned
+    assert _first(a["q7"]) > _first(a["q1"]) and a["q6"] == "higher"
+    assert 0 <= _first(a["q8"]) <= 1 and a["q9"] in ("clv", "spend", ("clv", "spend"))
+
+
+CHECKS = {"04_customer_lifetime_value": _check_clv, "05_retention_experiment": _check_experiment,
+          "06_churn_early_warning": _check_churn}
+
+
+@pytest.mark.parametrize("seed", MORE_SEEDS)
+@pytest.mark.parametrize("exercise", MODEL_EXERCISES)
+def test_key_answers_are_defined_on_other_worlds(exercise, seed):
+    key = load_key(EXERCISES / exercise)
+    expected = key.answers_for(student_world(key, seed))
+    CHECKS[exercise](expected)

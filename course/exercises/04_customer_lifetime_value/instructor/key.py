@@ -16,15 +16,17 @@ from fidelia_kit.grading import Key, Question
 #: The settings the exercise states (the student types them; they are not parameters).
 HORIZON_DAYS = 365
 DISCOUNT_RATE = 0.10
-#: The discount rate of the "change, predict, then run" question.
-NEW_DISCOUNT_RATE = 0.30
+#: The horizon of the "change, predict, then run" question: twice the first one.
+NEW_HORIZON_DAYS = 730
+#: "About twice" means a ratio within 5% of 2.
+ABOUT = 0.05
 
 
-def _direction(new: float, old: float, *, rtol: float = 1e-6) -> str:
-    """'higher', 'lower' or 'the same': how a recomputed value compares with the first one."""
-    if abs(new - old) <= rtol * max(abs(old), 1e-12):
-        return "the same"
-    return "higher" if new > old else "lower"
+def _doubling(ratio: float) -> str:
+    """How a value over twice the horizon compares with twice the value: the prediction's answer."""
+    if abs(ratio / 2 - 1) <= ABOUT:
+        return "about twice"
+    return "less than twice" if ratio < 2 else "more than twice"
 
 
 def expected(world) -> dict:
@@ -50,7 +52,7 @@ def expected(world) -> dict:
     future = world.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(value.table.index)
     rho_clv = stats.spearmanr(value.clv, future).statistic
     rho_history = stats.spearmanr(history, future).statistic
-    changed = clv.customer_value(tx, as_of=as_of, horizon_days=HORIZON_DAYS, discount_rate=NEW_DISCOUNT_RATE)
+    changed = clv.customer_value(tx, as_of=as_of, horizon_days=NEW_HORIZON_DAYS, discount_rate=DISCOUNT_RATE)
     return {
         "q1": (repeat_share, 100 * repeat_share),
         "q2": params,
@@ -58,7 +60,7 @@ def expected(world) -> dict:
         "q4": holdout,
         "q5": value.total,
         "q6": "clv" if rho_clv > rho_history else "history",
-        "q7": _direction(changed.total, value.total),
+        "q7": _doubling(changed.total / value.total),
         "q8": changed.total,
     }
 
@@ -77,9 +79,9 @@ KEY = Key(
         Question("q5", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV, 365 days, 10% a year (EUR of "
                  "margin; 0.5%, half the points within 2.5%)."),
         Question("q6", 1, "choice", text="Which ranks customers closer to the true future spend: clv or history?"),
-        Question("q7", 1, "choice", accept=(), text="Prediction before running: total CLV at 30% a year is higher, "
-                 "lower or the same?"),
-        Question("q8", 1, "number", rtol=0.005, text="Total CLV, 365 days, 30% a year (EUR; 0.5%)."),
+        Question("q7", 1, "choice", text="Prediction before running: over 730 days instead of 365, is total CLV "
+                 "less than twice, about twice (within 5%) or more than twice as large?"),
+        Question("q8", 1, "number", rtol=0.005, text="Total CLV, 730 days, 10% a year (EUR; 0.5%)."),
         Question("q9", 2, "text", text="Two customers with the same number of repeat purchases, one recent and one "
                  "long ago: p_alive, why, and whom to contact."),
     ),

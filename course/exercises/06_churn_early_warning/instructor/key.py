@@ -22,9 +22,9 @@ LIFT_DECILES = (1, 2, 3)
 
 
 def _direction(new: float, old: float, *, atol: float = 1e-9) -> str:
-    """'higher', 'lower' or 'the same': how a recomputed value compares with the first one."""
+    """'higher', 'lower' or 'same': how a recomputed value compares with the first one."""
     if abs(new - old) <= atol:
-        return "the same"
+        return "same"
     return "higher" if new > old else "lower"
 
 
