@@ -4,7 +4,8 @@ For each exercise: the reference solution scores every automatically graded poin
 worlds and writes nothing on stderr; the blank notebook runs to its end in both languages and scores 0;
 a solution that makes one typical mistake of method loses exactly that question's points, which shows
 the key's tolerances are strict enough to catch it. On more worlds than the students', every key answer
-is defined and obeys what the question's mathematics requires.
+is defined and obeys what the question's mathematics requires, and a share rounded to three significant
+digits scores as a share or as a percentage.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from fidelia_kit.grading import load_key, student_world
+from fidelia_kit.grading import load_key, score, student_world
 from tests.exercise_harness import EXERCISES, STUDENTS, run_and_score
 
 pytestmark = pytest.mark.slow
@@ -137,3 +138,10 @@ def test_key_answers_are_defined_on_other_worlds(exercise, seed):
     key = load_key(EXERCISES / exercise)
     expected = key.answers_for(student_world(key, seed))
     CHECKS[exercise](expected)
+    # a share the key also accepts as a percentage: both, rounded to three significant digits, are right
+    shares = {q: v[0] for q, v in expected.items() if isinstance(v, tuple) and isinstance(v[0], float)}
+    assert shares and all(expected[q][1] == pytest.approx(100 * s) for q, s in shares.items())
+    for given in ({q: float(f"{s:.3g}") for q, s in shares.items()},
+                  {q: float(f"{100 * s:.3g}") for q, s in shares.items()}):
+        result = score(key, expected, given)
+        assert {r.question: r.status for r in result.questions if r.question in given} == dict.fromkeys(given, "right")

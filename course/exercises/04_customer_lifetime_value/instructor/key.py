@@ -68,12 +68,12 @@ def expected(world) -> dict:
 KEY = Key(
     exercise="04_customer_lifetime_value",
     questions=(
-        Question("q1", 1, "number", atol=0.002, text="Share of buyers with at least one repeat purchase day (0-1; a "
-                 "percentage is accepted)."),
+        Question("q1", 1, "number", rtol=0.005, text="Share of buyers with at least one repeat purchase day (0-1, or "
+                 "a percentage; 0.5%)."),
         Question("q2", 2, "table", rtol=0.02, per_cell=True, text="BG/NBD parameters r, alpha, a, b on the daily "
                  "summary of all the data (2% per cell)."),
-        Question("q3", 1, "number", atol=0.005, text="Mean probability of being alive (p_alive) over the buyers "
-                 "(0-1; a percentage is accepted)."),
+        Question("q3", 1, "number", rtol=0.01, text="Mean probability of being alive (p_alive) over the buyers "
+                 "(0-1, or a percentage; 1%)."),
         Question("q4", 2, "table", rtol=0.01, per_cell=True, text="Holdout check: actual and predicted repeat "
                  "purchases in the holdout period (1% per cell)."),
         Question("q5", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV, 365 days, 10% a year (EUR of "
