@@ -26,8 +26,8 @@ MODEL_EXERCISES = ("04_customer_lifetime_value", "05_retention_experiment", "06_
 #: Per exercise: the question a mistaken solution gets wrong, and the mistake (solution code -> mistaken code).
 MISTAKES = {
     # CLV on revenue instead of gross margin
-    "04_customer_lifetime_value": ("q5", "q5 = value.total",
-                                   "q5 = clv.customer_value(tx, as_of=as_of, horizon_days=horizon_days, "
+    "04_customer_lifetime_value": ("q6", "q6 = value.total",
+                                   "q6 = clv.customer_value(tx, as_of=as_of, horizon_days=horizon_days, "
                                    "discount_rate=discount_rate, margin_col=None).total"),
     # ROI on the 90-day revenue instead of the gross margin
     "05_retention_experiment": ("q4", 'value_col="margin_90d"', 'value_col="revenue_90d"'),
@@ -101,10 +101,10 @@ def _first(value):
 
 def _check_clv(a):
     assert 0 < _first(a["q1"]) < 1 and 0 < _first(a["q3"]) < 1
-    assert (a["q2"] > 0).all() and (a["q4"] > 0).all()
+    assert (a["q2"] > 0).all() and a["q4"] > 0 and (a["q5"] > 0).all()
     # a second year adds margin, but less than the first: customers leave and later margin is discounted
-    assert 1 < a["q8"] / a["q5"] < 2 * (1 - 0.05)
-    assert a["q7"] == "less than twice"
+    assert 1 < a["q9"] / a["q6"] < 2 * (1 - 0.05)
+    assert a["q8"] == "less than twice"
 
 
 def _check_experiment(a):

@@ -39,6 +39,10 @@ def expected(world) -> dict:
     bg = clv.BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
     params = bg.params_[["r", "alpha", "a", "b"]].rename("estimate")
 
+    repeat = summary[summary["frequency"] > 0]
+    gg = clv.GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
+    spend = float(gg.expected_spend(repeat["frequency"], repeat["monetary_value"]).mean())
+
     start = notebook.holdout_start(window)
     cal = clv.summarize_transactions(tx, value_col="amount", freq="D", holdout_start=start, as_of=as_of)
     bg_cal = clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
@@ -57,11 +61,12 @@ def expected(world) -> dict:
         "q1": (repeat_share, 100 * repeat_share),
         "q2": params,
         "q3": (mean_alive, 100 * mean_alive),
-        "q4": holdout,
-        "q5": value.total,
-        "q6": "clv" if rho_clv > rho_history else "history",
-        "q7": _doubling(changed.total / value.total),
-        "q8": changed.total,
+        "q4": spend,
+        "q5": holdout,
+        "q6": value.total,
+        "q7": "clv" if rho_clv > rho_history else "history",
+        "q8": _doubling(changed.total / value.total),
+        "q9": changed.total,
     }
 
 
@@ -74,15 +79,17 @@ KEY = Key(
                  "summary of all the data (2% per cell)."),
         Question("q3", 1, "number", rtol=0.01, text="Mean probability of being alive (p_alive) over the buyers "
                  "(0-1, or a percentage; 1%)."),
-        Question("q4", 2, "table", rtol=0.01, per_cell=True, text="Holdout check: actual and predicted repeat "
+        Question("q4", 1, "number", rtol=0.005, text="Mean Gamma-Gamma expected spend per purchase over the repeat "
+                 "buyers (EUR; 0.5%)."),
+        Question("q5", 2, "table", rtol=0.01, per_cell=True, text="Holdout check: actual and predicted repeat "
                  "purchases in the holdout period (1% per cell)."),
-        Question("q5", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV, 365 days, 10% a year (EUR of "
+        Question("q6", 2, "number", rtol=0.005, partial=(5, 0.5), text="Total CLV, 365 days, 10% a year (EUR of "
                  "margin; 0.5%, half the points within 2.5%)."),
-        Question("q6", 1, "choice", text="Which ranks customers closer to the true future spend: clv or history?"),
-        Question("q7", 1, "choice", text="Prediction before running: over 730 days instead of 365, is total CLV "
+        Question("q7", 1, "choice", text="Which ranks customers closer to the true future spend: clv or history?"),
+        Question("q8", 1, "choice", text="Prediction before running: over 730 days instead of 365, is total CLV "
                  "less than twice, about twice (within 5%) or more than twice as large?"),
-        Question("q8", 1, "number", rtol=0.005, text="Total CLV, 730 days, 10% a year (EUR; 0.5%)."),
-        Question("q9", 2, "text", text="Two customers with the same number of repeat purchases, one recent and one "
+        Question("q9", 1, "number", rtol=0.005, text="Total CLV, 730 days, 10% a year (EUR; 0.5%)."),
+        Question("q10", 2, "text", text="Two customers with the same number of repeat purchases, one recent and one "
                  "long ago: p_alive, why, and whom to contact."),
     ),
     expected=expected,
