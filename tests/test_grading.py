@@ -13,6 +13,7 @@ from fidelia_kit.grading import (
     Question,
     answer,
     answer_value,
+    direction,
     load_key,
     read_answers,
     score,
@@ -134,3 +135,12 @@ def test_student_seeds_differ_by_salt_exercise_and_student():
     # a fixed value: the derivation must not change between releases, or students' worlds would
     assert student_seed("course-2026", "01_customer_database", "s001") == student_seed(
         "course-2026", "01_customer_database", "s001")
+
+
+def test_spanish_words_count_as_the_english_choices_and_direction_by_hand():
+    key = _key(Question("q1", 1, "choice"), Question("q2", 1, "choice"))
+    assert score(key, {"q1": "higher", "q2": "about four times"}, {"q1": "Mayor", "q2": "unas cuatro veces"}).points == 2
+    assert score(key, {"q1": "higher", "q2": "about twice"}, {"q1": "menor", "q2": "cuatro veces"}).points == 0
+    assert score(key, {"q1": "same", "q2": "inconclusive"}, {"q1": "igual", "q2": "No concluyente"}).points == 2
+    assert direction(0.50, 0.62) == "higher" and direction(0.62, 0.50) == "lower" and direction(3.0, 3.0) == "same"
+    assert direction(1e6, 1e6 + 1e-6) == "same"  # a rounding-level difference is no change

@@ -16,6 +16,7 @@ from .assign import Assignment, assign
 from .grade import GradeRun, StudentGrade, grade, merge_manual
 from .gradebook import write_gradebook
 from .key import (
+    CHOICE_WORDS,
     KEY_FILE,
     KINDS,
     STUDENT_PARAMETERS,
@@ -23,6 +24,7 @@ from .key import (
     Question,
     QuestionScore,
     Score,
+    direction,
     load_key,
     score,
     student_parameters,
@@ -32,7 +34,7 @@ from .key import (
 from .roster import Roster, Student, read_roster
 from .sandbox import Limits, bwrap_available, run_sandboxed
 
-__all__ = ["ANSWER_MIME", "answer", "answer_value", "read_answers", "KEY_FILE", "KINDS", "Key", "Question",
+__all__ = ["CHOICE_WORDS", "direction", "ANSWER_MIME", "answer", "answer_value", "read_answers", "KEY_FILE", "KINDS", "Key", "Question",
            "QuestionScore", "Score", "load_key", "score", "student_seed", "student_world", "student_parameters",
            "STUDENT_PARAMETERS", "Assignment", "assign", "GradeRun", "StudentGrade", "grade", "merge_manual",
            "write_gradebook", "Roster", "Student", "read_roster", "Limits", "bwrap_available", "run_sandboxed"]

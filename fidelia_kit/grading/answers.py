@@ -116,7 +116,7 @@ def answer_value(value: Any, *, question_id: str = "q") -> dict:
                     "text (a choice or free text), True/False, or a small table (a pandas Series or DataFrame).")
 
 
-def answer(question_id: str, value: Any) -> Any:
+def answer(question_id: str, value: Any) -> None:
     """Record the answer to a question in the running notebook, for the grader.
 
     Parameters
@@ -131,9 +131,9 @@ def answer(question_id: str, value: Any) -> Any:
 
     Returns
     -------
-    object
-        ``value``, unchanged. Inside a notebook the answer is also shown, as
-        ``answer q3: ...``, with the answer's own MIME type (:data:`ANSWER_MIME`).
+    None
+        Nothing, so a cell ending in ``answer(...)`` shows the answer once: inside a notebook it
+        is shown as ``answer q3: ...``, with the answer's own MIME type (:data:`ANSWER_MIME`).
 
     Raises
     ------
@@ -150,9 +150,7 @@ def answer(question_id: str, value: Any) -> Any:
     Examples
     --------
     >>> answer("q1", 42.5)
-    42.5
     >>> answer("q2", "loyal")
-    'loyal'
     """
     _check_id(question_id)
     if value is None:  # a blank exercise: "q1 = None  # your answer" runs without recording anything
@@ -172,13 +170,15 @@ def answer(question_id: str, value: Any) -> Any:
     if shell is not None:
         from IPython.display import display
         shown = stored["value"]
-        if stored["type"] == "table":
+        if stored["type"] == "number" and shown is not None and float(shown).is_integer():
+            shown = int(shown)
+        elif stored["type"] == "table":
             shown = f"a table of {len(shown['index'])} rows x {len(shown['columns'])} columns"
         elif stored["type"] == "text" and len(shown) > 80:
             shown = shown[:77] + "..."
         display({ANSWER_MIME: {"question": question_id, **stored}, "text/plain": f"answer {question_id}: {shown}"},
                 raw=True)
-    return value
+    return None
 
 
 def read_answers(notebook: PathLike | Any) -> dict[str, dict]:

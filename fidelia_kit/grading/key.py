@@ -12,7 +12,8 @@ Scoring rules, per kind of question:
   ``isclose`` rule); ``partial=(factor, share)`` gives ``share`` of the points within ``factor``
   times that tolerance.
 - ``"choice"``: full points when the text equals the expected one or an accepted alternative,
-  ignoring case, accents and spacing. The key may expect several equally right choices (a tie).
+  ignoring case, accents and spacing; the Spanish words of :data:`CHOICE_WORDS` count as their
+  English ones. The key may expect several equally right choices (a tie).
 - ``"table"``: cells matched by row and column label (numbers within the tolerance, text as a
   choice); with ``per_cell=True`` the points are shared out by the share of right cells, else all
   cells must be right.
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .._typing import PathLike
     from ..dataset import World
 
-__all__ = ["KINDS", "Question", "Key", "QuestionScore", "Score", "load_key", "score", "student_seed", "student_world",
+__all__ = ["KINDS", "CHOICE_WORDS", "direction", "Question", "Key", "QuestionScore", "Score", "load_key", "score", "student_seed", "student_world",
            "student_parameters", "KEY_FILE", "STUDENT_PARAMETERS"]
 
 #: The kinds of question the grader knows.
@@ -53,6 +54,56 @@ KEY_FILE = Path("instructor") / "key.py"
 
 #: The parameters every exercise notebook declares, which the kit sets for each student.
 STUDENT_PARAMETERS = ("data_dir", "student_id", "seed")
+
+
+#: Spanish words (lower case, without accents) accepted for the English words of choice answers, so
+#: a student working in the Spanish notebook may answer in Spanish. Keys state choices in English.
+CHOICE_WORDS = {
+    "higher": ("mayor", "mas alto", "mas alta", "sube", "aumenta"),
+    "lower": ("menor", "mas bajo", "mas baja", "baja", "disminuye"),
+    "same": ("igual", "el mismo", "la misma", "lo mismo", "no cambia"),
+    "wider": ("mas ancho", "mas ancha", "mas amplio", "mas amplia"),
+    "narrower": ("mas estrecho", "mas estrecha"),
+    "positive": ("positivo", "positiva"),
+    "negative": ("negativo", "negativa"),
+    "inconclusive": ("no concluyente", "indistinguible de cero"),
+    "about the same": ("mas o menos igual", "aproximadamente igual", "casi igual"),
+    "about twice": ("el doble", "aproximadamente el doble", "unas dos veces"),
+    "about four times": ("cuatro veces", "unas cuatro veces", "aproximadamente cuatro veces"),
+    "less than twice": ("menos del doble", "menos de el doble"),
+    "more than twice": ("mas del doble", "mas de el doble"),
+    "model": ("modelo", "el modelo"),
+    "recency": ("recencia", "la recencia"),
+    "history": ("historial", "historia", "el historial"),
+    "yes": ("si",),
+    "no": (),
+}
+
+
+def direction(before: float, after: float, *, rtol: float = 1e-9) -> str:
+    """``"higher"``, ``"lower"`` or ``"same"``: how ``after`` compares with ``before``.
+
+    The expected answer of a "predict, then run" question; ``rtol`` is the relative change below
+    which the two count as the same.
+
+    Parameters
+    ----------
+    before, after : float
+    rtol : float, default=1e-9
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> direction(10.0, 12.5), direction(10.0, 9.0), direction(10.0, 10.0 + 1e-12)
+    ('higher', 'lower', 'same')
+    """
+    before, after = float(before), float(after)
+    if abs(after - before) <= rtol * max(abs(before), abs(after)):
+        return "same"
+    return "higher" if after > before else "lower"
 
 
 @dataclass(frozen=True)
@@ -386,8 +437,10 @@ def _number_credit(given: Any, expected: Any, q: Question) -> float:
 def _choice_credit(given: Any, expected: Any, q: Question) -> float:
     if given is None:
         return 0.0
-    options = (expected if isinstance(expected, (tuple, list, set, frozenset)) else (expected,)) + tuple(q.accept)
-    return 1.0 if _norm(given) in {_norm(o) for o in options} else 0.0
+    options = (tuple(expected) if isinstance(expected, (tuple, list, set, frozenset)) else (expected,)) + tuple(q.accept)
+    accepted = {_norm(o) for o in options}
+    accepted |= {_norm(w) for o in list(accepted) for w in CHOICE_WORDS.get(o, ())}
+    return 1.0 if _norm(given) in accepted else 0.0
 
 
 def _table_frame(value: Any) -> pd.DataFrame | None:

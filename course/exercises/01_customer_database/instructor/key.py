@@ -5,10 +5,9 @@ SQL the students write on ``fk.warehouse``: the solution scoring full marks chec
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from fidelia_kit.grading import Key, Question
+from fidelia_kit.grading import Key, Question, direction
 
 #: The window of "active" customers before and after the change asked in q8-q9 (days).
 ACTIVE_DAYS, CHANGED_ACTIVE_DAYS = 365, 90
@@ -41,7 +40,7 @@ def expected(world) -> dict:
         "q5": str(region.idxmax()),
         "q6": int(world.survey_responses["recommend"].isna().sum()),
         "q7": (before, 100 * before),
-        "q8": ("lower", "same", "higher")[int(np.sign(round(after - before, 12))) + 1],
+        "q8": direction(before, after),
         "q9": (after, 100 * after),
     }
 

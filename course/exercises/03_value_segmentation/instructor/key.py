@@ -1,11 +1,9 @@
 """Answer key of exercise 03, value segmentation (instructor only: never given to students)."""
 from __future__ import annotations
 
-import numpy as np
-
 from fidelia_kit import clv
 from fidelia_kit import segmentation as seg
-from fidelia_kit.grading import Key, Question
+from fidelia_kit.grading import Key, Question, direction
 
 HORIZON_DAYS, DISCOUNT_RATE, CHANGED_DISCOUNT_RATE = 365, 0.10, 0.25
 
@@ -30,7 +28,7 @@ def expected(world) -> dict:
         "q4": (pareto.top20_share, 100 * pareto.top20_share),
         "q5": str(segment_revenue.idxmax()),
         "q6": int(funnel["advocate"]),
-        "q7": ("lower", "same", "higher")[int(np.sign(round(changed.total - value.total, 9))) + 1],
+        "q7": direction(value.total, changed.total),
         "q8": changed.total,
     }
 

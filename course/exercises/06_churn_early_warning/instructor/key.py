@@ -10,7 +10,7 @@ from __future__ import annotations
 from sklearn.metrics import roc_auc_score
 
 from fidelia_kit import clv, notebook, retention
-from fidelia_kit.grading import Key, Question
+from fidelia_kit.grading import Key, Question, direction
 
 #: The settings the exercise states (the student types them; they are not parameters).
 REACTIVATE_SHARE = 0.10
@@ -19,13 +19,6 @@ DISCOUNT_RATE = 0.10
 #: The churn horizon of the "change, predict, then run" question, in days.
 NEW_HORIZON_DAYS = 90
 LIFT_DECILES = (1, 2, 3)
-
-
-def _direction(new: float, old: float, *, atol: float = 1e-9) -> str:
-    """'higher', 'lower' or 'same': how a recomputed value compares with the first one."""
-    if abs(new - old) <= atol:
-        return "same"
-    return "higher" if new > old else "lower"
 
 
 def expected(world) -> dict:
@@ -58,7 +51,7 @@ def expected(world) -> dict:
         "q3": recency_auc,
         "q4": "model" if ev.auc > recency_auc else "recency",
         "q5": lift,
-        "q6": _direction(rate_short, rate),
+        "q6": direction(rate, rate_short),
         "q7": (rate_short, 100 * rate_short),
         "q8": (alive_value, 100 * alive_value),
         "q9": "clv" if alive_value > alive_spend else "spend" if alive_spend > alive_value else ("clv", "spend"),
