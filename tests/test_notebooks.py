@@ -453,6 +453,7 @@ def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_aliv
                     & (e["assigned_date"] < test_as_of + pd.Timedelta(days=horizon)), "customer_id"]
     assert c["test_share_treated"] == pytest.approx(test.index.isin(treated).mean(), rel=1e-12)
     assert c["test_share_treated"] > 0          # on this world the campaign starts the day after test_as_of
+    assert f"{c['test_share_treated']:.1%} of the test customers were contacted by the retention experiment" in shown
     assert c["auc_leaky_recency"] == pytest.approx(1.0)
     # the calibration sentence reads the figure's numbers
     assert c["mean_predicted_churn"] == pytest.approx(scores.mean(), rel=1e-9)

@@ -156,6 +156,11 @@ def test_churn_uses_the_worlds_dates(ran):
     assert c["winnable_value_by_list"]["chosen"] > c["winnable_value_by_list"]["highest risk"]
     assert c["auc_optimism_small"] > 0                 # in-sample evaluation flatters a model fitted on few customers
     assert 0 <= c["test_share_treated"] < 1
+    # the pitfall about a campaign in the test window says whether there was one (it used to blame the campaign
+    # for 0.0% of the labels)
+    nb = nbformat.read(runs["07"].output, as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for cell in nb.cells for o in cell.get("outputs", []))
+    assert ("No test customer was contacted" in shown) == (c["test_share_treated"] == 0)
     x = runs["08"].results
     assert x["top_lift"] > 1
     assert x["front_line_effect"] in {"positive", "negative", "inconclusive"}
