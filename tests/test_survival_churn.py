@@ -11,11 +11,13 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from fidelia_kit import plots
 from fidelia_kit._estimator import clone
+from fidelia_kit.clv import customer_value
 from fidelia_kit.exceptions import ConvergenceError, NotFittedError
 from fidelia_kit.retention import (
     ChurnModel,
@@ -27,6 +29,14 @@ from fidelia_kit.retention import (
     kaplan_meier,
     logrank,
     service_recovery,
+)
+from fidelia_kit.retention.churn import (
+    AUCOptimism,
+    alive_on,
+    auc_optimism,
+    reactivation_check,
+    reactivation_list,
+    winnable_probability,
 )
 
 # --- Kaplan-Meier and the log-rank test -------------------------------------------------------------
@@ -490,3 +500,197 @@ def test_survival_and_churn_plots_draw_the_numbers():
     assert np.allclose(ax.lines[0].get_ydata()[1:], ev.lift["cumulative_gains"])
     ax = plots.calibration_plot(ev)
     assert np.allclose(ax.lines[0].get_ydata(), ev.calibration["observed_rate"])
+
+
+# --- in-sample optimism ---------------------------------------------------------------------------------
+
+
+def test_auc_optimism_equals_scikit_learns_cross_val_predict(small_world):
+    """Second implementation: the same pipeline as ChurnModel, scored by cross_val_predict on the same folds."""
+    ds = churn_dataset(small_world.transactions, as_of="2025-01-01", horizon_days=90)
+    X, y = ds.drop(columns="churned"), ds["churned"]
+    ours = auc_optimism(X, y, n_splits=4, rng=7)
+    ref = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(), LogisticRegression(max_iter=5000))
+    folds = StratifiedKFold(4, shuffle=True, random_state=int(np.random.default_rng(7).integers(2**31 - 1)))
+    held_out = cross_val_predict(ref, X.clip(lower=0), y, cv=folds, method="predict_proba")[:, 1]
+    assert ours.cv_auc == pytest.approx(roc_auc_score(y, held_out), abs=1e-6)
+    in_sample = ref.fit(X.clip(lower=0), y).predict_proba(X.clip(lower=0))[:, 1]
+    assert ours.in_sample_auc == pytest.approx(roc_auc_score(y, in_sample), abs=1e-6)
+    assert ours.optimism == pytest.approx(ours.in_sample_auc - ours.cv_auc, abs=1e-15)
+    assert (ours.n, ours.n_splits) == (len(y), 4)
+    assert auc_optimism(X, y, n_splits=4, rng=7) == ours                   # same seed, same folds
+
+
+def test_auc_optimism_is_large_on_noise_and_grows_as_the_training_set_shrinks(small_world):
+    rng = np.random.default_rng(3)
+    noise = pd.DataFrame(rng.normal(size=(80, 12)), columns=[f"x{k}" for k in range(12)]).abs()
+    res = auc_optimism(noise, rng.random(80) < 0.5, rng=0)
+    # nothing to predict: cross-validated AUC about 0.5, yet the fit scores its own customers well above it
+    assert abs(res.cv_auc - 0.5) < 0.15 and res.optimism > 0.15, res
+    ds = churn_dataset(small_world.transactions, as_of="2025-01-01", horizon_days=90)
+    X, y = ds.drop(columns="churned"), ds["churned"]
+    everyone = auc_optimism(X, y, rng=0)
+    few = auc_optimism(X, y, max_customers=150, rng=0)
+    assert few.n == 150 and everyone.n == len(y)
+    assert abs(everyone.optimism) < 0.02 < few.optimism, (everyone, few)
+    assert auc_optimism(X, y, max_customers=10**6, rng=0) == everyone     # more than there are: all of them
+
+
+@pytest.mark.parametrize("optimism, words", [(0.05, "overstates it by 0.050"), (-0.004, "understates it by 0.004: a "
+                                             "difference of chance, not optimism"),
+                                             (0.0002, "leaves it unchanged to three decimals")])
+def test_auc_optimism_sentence_reads_the_direction_from_the_numbers(optimism, words):
+    res = AUCOptimism(0.8 + optimism, 0.8, optimism, 1200, 5)
+    assert res.sentence.startswith("On the same 1,200 customers, the AUC is")
+    assert res.sentence.endswith(f"evaluating on the fitting data {words}.")
+
+
+def test_auc_optimism_bad_input():
+    X = pd.DataFrame({"days_since_last": np.arange(40)})
+    y = np.r_[np.zeros(37), np.ones(3)]
+    with pytest.raises(ValueError, match=r"smaller class; `n_splits` = 5 folds need at least one each"):
+        auc_optimism(X, y)
+    with pytest.raises(ValueError, match=r"`churned` must have one value per row of `features` \(40\); got 39"):
+        auc_optimism(X, y[1:], n_splits=3)
+    with pytest.raises(TypeError, match=r"`model` must be a ChurnModel; got LogisticRegression"):
+        auc_optimism(X, y, n_splits=3, model=LogisticRegression())
+    with pytest.raises(ValueError, match=r"`max_customers` must be in \[6, "):
+        auc_optimism(X, y, n_splits=3, max_customers=5)
+    with pytest.raises(TypeError, match=r"`features` must be a pandas DataFrame"):
+        auc_optimism(X.to_numpy(), y, n_splits=3)
+
+
+# --- whom to reactivate -----------------------------------------------------------------------------------
+
+
+def test_winnable_probability_is_alive_and_no_purchase():
+    # a customer alive with probability a who, when alive, buys in the window with probability q:
+    # risk = 1 - a q, and P(alive and no purchase) = a (1 - q)
+    a = np.array([0.2, 0.5, 0.9, 1.0, 0.0])
+    q = np.array([0.5, 0.1, 0.7, 0.3, 0.8])
+    np.testing.assert_allclose(winnable_probability(1 - a * q, a), a * (1 - q), atol=1e-12)
+    # and by simulation (seeded): the share of customers alive who buy nothing
+    rng = np.random.default_rng(11)
+    alive = rng.random((200_000, 5)) < a
+    buys = alive & (rng.random((200_000, 5)) < q)
+    np.testing.assert_allclose((alive & ~buys).mean(axis=0), winnable_probability(1 - a * q, a), atol=0.005)
+    # two models that disagree (a purchase likelier than being there) give 0, not a negative probability
+    assert winnable_probability([0.2], [0.5]).tolist() == [0.0]
+
+
+@pytest.mark.parametrize("risk, p_alive, message", [
+    ([0.5, 1.2], [0.5, 0.5], r"`risk` must be probabilities in \[0, 1\]"),
+    ([0.5, 0.5], [0.5, np.nan], r"`p_alive` must be probabilities in \[0, 1\] \(no missing values\)"),
+    ([0.5], [0.5, 0.5], r"`risk` and `p_alive` must have the same length; got 1 and 2"),
+])
+def test_winnable_probability_bad_input(risk, p_alive, message):
+    with pytest.raises(ValueError, match=message):
+        winnable_probability(risk, p_alive)
+
+
+def test_reactivation_list_hand_worked():
+    scores = pd.DataFrame({"risk": [0.98, 0.30, 0.75, 0.60, 0.85, 0.55],
+                           "p_alive": [0.05, 0.99, 0.80, 0.95, 0.70, 0.90],
+                           "clv": [10.0, 900.0, 60.0, 150.0, 40.0, 300.0]}, index=[1, 2, 3, 4, 5, 6])
+    # winnable = p_alive - (1 - risk): 0.03, 0.29, 0.55, 0.55, 0.55, 0.45
+    out = reactivation_list(scores, size=2)
+    assert out.index.tolist() == [4, 3]                          # winnable >= 0.5, highest CLV first
+    np.testing.assert_allclose(out["winnable"], [0.55, 0.55])
+    assert reactivation_list(scores, size=10).index.tolist() == [4, 3, 5]    # fewer than asked: all who qualify
+    assert reactivation_list(scores, size=2, min_winnable=0.4).index.tolist() == [6, 4]
+    # the old rule, risk x p_alive x CLV, puts the safe customer 2 first (winnable 0.29: likely to buy anyway)
+    assert (scores["risk"] * scores["p_alive"] * scores["clv"]).idxmax() == 2
+    assert 2 not in reactivation_list(scores, size=5).index
+    renamed = scores.rename(columns={"risk": "r", "p_alive": "pa", "clv": "v"})
+    assert reactivation_list(renamed, size=2, risk_col="r", p_alive_col="pa", value_col="v").index.tolist() == [4, 3]
+
+
+def test_reactivation_list_bad_input():
+    scores = pd.DataFrame({"risk": [0.9, 0.5], "p_alive": [0.8, 0.9], "clv": [1.0, np.nan]})
+    with pytest.raises(ValueError, match=r"`scores`: column 'clv' must be numeric without missing values; 1 rows"):
+        reactivation_list(scores, size=1)
+    with pytest.raises(ValueError, match=r"`size` must be in \[1, "):
+        reactivation_list(scores.fillna(1.0), size=0)
+    with pytest.raises(ValueError, match=r"`min_winnable` must be in \[0.0, 1.0\]; got 1.5"):
+        reactivation_list(scores.fillna(1.0), size=1, min_winnable=1.5)
+    with pytest.raises(ValueError, match=r"p_alive"):
+        reactivation_list(scores.drop(columns="p_alive"), size=1)
+    with pytest.raises(ValueError, match=r"`p_alive` must be probabilities"):
+        reactivation_list(scores.fillna(1.0).assign(p_alive=[1.5, 0.2]), size=1)
+
+
+def test_alive_on_hand_worked():
+    truth = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+                          "alive_end": pd.array([True, False, False, False, pd.NA], dtype="boolean"),
+                          "dropout_date": pd.to_datetime([None, "2024-03-01", "2024-02-01", "2024-01-31", None])})
+    got = alive_on(truth, "2024-02-01")
+    # alive at the end; left later; left that day (after its purchase); left the day before; a prospect
+    assert got.to_dict() == {1: True, 2: True, 3: True, 4: False, 5: False}
+    assert got.index.name == "customer_id" and got.name == "alive"
+    with pytest.raises(ValueError, match=r"dropout_date"):
+        alive_on(truth.drop(columns="dropout_date"), "2024-02-01")
+    with pytest.raises(ValueError, match=r"`day`"):
+        alive_on(truth, "not a date")
+
+
+def test_alive_on_agrees_with_who_buys_later(small_world):
+    """The truth's check: a customer who buys on or after a day (before the experiment brings some back) was alive on it."""
+    day = pd.Timestamp("2025-01-01")
+    start = pd.to_datetime(small_world.retention_experiment["assigned_date"]).min()
+    tx = small_world.transactions
+    later = tx.loc[(tx["date"] >= day) & (tx["date"] < start), "customer_id"].unique()
+    alive = alive_on(small_world.truth_customers, day)
+    assert len(later) > 100 and alive.loc[later].all()
+    # and a customer who left before the day buys nothing in [day, start)
+    gone = alive.index[~alive & small_world.truth_customers.set_index("customer_id")["buyer"].to_numpy()]
+    assert len(gone) > 100 and not np.isin(gone, later).any()
+
+
+def test_reactivation_check_hand_worked_and_bad_input():
+    churned = pd.Series([1, 1, 0, 1, 0], index=[1, 2, 3, 4, 5])
+    alive = pd.Series([True, False, True, True, True], index=[1, 2, 3, 4, 5])
+    value = pd.Series([10.0, 50.0, 80.0, 20.0, 40.0], index=[1, 2, 3, 4, 5])
+    out = reactivation_check({"all": [1, 2, 3, 4, 5], "chosen": [1, 4], "safe": [3, 5]}, churned=churned, alive=alive,
+                             value=value)
+    assert out.index.tolist() == ["all", "chosen", "safe"] and out.index.name == "list"
+    assert out.loc["all"].to_dict() == {"customers": 5, "alive_share": 0.8, "churn_share": 0.6, "winnable_share": 0.4,
+                                        "mean_value": 40.0, "winnable_value": 6.0}
+    assert out.loc["chosen", "winnable_value"] == 15.0 and out.loc["safe", "winnable_share"] == 0.0
+    with pytest.raises(ValueError, match=r"`alive` has no value for 1 customers of list 'x' \(e.g. 9\)"):
+        reactivation_check({"x": [1, 9]}, churned=churned.reindex([1, 9]).fillna(0), alive=alive, value=value)
+    with pytest.raises(ValueError, match=r"`lists`: list 'x' is empty"):
+        reactivation_check({"x": []}, churned=churned, alive=alive, value=value)
+    with pytest.raises(TypeError, match=r"`lists` must be a non-empty mapping"):
+        reactivation_check([1, 2], churned=churned, alive=alive, value=value)
+    with pytest.raises(TypeError, match=r"`value` must be a pandas Series indexed by customer; got list"):
+        reactivation_check({"x": [1]}, churned=churned, alive=alive, value=[1.0])
+
+
+def test_reactivation_list_reaches_customers_a_contact_can_still_win_back(default_world):
+    """On the default world (the notebook's dates), against the truth: the chosen are alive on the test date and
+    then lapse far more often than all customers, the highest risks (mostly gone) or risk x past spend; the old
+    rule, risk x p_alive x CLV, fell below the base rate (0.12 against 0.21)."""
+    tx = default_world.transactions
+    train = churn_dataset(tx, as_of="2025-01-01", horizon_days=180, complaints=default_world.complaints)
+    test = churn_dataset(tx, as_of="2025-07-01", horizon_days=180, complaints=default_world.complaints)
+    features = [c for c in train.columns if c != "churned"]
+    risk = ChurnModel().fit(train[features], train["churned"]).predict(test[features])
+    value = customer_value(tx, as_of="2025-07-01").table.reindex(test.index)
+    scored = test.assign(risk=risk, p_alive=value["p_alive"], clv=value["clv"])
+    chosen = reactivation_list(scored, size=len(scored) // 10)
+    truth = default_world.truth_customers.set_index("customer_id").reindex(scored.index)
+    alive = truth["alive_end"].astype(bool) | (truth["dropout_date"] >= pd.Timestamp("2025-07-01"))
+    winnable = alive & (scored["churned"] == 1)
+    k = len(chosen)
+    shares = {"base": winnable.mean(), "chosen": winnable[chosen.index].mean(),
+              "risk": winnable[scored.nlargest(k, "risk").index].mean(),
+              "spend": winnable[(scored["risk"] * scored["monetary_total"]).nlargest(k).index].mean(),
+              "product": winnable[(scored["risk"] * scored["p_alive"] * scored["clv"]).nlargest(k).index].mean()}
+    assert k == 730
+    assert shares["chosen"] > 2 * shares["base"] and shares["chosen"] > 0.5, shares
+    assert shares["chosen"] > max(shares["risk"], shares["spend"], shares["product"]) + 0.3, shares
+    assert shares["product"] < shares["base"], shares
+    # what a contact can still save (the truth's yearly spend of the winnable, per customer contacted) beats a
+    # random contact and risk x past spend
+    spend = truth["purchase_rate"] * truth["mean_spend"] * 365.2425 / 7 * winnable
+    assert spend[chosen.index].mean() > 1.3 * spend.mean() > spend[(scored["risk"] * scored["monetary_total"]).nlargest(k).index].mean()

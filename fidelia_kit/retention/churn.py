@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,14 +17,20 @@ from .._validation import (
     as_amounts,
     as_date,
     as_dates,
+    as_rng,
     check_binary,
     check_frame,
     check_int,
     check_number,
+    seed_from,
 )
 from ..exceptions import NotFittedError
 
-__all__ = ["churn_dataset", "ChurnModel", "ChurnEvaluation", "evaluate_churn"]
+if TYPE_CHECKING:
+    from .._typing import DateLike, RNGLike
+
+__all__ = ["churn_dataset", "ChurnModel", "ChurnEvaluation", "evaluate_churn", "AUCOptimism", "auc_optimism",
+           "alive_on", "winnable_probability", "reactivation_list", "reactivation_check"]
 
 _DAY = pd.Timedelta(days=1)
 
@@ -427,3 +435,374 @@ def evaluate_churn(y_true: ArrayLike, p_churn: ArrayLike, *, n_bins: int = 10) -
     obs, pred = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
     return ChurnEvaluation(auc=float(roc_auc_score(y, p)), brier=float(brier_score_loss(y, p)), base_rate=base,
                            n=len(y), lift=lift, calibration=pd.DataFrame({"mean_predicted": pred, "observed_rate": obs}))
+
+
+# --- how much scoring the training customers flatters the AUC ---------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class AUCOptimism(Result):
+    """The AUC of a churn model on its own training customers beside its cross-validated AUC.
+
+    Attributes
+    ----------
+    in_sample_auc : float
+        The model fitted on every customer and scored on the same customers.
+    cv_auc : float
+        Each customer scored by a model fitted on the other folds (pooled out-of-fold scores).
+    optimism : float
+        ``in_sample_auc - cv_auc``: how much evaluating on the fitting data flatters the model.
+    n : int
+        Customers used.
+    n_splits : int
+        Folds of the cross-validation.
+    sentence : str
+        The comparison in words, its direction read from the numbers (property).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"days_since_last": rng.integers(0, 200, 300), "n_purchases": rng.integers(1, 9, 300)})
+    >>> y = (rng.random(300) < X["days_since_last"] / 250).astype(int)
+    >>> res = auc_optimism(X, y, rng=1)
+    >>> res.n, res.n_splits, round(res.in_sample_auc - res.cv_auc - res.optimism, 12)
+    (300, 5, 0.0)
+    >>> AUCOptimism(0.85, 0.80, 0.05, 200, 5).sentence
+    'On the same 200 customers, the AUC is 0.850 scored on the customers the model was fitted on and 0.800 cross-validated (5 folds): evaluating on the fitting data overstates it by 0.050.'
+    """
+
+    in_sample_auc: float
+    cv_auc: float
+    optimism: float
+    n: int
+    n_splits: int
+
+    @property
+    def sentence(self) -> str:
+        """The two AUCs and what evaluating on the fitting data does to them, in one sentence."""
+        if round(self.optimism, 3) > 0:
+            effect = f"overstates it by {self.optimism:.3f}"
+        elif round(self.optimism, 3) < 0:
+            effect = f"understates it by {-self.optimism:.3f}: a difference of chance, not optimism"
+        else:
+            effect = "leaves it unchanged to three decimals"
+        return (f"On the same {self.n:,} customers, the AUC is {self.in_sample_auc:.3f} scored on the customers the "
+                f"model was fitted on and {self.cv_auc:.3f} cross-validated ({self.n_splits} folds): evaluating on the "
+                f"fitting data {effect}.")
+
+
+def auc_optimism(features: pd.DataFrame, churned: ArrayLike, *, n_splits: int = 5, max_customers: int | None = None,
+                 model: ChurnModel | None = None, rng: RNGLike = 0) -> AUCOptimism:
+    """How much scoring a churn model on its own training customers overstates its AUC.
+
+    Both AUCs are taken on the same customers of the same date, so their difference is the
+    optimism of in-sample evaluation alone, not a change of date, base rate or customers.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Numeric features, one row per customer (e.g. :func:`churn_dataset` without ``churned``).
+    churned : array-like of 0/1 or bool
+        The label, one per row.
+    n_splits : int, default=5
+        Folds of the stratified cross-validation (each fold keeps the share of churners).
+    max_customers : int, optional
+        Use a random sample of this many customers (all when None or larger than the data): the
+        optimism grows as the training set shrinks.
+    model : ChurnModel, optional
+        Settings of the model to refit (default ``ChurnModel()``); it is cloned, never fitted.
+    rng : int, Generator or None, default=0
+        Seed of the sample and of the folds.
+
+    Returns
+    -------
+    AUCOptimism
+        ``in_sample_auc``, ``cv_auc``, ``optimism``, ``n``, ``n_splits``.
+
+    Raises
+    ------
+    TypeError
+        ``features`` not a DataFrame, ``model`` not a ChurnModel.
+    ValueError
+        Lengths that differ, a label that is not 0/1, fewer churners or stayers than folds.
+
+    See Also
+    --------
+    evaluate_churn : the AUC on a later date (out of sample and out of time).
+
+    Notes
+    -----
+    The cross-validated AUC pools the out-of-fold probabilities of every customer (as
+    scikit-learn's ``cross_val_predict``) and takes one AUC of them.
+
+    References
+    ----------
+    Hastie, T., Tibshirani, R. and Friedman, J. (2009). The Elements of Statistical Learning,
+    2nd ed., section 7.4 (optimism of the training error) and 7.10 (cross-validation).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.normal(size=(50, 15)), columns=[f"x{k}" for k in range(15)]).abs()
+    >>> y = (rng.random(50) < 0.5).astype(int)       # pure noise: nothing to predict
+    >>> res = auc_optimism(X, y, rng=0)               # yet the fit looks good on its own customers
+    >>> round(res.in_sample_auc, 2), round(res.cv_auc, 2), round(res.optimism, 2)
+    (0.83, 0.39, 0.44)
+    """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from .._estimator import clone
+
+    rng = as_rng(rng)
+    names = _check_features("features", features)
+    y = check_binary("churned", churned).ravel()
+    if len(y) != len(features):
+        raise ValueError(f"`churned` must have one value per row of `features` ({len(features)}); got {len(y)}.")
+    n_splits = check_int("n_splits", n_splits, 2, 100)
+    if model is None:
+        model = ChurnModel()
+    elif not isinstance(model, ChurnModel):
+        raise TypeError(f"`model` must be a ChurnModel; got {type(model).__name__}.")
+    X = features[names]
+    if max_customers is not None and check_int("max_customers", max_customers, 2 * n_splits, 10**9) < len(y):
+        keep = np.sort(rng.choice(len(y), max_customers, replace=False))
+        X, y = X.iloc[keep], y[keep]
+    fewest = min(int(y.sum()), int(len(y) - y.sum()))
+    if fewest < n_splits:
+        raise ValueError(f"`churned` has {fewest} customers in its smaller class; `n_splits` = {n_splits} folds need at "
+                         f"least one each.")
+    in_sample = float(roc_auc_score(y, clone(model).fit(X, y).predict(X)))
+    held_out = np.empty(len(y))
+    for fit_rows, test_rows in StratifiedKFold(n_splits, shuffle=True, random_state=seed_from(rng)).split(X, y):
+        held_out[test_rows] = clone(model).fit(X.iloc[fit_rows], y[fit_rows]).predict(X.iloc[test_rows])
+    cv = float(roc_auc_score(y, held_out))
+    return AUCOptimism(in_sample_auc=in_sample, cv_auc=cv, optimism=in_sample - cv, n=len(y), n_splits=n_splits)
+
+
+# --- whom to reactivate, and how to check the choice against the truth ------------------------------------
+
+
+def alive_on(truth_customers: pd.DataFrame, day: DateLike, *, customer_col: str = "customer_id") -> pd.Series:
+    """Whether each customer of a synthetic world's truth was still a customer on ``day``.
+
+    Parameters
+    ----------
+    truth_customers : DataFrame
+        The world's ``truth_customers`` table, with ``customer_col``, ``alive_end`` (alive at the
+        end of the window) and ``dropout_date`` (the day a customer left; empty while alive).
+    day : date-like
+        The day asked about.
+    customer_col : str, default="customer_id"
+
+    Returns
+    -------
+    Series of bool
+        Indexed by customer: ``alive_end`` or ``dropout_date >= day`` (a customer who leaves on a
+        day made that day's purchase first). Prospects, who never bought, count as not alive.
+
+    Raises
+    ------
+    ValueError
+        A missing column, a ``day`` or a ``dropout_date`` that is not a date.
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3], "alive_end": [True, False, False],
+    ...                       "dropout_date": [None, "2024-03-01", "2024-01-15"]})
+    >>> alive_on(truth, "2024-02-01").tolist()
+    [True, True, False]
+    """
+    check_frame("truth_customers", truth_customers, [customer_col, "alive_end", "dropout_date"])
+    day = as_date("day", day)
+    left = truth_customers["dropout_date"].reset_index(drop=True)
+    known = left.notna().to_numpy()
+    dropout = pd.Series(pd.NaT, index=left.index, dtype="datetime64[ns]")
+    dropout[known] = as_dates("truth_customers", "dropout_date", left[known]).to_numpy()
+    alive = truth_customers["alive_end"].astype("boolean").fillna(False).to_numpy(dtype=bool) | (dropout >= day).to_numpy()
+    return pd.Series(alive, index=pd.Index(truth_customers[customer_col].to_numpy(), name=customer_col), name="alive")
+
+
+def _probabilities(name: str, values: ArrayLike) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if np.isnan(arr).any() or ((arr < 0) | (arr > 1)).any():
+        raise ValueError(f"`{name}` must be probabilities in [0, 1] (no missing values).")
+    return arr
+
+
+def winnable_probability(risk: ArrayLike, p_alive: ArrayLike) -> np.ndarray:
+    """The chance a customer is still a customer now **and** lapses in the coming window.
+
+    Parameters
+    ----------
+    risk : array-like of float
+        Probability of no purchase in the window (a churn model's score, e.g. :class:`ChurnModel`).
+    p_alive : array-like of float
+        Probability the customer is still a customer now (e.g. BG/NBD's, from
+        :func:`fidelia_kit.clv.customer_value`).
+
+    Returns
+    -------
+    ndarray of float
+        ``p_alive - (1 - risk)``, clipped to [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Lengths that differ, values outside [0, 1] or missing.
+
+    Notes
+    -----
+    Only a customer who is still there can buy, so "buys in the window" is part of "alive now":
+
+    .. math:: P(\\text{alive} \\cap \\text{no purchase}) = P(\\text{alive}) - P(\\text{purchase}) = p_{alive} - (1 - risk)
+
+    These are the customers a contact can still win back: the gone cannot be reached, and the
+    ones who will buy anyway need no contact. Multiplying ``risk x p_alive`` instead treats the
+    two events as independent, but high risk mostly *means* gone. The two probabilities come
+    from two models; where they disagree (``p_alive < 1 - risk``) the difference is clipped at 0.
+
+    Examples
+    --------
+    >>> winnable_probability([0.9, 0.6, 0.2], [0.2, 0.9, 0.95])
+    array([0.1 , 0.5 , 0.15])
+    """
+    r, a = _probabilities("risk", risk).ravel(), _probabilities("p_alive", p_alive).ravel()
+    if len(r) != len(a):
+        raise ValueError(f"`risk` and `p_alive` must have the same length; got {len(r)} and {len(a)}.")
+    return np.clip(a + r - 1.0, 0.0, 1.0).round(12)
+
+
+def reactivation_list(scores: pd.DataFrame, *, size: int, min_winnable: float = 0.5, risk_col: str = "risk",
+                      p_alive_col: str = "p_alive", value_col: str = "clv") -> pd.DataFrame:
+    """Whom to contact to win back: likely still there and about to lapse, the most valuable first.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per customer with ``risk_col``, ``p_alive_col`` and ``value_col``.
+    size : int
+        Most customers to contact.
+    min_winnable : float, default=0.5
+        Keep customers whose :func:`winnable_probability` is at least this (0.5: more likely
+        winnable than not).
+    risk_col, p_alive_col, value_col : str
+        Probability of lapsing in the window, of being a customer now, and what the customer is
+        worth (e.g. the CLV of :func:`fidelia_kit.clv.customer_value`, EUR).
+
+    Returns
+    -------
+    DataFrame
+        The chosen rows of ``scores`` with a ``winnable`` column, by ``value_col`` (highest
+        first); fewer than ``size`` rows when fewer customers reach ``min_winnable``.
+
+    Raises
+    ------
+    ValueError
+        A missing column, probabilities outside [0, 1], missing values, options out of range.
+
+    See Also
+    --------
+    reactivation_check : the list against the world's truth.
+
+    Notes
+    -----
+    Two steps a marketing team can say in words: keep the customers a contact can still win back
+    (still there and about to stop buying, :func:`winnable_probability` at least
+    ``min_winnable``), then call the most valuable of them first. Ranking by risk alone picks
+    the gone; ranking by ``risk x p_alive x value`` favours safe customers, because risk and
+    ``p_alive`` move in opposite directions.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"risk": [0.95, 0.7, 0.6, 0.1], "p_alive": [0.1, 0.9, 0.95, 0.99],
+    ...                        "clv": [5.0, 40.0, 90.0, 300.0]}, index=[1, 2, 3, 4])
+    >>> reactivation_list(scores, size=2)[["winnable", "clv"]]
+       winnable   clv
+    3      0.55  90.0
+    2      0.60  40.0
+    """
+    check_frame("scores", scores, [risk_col, p_alive_col, value_col])
+    size = check_int("size", size, 1, 10**9)
+    min_winnable = check_number("min_winnable", min_winnable, 0.0, 1.0)
+    value = pd.to_numeric(scores[value_col], errors="coerce")
+    if value.isna().any():
+        raise ValueError(f"`scores`: column {value_col!r} must be numeric without missing values; "
+                         f"{int(value.isna().sum())} rows are not.")
+    out = scores.assign(winnable=winnable_probability(scores[risk_col], scores[p_alive_col]))
+    out = out[out["winnable"] >= min_winnable]
+    return out.sort_values([value_col, "winnable"], ascending=False, kind="stable").head(size)
+
+
+def _series(name: str, values) -> pd.Series:
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"`{name}` must be a pandas Series indexed by customer; got {type(values).__name__}.")
+    return values
+
+
+def reactivation_check(lists: Mapping[str, ArrayLike], *, churned: pd.Series, alive: pd.Series,
+                       value: pd.Series) -> pd.DataFrame:
+    """How many customers on each contact list a contact could still win back, and what they are worth.
+
+    Parameters
+    ----------
+    lists : mapping of str to array-like
+        Each list's name and its customer ids.
+    churned : Series of 0/1 or bool
+        Per customer: lapsed in the label window (no purchase), e.g. :func:`churn_dataset`'s label.
+    alive : Series of bool
+        Per customer: still a customer when the list is drawn up (e.g. :func:`alive_on` on the
+        world's truth).
+    value : Series of float
+        Per customer: a figure of true worth (e.g. the truth's yearly spend while alive).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``list``: ``customers``, ``alive_share``, ``churn_share``,
+        ``winnable_share`` (alive **and** lapsed: customers a contact could still win back),
+        ``mean_value`` (of everyone on the list) and ``winnable_value`` (the value of the
+        winnable ones per customer contacted: the worth a contact can still save).
+
+    Raises
+    ------
+    TypeError
+        ``lists`` not a mapping, ``churned``/``alive``/``value`` not Series.
+    ValueError
+        An empty list, a customer missing from ``churned``, ``alive`` or ``value``, or a missing value.
+
+    Examples
+    --------
+    >>> churned = pd.Series([1, 1, 0, 1], index=[1, 2, 3, 4])
+    >>> alive = pd.Series([True, False, True, True], index=[1, 2, 3, 4])
+    >>> value = pd.Series([10.0, 50.0, 80.0, 20.0], index=[1, 2, 3, 4])
+    >>> check = reactivation_check({"all": [1, 2, 3, 4], "chosen": [1, 4]}, churned=churned, alive=alive,
+    ...                            value=value)
+    >>> check[["customers", "winnable_share", "mean_value", "winnable_value"]]
+            customers  winnable_share  mean_value  winnable_value
+    list
+    all             4             0.5        40.0             7.5
+    chosen          2             1.0        15.0            15.0
+    """
+    if not isinstance(lists, Mapping) or not lists:
+        raise TypeError(f"`lists` must be a non-empty mapping of list names to customer ids; got {type(lists).__name__}.")
+    given = {"churned": _series("churned", churned), "alive": _series("alive", alive), "value": _series("value", value)}
+    rows = {}
+    for name, ids in lists.items():
+        ids = pd.Index(np.asarray(ids).ravel())
+        if len(ids) == 0:
+            raise ValueError(f"`lists`: list {name!r} is empty.")
+        picked = {}
+        for what, series in given.items():
+            got = series.reindex(ids)
+            if got.isna().any():
+                raise ValueError(f"`{what}` has no value for {int(got.isna().sum())} customers of list {name!r} "
+                                 f"(e.g. {ids[got.isna().to_numpy()].tolist()[0]!r}).")
+            picked[what] = got
+        lapsed = check_binary("churned", picked["churned"].to_numpy()).astype(bool)
+        there = check_binary("alive", picked["alive"].to_numpy()).astype(bool)
+        worth = picked["value"].to_numpy(dtype=float)
+        rows[name] = {"customers": len(ids), "alive_share": there.mean(), "churn_share": lapsed.mean(),
+                      "winnable_share": (there & lapsed).mean(), "mean_value": worth.mean(),
+                      "winnable_value": (worth * (there & lapsed)).mean()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("list")
