@@ -125,7 +125,9 @@ def _check_churn(a):
     assert list(a["q5"].index) == [1, 2, 3] and (a["q5"] > 1).all()
     # no purchase in 180 days implies none in the first 90: a shorter window labels more customers churned
     assert _first(a["q7"]) > _first(a["q1"]) and a["q6"] == "higher"
-    assert 0 <= _first(a["q8"]) <= 1 and a["q9"] in ("clv", "spend", ("clv", "spend"))
+    # the reactivation list keeps customers likely to be still there and about to lapse; the highest risks are
+    # mostly gone already, so the list holds the larger share of truly winnable customers
+    assert 0.3 <= _first(a["q8"]) <= 1 and a["q9"] == "winnable"
 
 
 CHECKS = {"04_customer_lifetime_value": _check_clv, "05_retention_experiment": _check_experiment,

@@ -7,14 +7,26 @@ run with :func:`campaign_return` and :func:`kept_customer_value`), plan it (:mod
 at the customers it helps (:mod:`.uplift`: :class:`UpliftModel`, :func:`qini_curve`,
 :func:`targeting_policy`), see how long customers stay (:mod:`.survival`:
 :func:`kaplan_meier`, :func:`cox`, :func:`cohort_table`), spot those starting to leave
-(:mod:`.churn`: :func:`churn_dataset`, :class:`ChurnModel`, :func:`evaluate_churn`) and win back those a service
+(:mod:`.churn`: :func:`churn_dataset`, :class:`ChurnModel`, :func:`evaluate_churn`, and whom to reactivate:
+:func:`reactivation_list`, judged by :func:`reactivation_check`) and win back those a service
 failure upset (:mod:`.recovery`: :func:`service_recovery`). The contact plan and the
 member-get-member programme live in :mod:`fidelia_kit.contact`.
 """
 from __future__ import annotations
 
 from ..contact import ReferralResult, referral_programme
-from .churn import ChurnEvaluation, ChurnModel, churn_dataset, evaluate_churn
+from .churn import (
+    AUCOptimism,
+    ChurnEvaluation,
+    ChurnModel,
+    alive_on,
+    auc_optimism,
+    churn_dataset,
+    evaluate_churn,
+    reactivation_check,
+    reactivation_list,
+    winnable_probability,
+)
 from .experiments import (
     AdjustedEffect,
     ArmComparison,
@@ -86,6 +98,12 @@ __all__ = [
     "ChurnModel",
     "ChurnEvaluation",
     "evaluate_churn",
+    "AUCOptimism",
+    "auc_optimism",
+    "alive_on",
+    "winnable_probability",
+    "reactivation_list",
+    "reactivation_check",
     "ReferralResult",
     "referral_programme",
     "RecoveryResult",

@@ -3,7 +3,7 @@
 Every expected answer is computed from the student's own world with the kit's functions, the
 way the reference solution computes it. Tolerances (stated per question) leave room for
 rounding; they do not let a different method through (a model scored on its own training
-customers, a label window that overlaps the features, a ranking by past spend).
+customers, a label window that overlaps the features, a list of the highest risks).
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from fidelia_kit.grading import Key, Question, direction
 REACTIVATE_SHARE = 0.10
 VALUE_HORIZON_DAYS = 365
 DISCOUNT_RATE = 0.10
+#: Least chance of being winnable (still a customer, then lapsing) for the reactivation list.
+MIN_WINNABLE = 0.5
 #: The churn horizon of the "change, predict, then run" question, in days.
 NEW_HORIZON_DAYS = 90
 LIFT_DECILES = (1, 2, 3)
@@ -40,11 +42,12 @@ def expected(world) -> dict:
     value = clv.customer_value(tx, as_of=test_as_of, horizon_days=VALUE_HORIZON_DAYS,
                                discount_rate=DISCOUNT_RATE).table.reindex(test.index)
     scored = test.assign(risk=p, p_alive=value["p_alive"], clv=value["clv"])
-    n_contact = max(int(REACTIVATE_SHARE * len(scored)), 1)
-    by_value = (scored["risk"] * scored["p_alive"] * scored["clv"]).nlargest(n_contact).index
-    by_spend = (scored["risk"] * scored["monetary_total"]).nlargest(n_contact).index
-    alive = world.truth_customers.set_index("customer_id")["alive_end"].reindex(scored.index).astype(float)
-    alive_value, alive_spend = float(alive.loc[by_value].mean()), float(alive.loc[by_spend].mean())
+    size = max(int(REACTIVATE_SHARE * len(scored)), 1)
+    chosen = retention.reactivation_list(scored, size=size, min_winnable=MIN_WINNABLE).index
+    by_risk = scored["risk"].nlargest(len(chosen)).index
+    alive = retention.alive_on(world.truth_customers, test_as_of).reindex(scored.index, fill_value=False)
+    winnable = alive & scored["churned"].astype(bool)
+    share_chosen, share_risk = float(winnable.loc[chosen].mean()), float(winnable.loc[by_risk].mean())
     return {
         "q1": (rate, 100 * rate),
         "q2": float(ev.auc),
@@ -53,8 +56,9 @@ def expected(world) -> dict:
         "q5": lift,
         "q6": direction(rate, rate_short),
         "q7": (rate_short, 100 * rate_short),
-        "q8": (alive_value, 100 * alive_value),
-        "q9": "clv" if alive_value > alive_spend else "spend" if alive_spend > alive_value else ("clv", "spend"),
+        "q8": (share_chosen, 100 * share_chosen),
+        "q9": ("winnable" if share_chosen > share_risk else "risk" if share_risk > share_chosen
+               else ("winnable", "risk")),
     }
 
 
@@ -74,14 +78,15 @@ KEY = Key(
                  "rate higher, lower or the same?"),
         Question("q7", 1, "number", rtol=0.005, text="Churn rate of the test data set with a 90-day horizon (0-1, "
                  "or a percentage; 0.5%)."),
-        Question("q8", 2, "number", rtol=0.015, partial=(3, 0.5), text="Share truly alive at the end among the 10% "
-                 "chosen by risk x p_alive x CLV (0-1, or a percentage; 1.5%, half the points within 4.5%)."),
-        Question("q9", 1, "choice", text="Which list holds more customers still alive: clv (risk x p_alive x CLV) or "
-                 "spend (risk x past spend)?"),
+        Question("q8", 2, "number", rtol=0.015, partial=(3, 0.5), text="Share truly winnable (a customer on the "
+                 "test date who then lapsed) on the reactivation list (0-1, or a percentage; 1.5%, half the points "
+                 "within 4.5%)."),
+        Question("q9", 1, "choice", text="Which list of the same size holds more winnable customers: winnable (the "
+                 "reactivation list) or risk (the highest risks)?"),
         Question("q10", 2, "text", text="Why must every feature stop before as_of, and why not simply call the "
                  "highest risks?"),
     ),
     expected=expected,
     world={"n_customers": 2500, "n_years": 2},
-    version="1",
+    version="2",
 )
