@@ -621,3 +621,60 @@ def test_call_effect_spread_in_a_world_and_its_truth():
 def test_call_effect_spread_out_of_range(value):
     with pytest.raises(ValueError, match=r"`call_effect_spread` must be in \[0.0, 4.0\]"):
         WorldConfig(call_effect_spread=value)
+
+
+# ---------------------------------------------------------------- true expected purchases over a horizon
+
+def test_true_expected_purchases_hand_worked():
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = pd.DataFrame({
+        "customer_id": [10, 11, 12, 13, 14],
+        "purchase_rate": [0.5, 0.5, 0.5, 0.2, np.nan],      # per week; the last one is a prospect
+        "dropout_prob": [0.1, 0.1, 0.1, 0.5, np.nan],
+        "alive_end": pd.array([True, False, False, False, pd.NA], dtype="boolean"),
+        "dropout_date": pd.to_datetime([None, "2024-03-31", "2024-04-01", "2024-06-30", None]),
+    })
+    got = true_expected_purchases(truth, as_of="2024-04-01", horizon_days=70)  # 10 weeks
+    # alive: (1 - exp(-0.5 x 0.1 x 10)) / 0.1 = (1 - e^-0.5) / 0.1 = 3.934693; left the day before: 0;
+    # left on as_of (after a purchase that day) is alive on it; (1 - exp(-0.2 x 0.5 x 10)) / 0.5 = 1.264241
+    assert list(got.index) == [10, 11, 12, 13, 14] and got.name == "expected_purchases"
+    assert got.iloc[:4].tolist() == pytest.approx([3.934693, 0.0, 3.934693, 1.264241], abs=1e-6)
+    assert np.isnan(got.iloc[4])
+    assert true_expected_purchases(truth, as_of="2024-04-01", horizon_days=0).iloc[:4].tolist() == [0, 0, 0, 0]
+
+
+def test_true_expected_purchases_reproduces_the_truths_52_weeks(small_world):
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = small_world.truth_customers
+    after = pd.Timestamp(small_world.truth["window"]["end"]) + pd.Timedelta(days=1)
+    got = true_expected_purchases(truth, as_of=after, horizon_days=52 * 7)
+    want = truth.set_index("customer_id")["expected_purchases_52w"]
+    # the table's lambda and p are rounded to 6 decimals: up to about 2e-4 purchases off here
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5, abs=1e-3, nan_ok=True)
+    assert (got > 0).sum() == truth["alive_end"].sum()
+    # a text column (as read from the CSV) gives the same answer
+    text = truth.assign(dropout_date=truth["dropout_date"].dt.strftime("%Y-%m-%d"))
+    pd.testing.assert_series_equal(true_expected_purchases(text, as_of=after, horizon_days=364), got)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"truth_customers": [1, 2]}, TypeError, r"`truth_customers` must be a pandas DataFrame"),
+    ({"drop": "dropout_prob"}, ValueError, r"`truth_customers` has no column\(s\) \['dropout_prob'\]"),
+    ({"as_of": "someday"}, ValueError, r"`as_of` must be a date"),
+    ({"horizon_days": -1}, ValueError, r"`horizon_days` must be in \[0"),
+    ({"bad_date": True}, ValueError, r"column 'dropout_date' has 1 value\(s\) that are not dates"),
+])
+def test_true_expected_purchases_bad_input(kwargs, error, match):
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = pd.DataFrame({"customer_id": [1, 2], "purchase_rate": [0.5, 0.5], "dropout_prob": [0.1, 0.1],
+                          "alive_end": [True, False], "dropout_date": [None, "2024-03-01"]})
+    if kwargs.pop("bad_date", False):
+        truth["dropout_date"] = [None, "soon"]
+    if "drop" in kwargs:
+        truth = truth.drop(columns=kwargs.pop("drop"))
+    args = {"truth_customers": truth, "as_of": "2024-04-01", "horizon_days": 70, **kwargs}
+    with pytest.raises(error, match=match):
+        true_expected_purchases(args.pop("truth_customers"), **args)
