@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validation import check_int, check_number
+from ._validation import check_ci, check_frame, check_int, check_number
 
 if TYPE_CHECKING:
     import distributed
     import pandas as pd
 
 
-__all__ = ["sweep", "SweepSpec", "SweepResult", "read_spec", "SPEC_KEYS"]
+__all__ = ["sweep", "SweepSpec", "SweepResult", "read_spec", "replicate_means", "SPEC_KEYS"]
 
 SPEC_KEYS = ("parameters", "grid", "points", "replicates", "seed")
 #: columns every results table has, in order (the parameters come after ``run_id``)
@@ -755,3 +755,77 @@ def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kerne
             client.cancel(list(futures))
         if own:
             client.close()
+
+
+# ---------------------------------------------------------------------------- reading a sweep's table
+
+def replicate_means(table: pd.DataFrame, value_cols: str | list[str], *, by: str | list[str],
+                    ci: float = 0.95) -> pd.DataFrame:
+    """Mean of each result over a sweep's replicates, per point, with a t confidence interval.
+
+    The replicates of a point differ only in their seed, so their results are independent
+    draws of the same quantity; the interval says how well their mean pins it down.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep's results (``results.csv``). Rows whose ``status`` is not ``'ok'`` are left out
+        when the table has a ``status`` column.
+    value_cols : str or list of str
+        The recorded results to average (numeric or true/false columns).
+    by : str or list of str
+        The parameters that define a point (e.g. ``["n_customers", "model"]``).
+    ci : float, default=0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point and result: the ``by`` columns, ``quantity`` (the result's name),
+        ``runs``, ``mean``, ``sd``, ``ci_low`` and ``ci_high``. A point with one run has no
+        spread: its ``sd`` and interval are missing.
+
+    Raises
+    ------
+    TypeError
+        ``table`` is not a DataFrame.
+    ValueError
+        A column is missing or not numeric, or ``ci`` is outside [0.5, 0.9999].
+
+    Notes
+    -----
+    With n runs of mean m and standard deviation s, the interval is
+    :math:`m \\pm t_{n-1,\\,(1+ci)/2}\\, s / \\sqrt{n}`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"n": [500, 500, 500, 2000, 2000], "status": "ok",
+    ...                      "bias": [0.10, 0.20, 0.30, 0.05, 0.07]})
+    >>> replicate_means(runs, "bias", by="n").round(3)
+          n quantity  runs  mean     sd  ci_low  ci_high
+    0   500     bias     3  0.20  0.100  -0.048    0.448
+    1  2000     bias     2  0.06  0.014  -0.067    0.187
+    """
+    import pandas as pd
+    from scipy import stats
+
+    value_cols = [value_cols] if isinstance(value_cols, str) else list(value_cols)
+    by = [by] if isinstance(by, str) else list(by)
+    check_frame("table", table, [*by, *value_cols])
+    level = check_ci(ci)
+    for col in value_cols:
+        if not (pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col])):
+            raise ValueError(f"`table`: column {col!r} must hold numbers or true/false; got {table[col].dtype}.")
+    rows = table[table["status"] == "ok"] if "status" in table.columns else table
+    frames = []
+    for col in value_cols:
+        values = rows[by].assign(value=rows[col].astype(float))
+        out = values.groupby(by, sort=True)["value"].agg(runs="count", mean="mean", sd="std").reset_index()
+        n = out["runs"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            half = stats.t.ppf((1 + level) / 2, np.where(n > 1, n - 1, np.nan)) * out["sd"] / np.sqrt(n)
+        out.insert(len(by), "quantity", col)
+        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)

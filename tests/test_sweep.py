@@ -365,3 +365,39 @@ def test_missing_dask_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and 'needs Dask distributed: pip install "dask[distributed]"' in err[0]
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+# ---------------------------------------------------------------- replicate means
+
+def test_replicate_means_match_statsmodels_t_interval():
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    from fidelia_kit.sweep import replicate_means
+
+    table = pd.DataFrame({"n": [500, 500, 500, 500, 2000, 2000, 2000, 9000],
+                          "status": ["ok", "ok", "ok", "failed", "ok", "ok", "ok", "ok"],
+                          "bias": [0.12, 0.31, 0.05, 99.0, -0.02, 0.04, 0.01, 0.3],
+                          "covered": [True, False, True, True, True, True, False, True]})
+    got = replicate_means(table, ["bias", "covered"], by="n", ci=0.90).set_index(["quantity", "n"])
+    low, high = DescrStatsW(np.array([0.12, 0.31, 0.05])).tconfint_mean(alpha=0.10)
+    row = got.loc[("bias", 500)]
+    assert row["runs"] == 3 and row["mean"] == pytest.approx(0.16)  # the failed run's 99 is left out
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-10)
+    assert got.loc[("covered", 2000), "mean"] == pytest.approx(2 / 3)
+    one = got.loc[("bias", 9000)]
+    assert one["runs"] == 1 and np.isnan(one["sd"]) and np.isnan(one["ci_low"])  # no spread from one run
+    assert list(got.reset_index().columns) == ["quantity", "n", "runs", "mean", "sd", "ci_low", "ci_high"]
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (([1, 2], "x"), TypeError, r"`table` must be a pandas DataFrame"),
+    ((pd.DataFrame({"n": [1]}), "bias"), ValueError, r"`table` has no column\(s\) \['bias'\]"),
+    ((pd.DataFrame({"n": [1], "bias": ["a"]}), "bias"), ValueError, r"column 'bias' must hold numbers"),
+])
+def test_replicate_means_bad_input(args, error, match):
+    from fidelia_kit.sweep import replicate_means
+
+    with pytest.raises(error, match=match):
+        replicate_means(*args, by="n")
+    with pytest.raises(ValueError, match=r"`ci` must be in \[0.5, 0.9999\]"):
+        replicate_means(pd.DataFrame({"n": [1], "bias": [0.1]}), "bias", by="n", ci=95)
