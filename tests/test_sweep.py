@@ -330,6 +330,11 @@ def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
     # the truth is r = 0.85, alpha = 6 (BG/NBD, weekly): the errors are relative to it
     assert np.allclose(table["r_hat"], 0.85 * (1 + table["r_rel_error"]))
     assert table["holdout_bias"].abs().max() < 0.5 and (table["holdout_corr"] > 0.3).all()
+    # the true expected purchases are the holdout counts without their Poisson-like noise: the model's
+    # predictions correlate better with them than with the counts, and their total is close
+    assert (table["truth_purchases_corr"] > table["holdout_corr"]).all()
+    assert table["truth_purchases_bias"].abs().max() < 0.3 and (table["truth_value_corr"] > 0.5).all()
+    assert (table["truth_value_mae"] > 0).all()
     assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
     [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "clv_recovery_summary.ipynb"],
                                  parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
@@ -342,13 +347,19 @@ def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
 @pytest.mark.slow
 def test_retention_design_study_runs_and_its_summary_reads_the_table(tmp_path):
     out = tmp_path / "ret"
-    spec = {"parameters": {"n_customers": 3000}, "grid": {"call_effect": [0.0, 0.09]}}
+    spec = {"parameters": {"n_customers": 3000}, "grid": {"call_effect": [0.0, 0.09], "call_effect_spread": [0.0, 2.0]}}
     result = sweep(ROOT / "notebooks" / "research" / "retention_design.ipynb", spec, out, jobs=2, progress=False)
-    table = result.table
+    table = result.table.set_index(["call_effect", "call_effect_spread"])
     assert (table["status"] == "ok").all(), table["error"].tolist()
     assert (table["profit_no_one"] == 0).all()
     assert (table["profit_oracle"] >= table[["profit_uplift", "profit_everyone", "profit_no_one"]].max(axis=1) - 1e-9).all()
-    assert table["true_effect_call"].iloc[1] > table["true_effect_call"].iloc[0] + 0.05  # the knob moves the truth
+    # the knobs move the truth: the average effect, and the spread of effects (only clipping at
+    # [-p0, 1 - p0] spreads them when the knob is 0); with more spread the oracle has more to gain
+    for spread in (0.0, 2.0):
+        assert table.loc[(0.09, spread), "true_effect_call"] > table.loc[(0.0, spread), "true_effect_call"] + 0.05
+    for effect in (0.0, 0.09):
+        assert table.loc[(effect, 0.0), "effect_sd"] < 0.02 < 0.12 < table.loc[(effect, 2.0), "effect_sd"]
+        assert table.loc[(effect, 2.0), "profit_oracle"] > table.loc[(effect, 0.0), "profit_oracle"] + 1.0
     assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
     [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "retention_design_summary.ipynb"],
                                  parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
