@@ -411,13 +411,47 @@ def _subprocess_main() -> None:
     Path(job["result"]).write_text(json.dumps(info), encoding="utf-8")
 
 
+_STOP_POLL_S = 0.5  # how often a run on a Dask worker asks whether the sweep was interrupted
+
+
+def _stop_requested(event_name: str | None) -> bool:
+    """Whether the sweep that sent this task was interrupted (its Dask Event is set)."""
+    if event_name is None:
+        return False
+    try:
+        from distributed import Event
+
+        return bool(Event(event_name).is_set())
+    except Exception:  # noqa: BLE001 - scheduler unreachable: keep running; a lost worker's run is retried
+        return False
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and every process it started (the notebook's kernel included), and reap them."""
+    import psutil  # a dependency of Dask distributed
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
+
+
 def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, parameters: dict, timeout: float,
-               kernel: str, threads: int | None) -> dict:
+               kernel: str, threads: int | None, stop_event: str | None = None) -> dict:
     """A run as a Dask task: a process of its own on the worker; returns the outcome and the executed notebook.
 
     The notebook runs where it is if the worker sees the same file (a shared file system: its relative
-    paths then work), else from the copy sent with the task, in a temporary folder.
+    paths then work), else from the copy sent with the task, in a temporary folder. Every
+    ``_STOP_POLL_S`` seconds the task checks the sweep's Dask Event ``stop_event``: once it is set
+    (the sweep was interrupted), the process and the kernel it started are killed and the task ends.
     """
+    if _stop_requested(stop_event):
+        return {"seconds": 0.0, "error": "stopped: the sweep was interrupted", "stopped": True}
     with tempfile.TemporaryDirectory(prefix="fidelia-sweep-") as tmp:
         tmp = Path(tmp)
         source = Path(notebook)
@@ -429,14 +463,36 @@ def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, paramete
                "kernel": kernel, "threads": threads, "result": str(tmp / "result.json"), "parent_pid": os.getpid()}
         code = "from fidelia_kit.sweep import _subprocess_main; _subprocess_main()"
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(job), text=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stopped = False
+        with open(tmp / "stderr.txt", "w+", encoding="utf-8", errors="replace") as stderr:
+            proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=stderr, text=True)
+            try:
+                proc.stdin.write(json.dumps(job))
+                proc.stdin.close()
+            except OSError:  # the process is already gone; its exit status says why
+                pass
+            while True:
+                try:
+                    proc.wait(timeout=_STOP_POLL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    if _stop_requested(stop_event):
+                        stopped = True
+                        _kill_tree(proc.pid)
+                        proc.wait()
+                        break
+            stderr.seek(0)
+            err_text = stderr.read().strip()
         wall = time.perf_counter() - start
+        if stopped:
+            return {"seconds": wall, "error": "stopped: the sweep was interrupted", "stopped": True,
+                    "worker_wall": wall, "executed": None, "html_bytes": None}
         result = tmp / "result.json"
         if result.is_file():
             info = json.loads(result.read_text(encoding="utf-8"))
         else:
-            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+            last = err_text.splitlines()[-1] if err_text else ""
             info = {"seconds": wall, "error": f"the process running the notebook exited with status "
                                               f"{proc.returncode}{': ' + last if last else ''}"}
         info["executed"] = output.read_bytes() if output.is_file() else None
@@ -565,7 +621,9 @@ def sweep(
     ValueError, TypeError, FileNotFoundError
         A bad spec or notebook, before anything runs.
     KeyboardInterrupt
-        On Ctrl-C (or SIGTERM): the running runs are stopped; every finished run is kept.
+        On Ctrl-C (or SIGTERM): the running runs are stopped (on a Dask cluster too: each run's
+        process and kernel on the worker are killed within a second or so, the waiting runs are
+        cancelled); every finished run is kept.
 
     Notes
     -----
@@ -668,7 +726,8 @@ def sweep(
                 if scheduler is None:
                     _run_local(notebook, out, todo, run_params, jobs, timeout, kernel, finish, tick, signals)
                 else:
-                    _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick)
+                    _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick,
+                              signals)
         finally:
             bar.close()
             _write_tables(_results_table(planned, records, names, defaults), out)
@@ -720,18 +779,25 @@ def _dask_client_class():
     return Client
 
 
-def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick) -> None:
-    from distributed import as_completed
+def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick, signals) -> None:
+    """Send the runs to a Dask cluster. If the sweep stops before they all end (Ctrl-C, SIGTERM, an error),
+    its Dask Event is set, so the runs already running on workers kill their processes, and the waiting
+    ones are cancelled."""
+    import uuid
+
+    from distributed import Event, as_completed
 
     Client = _dask_client_class()
     client = Client(scheduler, timeout="30s") if isinstance(scheduler, str) else scheduler
     own = isinstance(scheduler, str)
     futures = {}
+    stop_event = f"fidelia-sweep-stop-{uuid.uuid4().hex}"
+    completed = False
     try:
         data = Path(notebook).read_bytes()  # sent with each task: scattered data dies with its worker
         for (rid, params), run_p in zip(todo, run_params):
             fut = client.submit(_dask_task, str(Path(notebook).resolve()), data, nb_sha, run_p, timeout, kernel,
-                                1, key=f"fidelia-run-{rid}", pure=False)
+                                1, stop_event, key=f"fidelia-run-{rid}", pure=False)
             futures[fut] = (rid, params)
         for fut in as_completed(futures):
             rid, params = futures[fut]
@@ -750,7 +816,14 @@ def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kerne
             finish(rid, params, {k: info.get(k) for k in ("seconds", "error")}, info.get("worker_wall", 0.0))
             tick(rid)
             fut.release()
+        completed = True
+    except KeyboardInterrupt:
+        signals.ignore_further()
+        raise
     finally:
+        if futures and not completed:
+            with contextlib.suppress(Exception):  # the cluster may be gone too; the runs then die with it
+                Event(stop_event, client=client).set()
         if futures:
             client.cancel(list(futures))
         if own:

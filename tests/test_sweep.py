@@ -294,6 +294,65 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
 
 
+def _worker_side_runs(worker_pids) -> list:
+    """The processes running notebooks under the Dask workers: each run's process and its kernel."""
+    procs = []
+    for pid in worker_pids:
+        for p in _descendants(pid):
+            try:
+                cmd = " ".join(p.cmdline())
+            except Exception:  # noqa: BLE001 - ended meanwhile
+                continue
+            if "_subprocess_main" in cmd or "ipykernel" in cmd:
+                procs.append(p)
+    return procs
+
+
+@pytest.mark.slow
+def test_dask_sweep_interrupted_stops_the_runs_on_the_workers_and_restart_loses_nothing(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    log = tmp_path / "log.txt"
+    # two quick runs, two slow ones: interrupted while the slow ones run on the workers
+    spec = _write(tmp_path / "spec.yaml", f"parameters: {{log_file: '{log}'}}\n"
+                                           "points: [{x: 1, sleep_s: 0.1}, {x: 2, sleep_s: 0.1}, "
+                                           "{x: 3, sleep_s: 6.0}, {x: 4, sleep_s: 6.0}]\n")
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
+        workers = list(client.run(os.getpid).values())
+        proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "sweep", str(TINY), "--spec", str(spec),
+                                 "--out", str(out), "--scheduler", cluster.scheduler_address, "--quiet"],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        records = out / "records"
+        deadline = time.monotonic() + 120
+        running: list = []
+        while time.monotonic() < deadline:
+            done = len(list(records.glob("*.json"))) if records.is_dir() else 0
+            running = [p for p in _worker_side_runs(workers) if "_subprocess_main" in " ".join(p.cmdline())]
+            if done >= 2 and running:
+                break
+            time.sleep(0.1)
+        assert done >= 2 and running, "the sweep did not reach its slow runs"
+        time.sleep(1.0)  # mid-run: the slow notebooks' kernels are up
+        on_workers = _worker_side_runs(workers)
+        interrupted_at = time.monotonic()
+        os.kill(proc.pid, signal.SIGINT)  # Ctrl-C
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        left = _wait_gone(on_workers, seconds=5.0)
+        assert not left, [p.cmdline() for p in left]  # the runs on the workers were stopped, kernels included
+        finished = {p.stem for p in records.glob("*.json")}
+        assert len(finished) == 2
+        time.sleep(max(0.0, interrupted_at + 6.5 - time.monotonic()))
+        assert sorted(line.split(",")[0] for line in log.read_text().splitlines()) == ["1", "2"]  # no slow run ended
+
+        result = sweep(TINY, spec, out, scheduler=client, progress=False)
+    assert not set(result.executed) & finished  # the finished runs were kept, not run again
+    assert len(result.table) == 4 and (result.table["status"] == "ok").all(), result.table["error"].tolist()
+    assert sorted(result.table["y"]) == [2, 4, 6, 8]
+    assert sorted(line.split(",")[0] for line in log.read_text().splitlines()) == ["1", "2", "3", "4"]
+
+
 # ---------------------------------------------------------------- the research studies
 
 ROOT = Path(__file__).resolve().parents[1]
