@@ -683,8 +683,13 @@ def sweep(
         with contextlib.suppress(OSError, ValueError):
             old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         scheduler_name = scheduler if isinstance(scheduler, str) or scheduler is None else "dask client"
-        _write_atomic(out / "manifest.json", (json.dumps(_manifest(notebook, spec, len(planned), scheduler_name,
-                                                                     old.get("created")), indent=2) + "\n").encode())
+
+        def write_manifest():  # `created` is the first call's time (of the first sweep into this folder)
+            manifest = _manifest(notebook, spec, len(planned), scheduler_name, old.get("created"))
+            old.setdefault("created", manifest["created"])
+            _write_atomic(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+
+        write_manifest()
         todo = [(rid, p) for rid, p in planned
                 if rid not in records or (retry_failed and records[rid]["status"] != "ok")]
         to_run = {rid for rid, _ in todo}
@@ -731,8 +736,7 @@ def sweep(
         finally:
             bar.close()
             _write_tables(_results_table(planned, records, names, defaults), out)
-            _write_atomic(out / "manifest.json", (json.dumps(_manifest(notebook, spec, len(planned), scheduler_name,
-                                                                         old.get("created")), indent=2) + "\n").encode())
+            write_manifest()
         table = _results_table(planned, records, names, defaults)
     return SweepResult(table=table, out_dir=out, executed=executed, skipped=skipped)
 

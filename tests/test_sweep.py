@@ -471,3 +471,15 @@ def test_replicate_means_bad_input(args, error, match):
         replicate_means(*args, by="n")
     with pytest.raises(ValueError, match=r"`ci` must be in \[0.5, 0.9999\]"):
         replicate_means(pd.DataFrame({"n": [1], "bias": [0.1]}), "bias", by="n", ci=95)
+
+
+def test_manifest_created_is_when_the_sweep_started_and_updated_when_it_ended(tmp_path):
+    out = tmp_path / "out"
+    sweep(TINY, {"parameters": {"sleep_s": 1.1}, "grid": {"x": [1, 2]}}, out, jobs=1, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    finished = sorted(json.loads(p.read_text())["finished"] for p in (out / "records").glob("*.json"))
+    # ISO times in UTC, to the second: the runs end at least 1.1 s apart, so the end is after the first
+    assert manifest["created"] <= finished[0] < finished[-1] <= manifest["updated"]
+    sweep(TINY, {"parameters": {"sleep_s": 1.1}, "grid": {"x": [1, 2, 3]}}, out, jobs=1, progress=False)
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["created"] == manifest["created"] and again["updated"] > manifest["updated"]
