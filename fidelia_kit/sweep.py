@@ -14,7 +14,8 @@ Dask cluster that starts its own process there). Its executed notebook is kept u
 atomically the moment it ends; ``OUT/results.csv`` and ``OUT/results.parquet`` (one row per
 run) and ``OUT/manifest.json`` (versions, git commit, hashes) are rewritten from the records,
 also atomically. A sweep started again skips the runs it finished (and the failed ones unless
-``retry_failed=True``): a sweep killed at any moment loses no finished run.
+``retry_failed=True``): a sweep killed at any moment loses no finished run. An interrupted sweep
+(Ctrl-C, SIGTERM) stops its running runs, on a Dask cluster's workers too.
 """
 from __future__ import annotations
 
@@ -412,6 +413,7 @@ def _subprocess_main() -> None:
 
 
 _STOP_POLL_S = 0.5  # how often a run on a Dask worker asks whether the sweep was interrupted
+_STOPPED = "stopped: the sweep was interrupted"
 
 
 def _stop_requested(event_name: str | None) -> bool:
@@ -451,7 +453,7 @@ def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, paramete
     (the sweep was interrupted), the process and the kernel it started are killed and the task ends.
     """
     if _stop_requested(stop_event):
-        return {"seconds": 0.0, "error": "stopped: the sweep was interrupted", "stopped": True}
+        return {"seconds": 0.0, "error": _STOPPED, "executed": None, "html_bytes": None}
     with tempfile.TemporaryDirectory(prefix="fidelia-sweep-") as tmp:
         tmp = Path(tmp)
         source = Path(notebook)
@@ -486,8 +488,7 @@ def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, paramete
             err_text = stderr.read().strip()
         wall = time.perf_counter() - start
         if stopped:
-            return {"seconds": wall, "error": "stopped: the sweep was interrupted", "stopped": True,
-                    "worker_wall": wall, "executed": None, "html_bytes": None}
+            return {"seconds": wall, "error": _STOPPED, "worker_wall": wall, "executed": None, "html_bytes": None}
         result = tmp / "result.json"
         if result.is_file():
             info = json.loads(result.read_text(encoding="utf-8"))
