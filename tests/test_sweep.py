@@ -186,10 +186,18 @@ def _descendants(pid: int) -> list:
 
 
 def _wait_gone(procs, seconds=15.0) -> list:
+    psutil = pytest.importorskip("psutil")
+
+    def running(p):
+        try:
+            return p.is_running() and p.status() != "zombie"
+        except psutil.NoSuchProcess:  # ended between the two questions
+            return False
+
     deadline = time.monotonic() + seconds
     alive = procs
     while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if p.is_running() and p.status() != "zombie"]
+        alive = [p for p in alive if running(p)]
         time.sleep(0.2)
     return alive
 
@@ -294,16 +302,16 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
 
 
-def _worker_side_runs(worker_pids) -> list:
+def _worker_side_runs(worker_pids, kinds=("_subprocess_main", "ipykernel")) -> list:
     """The processes running notebooks under the Dask workers: each run's process and its kernel."""
     procs = []
     for pid in worker_pids:
         for p in _descendants(pid):
             try:
                 cmd = " ".join(p.cmdline())
-            except Exception:  # noqa: BLE001 - ended meanwhile
+            except Exception:  # noqa: BLE001 - ended meanwhile (gone, or a zombie)
                 continue
-            if "_subprocess_main" in cmd or "ipykernel" in cmd:
+            if any(kind in cmd for kind in kinds):
                 procs.append(p)
     return procs
 
@@ -328,7 +336,7 @@ def test_dask_sweep_interrupted_stops_the_runs_on_the_workers_and_restart_loses_
         running: list = []
         while time.monotonic() < deadline:
             done = len(list(records.glob("*.json"))) if records.is_dir() else 0
-            running = [p for p in _worker_side_runs(workers) if "_subprocess_main" in " ".join(p.cmdline())]
+            running = _worker_side_runs(workers, kinds=("_subprocess_main",))
             if done >= 2 and running:
                 break
             time.sleep(0.1)
