@@ -14,7 +14,8 @@ Dask cluster that starts its own process there). Its executed notebook is kept u
 atomically the moment it ends; ``OUT/results.csv`` and ``OUT/results.parquet`` (one row per
 run) and ``OUT/manifest.json`` (versions, git commit, hashes) are rewritten from the records,
 also atomically. A sweep started again skips the runs it finished (and the failed ones unless
-``retry_failed=True``): a sweep killed at any moment loses no finished run.
+``retry_failed=True``): a sweep killed at any moment loses no finished run. An interrupted sweep
+(Ctrl-C, SIGTERM) stops its running runs, on a Dask cluster's workers too.
 """
 from __future__ import annotations
 
@@ -36,14 +37,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validation import check_int, check_number
+from ._validation import check_ci, check_frame, check_int, check_number
 
 if TYPE_CHECKING:
     import distributed
     import pandas as pd
 
 
-__all__ = ["sweep", "SweepSpec", "SweepResult", "read_spec", "SPEC_KEYS"]
+__all__ = ["sweep", "SweepSpec", "SweepResult", "read_spec", "replicate_means", "SPEC_KEYS"]
 
 SPEC_KEYS = ("parameters", "grid", "points", "replicates", "seed")
 #: columns every results table has, in order (the parameters come after ``run_id``)
@@ -411,13 +412,48 @@ def _subprocess_main() -> None:
     Path(job["result"]).write_text(json.dumps(info), encoding="utf-8")
 
 
+_STOP_POLL_S = 0.5  # how often a run on a Dask worker asks whether the sweep was interrupted
+_STOPPED = "stopped: the sweep was interrupted"
+
+
+def _stop_requested(event_name: str | None) -> bool:
+    """Whether the sweep that sent this task was interrupted (its Dask Event is set)."""
+    if event_name is None:
+        return False
+    try:
+        from distributed import Event
+
+        return bool(Event(event_name).is_set())
+    except Exception:  # noqa: BLE001 - scheduler unreachable: keep running; a lost worker's run is retried
+        return False
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and every process it started (the notebook's kernel included), and reap them."""
+    import psutil  # a dependency of Dask distributed
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
+
+
 def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, parameters: dict, timeout: float,
-               kernel: str, threads: int | None) -> dict:
+               kernel: str, threads: int | None, stop_event: str | None = None) -> dict:
     """A run as a Dask task: a process of its own on the worker; returns the outcome and the executed notebook.
 
     The notebook runs where it is if the worker sees the same file (a shared file system: its relative
-    paths then work), else from the copy sent with the task, in a temporary folder.
+    paths then work), else from the copy sent with the task, in a temporary folder. Every
+    ``_STOP_POLL_S`` seconds the task checks the sweep's Dask Event ``stop_event``: once it is set
+    (the sweep was interrupted), the process and the kernel it started are killed and the task ends.
     """
+    if _stop_requested(stop_event):
+        return {"seconds": 0.0, "error": _STOPPED, "executed": None, "html_bytes": None}
     with tempfile.TemporaryDirectory(prefix="fidelia-sweep-") as tmp:
         tmp = Path(tmp)
         source = Path(notebook)
@@ -429,14 +465,35 @@ def _dask_task(notebook: str, notebook_bytes: bytes, notebook_sha: str, paramete
                "kernel": kernel, "threads": threads, "result": str(tmp / "result.json"), "parent_pid": os.getpid()}
         code = "from fidelia_kit.sweep import _subprocess_main; _subprocess_main()"
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(job), text=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stopped = False
+        with open(tmp / "stderr.txt", "w+", encoding="utf-8", errors="replace") as stderr:
+            proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=stderr, text=True)
+            try:
+                proc.stdin.write(json.dumps(job))
+                proc.stdin.close()
+            except OSError:  # the process is already gone; its exit status says why
+                pass
+            while True:
+                try:
+                    proc.wait(timeout=_STOP_POLL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    if _stop_requested(stop_event):
+                        stopped = True
+                        _kill_tree(proc.pid)
+                        proc.wait()
+                        break
+            stderr.seek(0)
+            err_text = stderr.read().strip()
         wall = time.perf_counter() - start
+        if stopped:
+            return {"seconds": wall, "error": _STOPPED, "worker_wall": wall, "executed": None, "html_bytes": None}
         result = tmp / "result.json"
         if result.is_file():
             info = json.loads(result.read_text(encoding="utf-8"))
         else:
-            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+            last = err_text.splitlines()[-1] if err_text else ""
             info = {"seconds": wall, "error": f"the process running the notebook exited with status "
                                               f"{proc.returncode}{': ' + last if last else ''}"}
         info["executed"] = output.read_bytes() if output.is_file() else None
@@ -565,7 +622,9 @@ def sweep(
     ValueError, TypeError, FileNotFoundError
         A bad spec or notebook, before anything runs.
     KeyboardInterrupt
-        On Ctrl-C (or SIGTERM): the running runs are stopped; every finished run is kept.
+        On Ctrl-C (or SIGTERM): the running runs are stopped (on a Dask cluster too: each run's
+        process and kernel on the worker are killed within a second or so, the waiting runs are
+        cancelled); every finished run is kept.
 
     Notes
     -----
@@ -625,8 +684,13 @@ def sweep(
         with contextlib.suppress(OSError, ValueError):
             old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         scheduler_name = scheduler if isinstance(scheduler, str) or scheduler is None else "dask client"
-        _write_atomic(out / "manifest.json", (json.dumps(_manifest(notebook, spec, len(planned), scheduler_name,
-                                                                     old.get("created")), indent=2) + "\n").encode())
+
+        def write_manifest():  # `created` is the first call's time (of the first sweep into this folder)
+            manifest = _manifest(notebook, spec, len(planned), scheduler_name, old.get("created"))
+            old.setdefault("created", manifest["created"])
+            _write_atomic(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+
+        write_manifest()
         todo = [(rid, p) for rid, p in planned
                 if rid not in records or (retry_failed and records[rid]["status"] != "ok")]
         to_run = {rid for rid, _ in todo}
@@ -668,12 +732,12 @@ def sweep(
                 if scheduler is None:
                     _run_local(notebook, out, todo, run_params, jobs, timeout, kernel, finish, tick, signals)
                 else:
-                    _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick)
+                    _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick,
+                              signals)
         finally:
             bar.close()
             _write_tables(_results_table(planned, records, names, defaults), out)
-            _write_atomic(out / "manifest.json", (json.dumps(_manifest(notebook, spec, len(planned), scheduler_name,
-                                                                         old.get("created")), indent=2) + "\n").encode())
+            write_manifest()
         table = _results_table(planned, records, names, defaults)
     return SweepResult(table=table, out_dir=out, executed=executed, skipped=skipped)
 
@@ -720,18 +784,25 @@ def _dask_client_class():
     return Client
 
 
-def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick) -> None:
-    from distributed import as_completed
+def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kernel, finish, tick, signals) -> None:
+    """Send the runs to a Dask cluster. If the sweep stops before they all end (Ctrl-C, SIGTERM, an error),
+    its Dask Event is set, so the runs already running on workers kill their processes, and the waiting
+    ones are cancelled."""
+    import uuid
+
+    from distributed import Event, as_completed
 
     Client = _dask_client_class()
     client = Client(scheduler, timeout="30s") if isinstance(scheduler, str) else scheduler
     own = isinstance(scheduler, str)
     futures = {}
+    stop_event = f"fidelia-sweep-stop-{uuid.uuid4().hex}"
+    completed = False
     try:
         data = Path(notebook).read_bytes()  # sent with each task: scattered data dies with its worker
         for (rid, params), run_p in zip(todo, run_params):
             fut = client.submit(_dask_task, str(Path(notebook).resolve()), data, nb_sha, run_p, timeout, kernel,
-                                1, key=f"fidelia-run-{rid}", pure=False)
+                                1, stop_event, key=f"fidelia-run-{rid}", pure=False)
             futures[fut] = (rid, params)
         for fut in as_completed(futures):
             rid, params = futures[fut]
@@ -750,8 +821,89 @@ def _run_dask(scheduler, notebook, nb_sha, out, todo, run_params, timeout, kerne
             finish(rid, params, {k: info.get(k) for k in ("seconds", "error")}, info.get("worker_wall", 0.0))
             tick(rid)
             fut.release()
+        completed = True
+    except KeyboardInterrupt:
+        signals.ignore_further()
+        raise
     finally:
+        if futures and not completed:
+            with contextlib.suppress(Exception):  # the cluster may be gone too; the runs then die with it
+                Event(stop_event, client=client).set()
         if futures:
             client.cancel(list(futures))
         if own:
             client.close()
+
+
+# ---------------------------------------------------------------------------- reading a sweep's table
+
+def replicate_means(table: pd.DataFrame, value_cols: str | list[str], *, by: str | list[str],
+                    ci: float = 0.95) -> pd.DataFrame:
+    """Mean of each result over a sweep's replicates, per point, with a t confidence interval.
+
+    The replicates of a point differ only in their seed, so their results are independent
+    draws of the same quantity; the interval says how well their mean pins it down.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep's results (``results.csv``). Rows whose ``status`` is not ``'ok'`` are left out
+        when the table has a ``status`` column.
+    value_cols : str or list of str
+        The recorded results to average (numeric or true/false columns).
+    by : str or list of str
+        The parameters that define a point (e.g. ``["n_customers", "model"]``).
+    ci : float, default=0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point and result: the ``by`` columns, ``quantity`` (the result's name),
+        ``runs``, ``mean``, ``sd``, ``ci_low`` and ``ci_high``. A point with one run has no
+        spread: its ``sd`` and interval are missing.
+
+    Raises
+    ------
+    TypeError
+        ``table`` is not a DataFrame.
+    ValueError
+        A column is missing or not numeric, or ``ci`` is outside [0.5, 0.9999].
+
+    Notes
+    -----
+    With n runs of mean m and standard deviation s, the interval is
+    :math:`m \\pm t_{n-1,\\,(1+ci)/2}\\, s / \\sqrt{n}`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"n": [500, 500, 500, 2000, 2000], "status": "ok",
+    ...                      "bias": [0.10, 0.20, 0.30, 0.05, 0.07]})
+    >>> replicate_means(runs, "bias", by="n").round(3)
+          n quantity  runs  mean     sd  ci_low  ci_high
+    0   500     bias     3  0.20  0.100  -0.048    0.448
+    1  2000     bias     2  0.06  0.014  -0.067    0.187
+    """
+    import pandas as pd
+    from scipy import stats
+
+    value_cols = [value_cols] if isinstance(value_cols, str) else list(value_cols)
+    by = [by] if isinstance(by, str) else list(by)
+    check_frame("table", table, [*by, *value_cols])
+    level = check_ci(ci)
+    for col in value_cols:
+        if not (pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col])):
+            raise ValueError(f"`table`: column {col!r} must hold numbers or true/false; got {table[col].dtype}.")
+    rows = table[table["status"] == "ok"] if "status" in table.columns else table
+    frames = []
+    for col in value_cols:
+        values = rows[by].assign(value=rows[col].astype(float))
+        out = values.groupby(by, sort=True)["value"].agg(runs="count", mean="mean", sd="std").reset_index()
+        n = out["runs"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            half = stats.t.ppf((1 + level) / 2, np.where(n > 1, n - 1, np.nan)) * out["sd"] / np.sqrt(n)
+        out.insert(len(by), "quantity", col)
+        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)

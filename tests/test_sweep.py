@@ -186,10 +186,18 @@ def _descendants(pid: int) -> list:
 
 
 def _wait_gone(procs, seconds=15.0) -> list:
+    psutil = pytest.importorskip("psutil")
+
+    def running(p):
+        try:
+            return p.is_running() and p.status() != "zombie"
+        except psutil.NoSuchProcess:  # ended between the two questions
+            return False
+
     deadline = time.monotonic() + seconds
     alive = procs
     while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if p.is_running() and p.status() != "zombie"]
+        alive = [p for p in alive if running(p)]
         time.sleep(0.2)
     return alive
 
@@ -294,6 +302,65 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
 
 
+def _worker_side_runs(worker_pids, kinds=("_subprocess_main", "ipykernel")) -> list:
+    """The processes running notebooks under the Dask workers: each run's process and its kernel."""
+    procs = []
+    for pid in worker_pids:
+        for p in _descendants(pid):
+            try:
+                cmd = " ".join(p.cmdline())
+            except Exception:  # noqa: BLE001 - ended meanwhile (gone, or a zombie)
+                continue
+            if any(kind in cmd for kind in kinds):
+                procs.append(p)
+    return procs
+
+
+@pytest.mark.slow
+def test_dask_sweep_interrupted_stops_the_runs_on_the_workers_and_restart_loses_nothing(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    log = tmp_path / "log.txt"
+    # two quick runs, two slow ones: interrupted while the slow ones run on the workers
+    spec = _write(tmp_path / "spec.yaml", f"parameters: {{log_file: '{log}'}}\n"
+                                           "points: [{x: 1, sleep_s: 0.1}, {x: 2, sleep_s: 0.1}, "
+                                           "{x: 3, sleep_s: 6.0}, {x: 4, sleep_s: 6.0}]\n")
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
+        workers = list(client.run(os.getpid).values())
+        proc = subprocess.Popen([sys.executable, "-m", "fidelia_kit", "sweep", str(TINY), "--spec", str(spec),
+                                 "--out", str(out), "--scheduler", cluster.scheduler_address, "--quiet"],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        records = out / "records"
+        deadline = time.monotonic() + 120
+        running: list = []
+        while time.monotonic() < deadline:
+            done = len(list(records.glob("*.json"))) if records.is_dir() else 0
+            running = _worker_side_runs(workers, kinds=("_subprocess_main",))
+            if done >= 2 and running:
+                break
+            time.sleep(0.1)
+        assert done >= 2 and running, "the sweep did not reach its slow runs"
+        time.sleep(1.0)  # mid-run: the slow notebooks' kernels are up
+        on_workers = _worker_side_runs(workers)
+        interrupted_at = time.monotonic()
+        os.kill(proc.pid, signal.SIGINT)  # Ctrl-C
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        left = _wait_gone(on_workers, seconds=5.0)
+        assert not left, [p.cmdline() for p in left]  # the runs on the workers were stopped, kernels included
+        finished = {p.stem for p in records.glob("*.json")}
+        assert len(finished) == 2
+        time.sleep(max(0.0, interrupted_at + 6.5 - time.monotonic()))
+        assert sorted(line.split(",")[0] for line in log.read_text().splitlines()) == ["1", "2"]  # no slow run ended
+
+        result = sweep(TINY, spec, out, scheduler=client, progress=False)
+    assert not set(result.executed) & finished  # the finished runs were kept, not run again
+    assert len(result.table) == 4 and (result.table["status"] == "ok").all(), result.table["error"].tolist()
+    assert sorted(result.table["y"]) == [2, 4, 6, 8]
+    assert sorted(line.split(",")[0] for line in log.read_text().splitlines()) == ["1", "2", "3", "4"]
+
+
 # ---------------------------------------------------------------- the research studies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,6 +397,11 @@ def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
     # the truth is r = 0.85, alpha = 6 (BG/NBD, weekly): the errors are relative to it
     assert np.allclose(table["r_hat"], 0.85 * (1 + table["r_rel_error"]))
     assert table["holdout_bias"].abs().max() < 0.5 and (table["holdout_corr"] > 0.3).all()
+    # the true expected purchases are the holdout counts without their Poisson-like noise: the model's
+    # predictions correlate better with them than with the counts, and their total is close
+    assert (table["truth_purchases_corr"] > table["holdout_corr"]).all()
+    assert table["truth_purchases_bias"].abs().max() < 0.3 and (table["truth_value_corr"] > 0.5).all()
+    assert (table["truth_value_mae"] > 0).all()
     assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
     [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "clv_recovery_summary.ipynb"],
                                  parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
@@ -342,13 +414,19 @@ def test_clv_recovery_study_runs_and_its_summary_reads_the_table(tmp_path):
 @pytest.mark.slow
 def test_retention_design_study_runs_and_its_summary_reads_the_table(tmp_path):
     out = tmp_path / "ret"
-    spec = {"parameters": {"n_customers": 3000}, "grid": {"call_effect": [0.0, 0.09]}}
+    spec = {"parameters": {"n_customers": 3000}, "grid": {"call_effect": [0.0, 0.09], "call_effect_spread": [0.0, 2.0]}}
     result = sweep(ROOT / "notebooks" / "research" / "retention_design.ipynb", spec, out, jobs=2, progress=False)
-    table = result.table
+    table = result.table.set_index(["call_effect", "call_effect_spread"])
     assert (table["status"] == "ok").all(), table["error"].tolist()
     assert (table["profit_no_one"] == 0).all()
     assert (table["profit_oracle"] >= table[["profit_uplift", "profit_everyone", "profit_no_one"]].max(axis=1) - 1e-9).all()
-    assert table["true_effect_call"].iloc[1] > table["true_effect_call"].iloc[0] + 0.05  # the knob moves the truth
+    # the knobs move the truth: the average effect, and the spread of effects (only clipping at
+    # [-p0, 1 - p0] spreads them when the knob is 0); with more spread the oracle has more to gain
+    for spread in (0.0, 2.0):
+        assert table.loc[(0.09, spread), "true_effect_call"] > table.loc[(0.0, spread), "true_effect_call"] + 0.05
+    for effect in (0.0, 0.09):
+        assert table.loc[(effect, 0.0), "effect_sd"] < 0.02 < 0.12 < table.loc[(effect, 2.0), "effect_sd"]
+        assert table.loc[(effect, 2.0), "profit_oracle"] > table.loc[(effect, 0.0), "profit_oracle"] + 1.0
     assert not any(_stderr_outputs(p) for p in (out / "notebooks").glob("*.ipynb"))
     [run] = runner.run_notebooks([ROOT / "notebooks" / "research" / "retention_design_summary.ipynb"],
                                  parameters={"results_file": str(out / "results.csv")}, out_dir=tmp_path / "s",
@@ -365,3 +443,51 @@ def test_missing_dask_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and 'needs Dask distributed: pip install "dask[distributed]"' in err[0]
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+# ---------------------------------------------------------------- replicate means
+
+def test_replicate_means_match_statsmodels_t_interval():
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    from fidelia_kit.sweep import replicate_means
+
+    table = pd.DataFrame({"n": [500, 500, 500, 500, 2000, 2000, 2000, 9000],
+                          "status": ["ok", "ok", "ok", "failed", "ok", "ok", "ok", "ok"],
+                          "bias": [0.12, 0.31, 0.05, 99.0, -0.02, 0.04, 0.01, 0.3],
+                          "covered": [True, False, True, True, True, True, False, True]})
+    got = replicate_means(table, ["bias", "covered"], by="n", ci=0.90).set_index(["quantity", "n"])
+    low, high = DescrStatsW(np.array([0.12, 0.31, 0.05])).tconfint_mean(alpha=0.10)
+    row = got.loc[("bias", 500)]
+    assert row["runs"] == 3 and row["mean"] == pytest.approx(0.16)  # the failed run's 99 is left out
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-10)
+    assert got.loc[("covered", 2000), "mean"] == pytest.approx(2 / 3)
+    one = got.loc[("bias", 9000)]
+    assert one["runs"] == 1 and np.isnan(one["sd"]) and np.isnan(one["ci_low"])  # no spread from one run
+    assert list(got.reset_index().columns) == ["quantity", "n", "runs", "mean", "sd", "ci_low", "ci_high"]
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (([1, 2], "x"), TypeError, r"`table` must be a pandas DataFrame"),
+    ((pd.DataFrame({"n": [1]}), "bias"), ValueError, r"`table` has no column\(s\) \['bias'\]"),
+    ((pd.DataFrame({"n": [1], "bias": ["a"]}), "bias"), ValueError, r"column 'bias' must hold numbers"),
+])
+def test_replicate_means_bad_input(args, error, match):
+    from fidelia_kit.sweep import replicate_means
+
+    with pytest.raises(error, match=match):
+        replicate_means(*args, by="n")
+    with pytest.raises(ValueError, match=r"`ci` must be in \[0.5, 0.9999\]"):
+        replicate_means(pd.DataFrame({"n": [1], "bias": [0.1]}), "bias", by="n", ci=95)
+
+
+def test_manifest_created_is_when_the_sweep_started_and_updated_when_it_ended(tmp_path):
+    out = tmp_path / "out"
+    sweep(TINY, {"parameters": {"sleep_s": 1.1}, "grid": {"x": [1, 2]}}, out, jobs=1, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    finished = sorted(json.loads(p.read_text())["finished"] for p in (out / "records").glob("*.json"))
+    # ISO times in UTC, to the second: the runs end at least 1.1 s apart, so the end is after the first
+    assert manifest["created"] <= finished[0] < finished[-1] <= manifest["updated"]
+    sweep(TINY, {"parameters": {"sleep_s": 1.1}, "grid": {"x": [1, 2, 3]}}, out, jobs=1, progress=False)
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["created"] == manifest["created"] and again["updated"] > manifest["updated"]

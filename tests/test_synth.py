@@ -564,3 +564,117 @@ def test_dropout_date_is_the_last_purchase_of_those_who_left(default_world):
     treated = default_world.retention_experiment.query("arm != 'control'")["customer_id"]
     assert set(last.index[after]) <= set(treated)
     assert after.mean() < 0.03
+
+
+# ---------------------------------------------------------------- the spread of the call's effect
+
+def _effect_people():
+    """Four customers, one per profile (family, premium, bargain, convenience); nu sets the spend rank
+    (a smaller nu spends more: ranks 1, 2/3, 1/3, 0)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(profile=np.array([0, 1, 2, 3]), nu=np.array([0.1, 0.2, 0.3, 0.4]))
+
+
+def test_call_effect_at_the_default_spread_is_the_hand_worked_formula():
+    from fidelia_kit.synth.experiment import true_effects
+
+    _, call = true_effects(WorldConfig(call_effect=0.09), _effect_people(), np.arange(4))
+    # 0.09 + 0.20 (rank - 0.5) - 0.15 bargain + 0.05 convenience
+    expected = [0.09 + 0.10, 0.09 + 0.20 / 6, 0.09 - 0.20 / 6 - 0.15, 0.09 - 0.10 + 0.05]
+    assert call == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.5, 2.0, 4.0])
+def test_call_effect_spread_scales_the_sd_and_keeps_the_mean(spread):
+    from fidelia_kit.synth.experiment import true_effects
+
+    people, idx = _effect_people(), np.arange(4)
+    _, base = true_effects(WorldConfig(), people, idx)
+    _, call = true_effects(WorldConfig(call_effect_spread=spread), people, idx)
+    assert call.mean() == pytest.approx(base.mean(), abs=1e-12)
+    assert call.std() == pytest.approx(spread * base.std(), abs=1e-12)
+    assert call - call.mean() == pytest.approx(spread * (base - base.mean()), abs=1e-12)
+
+
+def test_call_effect_spread_in_a_world_and_its_truth():
+    worlds = {s: generate_world(n_customers=2_000, seed=11, call_effect_spread=s) for s in (0.0, 1.0, 2.0)}
+    effects = {s: w.truth_customers["effect_personal_call"].dropna() for s, w in worlds.items()}
+    assert worlds[2.0].truth["config"]["call_effect_spread"] == 2.0
+    assert all(effects[s].index.equals(effects[1.0].index) for s in effects)  # the same customers randomised
+    # everyone gets the same effect, clipped to [-p0, 1 - p0] (a customer certain to buy cannot gain more)
+    p0 = worlds[0.0].truth_customers.loc[effects[0.0].index, "p_active_90d"]
+    common = effects[0.0].max()
+    assert effects[0.0].to_numpy() == pytest.approx(np.clip(common, -p0, 1 - p0), abs=2e-6)
+    assert (effects[0.0] == common).mean() > 0.9
+    # clipping to [-p0, 1 - p0] trims a few of the widest effects: the SD doubles within 10%
+    assert effects[2.0].std() == pytest.approx(2 * effects[1.0].std(), rel=0.10)
+    assert effects[2.0].mean() == pytest.approx(effects[1.0].mean(), abs=0.01)
+    # the purchases before the experiment (who, when, how much) do not depend on the spread
+    day = worlds[1.0].truth["experiment"]["date"]
+    before = {s: w.transactions.loc[w.transactions["date"] < day, ["customer_id", "date", "amount"]]
+              .reset_index(drop=True) for s, w in worlds.items()}
+    pd.testing.assert_frame_equal(before[0.0], before[1.0])
+
+
+@pytest.mark.parametrize("value", [-0.5, 4.5])
+def test_call_effect_spread_out_of_range(value):
+    with pytest.raises(ValueError, match=r"`call_effect_spread` must be in \[0.0, 4.0\]"):
+        WorldConfig(call_effect_spread=value)
+
+
+# ---------------------------------------------------------------- true expected purchases over a horizon
+
+def test_true_expected_purchases_hand_worked():
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = pd.DataFrame({
+        "customer_id": [10, 11, 12, 13, 14],
+        "purchase_rate": [0.5, 0.5, 0.5, 0.2, np.nan],      # per week; the last one is a prospect
+        "dropout_prob": [0.1, 0.1, 0.1, 0.5, np.nan],
+        "alive_end": pd.array([True, False, False, False, pd.NA], dtype="boolean"),
+        "dropout_date": pd.to_datetime([None, "2024-03-31", "2024-04-01", "2024-06-30", None]),
+    })
+    got = true_expected_purchases(truth, as_of="2024-04-01", horizon_days=70)  # 10 weeks
+    # alive: (1 - exp(-0.5 x 0.1 x 10)) / 0.1 = (1 - e^-0.5) / 0.1 = 3.934693; left the day before: 0;
+    # left on as_of (after a purchase that day) is alive on it; (1 - exp(-0.2 x 0.5 x 10)) / 0.5 = 1.264241
+    assert list(got.index) == [10, 11, 12, 13, 14] and got.name == "expected_purchases"
+    assert got.iloc[:4].tolist() == pytest.approx([3.934693, 0.0, 3.934693, 1.264241], abs=1e-6)
+    assert np.isnan(got.iloc[4])
+    assert true_expected_purchases(truth, as_of="2024-04-01", horizon_days=0).iloc[:4].tolist() == [0, 0, 0, 0]
+
+
+def test_true_expected_purchases_reproduces_the_truths_52_weeks(small_world):
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = small_world.truth_customers
+    after = pd.Timestamp(small_world.truth["window"]["end"]) + pd.Timedelta(days=1)
+    got = true_expected_purchases(truth, as_of=after, horizon_days=52 * 7)
+    want = truth.set_index("customer_id")["expected_purchases_52w"]
+    # the table's lambda and p are rounded to 6 decimals: up to about 2e-4 purchases off here
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-5, abs=1e-3, nan_ok=True)
+    assert (got > 0).sum() == truth["alive_end"].sum()
+    # a text column (as read from the CSV) gives the same answer
+    text = truth.assign(dropout_date=truth["dropout_date"].dt.strftime("%Y-%m-%d"))
+    pd.testing.assert_series_equal(true_expected_purchases(text, as_of=after, horizon_days=364), got)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"truth_customers": [1, 2]}, TypeError, r"`truth_customers` must be a pandas DataFrame"),
+    ({"drop": "dropout_prob"}, ValueError, r"`truth_customers` has no column\(s\) \['dropout_prob'\]"),
+    ({"as_of": "someday"}, ValueError, r"`as_of` must be a date"),
+    ({"horizon_days": -1}, ValueError, r"`horizon_days` must be in \[0"),
+    ({"bad_date": True}, ValueError, r"column 'dropout_date' has 1 value\(s\) that are not dates"),
+])
+def test_true_expected_purchases_bad_input(kwargs, error, match):
+    from fidelia_kit.synth import true_expected_purchases
+
+    truth = pd.DataFrame({"customer_id": [1, 2], "purchase_rate": [0.5, 0.5], "dropout_prob": [0.1, 0.1],
+                          "alive_end": [True, False], "dropout_date": [None, "2024-03-01"]})
+    if kwargs.pop("bad_date", False):
+        truth["dropout_date"] = [None, "soon"]
+    if "drop" in kwargs:
+        truth = truth.drop(columns=kwargs.pop("drop"))
+    args = {"truth_customers": truth, "as_of": "2024-04-01", "horizon_days": 70, **kwargs}
+    with pytest.raises(error, match=match):
+        true_expected_purchases(args.pop("truth_customers"), **args)

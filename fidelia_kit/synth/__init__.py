@@ -3,6 +3,6 @@ from __future__ import annotations
 
 from ..dataset import World, write_csv
 from .config import WorldConfig
-from .world import generate_world
+from .world import generate_world, true_expected_purchases
 
-__all__ = ["WorldConfig", "World", "generate_world", "write_csv"]
+__all__ = ["WorldConfig", "World", "generate_world", "true_expected_purchases", "write_csv"]

@@ -88,6 +88,7 @@ class WorldConfig:
     # retention experiment
     email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")
     call_effect: float = _knob(0.09, -0.5, 0.5, "Average effect of the personal call on the 90-day purchase probability, before customer differences.")
+    call_effect_spread: float = _knob(1.0, 0.0, 4.0, "Scale of the customer differences in the call's effect (spend rank, profile) around its average over the at-risk customers: 0 gives everyone the average effect, 2 doubles the spread; the average stays put.")
     # welcome contact
     welcome_effect: float = _knob(0.12, 0.0, 0.5, "Effect of the welcome contact on a prospect's probability of a first purchase within 90 days (4% without it).")
     # memberships: sBG

@@ -31,7 +31,9 @@ def true_effects(cfg: WorldConfig, people: People, idx: np.ndarray) -> tuple[np.
     """Unclipped effects of the e-mail and of the call for customers ``idx``.
 
     Bargain hunters answer discounts and dislike calls; premium customers ignore
-    discounts and value a call the more they spend.
+    discounts and value a call the more they spend. ``cfg.call_effect_spread`` scales the
+    call's customer differences around their mean over ``idx``: the mean effect is the same
+    for every spread, its standard deviation is proportional to it.
     """
     prof = people.profile[idx]
     is_ = {name: prof == i for i, name in enumerate(PROFILES)}
@@ -40,6 +42,8 @@ def true_effects(cfg: WorldConfig, people: People, idx: np.ndarray) -> tuple[np.
              + 0.03 * is_["family"] - 0.02 * is_["convenience"])
     call = (cfg.call_effect + 0.20 * (spend_rank - 0.5) - 0.15 * is_["bargain"]
             + 0.05 * is_["convenience"])
+    if len(idx):  # scaled around the mean; adding (1 - 1) x ... = 0 keeps the default world's bits
+        call = call + (cfg.call_effect_spread - 1.0) * (call - call.mean())
     return email, call
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,12 @@ from .survey import make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 from .welcome import welcome_table, welcome_truth
 
+if TYPE_CHECKING:
+    from .._typing import DateLike
+
 # World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
 # without loading the generator); they stay importable from here.
-__all__ = ["generate_world", "peak_memory_estimate", "available_memory",
+__all__ = ["generate_world", "true_expected_purchases", "peak_memory_estimate", "available_memory",
            "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
 GOLD, SILVER = 1200.0, 400.0
@@ -115,6 +118,95 @@ def _dates(start: dt.date, days) -> pd.Series:
 def _r(x, digits=6):
     """Round for the truth file (stable text across machines)."""
     return float(np.round(float(x), digits))
+
+
+def _bgnbd_expected_purchases(lam, p, weeks):
+    """(1 - exp(-lambda p t)) / p: a customer alive now, buying at rate lambda per week and leaving
+    after each purchase with probability p, makes this many purchases on average in the next t weeks."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (1 - np.exp(-lam * p * weeks)) / p
+
+
+def true_expected_purchases(truth_customers: pd.DataFrame, *, as_of: DateLike,
+                            horizon_days: float) -> pd.Series:
+    """Each customer's true expected number of purchases in the ``horizon_days`` days from ``as_of``.
+
+    The answer a BG/NBD or Pareto/NBD prediction made at ``as_of`` tries to give, computed from
+    the world's latent values instead of from the purchases: a customer still alive on ``as_of``
+    buys at rate lambda (``purchase_rate``, per week) and leaves after each purchase with
+    probability p (``dropout_prob``); a customer who left before ``as_of`` buys nothing more.
+
+    Parameters
+    ----------
+    truth_customers : pandas.DataFrame
+        The world's ``truth_customers`` table, with ``customer_id``, ``purchase_rate``,
+        ``dropout_prob``, ``alive_end`` and ``dropout_date`` (empty while alive at the window's end).
+    as_of : date
+        The first day of the horizon (exclusive end of the calibration: the holdout's first day).
+        A customer is alive on it when ``alive_end`` is true or ``dropout_date >= as_of``.
+    horizon_days : float
+        Length of the horizon in days (>= 0); the rates are per week, so t = horizon_days / 7.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``customer_id``, named ``expected_purchases``: 0 for a customer not alive on
+        ``as_of``, missing for prospects (they have no purchase process).
+
+    Raises
+    ------
+    TypeError
+        ``truth_customers`` is not a DataFrame.
+    ValueError
+        A column is missing, ``dropout_date`` holds text that is not a date, ``as_of`` is not a
+        date or ``horizon_days`` is negative.
+
+    See Also
+    --------
+    fidelia_kit.clv.BetaGeoModel.expected_purchases : the model's estimate of the same number.
+
+    Notes
+    -----
+    For a customer alive at the start of the horizon (Fader, Hardie & Lee 2005, the individual
+    level of the BG/NBD; also ``expected_purchases_52w`` of the truth, with t = 52 weeks):
+
+    .. math:: E[X(t) \\mid \\lambda, p, \\text{alive}] = \\frac{1 - e^{-\\lambda p t}}{p}
+
+    The formula assumes the customer was on the books the whole horizon: restrict the result to
+    customers who made their first purchase before ``as_of`` (those of a calibration summary).
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the
+       easy way: an alternative to the Pareto/NBD model. Marketing Science 24(2), 275-284.
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3], "purchase_rate": [0.5, 0.5, 0.5],
+    ...                       "dropout_prob": [0.1, 0.1, 0.1], "alive_end": [True, False, False],
+    ...                       "dropout_date": [None, "2024-03-01", "2024-05-01"]})
+    >>> true_expected_purchases(truth, as_of="2024-04-01", horizon_days=70).round(4).tolist()
+    [3.9347, 0.0, 3.9347]
+    """
+    from .._validation import as_date, as_dates, check_frame, check_number
+
+    check_frame("truth_customers", truth_customers,
+                ["customer_id", "purchase_rate", "dropout_prob", "alive_end", "dropout_date"])
+    as_of = as_date("as_of", as_of)
+    weeks = check_number("horizon_days", horizon_days, 0, 100 * 366) / 7
+    dropout = truth_customers["dropout_date"]
+    left = dropout.notna().to_numpy()
+    still_there = np.zeros(len(dropout), dtype=bool)
+    if left.any():
+        days = as_dates("truth_customers", "dropout_date", dropout[left].reset_index(drop=True))
+        still_there[left] = (days >= as_of).to_numpy()
+    alive = pd.array(truth_customers["alive_end"], dtype="boolean").fillna(False).to_numpy(dtype=bool) | still_there
+    lam = truth_customers["purchase_rate"].to_numpy(dtype=float)
+    p = truth_customers["dropout_prob"].to_numpy(dtype=float)
+    expected = np.where(alive, _bgnbd_expected_purchases(lam, p, weeks), 0.0)
+    expected = np.where(np.isnan(lam) | np.isnan(p), np.nan, expected)
+    return pd.Series(expected, index=pd.Index(truth_customers["customer_id"].to_numpy(), name="customer_id"),
+                     name="expected_purchases")
 
 
 def generate_world(config: WorldConfig | None = None, *, progress: bool = False, **overrides: Any) -> World:
@@ -232,8 +324,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     # the truth, per customer
     alive = people.buyer & ~life.died
     lam, p = people.lam, people.p
-    with np.errstate(invalid="ignore"):
-        exp_purch = np.where(alive, (1 - np.exp(-lam * p * HORIZON_WEEKS)) / p, 0.0)
+    exp_purch = np.where(alive, _bgnbd_expected_purchases(lam, p, HORIZON_WEEKS), 0.0)
     mean_spend = cfg.spend_p / people.nu
     exp_idx = exp_truth["idx"]
 
