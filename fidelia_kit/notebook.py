@@ -72,7 +72,7 @@ def _jsonable(value, name):
                     "lists or dicts (or a pandas Series).")
 
 
-def record(name: str, value: Any) -> Any:
+def record(name: str, value: Any, *, show: bool = False) -> Any:
     """Record a result in the running notebook, to be read back by :func:`read_results`.
 
     Parameters
@@ -82,12 +82,16 @@ def record(name: str, value: Any) -> Any:
     value : number, str, bool, None, list, tuple, dict, numpy scalar or array, pandas Series
         Stored as JSON: numpy numbers become Python numbers, a non-finite float ``None``,
         a Series (anything with ``to_dict``) a dict. Floats are stored in full, never rounded.
+    show : bool, default=False
+        Also show ``recorded name = value`` (floats to 4 significant digits) to the reader. By
+        default the record is data for :func:`read_results` only: its output has the result's own
+        MIME type (:data:`RESULT_MIME`) and an empty text, so the notebook's narrative, not a
+        list of raw values, is what a reader sees (the HTML export of ``fidelia run`` leaves it out).
 
     Returns
     -------
     object
-        The value as stored (JSON-ready). Inside a notebook it is also displayed, as
-        ``name = value``, with the result's own MIME type (:data:`RESULT_MIME`).
+        The value as stored (JSON-ready).
 
     Raises
     ------
@@ -117,9 +121,9 @@ def record(name: str, value: Any) -> Any:
         shell = None
     if shell is not None:
         from IPython.display import display
-        # the stored value is exact; what the reader sees is brief (4 significant digits)
-        display({RESULT_MIME: {"name": name, "value": value}, "text/plain": f"recorded {name} = {_brief(value)}"},
-                raw=True)
+        # the stored value is exact; what the reader sees, if anything, is brief (4 significant digits)
+        shown = f"recorded {name} = {_brief(value)}" if show else ""
+        display({RESULT_MIME: {"name": name, "value": value}, "text/plain": shown}, raw=True)
     return value
 
 

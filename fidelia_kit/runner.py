@@ -209,7 +209,13 @@ def _export_html(output: str) -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(output, as_version=4))
+    nb = nbformat.read(output, as_version=4)
+    from .notebook import RESULT_MIME
+    for cell in nb.cells:  # a result recorded without show=True is data for read_results, not for the reader
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (RESULT_MIME in o.get("data", {}) and not o["data"].get("text/plain"))]
+    body, _ = HTMLExporter().from_notebook_node(nb)
     html_path = str(Path(output).with_suffix(".html"))
     Path(html_path).write_text(body, encoding="utf-8")
     return html_path

@@ -345,3 +345,16 @@ def test_a_library_warning_during_run_is_one_line(tmp_path):
     assert cli.returncode == 0, cli.stderr
     lines = cli.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("fidelia: warning: Cell is missing an id field"), cli.stderr
+
+
+def test_records_are_data_for_read_results_and_shown_only_when_asked(tmp_path):
+    nb = _nb(tmp_path / "nb" / "rec.ipynb",
+             "import fidelia_kit as fk\nfk.record('hidden', 1.23456789)\nfk.record('shown', 2.5, show=True)\nprint('done')")
+    [run] = run_notebooks([nb], out_dir=tmp_path / "r", progress=False)
+    assert run.status == "ok" and run.results == {"hidden": 1.23456789, "shown": 2.5}  # stored in full
+    executed = nbformat.read(run.output, as_version=4)
+    texts = [o.get("data", {}).get("text/plain", o.get("text", "")) for o in executed.cells[1].outputs]
+    assert texts == ["", "recorded shown = 2.5", "done\n"]
+    page = (tmp_path / "r" / "rec.html").read_text()
+    # the HTML shows the asked-for record and the print, and no empty block for the hidden record
+    assert "recorded shown = 2.5" in page and page.count('data-mime-type="text/plain"') == 2
