@@ -311,6 +311,35 @@ def test_segmentation_notebooks(executed):
                              cost_per_complaint=p2["cost_per_complaint"],
                              cost_per_handoff=p2["cost_per_handoff"])["profit"].reindex(value.table.index)
     assert r["spearman_profit_truth"] == pytest.approx(stats.spearmanr(profit, true_margin).statistic, rel=1e-9)
+    # future profit charges discounts once: they are already out of the CLV's gross margin, so only the other costs
+    # to serve are charged per expected (discounted) purchase; charging cost_to_serve whole counted discounts twice
+    costs2 = customer_profit(saved.transactions, saved.complaints, point_value=p2["point_value"],
+                             cost_per_complaint=p2["cost_per_complaint"], cost_per_handoff=p2["cost_per_handoff"])
+    rfm2 = rfm_table(saved.transactions)
+    t2 = value.table.reindex(rfm2.index)
+    d2 = t2["clv"] / (t2["margin_rate"] * t2["expected_spend"])
+    other2 = (costs2["cost_to_serve"] - costs2["discounts"]).reindex(rfm2.index).fillna(0) / rfm2["n_purchases"]
+    assert r["future_profit_total"] == pytest.approx((t2["clv"] - other2 * d2).sum(), rel=1e-6)
+    assert r["future_profit_total"] > (t2["clv"] - costs2["cost_to_serve"].reindex(rfm2.index).fillna(0)
+                                       / rfm2["n_purchases"] * d2).sum()
+    # the pitfall on costs is counted: customers who change tier at twice the cost of a complaint
+    from fidelia_kit.segmentation import future_profit, rfm_scores, value_tiers
+
+    def tiers_at(cost):
+        c = customer_profit(saved.transactions, saved.complaints, point_value=p2["point_value"],
+                            cost_per_complaint=cost, cost_per_handoff=p2["cost_per_handoff"])
+        return value_tiers(c["profit"].reindex(rfm2.index), future_profit(value, c, rfm2),
+                           top_share=p2["top_share"], potential_share=p2["potential_share"])["tier"]
+
+    moved = int((tiers_at(2 * p2["cost_per_complaint"]) != tiers_at(p2["cost_per_complaint"])).sum())
+    assert r["tier_moves_double_complaint_cost"] == moved
+    # the segment bars are read in a sentence: the segment with the largest share of revenue
+    from fidelia_kit.segmentation import rfm_segments
+
+    segs = rfm_segments(rfm_scores(rfm2, q=p2["q"], tenure=True, ties=p2["ties"]))["segment"]
+    revenue = rfm2["monetary_total"].groupby(segs).sum() / rfm2["monetary_total"].sum()
+    assert r["segment_top_revenue"]["segment"] == revenue.idxmax()
+    assert r["segment_top_revenue"]["revenue_share"] == pytest.approx(revenue.max(), rel=1e-9)
     # the transition table adds up to the market, as the funnels do (the never-registered were left out)
     assert r["transitions_total"] == r["market_size"]
     # the RFM grid's sentence gives the largest gap of a cell's mean spend per purchase day from the average
@@ -394,6 +423,23 @@ def test_clv_notebooks_against_the_truth(executed):
     saved = load_world(_data_dir(executed))
     value = customer_value(saved.transactions, horizon_days=q4["horizon_days"], discount_rate=q4["discount_rate"])
     assert r["total_clv"] == pytest.approx(value.total, rel=1e-9)
+    # the sensitivity sentence gives the change from the lowest rate to the highest, against the lowest (it divided
+    # the largest total by the smallest: +8.9% where the total fell by 8.2%)
+    rates4 = sorted(set(q4["compared_rates"]) | {q4["discount_rate"]})
+    totals = [round(customer_value(saved.transactions, horizon_days=q4["horizon_days"], discount_rate=d).total)
+              for d in rates4[::len(rates4) - 1]]
+    assert r["discount_sensitivity"] == pytest.approx(totals[1] / totals[0] - 1, rel=1e-9) and totals[1] < totals[0]
+    from fidelia_kit.verdict import relative_change
+
+    _, shown04 = _outputs(executed, "04")
+    assert f"({relative_change(totals[1], totals[0])})" in shown04
+    # the pitfalls carry numbers: the in-sample misfit and the fit per week beside the daily one, per week
+    weekly = summarize_transactions(saved.transactions, value_col="amount", freq="W",
+                                    as_of=window.end + pd.Timedelta(days=1))
+    bg_w = BetaGeoModel().fit(weekly["frequency"], weekly["recency"], weekly["T"])
+    assert r["time_unit_fits"]["W"]["alpha"] == pytest.approx(bg_w.params_["alpha"], rel=1e-6)
+    assert r["time_unit_fits"]["D"]["alpha"] == pytest.approx(r["bgnbd_params"]["alpha"] / 7, rel=1e-9)
+    assert 0 <= r["in_sample_misfit"] < 1
     # the independence check and the campaign in the holdout are reported with their numbers
     assert 0 <= r["independence_pvalue"] <= 1 and np.isfinite(r["holdout_gap_contacted"])
     m = runs["05"].results
@@ -437,6 +483,17 @@ def test_clv_notebooks_against_the_truth(executed):
 
     shares = cohort_table(saved.transactions, period=q["cohort_period"]).shares.drop(columns=0).mean().dropna()
     assert m["cohort_share_by_age"] == pytest.approx({str(k): v for k, v in shares.items()}, rel=1e-9)
+    # each step of the triangle is reported with the cohorts behind it (only the first and last were compared, and
+    # an explanation asserted); the pace is read from every step
+    drops = -shares.diff().dropna()
+    assert m["cohort_drops"] == pytest.approx({str(k): v for k, v in drops.items()}, rel=1e-9)
+    _, shown05 = _outputs(executed, "05")
+    assert "as most of those who stop buying stop early" not in shown05
+    pace = ("shrink at every step" if drops.is_monotonic_decreasing and drops.iloc[0] > drops.iloc[-1]
+            else "grow at every step" if drops.is_monotonic_increasing and drops.iloc[-1] > drops.iloc[0]
+            else "neither shrink nor grow steadily")
+    assert f"the falls {pace}" in shown05
+    assert "In-sample fit: on the members it was fitted on" in shown05
     for number in ("04", "05"):
         assert _outputs(executed, number)[0] == "", number                # nothing on stderr
     _, shown05 = _outputs(executed, "05")

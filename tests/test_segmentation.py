@@ -701,12 +701,16 @@ def test_future_profit_hand_worked_and_the_undiscounted_fallback():
     value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0, 0.0], "expected_purchases": [3.2, 2.0],
                                                 "expected_spend": [25.0, 10.0], "margin_rate": [0.4, 0.0]},
                                                index=[1, 2]))
-    costs = pd.DataFrame({"cost_to_serve": [12.0, 9.0]}, index=[1, 2])
+    costs = pd.DataFrame({"cost_to_serve": [12.0, 9.0], "discounts": [4.0, 0.0]}, index=[1, 2])
     rfm = pd.DataFrame({"n_purchases": [4, 3]}, index=[1, 2])
-    # 1: D = 30 / (0.4 x 25) = 3 discounted purchases at 3 EUR each; 2: no margin, 2 purchases at 3 EUR each
-    assert future_profit(value, costs, rfm).tolist() == [21.0, -6.0]
+    # 1: D = 30 / (0.4 x 25) = 3 discounted purchases; the 4 EUR of discounts are already out of the CLV's
+    # margin, so (12 - 4) / 4 = 2 EUR each is charged: 30 - 6 = 24 (charging discounts again gave 21);
+    # 2: no margin, 2 purchases at 3 EUR each
+    assert future_profit(value, costs, rfm).tolist() == [24.0, -6.0]
     with pytest.raises(TypeError, match="result of fidelia_kit.clv.customer_value"):
         future_profit(value.table, costs, rfm)
+    with pytest.raises(ValueError, match="discounts"):
+        future_profit(value, costs[["cost_to_serve"]], rfm)
 
 
 def test_future_profit_on_the_world_reaches_below_zero_where_the_bare_clv_cannot(small_world):
@@ -720,6 +724,11 @@ def test_future_profit_on_the_world_reaches_below_zero_where_the_bare_clv_cannot
     fp = future_profit(value, costs, rfm)
     clv = value.table["clv"].reindex(rfm.index)
     assert fp.notna().all() and (fp <= clv + 1e-9).all()
+    # discounts are in the CLV's margin already: a customer whose only cost to serve is discounts keeps the CLV
+    only_discounts = costs.index[((costs["cost_to_serve"] - costs["discounts"]).abs() < 1e-9)
+                                 & (costs["discounts"] > 0)].intersection(rfm.index)
+    assert len(only_discounts) > 0
+    assert np.allclose(fp[only_discounts], clv[only_discounts])
     bare = value_tiers(costs["profit"].reindex(rfm.index), clv)
     net = value_tiers(costs["profit"].reindex(rfm.index), fp)
     assert (bare["tier"] == "below zero").sum() == 0 < (net["tier"] == "below zero").sum()

@@ -172,7 +172,7 @@ def future_value_proxy(rfm: pd.DataFrame, profit: pd.Series, *, horizon_days: in
 
 
 def future_profit(value: CustomerValue, profit_table: pd.DataFrame, rfm: pd.DataFrame) -> pd.Series:
-    """Future profitability: the CLV (future margin) net of the customer's cost to serve.
+    """Future profitability: the CLV (future margin) net of the customer's other costs to serve.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def future_profit(value: CustomerValue, profit_table: pd.DataFrame, rfm: pd.Data
         :func:`fidelia_kit.clv.customer_value`'s result; its table has ``clv``,
         ``expected_purchases``, ``expected_spend`` and ``margin_rate`` per customer.
     profit_table : DataFrame
-        :func:`customer_profit`'s output (``cost_to_serve`` per customer).
+        :func:`customer_profit`'s output (``cost_to_serve`` and ``discounts`` per customer).
     rfm : DataFrame
         :func:`~fidelia_kit.segmentation.rfm_table`'s output (``n_purchases``, purchase days),
         computed at the same ``as_of`` as ``value``.
@@ -204,9 +204,12 @@ def future_profit(value: CustomerValue, profit_table: pd.DataFrame, rfm: pd.Data
     Notes
     -----
     The CLV counts gross margin only, so it is never negative; a customer who costs more
-    to serve than they earn us has a negative future *profit*. Each customer's cost to
-    serve per purchase day so far, ``c = cost_to_serve / n_purchases``, is charged on the
-    purchases the model expects, discounted as the CLV discounts them:
+    to serve than they earn us has a negative future *profit*. The CLV's margin rate is
+    gross margin over amount, and gross margin is already net of discounts, so discounts
+    are in the CLV and are not charged again: each customer's cost to serve *other than
+    discounts* per purchase day so far, ``c = (cost_to_serve - discounts) / n_purchases``
+    (points, compensation, complaint handling), is charged on the purchases the model
+    expects, discounted as the CLV discounts them:
 
     .. math:: FP_i = CLV_i - c_i \\, D_i, \\qquad D_i = \\frac{CLV_i}{\\bar m_i \\, E[z_i]}
 
@@ -216,27 +219,29 @@ def future_profit(value: CustomerValue, profit_table: pd.DataFrame, rfm: pd.Data
     Examples
     --------
     A customer worth 30 EUR of discounted margin, at 40% margin on 25 EUR per purchase
-    (D = 30 / 10 = 3 discounted purchases), who cost 12 EUR to serve over 4 purchase days:
-    30 - 3 x 3 = 21.
+    (D = 30 / 10 = 3 discounted purchases), who cost 12 EUR to serve over 4 purchase days,
+    4 EUR of it discounts (already out of the margin): c = (12 - 4) / 4 = 2, so 30 - 2 x 3 = 24.
 
     >>> from types import SimpleNamespace
     >>> value = SimpleNamespace(table=pd.DataFrame({"clv": [30.0], "expected_purchases": [3.2],
     ...                                             "expected_spend": [25.0], "margin_rate": [0.4]}, index=[7]))
-    >>> costs = pd.DataFrame({"cost_to_serve": [12.0]}, index=[7])
+    >>> costs = pd.DataFrame({"cost_to_serve": [12.0], "discounts": [4.0]}, index=[7])
     >>> future_profit(value, costs, pd.DataFrame({"n_purchases": [4]}, index=[7])).tolist()
-    [21.0]
+    [24.0]
     """
     table = getattr(value, "table", None)
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"`value` must be the result of fidelia_kit.clv.customer_value; got {type(value).__name__}.")
     check_frame("value.table", table, ["clv", "expected_purchases", "expected_spend", "margin_rate"])
-    check_frame("profit_table", profit_table, ["cost_to_serve"])
+    check_frame("profit_table", profit_table, ["cost_to_serve", "discounts"])
     check_frame("rfm", rfm, ["n_purchases"])
     t = table.reindex(rfm.index)
     per_purchase_margin = t["margin_rate"] * t["expected_spend"]
     discounted = np.where(per_purchase_margin > 0, t["clv"] / per_purchase_margin.where(per_purchase_margin > 0),
                           t["expected_purchases"])
-    cost_per_day = profit_table["cost_to_serve"].reindex(rfm.index).fillna(0.0) / rfm["n_purchases"].clip(lower=1)
+    # discounts are already out of the CLV's margin (gross margin is net of them): charge the other costs only
+    other_costs = (profit_table["cost_to_serve"] - profit_table["discounts"]).reindex(rfm.index).fillna(0.0)
+    cost_per_day = other_costs / rfm["n_purchases"].clip(lower=1)
     return (t["clv"] - cost_per_day * discounted).rename("future_profit")
 
 
