@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._validation import check_frame
+from ._validation import check_frame, check_int, check_probability
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -728,6 +728,11 @@ def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None, n_actual: i
     -------
     matplotlib Axes
 
+    Raises
+    ------
+    TypeError, ValueError
+        ``target_power`` not strictly between 0 and 1, or ``n_actual`` not a positive integer.
+
     Examples
     --------
     >>> from fidelia_kit.retention import power_curve
@@ -741,6 +746,9 @@ def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None, n_actual: i
         curve = curve.rename_axis(columns="n_control").stack().rename("power").reset_index()
         curve["n_treated"] = (curve["n_control"] * ratio).round().astype(int)
     check_frame("curve", curve, ["lift", "n_control", "n_treated", "power"])
+    target_power = check_probability("target_power", target_power, what="a power")
+    if n_actual is not None:
+        n_actual = check_int("n_actual", n_actual, 1, 10**9)
     ax = _axes(ax)
     equal = bool((curve["n_control"] == curve["n_treated"]).all())
     for lift, rows in curve.groupby("lift", sort=False):

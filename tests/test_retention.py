@@ -405,6 +405,10 @@ def test_retention_plots_draw_the_numbers(default_world):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lift +3.0 pp", "lift +5.0 pp", "target power 90%",
                                                                   "this experiment: 763"]
     assert list(ax.lines[2].get_ydata()) == [0.9, 0.9] and list(ax.lines[3].get_xdata()) == [763, 763]
+    with pytest.raises(ValueError, match=r"`target_power` must be a power strictly between 0 and 1; got 80"):
+        plots.power_curve_plot(pc, target_power=80)
+    with pytest.raises(TypeError, match=r"`n_actual` must be an integer in \[1, 1000000000\]; got 763.5"):
+        plots.power_curve_plot(pc, n_actual=763.5)
     q = qini_curve(e["days_since_last"], (e["arm"] != "control").astype(int), e["active_90d"].astype(int))
     ax = plots.qini_plot(q)
     assert np.allclose(ax.lines[0].get_ydata(), q.curve["model"])
