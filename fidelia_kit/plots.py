@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._validation import check_frame
+from ._validation import check_frame, check_int, check_probability
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -708,8 +708,9 @@ def arms_plot(result: ArmComparison | pd.DataFrame, *, ax: Axes | None = None) -
     return ax
 
 
-def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Power by size of the control arm, one line per lift.
+def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None, n_actual: int | None = None,
+                     target_power: float = 0.8) -> Axes:
+    """Power by size of the control arm, one line per lift (in percentage points).
 
     Parameters
     ----------
@@ -718,16 +719,26 @@ def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ``n_treated``, ``power``).
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
+    n_actual : int, optional
+        The size the experiment has (on the x axis's scale), marked by a vertical line.
+    target_power : float, default=0.8
+        The power the plan aims at, marked by a horizontal dashed line.
 
     Returns
     -------
     matplotlib Axes
 
+    Raises
+    ------
+    TypeError, ValueError
+        ``target_power`` not strictly between 0 and 1, or ``n_actual`` not a positive integer.
+
     Examples
     --------
     >>> from fidelia_kit.retention import power_curve
-    >>> power_curve_plot(power_curve(0.3, [0.03, 0.05], [500, 1000])).get_xlabel()
-    'customers per arm (count)'
+    >>> ax = power_curve_plot(power_curve(0.3, [0.03, 0.05], [500, 1000]), n_actual=763)
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('customers per arm (count)', ['lift +3.0 pp', 'lift +5.0 pp', 'target power 80%', 'this experiment: 763'])
     """
     if isinstance(curve, pd.DataFrame) and "power" not in curve.columns and curve.index.name == "lift":
         # the wide frame of earlier versions: lifts by rows, sizes by columns, equal arms unless named n_control
@@ -735,11 +746,16 @@ def power_curve_plot(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         curve = curve.rename_axis(columns="n_control").stack().rename("power").reset_index()
         curve["n_treated"] = (curve["n_control"] * ratio).round().astype(int)
     check_frame("curve", curve, ["lift", "n_control", "n_treated", "power"])
+    target_power = check_probability("target_power", target_power, what="a power")
+    if n_actual is not None:
+        n_actual = check_int("n_actual", n_actual, 1, 10**9)
     ax = _axes(ax)
     equal = bool((curve["n_control"] == curve["n_treated"]).all())
     for lift, rows in curve.groupby("lift", sort=False):
-        ax.plot(rows["n_control"], rows["power"], marker=".", label=f"lift {lift:+.3f}")
-    ax.axhline(0.8, color="grey", ls="--", lw=0.8)
+        ax.plot(rows["n_control"], rows["power"], marker=".", label=f"lift {100 * lift:+.1f} pp")
+    ax.axhline(target_power, color="grey", ls="--", lw=0.8, label=f"target power {target_power:.0%}")
+    if n_actual is not None:
+        ax.axvline(n_actual, color="black", ls=":", lw=1, label=f"this experiment: {n_actual:,}")
     ax.set_title("Power of the experiment by sample size")
     ax.set_xlabel("customers per arm (count)" if equal else "customers in the control arm (count)")
     ax.set_ylabel("power (probability of detecting the lift)")
@@ -808,12 +824,14 @@ def profit_curve_plot(policy: TargetingPolicy, *, ax: Axes | None = None) -> Axe
     """
     curve = policy.curve
     ax = _axes(ax)
-    ax.plot(curve["share_targeted"], curve["expected_profit"])
+    ax.plot(curve["share_targeted"], curve["expected_profit"], label="expected profit")
     best = curve["expected_profit"].idxmax()
-    ax.axvline(curve.loc[best, "share_targeted"], color="grey", ls="--", lw=0.8)
+    ax.axvline(curve.loc[best, "share_targeted"], color="grey", ls="--", lw=0.8,
+               label=f"cut-off: contact {policy.n_contacted:,} of {len(policy.contact):,}")
     ax.set_title("Expected profit by share of customers contacted")
     ax.set_xlabel("share of customers contacted, most profitable first")
     ax.set_ylabel("expected profit (EUR)")
+    ax.legend()
     return ax
 
 

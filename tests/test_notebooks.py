@@ -24,6 +24,7 @@ from fidelia_kit.retention import (
     EXPERIMENT_FEATURES,
     ChurnModel,
     UpliftModel,
+    adjusted_effect,
     baseline_rate,
     campaign_return,
     churn_dataset,
@@ -32,6 +33,7 @@ from fidelia_kit.retention import (
     evaluate_churn,
     kept_customer_value,
     outcome_totals,
+    power_curve,
     qini_curve,
     referral_programme,
     retrodesign,
@@ -545,6 +547,15 @@ def test_experiment_notebook(executed):
     assert r["planning_base_rate"] == pytest.approx(baseline_rate(saved.transactions, as_of=assigned), rel=1e-12)
     assert r["planning_base_rate"] != pytest.approx(e.loc[e["arm"] == "control", "active_90d"].mean())
     assert r["sample_size_per_arm"] == sample_size(r["planning_base_rate"], p["min_lift"], power=p["target_power"])
+    # the power figure is read for the experiment's own size (the figure used to stand with no sentence)
+    n_control = int((e["arm"] == "control").sum())
+    power_now = float(power_curve(r["planning_base_rate"], [p["min_lift"]], [n_control])["power"].iloc[0])
+    assert r["power_at_experiment_size"] == pytest.approx(power_now, rel=1e-9)
+    # the revenue effects are stated in their unit, and the move of each estimate under adjustment is given
+    adj = adjusted_effect(e, outcome_col="revenue_90d", covariates=["monetary_90d", "monetary_365d", "days_since_last"])
+    assert set(r["adjusted_revenue_effect"]) == set(adj.table.index)
+    for arm, recorded in r["adjusted_revenue_effect"].items():
+        assert recorded == pytest.approx(adj.table.loc[arm, ["unadjusted_estimate", "estimate"]].tolist(), rel=1e-9)
     # one more customer is worth the 90-day margin of an active customer, plus, in the long run, the CLV after the
     # window of a customer known to be alive (it used to be the mean CLV, which weighs each future by p_alive)
     margin = outcome_totals(e, saved.transactions, value_col="gross_margin")
@@ -597,6 +608,12 @@ def test_experiment_notebook(executed):
         assert profit == pytest.approx(extra * r["value_per_kept"], rel=1e-9)
         assert r["decision"][arm] == r["roi_verdict"][arm]                 # the short run decides, as the text says
         assert ret.explain(arm) in shown                                   # both verdicts, and why they differ
+        # "agree" is said of the verdicts only, and the summary says when their estimates differ in sign (it used to
+        # say "The long-run reading agrees." of an ROI of -216% on the 90 days and +301% in the long run)
+        same = ret.verdict(arm, "short_run").outcome == ret.verdict(arm, "long_run").outcome
+        opposite = ret.roi.loc[(arm, "short_run"), "estimate"] * ret.roi.loc[(arm, "long_run"), "estimate"] < 0
+        assert (f"- {ret.compare_readings(arm)}" in shown) == same
+        assert ("differ in sign" in ret.compare_readings(arm)) == (same and opposite)
         # the long run's assumption, each extra buyer a customer kept, is held against the truth: here a campaign
         # purchase is a one-off, and only the customers driven away change who is alive after the window
         tau = saved.truth_customers.set_index("customer_id").loc[e.loc[e["arm"] == arm, "customer_id"], f"effect_{arm}"]
@@ -609,6 +626,14 @@ def test_experiment_notebook(executed):
     # the follow-up window (days 90-179) exists on this world and tests that assumption in the data
     assert set(r["follow_up_verdict"]) == {"email_discount", "personal_call"}
     assert f"The model predicts it earns {policy.total:,.0f} EUR" in shown
+    assert "agree." not in shown
+    power_said = f"is detected with probability {r['power_at_experiment_size']:.0%}, "
+    assert power_said + ("at or above" if r["power_at_experiment_size"] >= p["target_power"] else "below") in shown
+    for before, after in r["adjusted_revenue_effect"].values():
+        assert f"The estimate moves from {before:.2f} to {after:.2f} EUR per customer" in shown
+    assert "in **EUR per customer**" in shown
+    # the dashed cut-off of the profit curve is explained with the policy's own count
+    assert f"calls those {policy.n_contacted:,} of {len(part):,} customers" in shown
 
 
 def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_alive(executed):
@@ -722,6 +747,25 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     by_front = c.groupby("resolved_front_line")["stayed_180d"].apply(lambda v: v.astype(float).mean())
     assert x["stayed_share_by_front_line"] == pytest.approx({str(k): v for k, v in by_front.items()}, rel=1e-12)
     assert f"{by_front[True]:.0%} stayed when the first employee solved the complaint" in shown
+    # "the others cannot be told from independence" only when there are others (it used to follow 5 + 23 of 28 pairs)
+    above, below, undecided = x["affinity_pairs_above_below_undecided"]
+    assert above + below + undecided == len({frozenset(ab) for ab in zip(aff["antecedent"], aff["consequent"])})
+    assert ("cannot be told from independence" in shown) == (undecided > 0)
+    # the handling of complaints is read as associations, as the notebook's own pitfall says (it used to ask "what
+    # keeps a customer" and say that leaving "becomes likelier")
+    for causal in ("what keeps a customer", "leaving becomes likelier", "makes a difference"):
+        assert causal not in prose
+    assert "associations in the data, not the effect of changing how a complaint is handled" in prose.replace("\n", " ")
+    # the winner's curse has a size: the smallest age band's highest lift against the same pair over all baskets
+    by_age = category_affinity(saved.transaction_items, groups=age, min_support=q["min_support"], ci=q["ci"])
+    small_band = by_age.groupby("group")["baskets"].first().idxmin()
+    band = by_age[by_age["group"] == small_band].sort_values("lift", ascending=False).iloc[0]
+    curse = x["winners_curse_smallest_band"]
+    assert curse["group"] == str(small_band) and curse["lift_band"] == pytest.approx(band["lift"], rel=1e-12)
+    overall = aff[[frozenset(ab) == frozenset((band["antecedent"], band["consequent"]))
+                   for ab in zip(aff["antecedent"], aff["consequent"])]]
+    assert curse["lift_all"] == pytest.approx(overall["lift"].iloc[0], rel=1e-12)
+    assert f"over all baskets the same pair's lift is {curse['lift_all']:.2f}" in shown
 
 
 # --- the runner itself ---------------------------------------------------------------------------------

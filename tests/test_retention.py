@@ -399,6 +399,16 @@ def test_retention_plots_draw_the_numbers(default_world):
     pc = power_curve(0.3, [0.03, 0.05], [500, 1000, 2000])
     ax = plots.power_curve_plot(pc)
     assert np.allclose(ax.lines[0].get_ydata(), pc.loc[pc["lift"] == 0.03, "power"])
+    # the legend speaks the text's unit (percentage points; it used to say "+0.030"), and the experiment's own size
+    # and the target power are drawn where asked
+    ax = plots.power_curve_plot(pc, n_actual=763, target_power=0.9)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lift +3.0 pp", "lift +5.0 pp", "target power 90%",
+                                                                  "this experiment: 763"]
+    assert list(ax.lines[2].get_ydata()) == [0.9, 0.9] and list(ax.lines[3].get_xdata()) == [763, 763]
+    with pytest.raises(ValueError, match=r"`target_power` must be a power strictly between 0 and 1; got 80"):
+        plots.power_curve_plot(pc, target_power=80)
+    with pytest.raises(TypeError, match=r"`n_actual` must be an integer in \[1, 1000000000\]; got 763.5"):
+        plots.power_curve_plot(pc, n_actual=763.5)
     q = qini_curve(e["days_since_last"], (e["arm"] != "control").astype(int), e["active_90d"].astype(int))
     ax = plots.qini_plot(q)
     assert np.allclose(ax.lines[0].get_ydata(), q.curve["model"])
@@ -406,6 +416,10 @@ def test_retention_plots_draw_the_numbers(default_world):
     pol = targeting_policy(np.linspace(-0.1, 0.3, len(e)), value=50.0, cost=6.0)
     ax = plots.profit_curve_plot(pol)
     assert np.allclose(ax.lines[0].get_ydata(), pol.curve["expected_profit"])
+    # the dashed cut-off says what it is: the peak of the curve, where the policy stops contacting
+    assert ax.get_legend().get_texts()[1].get_text() == f"cut-off: contact {pol.n_contacted:,} of {len(e):,}"
+    peak = pol.curve.loc[pol.curve["expected_profit"].idxmax(), "share_targeted"]
+    assert list(ax.lines[1].get_xdata()) == [peak, peak]
 
 
 # --- bad input and degenerate data (issue 11): a clear error or a defined result with a warning --------
@@ -852,8 +866,29 @@ def test_campaign_return_explains_why_its_readings_disagree():
     # 25 extra customers x 20 EUR = +500 EUR beside 100 x (1.5 - 1.5) = +0 EUR of margin, for 50 EUR
     assert "25.0 extra active customers x 20.00 EUR each = +500 EUR to the +0 EUR of margin" in text
     assert "for a cost of 50 EUR" in text
+    assert text.endswith("that sum holds only if every extra buyer is a customer kept.")
+    assert "The two readings reach different verdicts. They differ because" in text
     assert campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=0.0).explain(
-        "mail").endswith("Both readings agree.")
+        "mail").endswith("Both readings reach the same verdict (cannot tell), and their estimates have the same sign.")
+
+
+def test_campaign_return_does_not_call_readings_of_opposite_sign_in_agreement():
+    # the same 100 + 100 customers; 25 extra buyers x 4 EUR = +100 EUR after the window: the short-run profit is
+    # 0 - 50 = -50 EUR (ROI -100%), the long-run one 0 + 100 - 50 = +50 EUR (ROI +100%); both intervals contain 0.
+    # Only the verdicts agree ("cannot tell"), not the readings: the sentence used to say "Both readings agree."
+    df = pd.DataFrame({"arm": ["control"] * 100 + ["mail"] * 100,
+                       "active": [1] * 25 + [0] * 75 + [1] * 50 + [0] * 50,
+                       "margin": [6.0] * 25 + [0.0] * 75 + [3.0] * 50 + [0.0] * 50, "cost": [0.0] * 100 + [0.5] * 100})
+    res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=4.0)
+    assert res.roi.loc[("mail", "short_run"), "estimate"] == pytest.approx(-1.0)
+    assert res.roi.loc[("mail", "long_run"), "estimate"] == pytest.approx(1.0)
+    assert res.verdict("mail", "short_run").outcome == res.verdict("mail", "long_run").outcome == "inconclusive"
+    said = ("Both readings reach the same verdict (cannot tell), though their estimates differ in sign: -100% in the "
+            "short run, +100% in the long run.")
+    assert res.compare_readings("mail") == said
+    assert res.explain("mail").endswith(said) and "agree." not in res.explain("mail")
+    with pytest.raises(ValueError, match="`arm` must be one of"):
+        res.compare_readings("sms")
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

@@ -756,8 +756,32 @@ class CampaignReturn(_Measures, Result):
         row = self.roi.loc[(arm, reading)]
         return roi_sign(f"{arm} {READINGS[reading]}", row["estimate"], (row["ci_low"], row["ci_high"]), level=self.ci)
 
+    def compare_readings(self, arm: str) -> str:
+        """Whether the two readings of ``arm`` reach the same verdict, and whether their estimates share a sign.
+
+        The same verdict does not mean the same estimate: two intervals across break-even both
+        say "cannot tell" while one estimate is a loss and the other a gain; the sentence then
+        says so.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"arm": ["control"] * 4 + ["mail"] * 4, "margin": [0, 10, 0, 0, 8, 10, 0, 12],
+        ...                    "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
+        >>> campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0).compare_readings("mail")
+        'Both readings reach the same verdict (cannot tell), and their estimates have the same sign.'
+        """
+        short, long = self.verdict(arm, "short_run"), self.verdict(arm, "long_run")
+        if short.outcome != long.outcome:
+            return "The two readings reach different verdicts."
+        words = {"pays": "it pays", "loses": "it loses money", "inconclusive": "cannot tell", "undefined": "undefined"}
+        head = f"Both readings reach the same verdict ({words[short.outcome]})"
+        if np.sign(short.estimate) * np.sign(long.estimate) < 0:
+            return (f"{head}, though their estimates differ in sign: {short.estimate:+.0%} in the short run, "
+                    f"{long.estimate:+.0%} in the long run.")
+        return f"{head}, and their estimates have the same sign."
+
     def explain(self, arm: str) -> str:
-        """Both verdicts of ``arm`` and, where they differ, why, in this run's numbers.
+        """Both verdicts of ``arm``, whether they agree (:meth:`compare_readings`) and, where they differ, why.
 
         Examples
         --------
@@ -765,12 +789,12 @@ class CampaignReturn(_Measures, Result):
         ...                    "active": [0, 1, 0, 0, 1, 1, 0, 1], "cost": [0] * 4 + [1] * 4})
         >>> res = campaign_return(df, margin_col="margin", outcome_col="active", value_per_kept=15.0)
         >>> res.explain("mail").split(". ")[-1]
-        'Both readings agree.'
+        'Both readings reach the same verdict (cannot tell), and their estimates have the same sign.'
         """
         short, long = self.verdict(arm, "short_run"), self.verdict(arm, "long_run")
-        text = f"{short.sentence} {long.sentence}"
+        text = f"{short.sentence} {long.sentence} {self.compare_readings(arm)}"
         if short.outcome == long.outcome:
-            return text + " Both readings agree."
+            return text
         def get(measure):
             return float(self.measure(measure).loc[(arm, "long_run"), "estimate"])
 
