@@ -1788,9 +1788,9 @@ class LoyaltyLinks(Result):
 
 
 #: What each model of :func:`satisfaction_to_loyalty` estimates, per point of a predictor.
-LOYALTY_UNITS = {"stay": "log-odds of buying again in the horizon, per point",
+LOYALTY_UNITS = {"stay": "log-odds of buying again, per point",
                  "spend": "EUR spent in the horizon, per point",
-                 "recommend": "log-odds of a higher recommend answer (0-10, ordered logit), per point"}
+                 "recommend": "log-odds of a higher recommend, per point"}
 
 
 def _coefficients(name: str, fit, terms: list, ci: float) -> pd.DataFrame:

@@ -230,6 +230,20 @@ def test_survey_notebook_matches_the_module_and_the_truth(executed):
     assert r["driver_share_max_gap"] == pytest.approx(max(abs(r["driver_shares"][d] - true_w[d]) for d in true_w))
     assert r["driver_share_max_gap"] < 0.15
     assert r["ipa_importance"] == "derived"               # the IPA matrix says which importance it plots
+    # the table of links to behaviour says each estimate's unit, and its third row (the ordered logit of the 0-10
+    # answer, shown unexplained before) gets its sentence, written from its interval
+    from fidelia_kit.notebook import stay_days
+    from fidelia_kit.survey import satisfaction_to_loyalty
+
+    q = _parameters(executed, "01")
+    saved = load_world(_data_dir(executed))
+    days = stay_days(window_of(saved), saved.survey_responses["response_date"], q["stay_days"])
+    links = satisfaction_to_loyalty(saved.survey_responses, saved.transactions, horizon_days=days, ci=q["ci"])
+    rec = links.to_frame().set_index("model").loc["recommend"]
+    assert r["recommend_effect"] == effect_sign("b", rec["estimate"], (rec["ci_low"], rec["ci_high"])).outcome
+    _, shown = _outputs(executed, "01")
+    assert "(the ordered logit, third row)" in shown and f"{np.exp(rec['estimate']):.2f} times the odds" in shown
+    assert "EUR spent in the horizon, per point" in shown
 
 
 def test_survey_notebook_shows_who_answers_and_words_associations_as_such(executed):

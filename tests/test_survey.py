@@ -787,6 +787,6 @@ def test_satisfaction_to_loyalty_reports_tidy_coefficients_and_takes_column_name
                                     value_col="paid", response_date_col="answered", recommend_col="ltr")
     pd.testing.assert_frame_equal(other.coefficients, links.coefficients)
     # each row says what its estimate measures: log-odds, EUR and ordered-logit log-odds share one column
-    assert t["unit"].to_dict() == {"stay": "log-odds of buying again in the horizon, per point",
+    assert t["unit"].to_dict() == {"stay": "log-odds of buying again, per point",
                                    "spend": "EUR spent in the horizon, per point",
-                                   "recommend": "log-odds of a higher recommend answer (0-10, ordered logit), per point"}
+                                   "recommend": "log-odds of a higher recommend, per point"}
