@@ -421,8 +421,10 @@ def nps_by_group(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """The importance-performance matrix with its cross-hairs and quadrant names.
+def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, importance_ci: pd.DataFrame | None = None,
+               performance_ci: pd.DataFrame | None = None, importance_label: str = "importance",
+               ax: Axes | None = None) -> Axes:
+    """The importance-performance matrix with its cross-hairs, quadrant names and intervals.
 
     Parameters
     ----------
@@ -430,6 +432,12 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
         :func:`~fidelia_kit.survey.importance_performance`'s result (a table with
         ``importance``, ``performance`` and ``quadrant`` is accepted too; its cross-hairs
         are then the means).
+    importance_ci, performance_ci : DataFrame, optional
+        The intervals given to ``importance_performance`` (``ci_low``, ``ci_high`` per
+        attribute), drawn as error bars: they decide which attributes are on the border.
+    importance_label : str, default="importance"
+        The importance axis's label, with its unit (derived importance is variance
+        explained, stated importance a mean rating).
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
 
@@ -444,13 +452,15 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> ipa_matrix(ipa).get_title()
     'Importance-performance matrix'
 
-    With intervals, an attribute on the border is drawn as such, not in a quadrant's colour:
+    With intervals, an attribute on the border is drawn as such, not in a quadrant's colour,
+    and the intervals are drawn around the points:
 
     >>> ci = pd.DataFrame({"ci_low": [1.5, 2.5], "ci_high": [2.5, 5.0]}, index=["a", "b"])
     >>> ax = ipa_matrix(importance_performance(pd.Series({"a": 4.0, "b": 2.0}), pd.Series({"a": 2.0, "b": 4.0}),
-    ...                                        performance_ci=ci))
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['concentrate here', 'on the border']
+    ...                                        performance_ci=ci), performance_ci=ci,
+    ...                 importance_label="stated importance (mean rating, 1-5)")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_ylabel()
+    (['concentrate here', 'on the border'], 'stated importance (mean rating, 1-5)')
     """
     import seaborn as sns
 
@@ -459,28 +469,42 @@ def ipa_matrix(ipa: IPAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes
     else:
         check_frame("ipa", ipa, ["importance", "performance", "quadrant"])
         table, ic, pc = ipa, ipa["importance"].mean(), ipa["performance"].mean()
+    if not isinstance(importance_label, str):
+        raise TypeError(f"`importance_label` must be a string; got {type(importance_label).__name__}.")
     ax = _axes(ax, (6.5, 5.5))
     if "on_border" in table:      # an attribute whose interval contains a cross-hair gets no quadrant's colour
         table = table.assign(quadrant=table["quadrant"].where(~table["on_border"].astype(bool), "on the border"))
+    for axis, ci in (("importance", importance_ci), ("performance", performance_ci)):   # the intervals, as error bars
+        if ci is None:
+            continue
+        check_frame(f"{axis}_ci", ci, ["ci_low", "ci_high"])
+        ci = ci.reindex(table.index)
+        err = np.vstack([(table[axis] - ci["ci_low"]).to_numpy(float), (ci["ci_high"] - table[axis]).to_numpy(float)])
+        ax.errorbar(table["performance"], table["importance"], fmt="none", ecolor="grey", elinewidth=0.8, capsize=2,
+                    **({"yerr": err} if axis == "importance" else {"xerr": err}))
     sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=80, ax=ax)
     for name, row in table.iterrows():
         ax.annotate(str(name), (row["performance"], row["importance"]), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.axhline(ic, color="grey", lw=0.8)
     ax.axvline(pc, color="grey", lw=0.8)
     ax.set_title("Importance-performance matrix")
-    ax.set_xlabel("performance (mean rating)")
-    ax.set_ylabel("importance")
+    ax.set_xlabel("performance (mean rating, 1-5)")
+    ax.set_ylabel(importance_label)
     return ax
 
 
-def driver_bars(importance: DriverImportance | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Driver importance as bars (variance explained), with bootstrap intervals when present.
+def driver_bars(importance: DriverImportance | pd.DataFrame, *, value: str = "share", ax: Axes | None = None) -> Axes:
+    """Driver importance as bars, as shares of R^2 (default) or as variance explained, with bootstrap intervals.
 
     Parameters
     ----------
     importance : DriverImportance or DataFrame
         :func:`~fidelia_kit.survey.driver_importance`'s result (a table indexed by driver
-        with an ``importance`` or ``estimate`` column is accepted too).
+        with a ``share``, ``estimate`` or ``importance`` column is accepted too).
+    value : {"share", "estimate"}, default="share"
+        ``"share"``: each driver's share of R^2 (the shares add up to 1, the scale of the
+        true weights), with ``share_ci_low``/``share_ci_high``; ``"estimate"``: the variance
+        of the outcome explained (the bars add up to R^2), with ``ci_low``/``ci_high``.
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
 
@@ -490,26 +514,37 @@ def driver_bars(importance: DriverImportance | pd.DataFrame, *, ax: Axes | None 
 
     Examples
     --------
-    >>> table = pd.DataFrame({"importance": [0.3, 0.1]}, index=["staff", "access"])
+    >>> table = pd.DataFrame({"estimate": [0.3, 0.1], "share": [0.75, 0.25]}, index=["staff", "access"])
     >>> sorted(float(p.get_width()) for p in driver_bars(table).patches)
+    [0.25, 0.75]
+    >>> sorted(float(p.get_width()) for p in driver_bars(table, value="estimate").patches)
     [0.1, 0.3]
     """
+    from ._validation import check_option
+
+    check_option("value", value, ["share", "estimate"])
     r2 = getattr(importance, "r2", None)
     df = importance.table if hasattr(importance, "table") else importance
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"`importance` must be a DriverImportance or a DataFrame; got {type(importance).__name__}.")
-    col = "estimate" if "estimate" in df.columns else "importance"
+    if value == "estimate":
+        col = "estimate" if "estimate" in df.columns else "importance"
+        low, high = "ci_low", "ci_high"
+        label = "variance of the outcome explained (the bars add up to R²)"
+    else:
+        col, low, high = "share", "share_ci_low", "share_ci_high"
+        label = "share of R² (the shares add up to 1)"
     check_frame("importance", df, [col])
     ax = _axes(ax)
     df = df.sort_values(col)
     y = np.arange(len(df))
     xerr = None
-    if {"ci_low", "ci_high"} <= set(df.columns) and df[["ci_low", "ci_high"]].notna().all().all():
-        xerr = np.vstack([df[col] - df["ci_low"], df["ci_high"] - df[col]])
+    if {low, high} <= set(df.columns) and df[[low, high]].notna().all().all():
+        xerr = np.vstack([df[col] - df[low], df[high] - df[col]])
     ax.barh(y, df[col], xerr=xerr, color="steelblue", capsize=3)
     ax.set_yticks(y, df.index)
     ax.set_title("Driver importance" + (f" (R² = {r2:.2f})" if r2 is not None else ""))
-    ax.set_xlabel("variance of the outcome explained (share of 1)")
+    ax.set_xlabel(label)
     ax.set_ylabel("driver")
     return ax
 

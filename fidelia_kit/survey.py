@@ -1329,7 +1329,9 @@ class DriverImportance(Result):
     table : DataFrame
         Indexed by ``driver``, most important first: ``estimate`` (variance of the outcome
         explained, share of 1), ``ci_low``/``ci_high`` (bootstrap percentile interval, NaN
-        without resamples), ``share`` (of R^2; the shares add up to 1) and ``rank``.
+        without resamples), ``share`` (of R^2; the shares add up to 1), ``share_ci_low``/
+        ``share_ci_high`` (the same bootstrap's interval of the share, each resample's
+        importance divided by its own R^2) and ``rank``.
     r2 : float
         R^2 of the regression of the outcome on all drivers.
     method : str
@@ -1350,7 +1352,7 @@ class DriverImportance(Result):
     >>> res.ranking, round(float(res.table["share"].sum()), 6)
     (['a', 'b'], 1.0)
     >>> list(res.to_frame().columns)
-    ['driver', 'estimate', 'ci_low', 'ci_high', 'share', 'rank']
+    ['driver', 'estimate', 'ci_low', 'ci_high', 'share', 'share_ci_low', 'share_ci_high', 'rank']
     """
 
     table: pd.DataFrame
@@ -1371,7 +1373,7 @@ class DriverImportance(Result):
         return list(self.table.index)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per driver: ``driver, estimate, ci_low, ci_high, share, rank``."""
+        """One row per driver: ``driver, estimate, ci_low, ci_high, share, share_ci_low, share_ci_high, rank``."""
         return self.table.reset_index()
 
 
@@ -1478,14 +1480,19 @@ def driver_importance(
     arr = data.to_numpy()
     imp, r2 = compute(arr)
     table = pd.DataFrame({"estimate": imp, "ci_low": np.nan, "ci_high": np.nan}, index=pd.Index(drivers, name="driver"))
+    table["share"] = imp / r2 if r2 > 0 else np.nan
+    table["share_ci_low"] = table["share_ci_high"] = np.nan
     if n_resamples:
         boots = np.empty((n_resamples, len(drivers)))
+        boot_r2 = np.empty(n_resamples)
         for b in range(n_resamples):
-            boots[b] = compute(arr[rng.integers(0, len(arr), len(arr))])[0]
+            boots[b], boot_r2[b] = compute(arr[rng.integers(0, len(arr), len(arr))])
         tail = (1 - ci) / 2
         table["ci_low"] = np.quantile(boots, tail, axis=0)
         table["ci_high"] = np.quantile(boots, 1 - tail, axis=0)
-    table["share"] = imp / r2 if r2 > 0 else np.nan
+        shares = boots / np.where(boot_r2 > 0, boot_r2, np.nan)[:, None]
+        table["share_ci_low"] = np.nanquantile(shares, tail, axis=0)
+        table["share_ci_high"] = np.nanquantile(shares, 1 - tail, axis=0)
     table["rank"] = table["estimate"].rank(ascending=False, method="min").astype(int)
     return DriverImportance(table=table.sort_values("estimate", ascending=False), r2=float(r2), method=method,
                             n=len(data), n_resamples=n_resamples, ci=ci)
@@ -1742,9 +1749,10 @@ class LoyaltyLinks(Result):
     ----------
     coefficients : DataFrame
         Tidy: one row per model and predictor, ``model`` (``stay``, ``spend``,
-        ``recommend``), ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``pvalue``.
-        ``stay`` estimates are log-odds, ``spend`` EUR per point, ``recommend`` ordered-logit
-        log-odds.
+        ``recommend``), ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``pvalue`` and
+        ``unit`` (what the estimate measures, per point of the predictor): ``stay`` estimates
+        are log-odds of buying again, ``spend`` EUR spent in the horizon, ``recommend``
+        ordered-logit log-odds of a higher 0-10 answer to "would you recommend us".
     n : int
         Respondents used.
     horizon_days : int
@@ -1779,12 +1787,18 @@ class LoyaltyLinks(Result):
         return self.coefficients.copy()
 
 
+#: What each model of :func:`satisfaction_to_loyalty` estimates, per point of a predictor.
+LOYALTY_UNITS = {"stay": "log-odds of buying again, per point",
+                 "spend": "EUR spent in the horizon, per point",
+                 "recommend": "log-odds of a higher recommend, per point"}
+
+
 def _coefficients(name: str, fit, terms: list, ci: float) -> pd.DataFrame:
     conf = fit.conf_int(alpha=1 - ci)
     return pd.DataFrame({"model": name, "term": terms, "estimate": fit.params[terms].to_numpy(dtype=float),
                          "ci_low": conf.loc[terms].iloc[:, 0].to_numpy(dtype=float),
                          "ci_high": conf.loc[terms].iloc[:, 1].to_numpy(dtype=float),
-                         "pvalue": fit.pvalues[terms].to_numpy(dtype=float)})
+                         "pvalue": fit.pvalues[terms].to_numpy(dtype=float), "unit": LOYALTY_UNITS[name]})
 
 
 def satisfaction_to_loyalty(

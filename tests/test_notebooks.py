@@ -232,6 +232,20 @@ def test_survey_notebook_matches_the_module_and_the_truth(executed):
     assert r["driver_share_max_gap"] == pytest.approx(max(abs(r["driver_shares"][d] - true_w[d]) for d in true_w))
     assert r["driver_share_max_gap"] < 0.15
     assert r["ipa_importance"] == "derived"               # the IPA matrix says which importance it plots
+    # the table of links to behaviour says each estimate's unit, and its third row (the ordered logit of the 0-10
+    # answer, shown unexplained before) gets its sentence, written from its interval
+    from fidelia_kit.notebook import stay_days
+    from fidelia_kit.survey import satisfaction_to_loyalty
+
+    q = _parameters(executed, "01")
+    saved = load_world(_data_dir(executed))
+    days = stay_days(window_of(saved), saved.survey_responses["response_date"], q["stay_days"])
+    links = satisfaction_to_loyalty(saved.survey_responses, saved.transactions, horizon_days=days, ci=q["ci"])
+    rec = links.to_frame().set_index("model").loc["recommend"]
+    assert r["recommend_effect"] == effect_sign("b", rec["estimate"], (rec["ci_low"], rec["ci_high"])).outcome
+    _, shown = _outputs(executed, "01")
+    assert "(the ordered logit, third row)" in shown and f"{np.exp(rec['estimate']):.2f} times the odds" in shown
+    assert "EUR spent in the horizon, per point" in shown
 
 
 def test_survey_notebook_shows_who_answers_and_words_associations_as_such(executed):
@@ -656,8 +670,9 @@ def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_aliv
     truth = world.truth_customers.set_index("customer_id").reindex(test.index)
     alive = truth["alive_end"].astype(bool) | (truth["dropout_date"] >= test_as_of)
     winnable = alive & (test["churned"] == 1)
-    value = customer_value(saved.transactions, as_of=test_as_of, horizon_days=p["value_horizon_days"],
-                           discount_rate=p["discount_rate"]).table.reindex(test.index)
+    cv = customer_value(saved.transactions, as_of=test_as_of, horizon_days=p["value_horizon_days"],
+                        discount_rate=p["discount_rate"])
+    value = cv.table.reindex(test.index)
     scored = test.assign(risk=scores, p_alive=value["p_alive"], clv=value["clv"])
     chosen = scored[scored["p_alive"] - (1 - scored["risk"]) >= p["min_winnable"] - 1e-12].nlargest(
         int(p["reactivate_share"] * len(scored)), "clv")
@@ -669,18 +684,38 @@ def test_churn_notebook_fits_the_kits_model_and_reactivates_customers_still_aliv
     assert share["chosen"] > max(share["highest risk"], share["risk x past spend"], share["risk x p_alive x CLV"]) + 0.3
     assert share["risk x p_alive x CLV"] < share["all test customers"]
     assert c["alive_at_test_by_list"]["chosen"] > 0.9 > 0.1 > c["alive_at_test_by_list"]["highest risk"]
-    # what a contact can still save (the truth's yearly spend of the winnable, per customer contacted)
+    # what a contact can at most save: the truth's yearly spend of the winnable turned into margin at each customer's
+    # margin rate, the CLV's unit that ranks the list (it used to be the spend itself, about 3 times as large)
     yearly = truth["purchase_rate"] * truth["mean_spend"] * 365.2425 / 7
-    assert c["winnable_value_by_list"]["chosen"] == pytest.approx((yearly * winnable)[chosen.index].mean(), rel=1e-9)
+    margin = yearly * value["margin_rate"]
+    assert c["winnable_value_by_list"]["chosen"] == pytest.approx((margin * winnable)[chosen.index].mean(), rel=1e-9)
+    assert c["winnable_value_by_list"]["chosen"] < 0.9 * (yearly * winnable)[chosen.index].mean()
+    assert c["true_value_by_list"]["all test customers"] == pytest.approx(margin.mean(), rel=1e-9)
     v = c["winnable_value_by_list"]
     assert v["chosen"] > 1.3 * v["all test customers"] > v["risk x past spend"] > v["highest risk"], v
+    # the chosen list against risk x p_alive x CLV: the sentence follows the recorded differences, whatever their
+    # sign (on the default world the product list holds far fewer winnable customers yet 2% more margin per contact,
+    # which markdown used to hide behind a flat "does not fix it"), and the money is called an upper bound
+    product = "risk x p_alive x CLV"
+    d = c["chosen_vs_product"]
+    assert d["winnable_share"] == pytest.approx(share["chosen"] - share[product], rel=1e-9)
+    assert d["winnable_value"] == pytest.approx(v["chosen"] - v[product], rel=1e-9)
+    assert d["winnable_share"] > 0.3
+    count = "more" if d["winnable_share"] > 0 else "fewer" if d["winnable_share"] < 0 else "as many"
+    money = "more" if d["winnable_value"] > 0 else "less" if d["winnable_value"] < 0 else "as much"
+    _, shown = _outputs(executed, "07")
+    assert (f"the chosen list holds {count} winnable customers ({share['chosen']:.1%} against {share[product]:.1%}) "
+            f"and {money} upper-bound margin per contact") in shown
+    assert "These are upper bounds" in shown and "What a contact can still save is the spend" not in shown
+    nb = nbformat.read(next(path for path in NOTEBOOKS if path.name.startswith("07_")), as_version=4)
+    markdown = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown").replace("\n", " ")
+    assert "does not fix it" not in markdown
     # in-sample optimism is measured on the training date (the in-sample AUC used to be set beside the test date's,
     # which it fell below): the fit flatters itself, and more on a small training sample
     again = auc_optimism(train[features], train["churned"], n_splits=p["cv_folds"], rng=p["seed"])
     assert c["auc_in_sample"] == pytest.approx(again.in_sample_auc, rel=1e-9)
     assert c["auc_cv_train"] == pytest.approx(again.cv_auc, rel=1e-9)
     assert c["auc_in_sample"] > c["auc_cv_train"] and c["auc_optimism_small"] > c["auc_optimism"] + 0.01
-    _, shown = _outputs(executed, "07")
     assert again.sentence in shown
     assert f"{c['auc_model'] - c['auc_cv_train']:+.3f}, but the two dates have other customers" in shown
     # the test window's overlap with the retention campaign is measured, not ignored

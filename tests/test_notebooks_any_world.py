@@ -75,6 +75,7 @@ def test_database_and_survey_against_the_truth(ran):
     low, high = s["nps_raw_ci"]                              # the verdict is the interval's, written from the numbers
     assert s["nps_raw_vs_truth"] == ("covered" if low <= s["nps_truth"] <= high else "missed_above")
     assert sum(s["driver_shares"].values()) == pytest.approx(1.0)
+    assert s["recommend_effect"] == "positive"             # the truth draws the 0-10 answer from satisfaction
     # who answers is shown from the data: the oldest band answers more than the youngest on every world
     assert s["response_gap_age"] == "positive" and s["response_gap_true_answer"] in {"positive", "inconclusive"}
     # the sales trend compares the same calendar days a year apart; a one-year world has none and says so
@@ -181,6 +182,10 @@ def test_churn_uses_the_worlds_dates(ran):
     nb = nbformat.read(runs["07"].output, as_version=4)
     shown = "".join(o.get("data", {}).get("text/markdown", "") for cell in nb.cells for o in cell.get("outputs", []))
     assert ("No test customer was contacted" in shown) == (c["test_share_treated"] == 0)
+    # the chosen list against risk x p_alive x CLV is worded from this world's numbers, the money as an upper bound
+    d = c["chosen_vs_product"]
+    money = "more" if d["winnable_value"] > 0 else "less" if d["winnable_value"] < 0 else "as much"
+    assert f"and {money} upper-bound margin per contact" in shown and "These are upper bounds" in shown
     x = runs["08"].results
     assert x["top_lift"] > 1
     assert x["front_line_effect"] in {"positive", "negative", "inconclusive"}

@@ -359,6 +359,18 @@ def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(construct_score
     t = a.table
     assert ((t["ci_low"] <= t["estimate"]) & (t["estimate"] <= t["ci_high"])).all()
     assert a.n_resamples == 50 and a.ci == 0.95
+    # the share of R^2 has its own interval: the same resamples, each driver's importance over that resample's R^2
+    # (recomputed here by refitting every resample without bootstrap; R^2 varies between resamples, so it is not
+    # the importance interval divided by the full sample's R^2)
+    data = construct_scores[["overall_satisfaction"] + drivers].dropna()
+    rng = np.random.default_rng(3)
+    shares = np.array([driver_importance(data.iloc[rng.integers(0, len(data), len(data))], outcome_col="overall_satisfaction",
+                                         driver_cols=drivers).table["share"].reindex(drivers).to_numpy()
+                       for _ in range(50)])
+    assert t["share_ci_low"].reindex(drivers).to_numpy() == pytest.approx(np.quantile(shares, 0.025, axis=0), rel=1e-9)
+    assert t["share_ci_high"].reindex(drivers).to_numpy() == pytest.approx(np.quantile(shares, 0.975, axis=0), rel=1e-9)
+    assert ((t["share_ci_low"] <= t["share"]) & (t["share"] <= t["share_ci_high"])).all()
+    assert not np.allclose(t["share_ci_low"], t["ci_low"] / a.r2)
 
 
 def test_driver_importance_old_signature_warns_and_gives_the_same_answer(construct_scores):
@@ -587,12 +599,29 @@ def test_survey_plots_draw_the_numbers(survey, reversed_items, construct_scores)
     imp = survey[[f"imp_{c}" for c in SURVEY_ITEMS]].mean().set_axis(list(SURVEY_ITEMS))
     ipa = importance_performance(imp, construct_scores[list(SURVEY_ITEMS)].mean())
     ax = plots.ipa_matrix(ipa)
-    assert ax.get_xlabel().startswith("performance")
+    assert ax.get_xlabel().startswith("performance") and ax.get_ylabel() == "importance"
+    # the intervals the border rests on are drawn, and the importance axis says its unit
+    perf_ci = scale_means(construct_scores[list(SURVEY_ITEMS)])
+    ax = plots.ipa_matrix(ipa, performance_ci=perf_ci, importance_label="stated importance (mean rating, 1-5)")
+    bars = ax.collections[0].get_segments()          # one horizontal segment per attribute: its performance interval
+    got = np.array(sorted((float(seg[0][0]), float(seg[1][0])) for seg in bars))
+    assert got == pytest.approx(np.array(sorted(zip(perf_ci["ci_low"], perf_ci["ci_high"]))))
+    assert ax.get_ylabel() == "stated importance (mean rating, 1-5)"
+    with pytest.raises(TypeError, match="importance_label"):
+        plots.ipa_matrix(ipa, importance_label=1)
 
-    drivers = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=list(SURVEY_ITEMS))
+    # the bars are shares of R^2 (the scale of the true weights, as the notebook's text reads them), not raw
+    # variance explained (the bars used to show the latter, staff 0.19 instead of its share 0.42)
+    drivers = driver_importance(construct_scores, outcome_col="overall_satisfaction", driver_cols=list(SURVEY_ITEMS),
+                                n_resamples=30, rng=1)
     ax = plots.driver_bars(drivers)
+    assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers.table["share"]))
+    assert sum(p.get_width() for p in ax.patches) == pytest.approx(1.0)
+    assert f"R² = {drivers.r2:.2f}" in ax.get_title() and "share of R²" in ax.get_xlabel()
+    ax = plots.driver_bars(drivers, value="estimate")
     assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(drivers.importance))
-    assert f"R² = {drivers.r2:.2f}" in ax.get_title()
+    with pytest.raises(ValueError, match="`value` must be one of"):
+        plots.driver_bars(drivers, value="weights")
 
 
 # --- bad input and degenerate data (issue 11): errors that name the argument and the columns ----------
@@ -757,3 +786,7 @@ def test_satisfaction_to_loyalty_reports_tidy_coefficients_and_takes_column_name
     other = satisfaction_to_loyalty(s, tx, horizon_days=120, ci=0.9, customer_col="cid", date_col="day",
                                     value_col="paid", response_date_col="answered", recommend_col="ltr")
     pd.testing.assert_frame_equal(other.coefficients, links.coefficients)
+    # each row says what its estimate measures: log-odds, EUR and ordered-logit log-odds share one column
+    assert t["unit"].to_dict() == {"stay": "log-odds of buying again, per point",
+                                   "spend": "EUR spent in the horizon, per point",
+                                   "recommend": "log-odds of a higher recommend, per point"}
