@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
+
 from fidelia_kit.grading import load_key, read_answers, score, student_parameters, student_seed, student_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,3 +37,15 @@ def run_and_score(exercise: str, notebook: str, student_id: str, tmp_path: Path)
     expected = key.answers_for(world)
     answers = read_answers(work / "executed.ipynb")
     return score(key, expected, answers), expected, answers
+
+
+def auto_points(score) -> float:
+    """The points scored automatically: every question but free text."""
+    return sum(q.possible for q in score.questions if q.kind != "text")
+
+
+def stderr_of(tmp_path: Path, exercise: str, student_id: str) -> list[str]:
+    """What the executed notebook of :func:`run_and_score` wrote on stderr (a student should see none)."""
+    nb = nbformat.read(tmp_path / f"{exercise}-{student_id}" / "executed.ipynb", as_version=4)
+    return [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from fidelia_kit.grading import load_key, score, student_world
-from tests.exercise_harness import EXERCISES, STUDENTS, run_and_score
+from tests.exercise_harness import EXERCISES, STUDENTS, auto_points, run_and_score, stderr_of
 
 pytestmark = pytest.mark.slow
 
@@ -37,16 +37,6 @@ MISTAKES = {
 }
 
 
-def _auto_points(score) -> float:
-    return sum(q.possible for q in score.questions if q.kind != "text")
-
-
-def _stderr(tmp_path, exercise, student) -> list[str]:
-    nb = nbformat.read(tmp_path / f"{exercise}-{student}" / "executed.ipynb", as_version=4)
-    return [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-            if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-
-
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise", MODEL_EXERCISES)
 def test_solution_scores_full_marks(exercise, student, tmp_path):
@@ -54,10 +44,10 @@ def test_solution_scores_full_marks(exercise, student, tmp_path):
     wrong = [(q.question, q.status, q.given, q.expected) for q in score.questions
              if q.kind != "text" and q.status != "right"]
     assert wrong == []
-    assert score.points == pytest.approx(_auto_points(score), abs=1e-9)
+    assert score.points == pytest.approx(auto_points(score), abs=1e-9)
     text = [q for q in score.questions if q.kind == "text"]
     assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
-    assert _stderr(tmp_path, exercise, student) == []
+    assert stderr_of(tmp_path, exercise, student) == []
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -67,7 +57,7 @@ def test_blank_notebook_runs_and_scores_zero(exercise, language, tmp_path):
     assert answers == {}
     assert score.points == 0.0
     assert {q.status for q in score.questions} == {"missing"}
-    assert _stderr(tmp_path, exercise, STUDENTS[0]) == []
+    assert stderr_of(tmp_path, exercise, STUDENTS[0]) == []
 
 
 @pytest.mark.parametrize("exercise", MODEL_EXERCISES)
@@ -87,7 +77,7 @@ def test_one_mistake_of_method_loses_exactly_its_points(exercise, tmp_path, monk
     assert status.pop(qid) == "wrong", (answers.get(qid), expected[qid])
     assert set(status.values()) == {"right"}
     lost = next(q.possible for q in score.questions if q.question == qid)
-    assert score.points == pytest.approx(_auto_points(score) - lost, abs=1e-9)
+    assert score.points == pytest.approx(auto_points(score) - lost, abs=1e-9)
 
 
 #: Seeds of worlds beyond the three students', for the keys alone (no notebook is run).
