@@ -384,3 +384,25 @@ def test_sigterm_stops_grading_at_once_and_leaves_no_process_behind(tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     time.sleep(0.5)
     assert not [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.slow
+def test_a_course_exercise_graded_by_the_grader_full_marks_for_the_solution_zero_for_the_blank(tmp_path):
+    """The grader itself (sandbox, re-injected parameters, regenerated world), not only the harness, on a real
+    exercise: its reference solution earns every automatic point and the blank notebook it releases earns 0."""
+    exercise = Path(__file__).resolve().parents[1] / "course" / "exercises" / "01_customer_database"
+    roster_file = tmp_path / "class.csv"
+    roster_file.write_text("id,name\nsol,Ana García\nblank,Ben Ruiz\n", encoding="utf-8")
+    release = tmp_path / "release"
+    assign(exercise, roster_file, release, salt=SALT)
+    subs = tmp_path / "submissions"
+    (subs / "sol").mkdir(parents=True)
+    shutil.copy(exercise / "instructor" / "solution.ipynb", subs / "sol" / "01_customer_database.ipynb")
+    shutil.copy(release / "blank.zip", subs / "blank.zip")
+    run = grade(exercise, subs, roster_file, tmp_path / "grades", salt=SALT, jobs=2)
+    by = {g.student: g for g in run.grades}
+    key = load_key(exercise)
+    automatic = sum(q.points for q in key.questions if q.kind != "text")
+    assert by["sol"].points == pytest.approx(automatic, abs=1e-9), by["sol"].questions
+    assert by["blank"].points == 0.0
+    assert all(not g.problems for g in run.grades), [g.problems for g in run.grades]
