@@ -49,3 +49,46 @@ def stderr_of(tmp_path: Path, exercise: str, student_id: str) -> list[str]:
     nb = nbformat.read(tmp_path / f"{exercise}-{student_id}" / "executed.ipynb", as_version=4)
     return [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
             if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+
+
+def check_full_marks(exercise: str, student_id: str, tmp_path: Path) -> None:
+    """The reference solution earns every automatic point, free text is collected unscored, nothing on stderr."""
+    import math
+
+    sc, _, _ = run_and_score(exercise, "instructor/solution.ipynb", student_id, tmp_path)
+    wrong = [(q.question, q.status, q.given, q.expected) for q in sc.questions
+             if q.kind != "text" and q.status != "right"]
+    assert wrong == []
+    assert abs(sc.points - auto_points(sc)) <= 1e-9
+    text = [q for q in sc.questions if q.kind == "text"]
+    assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
+    assert stderr_of(tmp_path, exercise, student_id) == []  # no warning reaches the student
+
+
+def check_blank(exercise: str, language: str, tmp_path: Path) -> None:
+    """The blank student notebook runs to its end, records no answer and scores 0, with nothing on stderr."""
+    sc, _, answers = run_and_score(exercise, f"exercise.{language}.ipynb", STUDENTS[0], tmp_path)
+    assert answers == {}
+    assert sc.points == 0.0
+    assert {q.status for q in sc.questions} == {"missing"}
+    assert stderr_of(tmp_path, exercise, STUDENTS[0]) == []
+
+
+def check_one_answer_lost(exercise: str, qid: str, edit, tmp_path: Path, monkeypatch) -> None:
+    """A copy of the solution whose cell answering ``qid`` is changed by ``edit(source)`` loses exactly that
+    question's points: it is wrong, every other automatic answer stays right."""
+    folder = tmp_path / exercise
+    shutil.copytree(EXERCISES / exercise, folder)
+    path = folder / "instructor" / "solution.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and f'answer("{qid}", {qid})' in c.source]
+    assert len(cells) == 1
+    cells[0].source = edit(cells[0].source)
+    nbformat.write(nb, path)
+    monkeypatch.setattr("tests.exercise_harness.EXERCISES", tmp_path)
+    sc, expected, answers = run_and_score(exercise, "instructor/solution.ipynb", STUDENTS[0], tmp_path)
+    status = {q.question: q.status for q in sc.questions if q.kind != "text"}
+    assert status.pop(qid) == "wrong", (answers.get(qid), expected[qid])
+    assert set(status.values()) == {"right"}
+    lost = next(q.possible for q in sc.questions if q.question == qid)
+    assert abs(sc.points - (auto_points(sc) - lost)) <= 1e-9

@@ -8,10 +8,6 @@ mistakes (a wrong denominator, an unreversed item, a setting left unchanged) do 
 """
 from __future__ import annotations
 
-import math
-import shutil
-
-import nbformat
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -20,7 +16,7 @@ import pytest
 from fidelia_kit import clv, survey
 from fidelia_kit.grading import load_key, score, student_seed, student_world
 from fidelia_kit.schema import REVERSE_ITEMS, SURVEY_ITEMS
-from tests.exercise_harness import EXERCISES, SALT, STUDENTS, auto_points, run_and_score, stderr_of
+from tests.exercise_harness import EXERCISES, SALT, STUDENTS, check_blank, check_full_marks, check_one_answer_lost
 
 pytestmark = pytest.mark.slow
 
@@ -37,46 +33,21 @@ SPOILED = {
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise", CUSTOMER_EXERCISES)
 def test_solution_scores_full_marks(exercise, student, tmp_path):
-    score, _, answers = run_and_score(exercise, "instructor/solution.ipynb", student, tmp_path)
-    wrong = [(q.question, q.status, q.given, q.expected) for q in score.questions
-             if q.kind != "text" and q.status != "right"]
-    assert wrong == []
-    assert score.points == pytest.approx(auto_points(score), abs=1e-9)
-    # the free-text answers are collected for the instructor, unscored
-    text = [q for q in score.questions if q.kind == "text"]
-    assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
-    assert stderr_of(tmp_path, exercise, student) == []  # no warning reaches the student
+    check_full_marks(exercise, student, tmp_path)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("exercise", CUSTOMER_EXERCISES)
 def test_blank_notebook_runs_and_scores_zero(exercise, language, tmp_path):
-    score, _, answers = run_and_score(exercise, f"exercise.{language}.ipynb", STUDENTS[0], tmp_path)
-    assert answers == {}
-    assert score.points == 0.0
-    assert {q.status for q in score.questions} == {"missing"}
-    assert stderr_of(tmp_path, exercise, STUDENTS[0]) == []
+    check_blank(exercise, language, tmp_path)
 
 
 @pytest.mark.parametrize("exercise", CUSTOMER_EXERCISES)
 def test_one_wrong_answer_loses_exactly_its_points(exercise, tmp_path, monkeypatch):
     qid, spoil = SPOILED[exercise]
-    folder = tmp_path / exercise
-    shutil.copytree(EXERCISES / exercise, folder)
-    path = folder / "instructor" / "solution.ipynb"
-    nb = nbformat.read(path, as_version=4)
     call = f'answer("{qid}", {qid})'
-    cells = [c for c in nb.cells if c.cell_type == "code" and call in c.source]
-    assert len(cells) == 1
-    cells[0].source = cells[0].source.replace(call, f'answer("{qid}", (lambda v: {spoil})({qid}))')
-    nbformat.write(nb, path)
-    monkeypatch.setattr("tests.exercise_harness.EXERCISES", tmp_path)
-    score, _, _ = run_and_score(exercise, "instructor/solution.ipynb", STUDENTS[0], tmp_path)
-    status = {q.question: q.status for q in score.questions if q.kind != "text"}
-    assert status.pop(qid) == "wrong"
-    assert set(status.values()) == {"right"}
-    lost = next(q.possible for q in score.questions if q.question == qid)
-    assert score.points == pytest.approx(auto_points(score) - lost, abs=1e-9)
+    check_one_answer_lost(exercise, qid, lambda src: src.replace(call, f'answer("{qid}", (lambda v: {spoil})({qid}))'),
+                          tmp_path, monkeypatch)
 
 
 # The tolerances: honest alternatives earn the points, the usual mistakes do not -------------------------------

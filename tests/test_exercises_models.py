@@ -9,15 +9,11 @@ digits scores as a share or as a percentage.
 """
 from __future__ import annotations
 
-import math
-import shutil
-
-import nbformat
 import numpy as np
 import pytest
 
 from fidelia_kit.grading import load_key, score, student_world
-from tests.exercise_harness import EXERCISES, STUDENTS, auto_points, run_and_score, stderr_of
+from tests.exercise_harness import EXERCISES, STUDENTS, check_blank, check_full_marks, check_one_answer_lost
 
 pytestmark = pytest.mark.slow
 
@@ -40,44 +36,24 @@ MISTAKES = {
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise", MODEL_EXERCISES)
 def test_solution_scores_full_marks(exercise, student, tmp_path):
-    score, _, _ = run_and_score(exercise, "instructor/solution.ipynb", student, tmp_path)
-    wrong = [(q.question, q.status, q.given, q.expected) for q in score.questions
-             if q.kind != "text" and q.status != "right"]
-    assert wrong == []
-    assert score.points == pytest.approx(auto_points(score), abs=1e-9)
-    text = [q for q in score.questions if q.kind == "text"]
-    assert text and all(q.status == "manual" and math.isnan(q.points) for q in text)
-    assert stderr_of(tmp_path, exercise, student) == []
+    check_full_marks(exercise, student, tmp_path)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("exercise", MODEL_EXERCISES)
 def test_blank_notebook_runs_and_scores_zero(exercise, language, tmp_path):
-    score, _, answers = run_and_score(exercise, f"exercise.{language}.ipynb", STUDENTS[0], tmp_path)
-    assert answers == {}
-    assert score.points == 0.0
-    assert {q.status for q in score.questions} == {"missing"}
-    assert stderr_of(tmp_path, exercise, STUDENTS[0]) == []
+    check_blank(exercise, language, tmp_path)
 
 
 @pytest.mark.parametrize("exercise", MODEL_EXERCISES)
 def test_one_mistake_of_method_loses_exactly_its_points(exercise, tmp_path, monkeypatch):
     qid, right, mistaken = MISTAKES[exercise]
-    folder = tmp_path / exercise
-    shutil.copytree(EXERCISES / exercise, folder)
-    path = folder / "instructor" / "solution.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if c.cell_type == "code" and f'answer("{qid}", {qid})' in c.source]
-    assert len(cells) == 1 and right in cells[0].source
-    cells[0].source = cells[0].source.replace(right, mistaken)
-    nbformat.write(nb, path)
-    monkeypatch.setattr("tests.exercise_harness.EXERCISES", tmp_path)
-    score, expected, answers = run_and_score(exercise, "instructor/solution.ipynb", STUDENTS[0], tmp_path)
-    status = {q.question: q.status for q in score.questions if q.kind != "text"}
-    assert status.pop(qid) == "wrong", (answers.get(qid), expected[qid])
-    assert set(status.values()) == {"right"}
-    lost = next(q.possible for q in score.questions if q.question == qid)
-    assert score.points == pytest.approx(auto_points(score) - lost, abs=1e-9)
+
+    def edit(source):
+        assert right in source
+        return source.replace(right, mistaken)
+
+    check_one_answer_lost(exercise, qid, edit, tmp_path, monkeypatch)
 
 
 #: Seeds of worlds beyond the three students', for the keys alone (no notebook is run).
