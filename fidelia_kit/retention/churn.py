@@ -24,10 +24,11 @@ from .._validation import (
     check_number,
     seed_from,
 )
+from ..dataset import alive_on  # the truth's own question, answered where the truth lives; re-exported here
 from ..exceptions import NotFittedError
 
 if TYPE_CHECKING:
-    from .._typing import DateLike, RNGLike
+    from .._typing import RNGLike
 
 __all__ = ["churn_dataset", "ChurnModel", "ChurnEvaluation", "evaluate_churn", "AUCOptimism", "auc_optimism",
            "alive_on", "winnable_probability", "reactivation_list", "reactivation_check"]
@@ -581,46 +582,6 @@ def auc_optimism(features: pd.DataFrame, churned: ArrayLike, *, n_splits: int = 
 
 
 # --- whom to reactivate, and how to check the choice against the truth ------------------------------------
-
-
-def alive_on(truth_customers: pd.DataFrame, day: DateLike, *, customer_col: str = "customer_id") -> pd.Series:
-    """Whether each customer of a synthetic world's truth was still a customer on ``day``.
-
-    Parameters
-    ----------
-    truth_customers : DataFrame
-        The world's ``truth_customers`` table, with ``customer_col``, ``alive_end`` (alive at the
-        end of the window) and ``dropout_date`` (the day a customer left; empty while alive).
-    day : date-like
-        The day asked about.
-    customer_col : str, default="customer_id"
-
-    Returns
-    -------
-    Series of bool
-        Indexed by customer: ``alive_end`` or ``dropout_date >= day`` (a customer who leaves on a
-        day made that day's purchase first). Prospects, who never bought, count as not alive.
-
-    Raises
-    ------
-    ValueError
-        A missing column, a ``day`` or a ``dropout_date`` that is not a date.
-
-    Examples
-    --------
-    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3], "alive_end": [True, False, False],
-    ...                       "dropout_date": [None, "2024-03-01", "2024-01-15"]})
-    >>> alive_on(truth, "2024-02-01").tolist()
-    [True, True, False]
-    """
-    check_frame("truth_customers", truth_customers, [customer_col, "alive_end", "dropout_date"])
-    day = as_date("day", day)
-    left = truth_customers["dropout_date"].reset_index(drop=True)
-    known = left.notna().to_numpy()
-    dropout = pd.Series(pd.NaT, index=left.index, dtype="datetime64[ns]")
-    dropout[known] = as_dates("truth_customers", "dropout_date", left[known]).to_numpy()
-    alive = truth_customers["alive_end"].astype("boolean").fillna(False).to_numpy(dtype=bool) | (dropout >= day).to_numpy()
-    return pd.Series(alive, index=pd.Index(truth_customers[customer_col].to_numpy(), name=customer_col), name="alive")
 
 
 def _probabilities(name: str, values: ArrayLike) -> np.ndarray:

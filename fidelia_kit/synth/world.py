@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # a text bar: tqdm.auto would warn in every notebook kernel without ipywidgets
 
-from ..dataset import DATA_TABLES, TMP_PREFIX, TRUTH_FILE, World, remove_leftovers, truth_text, write_csv
+from ..dataset import DATA_TABLES, TMP_PREFIX, TRUTH_FILE, World, alive_on, remove_leftovers, truth_text, write_csv
 from ..schema import (
     ACQUISITION_CHANNELS,
     AGE_BANDS,
@@ -188,19 +188,13 @@ def true_expected_purchases(truth_customers: pd.DataFrame, *, as_of: DateLike,
     >>> true_expected_purchases(truth, as_of="2024-04-01", horizon_days=70).round(4).tolist()
     [3.9347, 0.0, 3.9347]
     """
-    from .._validation import as_date, as_dates, check_frame, check_number
+    from .._validation import as_date, check_frame, check_number
 
     check_frame("truth_customers", truth_customers,
                 ["customer_id", "purchase_rate", "dropout_prob", "alive_end", "dropout_date"])
     as_of = as_date("as_of", as_of)
     weeks = check_number("horizon_days", horizon_days, 0, 100 * 366) / 7
-    dropout = truth_customers["dropout_date"]
-    left = dropout.notna().to_numpy()
-    still_there = np.zeros(len(dropout), dtype=bool)
-    if left.any():
-        days = as_dates("truth_customers", "dropout_date", dropout[left].reset_index(drop=True))
-        still_there[left] = (days >= as_of).to_numpy()
-    alive = pd.array(truth_customers["alive_end"], dtype="boolean").fillna(False).to_numpy(dtype=bool) | still_there
+    alive = alive_on(truth_customers, as_of).to_numpy()
     lam = truth_customers["purchase_rate"].to_numpy(dtype=float)
     p = truth_customers["dropout_prob"].to_numpy(dtype=float)
     expected = np.where(alive, _bgnbd_expected_purchases(lam, p, weeks), 0.0)
