@@ -55,6 +55,7 @@ MD_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 ROLE = re.compile(r"\{(ref|doc|download|numref|eq|term)\}`([^`]+)`")
 MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)")
 URL = re.compile(r"(?<![(<])https?://[^\s)>\]`]+")
+AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
 KIT_NAME = re.compile(r"`([^`]+)`")
 VALUE_TEST = re.compile(r'^(\w+) == "([^"]+)"$')
 WORD = re.compile(r"\w+")
@@ -119,6 +120,7 @@ def links(text: str) -> Counter:
     out = Counter(f"{role}:{_role_target(body)}" for role, body in ROLE.findall(text))
     out.update(f"link:{t}" for t in MD_LINK.findall(text))
     out.update(f"url:{u}" for u in URL.findall(MD_LINK.sub("", text)))
+    out.update(f"url:{u}" for u in AUTOLINK.findall(text))
     return out
 
 
@@ -252,6 +254,13 @@ def _lesson_labels(tree: Path) -> set[str]:
     return {lab for p in (tree / "lessons").glob("*.md") for lab in labels(p.read_text(encoding="utf-8"))}
 
 
+def _doc_exists(tree: Path, page: Path, target: str) -> bool:
+    """Whether a ``{doc}`` target (relative to the page, or absolute from the tree, .md optional) exists."""
+    target = target.removesuffix(".md")
+    path = tree / target.lstrip("/") if target.startswith("/") else page.parent / target
+    return path.with_name(path.name + ".md").exists()
+
+
 def syllabus_problems(course: Path) -> list[str]:
     """Ten classes in each syllabus, each linking a lesson that exists."""
     problems = []
@@ -272,7 +281,7 @@ def syllabus_problems(course: Path) -> list[str]:
             docs = [t.split(":", 1)[1] for t in targets if t.startswith("doc:")]
             lesson_docs = [d for d in docs if "lessons/" in d]
             refs = [t.split(":", 1)[1] for t in targets if t.startswith("ref:") and re.fullmatch(r"l\d\d", t[4:])]
-            linked = [d for d in lesson_docs if (page.parent / f"{d}.md").resolve().exists()]
+            linked = [d for d in lesson_docs if _doc_exists(tree, page, d)]
             linked += [r for r in refs if r in known]
             if section and not linked:
                 problems.append(f"{lang}/syllabus.md: class {n} links no existing lesson "
@@ -567,6 +576,16 @@ def test_the_page_readers_on_a_hand_worked_lesson():
                                         "link:https://doi.org/10.1287/mksc.1040.0098": 1})
     assert links("{ref}`the ladder <l01-idea>` and https://example.org/a.") == Counter(
         {"ref:l01-idea": 1, "url:https://example.org/a.": 1})
+    assert links("see <https://doi.org/10.2307/1251386>") == Counter({"url:https://doi.org/10.2307/1251386": 1})
+
+
+def test_syllabus_links_to_lessons_may_be_absolute_or_carry_the_suffix(tree):
+    _edit(tree / "en" / "syllabus.md", "{doc}`lessons/01_loyalty_ladder`", "{doc}`/lessons/01_loyalty_ladder`")
+    _edit(tree / "es" / "syllabus.md", "{doc}`lessons/02_satisfaction_and_nps`",
+          "{doc}`Satisfacción <lessons/02_satisfaction_and_nps.md>`")
+    assert syllabus_problems(tree) == []
+    _edit(tree / "en" / "syllabus.md", "{doc}`/lessons/01_loyalty_ladder`", "{doc}`/01_loyalty_ladder`")
+    assert syllabus_problems(tree) == ["en/syllabus.md: class 01 links no existing lesson (doc links [], lesson refs [])"]
 
 
 @pytest.mark.parametrize(("page", "old", "new", "expected"), [
