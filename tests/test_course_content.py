@@ -7,8 +7,11 @@ that the same function runs on the real course and on small trees made here to b
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import re
+import shlex
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from fidelia_kit import schema, segmentation
+from fidelia_kit.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
@@ -59,6 +63,8 @@ AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
 KIT_NAME = re.compile(r"`([^`]+)`")
 VALUE_TEST = re.compile(r'^(\w+) == "([^"]+)"$')
 WORD = re.compile(r"\w+")
+COMMAND_LINE = re.compile(r"^\s*(?:\$\s+)?(fidelia\s.*)$")
+INLINE_COMMAND = re.compile(r"`(fidelia\s[^`]*)`")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +351,42 @@ def label_problems(course: Path) -> list[str]:
     return problems
 
 
+def _help(args: list[str]) -> str:
+    """What ``fidelia ARGS --help`` prints (empty for an unknown command)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+        main([*args, "--help"])
+    return out.getvalue()
+
+
+def commands(text: str) -> list[str]:
+    """The ``fidelia ...`` commands a page shows: lines of its code blocks and inline code."""
+    found = [m.group(1) for line in text.splitlines() if (m := COMMAND_LINE.match(line))]
+    return found + INLINE_COMMAND.findall(text)
+
+
+def command_problems(course: Path) -> list[str]:
+    """Commands of the course's pages that name a sub-command or an option ``fidelia`` does not have."""
+    problems = []
+    for lang in LANGS:
+        for f in sorted(md_files(course / lang)):
+            for command in commands((course / lang / f).read_text(encoding="utf-8")):
+                words = shlex.split(command.split("#")[0].replace("\\", " "))[1:]
+                if not words or words[0].startswith("-"):
+                    continue
+                path = words[:1]
+                if len(words) > 1 and not words[1].startswith("-") and _help(words[:2]) != _help(words[:1]):
+                    path = words[:2]
+                text = _help(path)
+                if not text:
+                    problems.append(f"{lang}/{f}: `{command}`: no command `fidelia {' '.join(path)}`")
+                    continue
+                for option in (w.split("=")[0] for w in words if w.startswith("--")):
+                    if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text):
+                        problems.append(f"{lang}/{f}: `{command}`: `fidelia {' '.join(path)}` has no option {option}")
+    return problems
+
+
 def layout_missing(course: Path) -> list[str]:
     """The layout's pages that do not exist (in either language)."""
     return [f"{lang}/{f}" for lang in LANGS for f in LAYOUT if not (course / lang / f).exists()]
@@ -408,6 +450,10 @@ def test_lessons_carry_the_required_labels_and_their_answers():
 
 def test_labels_carry_their_page_prefix_and_are_unique():
     assert label_problems(COURSE) == []
+
+
+def test_commands_in_the_pages_are_real():
+    assert command_problems(COURSE) == []
 
 
 def test_every_page_of_the_layout_exists():
@@ -685,3 +731,17 @@ def test_copy_check_catches_a_run_of_twelve_words_and_no_shorter_one(tmp_path, t
     (tree / "es" / "glossary.md").write_text("Twelve: " + " ".join(source.split()[1:13]).upper(), encoding="utf-8")
     assert copied_runs(tree, seeds) == ["es/glossary.md: copies 'dos tres cuatro cinco seis siete ocho nueve diez "
                                         "once doce trece'"]
+
+
+def test_command_check_catches_an_unknown_option_or_command(tree):
+    page = tree / "en" / "guide" / "run.md"
+    page.write_text("```bash\nfidelia grade 01_customer_database --roster r.csv --out g/ --jobs 2\n"
+                    "fidelia data generate --customers 500 --out w\n```\n", encoding="utf-8")
+    assert command_problems(tree) == []
+    page.write_text("Run `fidelia grade 01 --workers 2` then `fidelia publish site/` and\n```bash\n"
+                    "fidelia data generate --size 500 --out w\n```\n", encoding="utf-8")
+    assert command_problems(tree) == [
+        "en/guide/run.md: `fidelia data generate --size 500 --out w`: `fidelia data generate` has no option --size",
+        "en/guide/run.md: `fidelia grade 01 --workers 2`: `fidelia grade` has no option --workers",
+        "en/guide/run.md: `fidelia publish site/`: no command `fidelia publish`",
+    ]
