@@ -387,6 +387,22 @@ def command_problems(course: Path) -> list[str]:
     return problems
 
 
+def knob_problems(course: Path) -> list[str]:
+    """Knobs named in the first column of the term project's tables that the world does not have."""
+    from fidelia_kit import WorldConfig
+
+    knobs = set(WorldConfig.knobs()["knob"])
+    problems = []
+    for lang in LANGS:
+        page = course / lang / "guide" / "term_project.md"
+        if not page.exists():
+            continue
+        names = [n for line in _lines(page.read_text(encoding="utf-8")) if line.startswith("|")
+                 for n in KIT_NAME.findall(line.split("|")[1])]
+        problems += [f"{lang}/guide/term_project.md: no knob {n!r} in WorldConfig" for n in names if n not in knobs]
+    return problems
+
+
 def layout_missing(course: Path) -> list[str]:
     """The layout's pages that do not exist (in either language)."""
     return [f"{lang}/{f}" for lang in LANGS for f in LAYOUT if not (course / lang / f).exists()]
@@ -454,6 +470,12 @@ def test_labels_carry_their_page_prefix_and_are_unique():
 
 def test_commands_in_the_pages_are_real():
     assert command_problems(COURSE) == []
+
+
+def test_the_term_project_names_real_knobs():
+    text = (COURSE / "en" / "guide" / "term_project.md").read_text(encoding="utf-8")
+    assert "`call_effect_spread`" in text  # the table is there, so the check below has something to check
+    assert knob_problems(COURSE) == []
 
 
 def test_every_page_of_the_layout_exists():
@@ -745,3 +767,12 @@ def test_command_check_catches_an_unknown_option_or_command(tree):
         "en/guide/run.md: `fidelia grade 01 --workers 2`: `fidelia grade` has no option --workers",
         "en/guide/run.md: `fidelia publish site/`: no command `fidelia publish`",
     ]
+
+
+def test_knob_check_catches_a_knob_the_world_lacks(tree):
+    page = tree / "es" / "guide" / "term_project.md"
+    page.write_text("| ajuste | qué fija |\n| --- | --- |\n| `purchase_r`, `call_effect` | ... |\n", encoding="utf-8")
+    assert knob_problems(tree) == []
+    page.write_text("| ajuste | qué fija |\n| --- | --- |\n| `purchase_r`, `call_lift` | `not_a_knob` |\n",
+                    encoding="utf-8")
+    assert knob_problems(tree) == ["es/guide/term_project.md: no knob 'call_lift' in WorldConfig"]
