@@ -121,12 +121,18 @@ def _role_target(body: str) -> str:
     return (m.group(1) if m else body).strip()
 
 
-def links(text: str) -> Counter:
-    """Every link target: roles ({ref}, {doc}, {download} ...), markdown links and bare URLs."""
+def links(text: str, lang: str | None = None) -> Counter:
+    """Every link target: roles ({ref}, {doc}, {download} ...), markdown links and bare URLs.
+
+    With ``lang``, a file of the page's own language (``exercise.es.ipynb`` on a Spanish page) is
+    written ``exercise.<lang>.ipynb``, so that each language may link its own version of a file.
+    """
     out = Counter(f"{role}:{_role_target(body)}" for role, body in ROLE.findall(text))
     out.update(f"link:{t}" for t in MD_LINK.findall(text))
     out.update(f"url:{u}" for u in URL.findall(MD_LINK.sub("", text)))
     out.update(f"url:{u}" for u in AUTOLINK.findall(text))
+    if lang:
+        out = Counter({target.replace(f".{lang}.", ".<lang>."): n for target, n in out.items()})
     return out
 
 
@@ -176,8 +182,8 @@ def language_problems(course: Path) -> list[str]:
             problems.append(f"{f}: heading levels differ: en {headings(a)} vs es {headings(b)}")
         if images(a) != images(b):
             problems.append(f"{f}: images differ: en {images(a)} vs es {images(b)}")
-        if links(a) != links(b):
-            only_en, only_es = links(a) - links(b), links(b) - links(a)
+        if links(a, "en") != links(b, "es"):
+            only_en, only_es = links(a, "en") - links(b, "es"), links(b, "es") - links(a, "en")
             problems.append(f"{f}: links differ: only in en {sorted(only_en)}, only in es {sorted(only_es)}")
         for lang, text in (("en", a), ("es", b)):
             problems += [f"{lang}/{f}: heading without a label line before it: {h!r}"
@@ -670,6 +676,16 @@ def test_language_check_catches_each_difference(tree, page, old, new, expected):
     _edit(tree / "es" / page, old, new)
     problems = language_problems(tree)
     assert any(expected in p for p in problems), problems
+
+
+def test_each_language_may_link_its_own_version_of_a_file_and_only_that(tree):
+    for lang in LANGS:
+        (tree / lang / "exercises.md").write_text(
+            f"(exercises)=\n# Ex\n\n{{download}}`../exercises/01_customer_database/exercise.{lang}.ipynb`\n",
+            encoding="utf-8")
+    assert language_problems(tree) == []
+    _edit(tree / "es" / "exercises.md", "exercise.es.ipynb", "exercise.en.ipynb")
+    assert any("exercises.md: links differ" in p for p in language_problems(tree))
 
 
 def test_language_check_catches_a_page_in_one_language_only(tree):
