@@ -117,8 +117,9 @@ def phase_summary(phases: pd.DataFrame | pd.Series, value: pd.Series | None = No
     DataFrame
         Indexed by phase, in the order of the categories when ``phases`` is categorical:
         ``customers``, ``share`` and, with ``value``, ``value_total`` (EUR),
-        ``value_per_customer`` (EUR) and ``share_of_value``; joined with the phase's
-        ``action`` of :data:`CONTACT_PHASES` where it has one.
+        ``value_per_customer`` (EUR) and ``share_of_value``; and the phase's ``action``:
+        the ``action`` column of ``phases`` when it has one, else that of
+        :data:`CONTACT_PHASES` where the phase is one of the three.
 
     Raises
     ------
@@ -142,8 +143,11 @@ def phase_summary(phases: pd.DataFrame | pd.Series, value: pd.Series | None = No
     >>> s.loc["enrich", "action"]
     'member-get-member'
     """
+    actions = CONTACT_PHASES.set_index("phase")["action"]
     if isinstance(phases, pd.DataFrame):
         check_frame("phases", phases, [phase_col])
+        if "action" in phases.columns:
+            actions = phases.groupby(phases[phase_col].astype(str))["action"].first()
         phases = phases[phase_col]
     phases = pd.Series(phases)
     if phases.isna().any():
@@ -163,7 +167,7 @@ def phase_summary(phases: pd.DataFrame | pd.Series, value: pd.Series | None = No
         out["value_total"] = totals.reindex(out.index).to_numpy()
         out["value_per_customer"] = out["value_total"] / out["customers"]
         out["share_of_value"] = out["value_total"] / out["value_total"].sum() if out["value_total"].sum() else np.nan
-    return out.join(CONTACT_PHASES.set_index("phase")["action"])
+    return out.join(actions.rename("action"))
 
 
 @dataclass(frozen=True, repr=False)

@@ -27,7 +27,9 @@ def _wilson_table(flag: pd.Series, groups, ci: float) -> pd.DataFrame:
     table = flag.astype(float).groupby(groups, observed=True).agg(n="size", responded="sum")
     table["rate"] = table["responded"] / table["n"]
     low, high = proportion_confint(table["responded"], table["n"], alpha=1 - ci, method="wilson")
-    table["ci_low"], table["ci_high"] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    # the Wilson bounds of 0 of n and n of n are 0 and 1 up to rounding (e.g. 3e-17): hold them to the rate
+    table["ci_low"] = np.minimum(np.asarray(low, dtype=float), table["rate"].to_numpy())
+    table["ci_high"] = np.maximum(np.asarray(high, dtype=float), table["rate"].to_numpy())
     return table.astype({"n": int, "responded": int})
 
 
