@@ -1109,7 +1109,7 @@ def offer_plans_plot(comparison: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     Examples
     --------
     >>> table = pd.DataFrame({"profit_per_customer": [0.8, 1.1]}, index=["model", "best possible"])
-    >>> [round(p.get_width(), 1) for p in offer_plans_plot(table).patches]
+    >>> [round(float(p.get_width()), 1) for p in offer_plans_plot(table).patches]
     [0.8, 1.1]
     """
     check_frame("comparison", comparison, ["profit_per_customer"])
