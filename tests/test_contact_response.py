@@ -144,3 +144,16 @@ def test_fatigue_on_randomized_offers_covers_the_truth(small_world):
     wide = contact_fatigue(randomized, ci=0.999)
     assert wide.ci[0] <= truth <= wide.ci[1]
     assert fit.slope < 0
+
+
+def test_fatigue_leaves_out_a_level_where_no_one_responded():
+    # no purchase at all among the 'toys' offers: its dummy runs to minus infinity and the fit used to stop with
+    # "the fatigue regression did not converge" (on a 500-customer world); the level says nothing about the slope
+    rng = np.random.default_rng(8)
+    n = 1500
+    c = pd.DataFrame({"recent_contacts": rng.integers(0, 4, n), "category": rng.choice(["food", "home", "toys"], n)})
+    p = 1 / (1 + np.exp(1.0 + 0.3 * c["recent_contacts"]))
+    c["bought"] = (rng.random(n) < p) & (c["category"] != "toys")
+    fit = contact_fatigue(c, response_col="bought", controls=["category"])
+    without = contact_fatigue(c[c["category"] != "toys"], response_col="bought", controls=["category"])
+    assert fit.slope == pytest.approx(without.slope, rel=1e-9) and fit.n == int((c["category"] != "toys").sum())

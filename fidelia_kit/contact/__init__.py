@@ -24,6 +24,7 @@ from .offer import (
     choose_offers,
     compare_offer_plans,
     offer_grid,
+    offer_probabilities,
     offer_values,
     rule_offers,
     uniform_offer,
@@ -41,6 +42,6 @@ from .response import (
 __all__ = [
     "CONTACT_PHASES", "contact_plan", "phase_summary", "ReferralResult", "referral_programme",
     "ContactHistory", "contact_history", "contact_rates", "recent_contacts", "FatigueResult", "contact_fatigue",
-    "offer_values", "offer_grid", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
+    "offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
     "OfferComparison", "compare_offer_plans",
 ]

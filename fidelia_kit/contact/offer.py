@@ -25,7 +25,7 @@ from .response import _responses
 if TYPE_CHECKING:
     from .._typing import RNGLike
 
-__all__ = ["offer_values", "offer_grid", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
+__all__ = ["offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
            "OfferComparison", "compare_offer_plans"]
 
 NO_CONTACT = "no contact"
@@ -155,6 +155,61 @@ def offer_grid(score: Callable[[str, str], Any], *, categories: Sequence[str], c
     grid = pd.DataFrame(columns, index=index)
     grid.columns = pd.MultiIndex.from_tuples(grid.columns, names=["category", "channel"])
     return grid
+
+
+def offer_probabilities(offers: pd.DataFrame, grid: pd.DataFrame, *, fatigue: float = 0.0,
+                        customer_col: str = "customer_id", category_col: str = "category", channel_col: str = "channel",
+                        recent_col: str | None = "recent_contacts") -> pd.Series:
+    """Each offer's probability of a purchase, read from a grid of probabilities per customer and offer.
+
+    Parameters
+    ----------
+    offers : DataFrame
+        One row per offer, with ``customer_col``, ``category_col``, ``channel_col`` and (unless
+        None) ``recent_col``.
+    grid : DataFrame
+        Probabilities with no recent contact, one row per customer, one column per
+        ``(category, channel)`` (:func:`offer_grid`, e.g. of the world's true response model).
+    fatigue : float, default=0.0
+        Change in the log-odds per recent contact (the truth file's ``fatigue_per_contact``);
+        the grid's probability is moved by ``fatigue x recent`` on the log-odds scale.
+    customer_col, category_col, channel_col : str
+        Columns of ``offers``.
+    recent_col : str or None, default="recent_contacts"
+        Contacts in the days before each offer; None: no fatigue.
+
+    Returns
+    -------
+    Series
+        Aligned with ``offers``.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an offer whose customer or (category, channel) the grid lacks.
+
+    Examples
+    --------
+    >>> grid = pd.DataFrame({("food", "sms"): [0.5, 0.2]}, index=[1, 2])
+    >>> grid.columns = pd.MultiIndex.from_tuples(grid.columns)
+    >>> offers = pd.DataFrame({"customer_id": [1, 1, 2], "category": "food", "channel": "sms",
+    ...                        "recent_contacts": [0, 1, 0]})
+    >>> offer_probabilities(offers, grid, fatigue=np.log(0.5)).round(4).tolist()
+    [0.5, 0.3333, 0.2]
+    """
+    check_frame("offers", offers, [customer_col, category_col, channel_col] + ([recent_col] if recent_col else []))
+    fatigue = check_number("fatigue", fatigue, -100.0, 100.0)
+    rows = grid.index.get_indexer(offers[customer_col])
+    cols = grid.columns.get_indexer(pd.MultiIndex.from_arrays([offers[category_col], offers[channel_col]]))
+    if (rows < 0).any() or (cols < 0).any():
+        raise ValueError(f"`grid` has no probability for {int(((rows < 0) | (cols < 0)).sum())} of the offers (their "
+                         "customer or their (category, channel) is not in it).")
+    p = grid.to_numpy(dtype=float)[rows, cols]
+    if recent_col is not None and fatigue:
+        recent = as_amounts("offers", recent_col, offers[recent_col].reset_index(drop=True)).to_numpy()
+        with np.errstate(divide="ignore"):
+            p = 1 / (1 + np.exp(-(np.log(p) - np.log1p(-p) + fatigue * recent)))
+    return pd.Series(p, index=offers.index, name="probability")
 
 
 class NextBestOffer(ParamsMixin):

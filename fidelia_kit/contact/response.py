@@ -7,6 +7,7 @@ The *interact* step of the loyalty cycle: the contact history per customer and p
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -283,7 +284,8 @@ class FatigueResult(Result):
     pvalue : float
     level : float
     n : int
-        Contacts in the regression.
+        Contacts in the regression (levels of a control where everyone responded alike are
+        left out).
     controls : tuple of str
 
     Examples
@@ -339,7 +341,8 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
         0/1 response; rows where it is missing are left out.
     controls : sequence of str, default=("channel", "category")
         Categorical columns entered as dummies, so the slope compares contacts of the same
-        channel and category.
+        channel and category. A level whose contacts all responded alike (say, no purchase
+        at all) is left out: its dummy would be infinite, and it says nothing about the slope.
     cap : int, default=5
         The table's last row holds ``cap`` or more recent contacts (the regression uses the
         uncapped count).
@@ -383,6 +386,8 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     >>> round(fit.slope, 2), fit.n
     (-0.42, 3000)
     """
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
+
     from .. import _sm as sm
     from ..exceptions import ConvergenceError
 
@@ -392,6 +397,10 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     ci = check_ci(ci)
     flag = _responses("contacts", contacts, response_col)
     rows = flag.notna() & contacts[list(controls)].notna().all(axis=1)
+    for control in controls:
+        # a level whose contacts all responded alike has an infinite dummy and adds nothing to the slope: left out
+        spread = flag[rows].groupby(contacts.loc[rows, control]).transform(lambda v: v.nunique() > 1)
+        rows &= spread.reindex(rows.index, fill_value=False).astype(bool)
     recent = as_amounts("contacts", recent_col, contacts.loc[rows, recent_col].reset_index(drop=True))
     if (recent != np.round(recent)).any():
         raise ValueError(f"`contacts` column {recent_col!r} must hold whole numbers of contacts.")
@@ -404,7 +413,9 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
         X = pd.concat([X, dummies.reset_index(drop=True)], axis=1)
     X = sm.add_constant(X, has_constant="add")
     try:
-        fit = sm.Logit(y, X).fit(disp=0, maxiter=200)
+        with warnings.catch_warnings():      # non-convergence is raised below as the kit's ConvergenceError
+            warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
+            fit = sm.Logit(y, X).fit(disp=0, maxiter=200)
     except np.linalg.LinAlgError as err:
         raise ConvergenceError(f"the fatigue regression cannot be fitted: {err}", None) from err
     if not fit.mle_retvals.get("converged", True):
