@@ -192,3 +192,20 @@ def test_phase_summary_counts_and_values():
     assert s.loc["enrich", "share_of_value"] == pytest.approx(50 / 60)
     with pytest.raises(ValueError, match="1 customers without a phase"):
         phase_summary(pd.Series(["refresh", None]))
+
+
+def test_offer_probabilities_give_the_truths_mean_probability_per_channel(small_world):
+    from fidelia_kit.contact import offer_probabilities, recent_contacts
+
+    w = small_world
+    truth = w.truth["contacts"]
+    contacts = w.contacts.assign(recent_contacts=lambda c: recent_contacts(c, days=truth["response"]["fatigue_window_days"]))
+    randomized = contacts[(contacts["phase"] == "cross_sell") & (contacts["assignment"] == "random")]
+    grid = offer_grid(lambda cat, ch: true_offer_response(w.truth_customers, w.truth, category=cat, channel=ch),
+                      categories=sorted(randomized["category"].unique()), channels=sorted(randomized["channel"].unique()))
+    p = offer_probabilities(randomized, grid, fatigue=truth["response"]["fatigue_per_contact"])
+    # the truth file records the mean true probability of the randomized offers per channel, rounded to 6 digits
+    mean = p.groupby(randomized["channel"]).mean()
+    assert mean.to_dict() == pytest.approx(truth["mean_p_purchase_random"], abs=2e-6)
+    with pytest.raises(ValueError, match="no probability for 1 of the offers"):
+        offer_probabilities(randomized.head(1).assign(customer_id=10**9), grid)

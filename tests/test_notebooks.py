@@ -834,6 +834,15 @@ def test_interact_notebook_against_the_data_and_the_truth(executed):
     # randomized offers are a fair comparison of channels: within 4 standard errors of the truth on every channel
     se = np.sqrt(rates["rate"] * (1 - rates["rate"]) / rates["n"])
     assert ((rates["rate"] - pd.Series(true_mean)).abs() < 4 * se).all()
+    # ... and per hidden profile, against the mean true probability of the randomized offers
+    by_profile = ct.contact_rates(randomized.assign(profile=randomized["customer_id"].map(
+        saved.truth_customers.set_index("customer_id")["profile"])), by="profile", ci=q["ci"])
+    assert x["rate_by_hidden_profile"] == pytest.approx(by_profile["rate"].to_dict(), rel=1e-12)
+    for profile, outcome in x["profile_truth_outcomes"].items():
+        low, high = by_profile.loc[profile, ["ci_low", "ci_high"]]
+        true_rate = x["true_rate_by_hidden_profile"][profile]
+        assert outcome == ("covered" if low <= true_rate <= high else
+                           "missed_above" if low > true_rate else "missed_below")
     # 3. fatigue, recomputed, and its verdict against the truth's coefficient
     fatigue = ct.contact_fatigue(randomized, ci=q["ci"])
     assert x["fatigue_slope"] == pytest.approx(fatigue.slope, rel=1e-9)
