@@ -102,13 +102,12 @@ def _log_rate_term(lam: np.ndarray, cfg_r: float, cfg_alpha: float) -> np.ndarra
     return np.where(np.isfinite(term), term, 0.0)
 
 
-def _logit(response: dict, phase: np.ndarray, channel: np.ndarray, profile: np.ndarray, rate_term: np.ndarray,
-           recent: np.ndarray, cat_weight: np.ndarray) -> np.ndarray:
-    """Log-odds of the main response; phase, channel, profile are index arrays, cat_weight 0 where no category."""
-    intercept = np.array([response["intercept"][p] for p in CONTACT_PHASES])
+def _logit(response: dict, intercept: np.ndarray | float, channel: np.ndarray, profile: np.ndarray,
+           rate_term: np.ndarray, recent: np.ndarray, cat_weight: np.ndarray) -> np.ndarray:
+    """Log-odds of the main response; channel, profile are index arrays, cat_weight 0 where no category."""
     chan = np.array([response["channel"][c] for c in CONTACT_CHANNELS])
     prof_chan = np.array([[response["profile_channel"][p][c] for c in CONTACT_CHANNELS] for p in PROFILES])
-    return (intercept[phase] + chan[channel] + prof_chan[profile, channel]
+    return (intercept + chan[channel] + prof_chan[profile, channel]
             + response["log_purchase_rate"] * rate_term + response["fatigue_per_contact"] * recent
             + response["category_weight"] * cat_weight)
 
@@ -230,7 +229,8 @@ def make_contacts(cfg: WorldConfig, people: People, tx: pd.DataFrame, items: pd.
     recent = _recent_contacts(idx, day, window)
     rate_term = _log_rate_term(people.lam[idx], cfg.purchase_r, cfg.purchase_alpha)
     cat_weight = np.where(category >= 0, _category_weights()[people.profile[idx], np.maximum(category, 0)], 0.0)
-    logit = _logit(RESPONSE, phase, channel, people.profile[idx], rate_term, recent, cat_weight)
+    intercept = np.array([RESPONSE["intercept"][p] for p in CONTACT_PHASES])[phase]
+    logit = _logit(RESPONSE, intercept, channel, people.profile[idx], rate_term, recent, cat_weight)
     u_open, u_click, u_buy, u_redeem = rng.random((4, m))
     opens = np.isin(channel, [_CH["email"], _CH["app"]])
     clicks = opens | (channel == _CH["sms"])
@@ -390,16 +390,18 @@ def true_offer_response(truth_customers: pd.DataFrame, truth: dict, *, category:
     if np.any(~np.isfinite(recent)) or np.any(recent < 0):
         raise ValueError("`recent_contacts` must be finite and >= 0.")
     response = truth["contacts"]["response"]
-    profile = pd.Categorical(truth_customers["profile"], categories=PROFILES)
-    if (profile.codes < 0).any():
-        raise ValueError(f"truth_customers: column 'profile' must hold {list(PROFILES)}.")
+    profile = truth_customers["profile"]
+    unknown = ~profile.isin(PROFILES)
+    if unknown.any():
+        raise ValueError(f"truth_customers: column 'profile' must hold {list(PROFILES)}; "
+                         f"{int(unknown.sum())} row(s) hold something else, e.g. {profile[unknown].iloc[0]!r}.")
+    codes = pd.Index(PROFILES).get_indexer(profile).astype(np.int64)
     weights = np.array([truth["profiles"][p]["categories"] for p in PROFILES], dtype=float)
     cfg = truth["config"]
     lam = truth_customers["purchase_rate"].to_numpy(dtype=float)
     rate_term = _log_rate_term(lam, cfg["purchase_r"], cfg["purchase_alpha"])
-    codes = profile.codes.astype(np.int64)
     m = len(truth_customers)
-    logit = _logit(response, np.full(m, _PH["cross_sell"]), np.full(m, _CH[channel]), codes, rate_term,
+    logit = _logit(response, response["intercept"]["cross_sell"], np.full(m, _CH[channel]), codes, rate_term,
                    np.broadcast_to(recent, (m,)), weights[codes, CATEGORIES.index(category)])
     return pd.Series(_sigmoid(logit), index=pd.Index(truth_customers["customer_id"].to_numpy(), name="customer_id"),
                      name="p_purchase_30d")
