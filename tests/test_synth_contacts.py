@@ -207,25 +207,26 @@ def _hand_truth() -> dict:
         "profiles": {p: {"categories": [0.5 if i == k else 0.5 / 7 for i in range(8)]}
                      for k, p in enumerate(PROFILES)},
         "contacts": {"response": {
-            "intercept": {"cross_sell": -2.0}, "category_weight": 4.0, "channel": zero | {"call": 1.0},
+            "intercept": {"cross_sell": -2.0}, "category_weight": 4.0, "category_centre": dict.fromkeys(CATEGORIES, 0.1), "channel": zero | {"call": 1.0},
             "profile_channel": {p: zero | ({"sms": -0.5} if p == "bargain" else {}) for p in PROFILES},
             "log_purchase_rate": 0.5, "fatigue_per_contact": -0.25}},
     }
 
 
 def test_true_offer_response_by_hand():
-    """logit = -2 + channel + profile x channel + 0.5 log(rate / (r / alpha)) - 0.25 recent + 4 w."""
+    """logit = -2 + channel + profile x channel + 0.5 log(rate / (r / alpha)) - 0.25 recent + 4 (w - 0.1)."""
     truth = _hand_truth()
     people = pd.DataFrame({"customer_id": [7, 8, 9], "profile": ["family", "bargain", "premium"],
                            "purchase_rate": [0.25, 0.25 * np.e**2, np.nan]})
     p = true_offer_response(people, truth, category="grocery", channel="sms", recent_contacts=[0, 0, 4])
-    # family: grocery weight 0.5 -> -2 + 2 = 0; bargain: 0.5/7, sms -0.5, rate e^2 x mean -> -2 + 4/14 - 0.5 + 1;
-    # premium: no purchase rate (term 0), 4 recent contacts -> -2 + 4/14 - 1
-    logits = np.array([0.0, -2 + 4 / 14 - 0.5 + 1.0, -2 + 4 / 14 - 1.0])
+    # family: grocery weight 0.5 -> -2 + 4 x 0.4; bargain: weight 0.5/7, sms -0.5, rate e^2 x mean -> + 1;
+    # premium: no purchase rate (term 0), 4 recent contacts -> -1
+    lift = 4 * (0.5 / 7 - 0.1)
+    logits = np.array([-2 + 1.6, -2 + lift - 0.5 + 1.0, -2 + lift - 1.0])
     np.testing.assert_allclose(p.to_numpy(), 1 / (1 + np.exp(-logits)), rtol=1e-12)
     assert p.index.tolist() == [7, 8, 9] and p.name == "p_purchase_30d"
     call = true_offer_response(people, truth, category="grocery", channel="call")
-    np.testing.assert_allclose(call.iloc[0], 1 / (1 + np.exp(-1.0)))
+    np.testing.assert_allclose(call.iloc[0], 1 / (1 + np.exp(-0.6)))
 
 
 def test_true_offer_response_docstring_runs():
@@ -288,7 +289,7 @@ def test_default_world_random_offers_agree_with_the_truth(default_world):
 
 
 def test_default_world_fatigue_is_recovered_by_a_logistic_regression(default_world):
-    """On the random offers, a logistic regression with the true model's terms (category weight of the profile,
+    """On the random offers, a logistic regression with the true model's terms (the profile's category lift,
     channel x profile, log purchase rate, recent contacts counted from the table) holds the true fatigue
     and category slopes in its 95% intervals."""
     import statsmodels.api as sm
@@ -296,10 +297,11 @@ def test_default_world_fatigue_is_recovered_by_a_logistic_regression(default_wor
     w = default_world
     offers = _random_offers(w)
     r = w.truth["contacts"]["response"]
-    weights = {p: dict(zip(CATEGORIES, w.truth["profiles"][p]["categories"])) for p in PROFILES}
+    centre = r["category_centre"]
+    lift = {p: {c: v - centre[c] for c, v in zip(CATEGORIES, w.truth["profiles"][p]["categories"])} for p in PROFILES}
     x = pd.get_dummies(offers["profile"] + ":" + offers["channel"], dtype=float)
     x = x.drop(columns="family:email")
-    x["category_weight"] = [weights[p][c] for p, c in zip(offers["profile"], offers["category"])]
+    x["category_weight"] = [lift[p][c] for p, c in zip(offers["profile"], offers["category"])]
     x["log_purchase_rate"] = np.log(offers["purchase_rate"]) - np.log(w.truth["config"]["purchase_r"]
                                                                          / w.truth["config"]["purchase_alpha"])
     x["recent"] = offers["recent"].astype(float)
