@@ -189,6 +189,11 @@ class World:
             wel = t["welcome"]
             lines.append(f"  welcome trial: {wel['n']:,} prospects; effect on a first purchase within "
                          f"{wel['outcome_days']} days {wel['effect']:+.3f}")
+        if "contacts" in t:  # worlds written before the contact plan have none
+            con = t["contacts"]
+            lines.append(f"  contact plan: {con['n']:,} contacts, {con['random_offers']:,} cross-sell offers at random; "
+                         f"fatigue {con['response']['fatigue_per_contact']:+.2f} log-odds per contact in the "
+                         f"{con['response']['fatigue_window_days']} days before")
         return "\n".join(lines)
 
 

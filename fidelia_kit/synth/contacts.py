@@ -35,7 +35,8 @@ from .people import PROFILE_TRAITS, People
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["make_contacts", "contacts_truth", "true_offer_response", "CONTACT_COST", "RESPONSE", "SCHEDULE"]
+__all__ = ["make_contacts", "contacts_truth", "true_offer_response", "CONTACT_COST", "RESPONSE", "SCHEDULE",
+           "CATEGORY_CENTRE"]
 
 #: Cost of one contact per channel, EUR (e-mail and call as in the retention experiment).
 CONTACT_COST = {"email": 0.50, "app": 0.10, "sms": 0.20, "mail": 1.50, "call": 6.00}
@@ -46,10 +47,11 @@ RESPONSE = {
     # population's mean, category weight 0, e-mail, no recent contact): for cross_sell, buying the
     # offered category within 30 days; for upgrade, redeeming the up-grade voucher; for the others,
     # clicking (the click model below)
-    "intercept": {"welcome": -0.6, "cross_sell": -3.0, "upgrade": -1.4, "questionnaire": 0.0,
+    "intercept": {"welcome": -0.6, "cross_sell": -2.4, "upgrade": -1.4, "questionnaire": 0.0,
                   "referral_invite": -1.6, "reactivation": -1.0},
-    # x the profile's weight of the offered category (truth.json -> profiles.<profile>.categories)
-    "category_weight": 5.0,
+    # x the profile's lift in the offered category: its weight in the profile's category mix
+    # (truth.json -> profiles.<profile>.categories) minus category_centre, the mean of the four profiles' weights
+    "category_weight": 7.0,
     "channel": {"email": 0.0, "app": 0.25, "sms": -0.15, "mail": 0.10, "call": 0.70},
     "profile_channel": {
         "family": {"email": 0.25, "app": 0.0, "sms": 0.10, "mail": 0.0, "call": -0.30},
@@ -91,9 +93,14 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _category_weights() -> np.ndarray:
-    """(profile, category) weights of each profile's category mix."""
-    return np.array([PROFILE_TRAITS[p]["categories"] for p in PROFILES], dtype=float)
+def _category_lift(weights: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(profile, category): how much more of the category the profile buys than the average profile."""
+    return weights - centre[None, :]
+
+
+_WEIGHTS = np.array([PROFILE_TRAITS[p]["categories"] for p in PROFILES], dtype=float)
+#: Mean weight of each category over the four profiles (equal weights), the centre of the category term.
+CATEGORY_CENTRE = dict(zip(CATEGORIES, np.round(_WEIGHTS.mean(axis=0), 6).tolist()))
 
 
 def _log_rate_term(lam: np.ndarray, cfg_r: float, cfg_alpha: float) -> np.ndarray:
@@ -102,13 +109,12 @@ def _log_rate_term(lam: np.ndarray, cfg_r: float, cfg_alpha: float) -> np.ndarra
     return np.where(np.isfinite(term), term, 0.0)
 
 
-def _logit(response: dict, phase: np.ndarray, channel: np.ndarray, profile: np.ndarray, rate_term: np.ndarray,
-           recent: np.ndarray, cat_weight: np.ndarray) -> np.ndarray:
-    """Log-odds of the main response; phase, channel, profile are index arrays, cat_weight 0 where no category."""
-    intercept = np.array([response["intercept"][p] for p in CONTACT_PHASES])
+def _logit(response: dict, intercept: np.ndarray | float, channel: np.ndarray, profile: np.ndarray,
+           rate_term: np.ndarray, recent: np.ndarray, cat_weight: np.ndarray) -> np.ndarray:
+    """Log-odds of the main response; channel, profile are index arrays, cat_weight 0 where no category."""
     chan = np.array([response["channel"][c] for c in CONTACT_CHANNELS])
     prof_chan = np.array([[response["profile_channel"][p][c] for c in CONTACT_CHANNELS] for p in PROFILES])
-    return (intercept[phase] + chan[channel] + prof_chan[profile, channel]
+    return (intercept + chan[channel] + prof_chan[profile, channel]
             + response["log_purchase_rate"] * rate_term + response["fatigue_per_contact"] * recent
             + response["category_weight"] * cat_weight)
 
@@ -229,8 +235,10 @@ def make_contacts(cfg: WorldConfig, people: People, tx: pd.DataFrame, items: pd.
     window = RESPONSE["fatigue_window_days"]
     recent = _recent_contacts(idx, day, window)
     rate_term = _log_rate_term(people.lam[idx], cfg.purchase_r, cfg.purchase_alpha)
-    cat_weight = np.where(category >= 0, _category_weights()[people.profile[idx], np.maximum(category, 0)], 0.0)
-    logit = _logit(RESPONSE, phase, channel, people.profile[idx], rate_term, recent, cat_weight)
+    lift = _category_lift(_WEIGHTS, np.array(list(CATEGORY_CENTRE.values())))
+    cat_weight = np.where(category >= 0, lift[people.profile[idx], np.maximum(category, 0)], 0.0)
+    intercept = np.array([RESPONSE["intercept"][p] for p in CONTACT_PHASES])[phase]
+    logit = _logit(RESPONSE, intercept, channel, people.profile[idx], rate_term, recent, cat_weight)
     u_open, u_click, u_buy, u_redeem = rng.random((4, m))
     opens = np.isin(channel, [_CH["email"], _CH["app"]])
     clicks = opens | (channel == _CH["sms"])
@@ -290,7 +298,8 @@ def contacts_truth(cfg: WorldConfig, table: pd.DataFrame, *, logit: np.ndarray, 
     p = _sigmoid(logit)
     channel = table["channel"].to_numpy()
     return {
-        "response": {k: (dict(v) if isinstance(v, dict) else v) for k, v in RESPONSE.items()},
+        "response": {k: (dict(v) if isinstance(v, dict) else v) for k, v in RESPONSE.items()}
+                    | {"category_centre": CATEGORY_CENTRE},
         "cost": CONTACT_COST,
         "schedule": {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCHEDULE.items()},
         "random_share": cfg.contact_random_share,
@@ -306,7 +315,8 @@ def contacts_truth(cfg: WorldConfig, table: pd.DataFrame, *, logit: np.ndarray, 
                 "profile_channel[profile][channel] + log_purchase_rate x (log purchase_rate - "
                 "log_purchase_rate_center; 0 for prospects) + fatigue_per_contact x (contacts of the customer in the "
                 "fatigue_window_days days before the contact's day) + category_weight x (the weight of the offered "
-                "category in the profile's category mix, truth.json -> profiles; cross_sell only). opened: log-odds "
+                "category in the profile's category mix, truth.json -> profiles, minus category_centre, the mean of "
+                "the four profiles' weights; cross_sell only). opened: log-odds "
                 "open_intercept[channel] + fatigue_per_contact x recent contacts (e-mail and app only). clicked: among "
                 "the opened (e-mail, app) or of all (SMS), log-odds = main log-odds + click_shift; for a questionnaire, "
                 "clicked = returned it (survey_waves.csv). redeemed: cross_sell, purchased and the coupon used "
@@ -352,12 +362,16 @@ def true_offer_response(truth_customers: pd.DataFrame, truth: dict, *, category:
 
     Notes
     -----
-    With :math:`w_{pc}` the weight of category :math:`c` in the category mix of profile :math:`p`
-    and :math:`k` the recent contacts,
+    With :math:`w_{pc}` the weight of category :math:`c` in the category mix of profile :math:`p`,
+    :math:`\\bar w_c` its mean over the four profiles (``category_centre``) and :math:`k` the
+    recent contacts,
 
     .. math::
         \\operatorname{logit} P = \\beta_0 + \\beta_{ch} + \\beta_{p,ch}
-        + \\beta_\\lambda (\\log\\lambda - \\log(r/\\alpha)) + \\beta_k k + \\beta_w w_{pc}
+        + \\beta_\\lambda (\\log\\lambda - \\log(r/\\alpha)) + \\beta_k k + \\beta_w (w_{pc} - \\bar w_c)
+
+    An offer works best in the categories the customer's profile buys more than the average
+    profile does, so the best category differs between customers.
 
     The cost of the contact and the margin of the purchase are not in it: a profit is
     ``P x margin - cost`` (``truth.json`` → ``contacts.cost``, ``category_margin``).
@@ -390,16 +404,19 @@ def true_offer_response(truth_customers: pd.DataFrame, truth: dict, *, category:
     if np.any(~np.isfinite(recent)) or np.any(recent < 0):
         raise ValueError("`recent_contacts` must be finite and >= 0.")
     response = truth["contacts"]["response"]
-    profile = pd.Categorical(truth_customers["profile"], categories=PROFILES)
-    if (profile.codes < 0).any():
-        raise ValueError(f"truth_customers: column 'profile' must hold {list(PROFILES)}.")
+    profile = truth_customers["profile"]
+    unknown = ~profile.isin(PROFILES)
+    if unknown.any():
+        raise ValueError(f"truth_customers: column 'profile' must hold {list(PROFILES)}; "
+                         f"{int(unknown.sum())} row(s) hold something else, e.g. {profile[unknown].iloc[0]!r}.")
+    codes = pd.Index(PROFILES).get_indexer(profile).astype(np.int64)
     weights = np.array([truth["profiles"][p]["categories"] for p in PROFILES], dtype=float)
+    lift = _category_lift(weights, np.array([response["category_centre"][c] for c in CATEGORIES], dtype=float))
     cfg = truth["config"]
     lam = truth_customers["purchase_rate"].to_numpy(dtype=float)
     rate_term = _log_rate_term(lam, cfg["purchase_r"], cfg["purchase_alpha"])
-    codes = profile.codes.astype(np.int64)
     m = len(truth_customers)
-    logit = _logit(response, np.full(m, _PH["cross_sell"]), np.full(m, _CH[channel]), codes, rate_term,
-                   np.broadcast_to(recent, (m,)), weights[codes, CATEGORIES.index(category)])
+    logit = _logit(response, response["intercept"]["cross_sell"], np.full(m, _CH[channel]), codes, rate_term,
+                   np.broadcast_to(recent, (m,)), lift[codes, CATEGORIES.index(category)])
     return pd.Series(_sigmoid(logit), index=pd.Index(truth_customers["customer_id"].to_numpy(), name="customer_id"),
                      name="p_purchase_30d")
