@@ -48,8 +48,16 @@ def _true_p(world, offers: pd.DataFrame) -> np.ndarray:
 
 # --- the table's own rules -------------------------------------------------------------------
 
-def test_columns_hold_what_each_phase_and_channel_allow(small_world):
-    c = small_world.contacts
+@pytest.fixture(scope="module", params=["small", "odd"])
+def world(request, small_world):
+    """The small world, and an odd one: one year from 29 February, few customers, half of them prospects."""
+    if request.param == "small":
+        return small_world
+    return generate_world(n_customers=400, seed=5, n_years=1, start_date="2024-02-29", prospect_share=0.5)
+
+
+def test_columns_hold_what_each_phase_and_channel_allow(world):
+    c = world.contacts
     assert list(c.columns) == [col.name for col in TABLES["contacts"]]
     assert c["contact_id"].tolist() == list(range(1, len(c) + 1))
     assert c["contact_date"].is_monotonic_increasing
@@ -64,12 +72,12 @@ def test_columns_hold_what_each_phase_and_channel_allow(small_world):
     opens = c["opened"].notna()
     assert not (c.loc[opens, "clicked"] & ~c.loc[opens, "opened"]).any()
     assert not (c.loc[cross, "redeemed"] & ~c.loc[cross, "purchased_category_30d"]).any()
-    assert small_world.truth["contacts"]["n"] == len(c)
-    assert small_world.truth["contacts"]["phase_counts"] == c["phase"].value_counts().to_dict()
+    assert world.truth["contacts"]["n"] == len(c)
+    assert world.truth["contacts"]["phase_counts"] == c["phase"].value_counts().to_dict()
 
 
-def test_welcome_rows_agree_with_the_welcome_trial(small_world):
-    w = small_world
+def test_welcome_rows_agree_with_the_welcome_trial(world):
+    w = world
     c = w.contacts
     welcome = c[c["phase"] == "welcome"].set_index("customer_id")
     assert welcome.index.is_unique
@@ -91,8 +99,8 @@ def test_welcome_rows_agree_with_the_welcome_trial(small_world):
     assert set(bought_at_once[seen.loc[bought_at_once] + delay * DAY <= end]) == set(others)
 
 
-def test_reactivation_rows_are_the_retention_experiment(small_world):
-    w = small_world
+def test_reactivation_rows_are_the_retention_experiment(world):
+    w = world
     c = w.contacts
     react = c[c["phase"] == "reactivation"].set_index("customer_id")
     exp = w.retention_experiment.set_index("customer_id")
@@ -107,8 +115,8 @@ def test_reactivation_rows_are_the_retention_experiment(small_world):
     assert react.loc[~email, "redeemed"].isna().all()
 
 
-def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(small_world):
-    w = small_world
+def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(world):
+    w = world
     c = w.contacts
     q = c[c["phase"] == "questionnaire"]
     waves = w.survey_waves
@@ -125,8 +133,8 @@ def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(sm
             .groupby("wave")["customer_id"].nunique() == waves.groupby("wave")["customer_id"].nunique()).all()
 
 
-def test_upgrade_offers_go_to_customers_just_below_the_next_tier(small_world):
-    w = small_world
+def test_upgrade_offers_go_to_customers_just_below_the_next_tier(world):
+    w = world
     c = w.contacts
     tiers = w.truth["card_tiers"]
     band = w.truth["contacts"]["schedule"]["upgrade_band"]
@@ -144,9 +152,9 @@ def test_upgrade_offers_go_to_customers_just_below_the_next_tier(small_world):
     assert not up.assign(tier=up["channel"]).duplicated(["customer_id", "tier"]).any()
 
 
-def test_rule_offers_follow_the_firms_rule(small_world):
+def test_rule_offers_follow_the_firms_rule(world):
     """The rule offers the category of the most basket lines before the day (ties: the first in CATEGORIES)."""
-    w = small_world
+    w = world
     c = w.contacts
     rule = c[c["assignment"] == "rule"]
     lines = w.transaction_items.merge(w.transactions[["transaction_id", "customer_id", "date"]], on="transaction_id")
