@@ -340,7 +340,10 @@ def test_the_warehouse_has_the_contacts(small_world, small_world_dir):
     n, cost = con.sql("SELECT COUNT(*), SUM(cost) FROM contacts").fetchall()[0]
     assert n == len(small_world.contacts)
     assert cost == pytest.approx(small_world.contacts["cost"].sum())
-    assert "contacts.csv" in small_world.summary()
+    summary = small_world.summary()
+    assert f"contacts.csv {len(small_world.contacts):>10,} rows".split() == [
+        line for line in summary.splitlines() if "contacts.csv" in line][0].split()
+    assert f"contact plan: {len(small_world.contacts):,} contacts" in summary
 
 
 @pytest.mark.parametrize(("column", "value", "match"), [
