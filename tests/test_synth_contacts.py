@@ -362,3 +362,19 @@ def test_a_broken_contacts_file_is_refused_naming_the_column(column, value, matc
     customers = read_table(small_world_dir / "customers.csv", "customers")
     with pytest.raises(DataError, match=match):
         read_table(path, "contacts", customers=customers)
+
+
+def test_a_data_set_written_before_the_contact_plan_still_loads(small_world_dir, tmp_path):
+    import json
+    import shutil
+
+    from fidelia_kit import load_world
+
+    old = tmp_path / "old"
+    shutil.copytree(small_world_dir, old, ignore=shutil.ignore_patterns("contacts.csv", ".fidelia-cache"))
+    truth = json.loads((old / "truth.json").read_text())
+    del truth["contacts"], truth["config"]["contact_random_share"]
+    (old / "truth.json").write_text(json.dumps(truth))
+    w = load_world(old)
+    assert "contacts" not in w.tables
+    assert "contact plan" not in w.summary() and "contacts.csv" not in w.summary()
