@@ -258,7 +258,7 @@ TABLES["welcome_experiment"] = (
 )
 
 TABLES["contacts"] = (
-    Column("contact_id", "int", "Contact number, in order of date (then customer).", unique=True, min=1),
+    Column("contact_id", "int", "Contact number, in order of date (then customer, then phase in the order of the phase column's allowed values).", unique=True, min=1),
     Column("customer_id", "int", "Card holder contacted.", references="customers.customer_id"),
     Column("contact_date", "date", "Day the contact was made (sent, posted or called).", in_window=True),
     Column("phase", "str", "Step of the contact plan: welcome (7 days after registration), cross_sell (an offer of a "

@@ -10,7 +10,7 @@ from scipy import stats
 
 from fidelia_kit import DataError, generate_world, read_table, warehouse
 from fidelia_kit.dataset import write_csv
-from fidelia_kit.schema import CATEGORIES, CONTACT_CHANNELS, PROFILES, TABLES
+from fidelia_kit.schema import CATEGORIES, CONTACT_CHANNELS, CONTACT_PHASES, PROFILES, TABLES
 from fidelia_kit.synth import contacts as contacts_mod
 from fidelia_kit.synth import true_offer_response
 
@@ -48,11 +48,21 @@ def _true_p(world, offers: pd.DataFrame) -> np.ndarray:
 
 # --- the table's own rules -------------------------------------------------------------------
 
-def test_columns_hold_what_each_phase_and_channel_allow(small_world):
-    c = small_world.contacts
+@pytest.fixture(scope="module", params=["small", "odd"])
+def world(request, small_world):
+    """The small world, and an odd one: one year from 29 February, few customers, half of them prospects."""
+    if request.param == "small":
+        return small_world
+    return generate_world(n_customers=400, seed=5, n_years=1, start_date="2024-02-29", prospect_share=0.5)
+
+
+def test_columns_hold_what_each_phase_and_channel_allow(world):
+    c = world.contacts
     assert list(c.columns) == [col.name for col in TABLES["contacts"]]
     assert c["contact_id"].tolist() == list(range(1, len(c) + 1))
-    assert c["contact_date"].is_monotonic_increasing
+    phase_order = c["phase"].map({ph: i for i, ph in enumerate(CONTACT_PHASES)})
+    key = c[["contact_date", "customer_id"]].assign(phase=phase_order)
+    assert key.equals(key.sort_values(["contact_date", "customer_id", "phase"]))
     cross = c["phase"] == "cross_sell"
     assert (c["category"].notna() == cross).all() and (c["assignment"].notna() == cross).all()
     assert (c["purchased_category_30d"].notna() == cross).all()
@@ -64,12 +74,12 @@ def test_columns_hold_what_each_phase_and_channel_allow(small_world):
     opens = c["opened"].notna()
     assert not (c.loc[opens, "clicked"] & ~c.loc[opens, "opened"]).any()
     assert not (c.loc[cross, "redeemed"] & ~c.loc[cross, "purchased_category_30d"]).any()
-    assert small_world.truth["contacts"]["n"] == len(c)
-    assert small_world.truth["contacts"]["phase_counts"] == c["phase"].value_counts().to_dict()
+    assert world.truth["contacts"]["n"] == len(c)
+    assert world.truth["contacts"]["phase_counts"] == c["phase"].value_counts().to_dict()
 
 
-def test_welcome_rows_agree_with_the_welcome_trial(small_world):
-    w = small_world
+def test_welcome_rows_agree_with_the_welcome_trial(world):
+    w = world
     c = w.contacts
     welcome = c[c["phase"] == "welcome"].set_index("customer_id")
     assert welcome.index.is_unique
@@ -91,8 +101,8 @@ def test_welcome_rows_agree_with_the_welcome_trial(small_world):
     assert set(bought_at_once[seen.loc[bought_at_once] + delay * DAY <= end]) == set(others)
 
 
-def test_reactivation_rows_are_the_retention_experiment(small_world):
-    w = small_world
+def test_reactivation_rows_are_the_retention_experiment(world):
+    w = world
     c = w.contacts
     react = c[c["phase"] == "reactivation"].set_index("customer_id")
     exp = w.retention_experiment.set_index("customer_id")
@@ -107,8 +117,8 @@ def test_reactivation_rows_are_the_retention_experiment(small_world):
     assert react.loc[~email, "redeemed"].isna().all()
 
 
-def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(small_world):
-    w = small_world
+def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(world):
+    w = world
     c = w.contacts
     q = c[c["phase"] == "questionnaire"]
     waves = w.survey_waves
@@ -125,8 +135,8 @@ def test_questionnaire_rows_are_the_survey_invitations_and_clicks_the_answers(sm
             .groupby("wave")["customer_id"].nunique() == waves.groupby("wave")["customer_id"].nunique()).all()
 
 
-def test_upgrade_offers_go_to_customers_just_below_the_next_tier(small_world):
-    w = small_world
+def test_upgrade_offers_go_to_customers_just_below_the_next_tier(world):
+    w = world
     c = w.contacts
     tiers = w.truth["card_tiers"]
     band = w.truth["contacts"]["schedule"]["upgrade_band"]
@@ -144,9 +154,9 @@ def test_upgrade_offers_go_to_customers_just_below_the_next_tier(small_world):
     assert not up.assign(tier=up["channel"]).duplicated(["customer_id", "tier"]).any()
 
 
-def test_rule_offers_follow_the_firms_rule(small_world):
+def test_rule_offers_follow_the_firms_rule(world):
     """The rule offers the category of the most basket lines before the day (ties: the first in CATEGORIES)."""
-    w = small_world
+    w = world
     c = w.contacts
     rule = c[c["assignment"] == "rule"]
     lines = w.transaction_items.merge(w.transactions[["transaction_id", "customer_id", "date"]], on="transaction_id")
@@ -332,7 +342,10 @@ def test_the_warehouse_has_the_contacts(small_world, small_world_dir):
     n, cost = con.sql("SELECT COUNT(*), SUM(cost) FROM contacts").fetchall()[0]
     assert n == len(small_world.contacts)
     assert cost == pytest.approx(small_world.contacts["cost"].sum())
-    assert "contacts.csv" in small_world.summary()
+    summary = small_world.summary()
+    assert f"contacts.csv {len(small_world.contacts):>10,} rows".split() == [
+        line for line in summary.splitlines() if "contacts.csv" in line][0].split()
+    assert f"contact plan: {len(small_world.contacts):,} contacts" in summary
 
 
 @pytest.mark.parametrize(("column", "value", "match"), [
@@ -351,3 +364,37 @@ def test_a_broken_contacts_file_is_refused_naming_the_column(column, value, matc
     customers = read_table(small_world_dir / "customers.csv", "customers")
     with pytest.raises(DataError, match=match):
         read_table(path, "contacts", customers=customers)
+
+
+def test_a_data_set_written_before_the_contact_plan_still_loads(small_world_dir, tmp_path):
+    import json
+    import shutil
+
+    from fidelia_kit import load_world
+
+    old = tmp_path / "old"
+    shutil.copytree(small_world_dir, old, ignore=shutil.ignore_patterns("contacts.csv", ".fidelia-cache"))
+    truth = json.loads((old / "truth.json").read_text())
+    del truth["contacts"], truth["config"]["contact_random_share"]
+    (old / "truth.json").write_text(json.dumps(truth))
+    w = load_world(old)
+    assert "contacts" not in w.tables
+    assert "contact plan" not in w.summary() and "contacts.csv" not in w.summary()
+
+
+def test_flags_are_read_in_any_spelling_and_empty_stays_empty(small_world):
+    """Each distinct cell of a flag column is read once; the result is the same as reading cell by cell."""
+    from fidelia_kit import validate_table
+
+    raw = small_world.contacts.head(6).astype(object).copy()
+    raw["purchased_category_30d"] = None
+    raw["opened"] = ["yes", "0", True, None, np.nan, " FALSE "]
+    raw["clicked"] = [1, 0, 1.0, "", "t", "f"]
+    typed = validate_table(raw, "contacts", source="crm.csv")
+    assert typed["opened"].tolist() == [True, False, True, pd.NA, pd.NA, False]
+    assert typed["clicked"].tolist() == [True, False, True, pd.NA, True, False]
+    raw["redeemed"] = [pd.NA, None, "no", pd.NA, "yes", False]  # a nullable flag's missing cells are empty
+    assert validate_table(raw, "contacts")["redeemed"].tolist() == [pd.NA, pd.NA, False, pd.NA, True, False]
+    raw["redeemed"] = ["maybe", "true", "maybe", None, "no", "no"]
+    with pytest.raises(DataError, match=r"crm\.csv: column 'redeemed' has 2 value\(s\) that are not true/false"):
+        validate_table(raw, "contacts", source="crm.csv")

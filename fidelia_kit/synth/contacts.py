@@ -12,8 +12,10 @@ Every response is drawn from one logistic model whose coefficients are in ``trut
 ``contacts`` (:data:`RESPONSE`): the log-odds of the contact's main response add a phase
 intercept, the channel, the channel's fit with the customer's latent profile, the
 customer's purchase rate, contact fatigue (a fixed negative amount per contact the customer
-received in the 30 days before) and, for a cross-sell offer, how much the customer's profile
-buys of the offered category. A share of the cross-sell offers
+received in the 30 days before) and, for a cross-sell offer, how much more of the offered
+category the customer's profile buys than the average profile. Responses do not depend on
+whether the customer has already left (the BG/NBD dropout): the offers go to customers who
+bought in the 90 days before, and their purchases are recorded here only. A share of the cross-sell offers
 (``WorldConfig.contact_random_share``) draws category and channel at random, so the model
 can be learned from them without the bias of the firm's own targeting rule.
 
