@@ -6,8 +6,8 @@ one. It imports neither, so reading a data set never loads the generator.
 
 A data set folder holds one CSV file per table (``fidelia_kit.schema.TABLE_FILES``) and
 ``truth.json``. :data:`DATA_TABLES` are the tables every data set folder must hold; the
-other tables of the schema (``truth_customers``, ``survey_waves``, ``welcome_experiment``)
-are read when present, so folders written by earlier versions still load.
+other tables of the schema (``truth_customers``, ``survey_waves``, ``welcome_experiment``,
+``contacts``) are read when present, so folders written by earlier versions still load.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ TRUTH_FILE = "truth.json"
 TMP_PREFIX = ".fidelia-tmp-"
 #: Tables a data set folder may lack (read when present): the truth per customer, and tables added
 #: after the first version of the data set.
-OPTIONAL_TABLES = ("truth_customers", "survey_waves", "welcome_experiment")
+OPTIONAL_TABLES = ("truth_customers", "survey_waves", "welcome_experiment", "contacts")
 #: Tables every data set folder holds.
 DATA_TABLES = tuple(name for name in TABLES if name not in OPTIONAL_TABLES)
 
@@ -189,6 +189,11 @@ class World:
             wel = t["welcome"]
             lines.append(f"  welcome trial: {wel['n']:,} prospects; effect on a first purchase within "
                          f"{wel['outcome_days']} days {wel['effect']:+.3f}")
+        if "contacts" in t:  # worlds written before the contact plan have none
+            con = t["contacts"]
+            lines.append(f"  contact plan: {con['n']:,} contacts, {con['random_offers']:,} cross-sell offers at random; "
+                         f"fatigue {con['response']['fatigue_per_contact']:+.2f} log-odds per contact in the "
+                         f"{con['response']['fatigue_window_days']} days before")
         return "\n".join(lines)
 
 

@@ -514,11 +514,15 @@ def _parse_date(s: pd.Series, col: Column, source: str) -> pd.Series:
 def _parse_bool(s: pd.Series, col: Column, source: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    txt = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                else str(v).strip().lower())
-    out = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in txt], dtype="boolean")
-    out = pd.Series(out, index=s.index)
-    bad = out.isna() & txt.notna() & (txt != "")
+    values = s.astype(object)
+    uniques = pd.Index(pd.unique(values), dtype=object)  # a flag column holds few distinct cells: read each once
+    txt = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
+           for v in uniques]
+    parsed = pd.array([True if t in _TRUE else False if t in _FALSE else pd.NA for t in txt], dtype="boolean")
+    codes = uniques.get_indexer(values)
+    out = pd.Series(parsed.take(codes), index=s.index)
+    bad = pd.Series(np.array([p is pd.NA and t not in (None, "") for p, t in zip(parsed, txt)], dtype=bool)[codes],
+                    index=s.index)
     if bad.any():
         raise DataError(f"{source}: column '{col.name}' has {int(bad.sum())} value(s) that are not true/false "
                         f"({_rows(bad)}): {_examples(s[bad])}.")

@@ -47,6 +47,8 @@ __all__ = [
     "gains_plot",
     "calibration_plot",
     "response_rate_plot",
+    "contact_rate_plot",
+    "offer_plans_plot",
 ]
 
 
@@ -1047,4 +1049,77 @@ def response_rate_plot(table: pd.DataFrame, *, title: str = "Who answered the su
     ax.set_xlabel("answered the survey (% of the group, with its interval)")
     ax.set_ylabel(table.index.name or "group")
     ax.set_title(title)
+    return ax
+
+
+def contact_rate_plot(table: pd.DataFrame, *, what: str = "bought the offered category within 30 days",
+                      title: str = "Response to the contacts", ax: Axes | None = None) -> Axes:
+    """Share of contacts that got a response, per group, with its interval (in %).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`~fidelia_kit.contact.contact_rates`'s output (``rate``, ``ci_low``, ``ci_high``
+        per group; a MultiIndex is shown as joined labels).
+    what : str, default="bought the offered category within 30 days"
+        The response, as the axis label names it.
+    title : str, default="Response to the contacts"
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.contact import contact_rates
+    >>> c = pd.DataFrame({"channel": ["email"] * 4 + ["sms"] * 4, "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    >>> ax = contact_rate_plot(contact_rates(c, by="channel", response_col="bought"))
+    >>> ax.lines[0].get_xdata().tolist()
+    [25.0, 50.0]
+    """
+    check_frame("table", table, ["rate", "ci_low", "ci_high"])
+    labels = [" / ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in table.index]
+    ax = _axes(ax, (6.5, 0.4 * len(table) + 1.8))
+    _intervals(ax, 100 * table["rate"].to_numpy(), 100 * table["ci_low"].to_numpy(), 100 * table["ci_high"].to_numpy(),
+               labels, "darkgreen")
+    ax.set_xlim(0, max(5.0, 110 * float(table["ci_high"].max())))
+    ax.set_xlabel(f"{what} (% of the contacts, with its interval)")
+    ax.set_ylabel(" / ".join(str(n) for n in table.index.names if n) or "group")
+    ax.set_title(title)
+    return ax
+
+
+def offer_plans_plot(comparison: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Each plan's true expected profit per customer planned for, beside the best possible plan.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`~fidelia_kit.contact.compare_offer_plans`'s ``table`` (``profit_per_customer``
+        per plan).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"profit_per_customer": [0.8, 1.1]}, index=["model", "best possible"])
+    >>> [round(float(p.get_width()), 1) for p in offer_plans_plot(table).patches]
+    [0.8, 1.1]
+    """
+    check_frame("comparison", comparison, ["profit_per_customer"])
+    ax = _axes(ax, (6.5, 0.5 * len(comparison) + 1.8))
+    values = comparison["profit_per_customer"].to_numpy(dtype=float)
+    colors = ["grey" if name == "best possible" else "steelblue" for name in comparison.index]
+    ax.barh([str(n) for n in comparison.index], values, color=colors)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("true expected profit per customer planned for (EUR)")
+    ax.set_ylabel("plan")
+    ax.set_title("Offer plans scored on the true response model")
     return ax

@@ -20,6 +20,8 @@ __all__ = [
     "REGIONS",
     "AGE_BANDS",
     "CATEGORIES",
+    "CONTACT_PHASES",
+    "CONTACT_CHANNELS",
     "CONSTRUCTS",
     "SURVEY_ITEMS",
     "coerce_table",
@@ -36,6 +38,9 @@ PAYMENT_METHODS = ("card", "cash", "mobile")
 ARMS = ("control", "email_discount", "personal_call")
 COMPLAINT_TYPES = ("product", "delivery", "billing", "staff", "returns")
 PROFILES = ("family", "premium", "bargain", "convenience")
+#: Phases of the contact plan (contacts.csv) and the channels a contact goes through.
+CONTACT_PHASES = ("welcome", "cross_sell", "upgrade", "questionnaire", "referral_invite", "reactivation")
+CONTACT_CHANNELS = ("email", "app", "sms", "mail", "call")
 
 #: Perceived-value constructs of the survey and the prefix of their items.
 CONSTRUCTS = {
@@ -250,6 +255,34 @@ TABLES["welcome_experiment"] = (
     Column("contact_date", "date", "Day of the welcome contact, 7 days after registration (for control, the day it would have been sent).", in_window=True),
     Column("arm", "str", "Randomised arm: a welcome contact (welcome message and first-steps guide) or none.", options=("control", "welcome")),
     Column("first_purchase_90d", "bool", "Outcome: made a first purchase in the 90 days from contact_date (contact_date included)."),
+)
+
+TABLES["contacts"] = (
+    Column("contact_id", "int", "Contact number, in order of date (then customer, then phase in the order of the phase column's allowed values).", unique=True, min=1),
+    Column("customer_id", "int", "Card holder contacted.", references="customers.customer_id"),
+    Column("contact_date", "date", "Day the contact was made (sent, posted or called).", in_window=True),
+    Column("phase", "str", "Step of the contact plan: welcome (7 days after registration), cross_sell (an offer of a "
+           "category), upgrade (an offer to reach the next card tier), questionnaire (survey invitation), "
+           "referral_invite (member-get-member invitation) or reactivation (the retention experiment's contact).",
+           options=CONTACT_PHASES),
+    Column("category", "str", "The offered category, for cross_sell; empty otherwise.", nullable=True,
+           options=CATEGORIES),
+    Column("assignment", "str", "For cross_sell: rule = category and channel chosen by the firm's rule (the category "
+           "the customer bought most often, the app for app shoppers, else e-mail); random = category and channel "
+           "drawn at random (uniformly); empty otherwise.", nullable=True, options=("rule", "random")),
+    Column("channel", "str", "How the contact was made.", options=CONTACT_CHANNELS),
+    Column("cost", "float", "Cost of the contact: e-mail 0.50, app message 0.10, SMS 0.20, mail 1.50, call 6.00 EUR "
+           "(no discount or points in it).", unit="EUR", min=0),
+    Column("opened", "bool", "The message was opened (e-mail and app only; empty for SMS, mail and calls).",
+           nullable=True),
+    Column("clicked", "bool", "The link in the message was followed (e-mail, app, SMS; for a questionnaire: it was "
+           "returned, as in survey_waves.csv); empty where the channel has no link.", nullable=True),
+    Column("redeemed", "bool", "The offer's coupon was used: cross_sell and upgrade offers, and the reactivation "
+           "e-mail's 15% discount (true exactly when active_90d in retention_experiment.csv); empty otherwise.",
+           nullable=True),
+    Column("purchased_category_30d", "bool", "For cross_sell: bought in the offered category within 30 days of the "
+           "contact (contact day included). The contact's recorded outcome; these purchases are not added to "
+           "transactions.csv. Empty otherwise.", nullable=True),
 )
 
 #: File name of every table in a data set folder.

@@ -75,7 +75,8 @@ def test_all_nine_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
     assert names == ["00_customer_database", "01_satisfaction_survey", "02_value_segmentation",
                      "03_behavioural_clustering", "04_customer_lifetime_value", "05_contractual_retention",
-                     "06_retention_experiment", "07_churn_early_warning", "08_cross_sell_referrals_recovery"]
+                     "06_retention_experiment", "07_churn_early_warning", "08_cross_sell_referrals_recovery",
+                     "09_interact_personalize"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -801,6 +802,86 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
                    for ab in zip(aff["antecedent"], aff["consequent"])]]
     assert curse["lift_all"] == pytest.approx(overall["lift"].iloc[0], rel=1e-12)
     assert f"over all baskets the same pair's lift is {curse['lift_all']:.2f}" in shown
+
+
+def test_interact_notebook_against_the_data_and_the_truth(executed):
+    """Each record of notebook 09 against the same number recomputed with the kit on the saved world, its verdicts
+    against the truth file, and its sentences against the numbers they state."""
+    from fidelia_kit import contact as ct
+    from fidelia_kit.segmentation import contact_phases
+    from fidelia_kit.synth.world import true_offer_response
+
+    _, runs, _ = executed
+    x = runs["09"].results
+    saved = load_world(_data_dir(executed))
+    q = _parameters(executed, "09")
+    truth = saved.truth
+    contacts = saved.contacts.assign(recent_contacts=lambda c: ct.recent_contacts(c, days=q["fatigue_days"]))
+    cross = contacts[contacts["phase"] == "cross_sell"]
+    randomized = cross[cross["assignment"] == "random"]
+    # 1. the history
+    assert x["n_contacts"] == len(saved.contacts)
+    assert x["contact_cost_total"] == pytest.approx(saved.contacts["cost"].sum(), rel=1e-9)
+    assert x["contacts_by_phase"] == saved.contacts["phase"].value_counts().to_dict()
+    # 2. rates by channel of the randomized offers, each interval against the truth's mean probability
+    rates = ct.contact_rates(randomized, by="channel", ci=q["ci"])
+    assert x["rate_by_channel"] == pytest.approx(rates["rate"].to_dict(), rel=1e-12)
+    true_mean = truth["contacts"]["mean_p_purchase_random"]
+    for channel, outcome in x["channel_truth_outcomes"].items():
+        low, high = rates.loc[channel, ["ci_low", "ci_high"]]
+        assert outcome == ("covered" if low <= true_mean[channel] <= high else
+                           "missed_above" if low > true_mean[channel] else "missed_below")
+    # randomized offers are a fair comparison of channels: within 4 standard errors of the truth on every channel
+    se = np.sqrt(rates["rate"] * (1 - rates["rate"]) / rates["n"])
+    assert ((rates["rate"] - pd.Series(true_mean)).abs() < 4 * se).all()
+    # ... and per hidden profile, against the mean true probability of the randomized offers
+    by_profile = ct.contact_rates(randomized.assign(profile=randomized["customer_id"].map(
+        saved.truth_customers.set_index("customer_id")["profile"])), by="profile", ci=q["ci"])
+    assert x["rate_by_hidden_profile"] == pytest.approx(by_profile["rate"].to_dict(), rel=1e-12)
+    for profile, outcome in x["profile_truth_outcomes"].items():
+        low, high = by_profile.loc[profile, ["ci_low", "ci_high"]]
+        true_rate = x["true_rate_by_hidden_profile"][profile]
+        assert outcome == ("covered" if low <= true_rate <= high else
+                           "missed_above" if low > true_rate else "missed_below")
+    # 3. fatigue, recomputed, and its verdict against the truth's coefficient
+    fatigue = ct.contact_fatigue(randomized, ci=q["ci"])
+    assert x["fatigue_slope"] == pytest.approx(fatigue.slope, rel=1e-9)
+    assert x["fatigue_truth"] == truth["contacts"]["response"]["fatigue_per_contact"]
+    low, high = x["fatigue_ci"]
+    assert x["fatigue_vs_truth"] == ("covered" if low <= x["fatigue_truth"] <= high else
+                                     "missed_above" if low > x["fatigue_truth"] else "missed_below")
+    # 4. the value of a purchase: the margin rates are the world's, up to cents
+    assert x["margin_rates"] == pytest.approx(truth["category_margin"], abs=1e-3)
+    # the plans: the best possible plan bounds every plan; the rule's and the best plan recomputed on the truth
+    profit = x["plan_true_profit"]
+    assert all(v <= profit["best possible"] + 1e-9 for v in profit.values())
+    feats = customer_features(saved.transactions, items=saved.transaction_items, customers=saved.customers)
+    active = feats.index[feats["days_since_last"] <= q["active_days"]]
+    assert x["nbo_customers"] == len(active) and x["nbo_offers_learned_from"] == len(randomized)
+    values = ct.offer_values(saved.transactions, saved.transaction_items, discount=q["discount"])["value_per_purchase"]
+    cost = saved.contacts.groupby("channel")["cost"].mean()
+    true_p = ct.offer_grid(lambda cat, ch: true_offer_response(saved.truth_customers, truth, category=cat, channel=ch)
+                           .reindex(active), categories=sorted(randomized["category"].unique()),
+                           channels=sorted(randomized["channel"].unique()))
+    again = ct.compare_offer_plans({"the firm's rule": ct.rule_offers(saved.contacts, active)}, true_p, value=values,
+                                   cost=cost).table
+    assert profit["the firm's rule"] == pytest.approx(again.loc["the firm's rule", "true_profit"], rel=1e-9)
+    assert profit["best possible"] == pytest.approx(again.loc["best possible", "true_profit"], rel=1e-9)
+    assert x["nbo_beats_uniform"] == (profit["next-best offer (model)"] > profit["one size fits all"])
+    stderr, shown = _outputs(executed, "09")
+    assert stderr == ""
+    assert ("Personalizing pays here" in shown) == x["nbo_beats_uniform"]
+    assert ("Personalizing does not pay here" in shown) != x["nbo_beats_uniform"]
+    assert f"earns {profit['next-best offer (model)']:,.0f} EUR of expected margin net of costs on the truth" in shown
+    # 5. the phases are seg.contact_phases' own
+    phases = contact_phases(saved.transactions, new_days=q["new_days"], lapsed_days=q["lapsed_days"],
+                            loyal_purchases=q["loyal_purchases"])
+    assert x["phase_counts"] == phases["phase"].astype(str).value_counts().to_dict()
+    # no markdown cell states a result: the verdicts are printed from the numbers
+    nb = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith("09_")), as_version=4)
+    prose = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown").lower()
+    for claim in ("the model wins", "personalizing pays", "covers the truth", "beats"):
+        assert claim not in prose
 
 
 # --- the runner itself ---------------------------------------------------------------------------------

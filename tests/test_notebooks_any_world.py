@@ -192,6 +192,22 @@ def test_churn_uses_the_worlds_dates(ran):
     assert x["days_odds_ratio"] > 1 and x["complaints_unknown_outcome"] > 0
 
 
+def test_interact_notebook_on_any_world(ran):
+    _, world, _, runs = ran
+    x = runs["09"].results
+    truth = world.truth["contacts"]
+    assert x["n_contacts"] == len(world.contacts) and x["fatigue_truth"] == truth["response"]["fatigue_per_contact"]
+    low, high = x["fatigue_ci"]
+    assert x["fatigue_vs_truth"] == ("covered" if low <= x["fatigue_truth"] <= high else
+                                     "missed_above" if low > x["fatigue_truth"] else "missed_below")
+    assert x["margin_rates"] == pytest.approx(world.truth["category_margin"], abs=1e-3)
+    profit = x["plan_true_profit"]
+    assert all(v <= profit["best possible"] + 1e-9 for v in profit.values())
+    assert x["nbo_beats_uniform"] == (profit["next-best offer (model)"] > profit["one size fits all"])
+    # every buyer gets a phase of the plan
+    assert sum(x["phase_counts"].values()) == world.transactions["customer_id"].nunique()
+
+
 @pytest.mark.parametrize("notebook, parameters, message", [
     ("07", {"test_as_of": "2022-05-01", "horizon_days": 180},
      "parameters `test_as_of` (2022-05-01) and `horizon_days` (180): the horizon runs past the data's last day (2022-06-30)"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..dataset import World, write_csv
 from .config import WorldConfig
+from .contacts import true_offer_response
 from .world import generate_world, true_expected_purchases
 
-__all__ = ["WorldConfig", "World", "generate_world", "true_expected_purchases", "write_csv"]
+__all__ = ["WorldConfig", "World", "generate_world", "true_expected_purchases", "true_offer_response", "write_csv"]

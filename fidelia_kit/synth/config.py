@@ -91,6 +91,8 @@ class WorldConfig:
     call_effect_spread: float = _knob(1.0, 0.0, 4.0, "Scale of the customer differences in the call's effect (spend rank, profile) around its average over the at-risk customers: 0 gives everyone the average effect, 2 doubles the spread; the average stays put.")
     # welcome contact
     welcome_effect: float = _knob(0.12, 0.0, 0.5, "Effect of the welcome contact on a prospect's probability of a first purchase within 90 days (4% without it).")
+    # contact plan
+    contact_random_share: float = _knob(0.30, 0.0, 1.0, "Share of the cross-sell offers whose category and channel are drawn at random (uniformly) instead of by the firm's rule, so their effect can be learned without bias.")
     # memberships: sBG
     membership_cohort_share: float = _knob(0.03, 0.0, 0.5, "New Fidelia Plus members per year, as a share of n_customers.")
     membership_first_year: int = _knob(2016, 1990, 2099, "First signup year of the paid membership (before the window: it predates the card).")

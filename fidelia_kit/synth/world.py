@@ -25,11 +25,12 @@ from ..schema import (
 )
 from .complaints import defection_log_odds, make_complaints
 from .config import WorldConfig
+from .contacts import make_contacts, true_offer_response
 from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_people
 from .purchases import simulate_purchases
-from .survey import make_first_wave, make_survey, survey_waves
+from .survey import _respondents, make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 from .welcome import welcome_table, welcome_truth
 
@@ -38,10 +39,13 @@ if TYPE_CHECKING:
 
 # World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
 # without loading the generator); they stay importable from here.
-__all__ = ["generate_world", "true_expected_purchases", "peak_memory_estimate", "available_memory",
+__all__ = ["generate_world", "true_expected_purchases", "true_offer_response", "peak_memory_estimate", "available_memory",
            "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
 GOLD, SILVER = 1200.0, 400.0
+# one random stream per part of the world, in this order (a part added at the end leaves the others' draws)
+_STREAM_NAMES = ("people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
+                 "welcome", "contacts")
 HORIZON_WEEKS = 52
 
 
@@ -203,6 +207,20 @@ def true_expected_purchases(truth_customers: pd.DataFrame, *, as_of: DateLike,
                      name="expected_purchases")
 
 
+def _contact_plan(cfg, people, purchases, tx, items, experiment, rng):
+    """The contacts table and its truth; the survey waves' invitations are replayed from their own streams.
+
+    The survey draws who is invited first thing from its stream, so a fresh copy of that stream,
+    on the same purchases, gives the same invited and responding customers without drawing anew.
+    """
+    fresh = dict(zip(_STREAM_NAMES, np.random.default_rng(cfg.seed).spawn(len(_STREAM_NAMES))))
+    invitations = []
+    for day, name in ((cfg.first_wave_day, "first_wave"), (cfg.survey_day, "survey")):
+        _, invited, resp = _respondents(cfg, people, purchases.day, purchases.owner, day, fresh[name])
+        invitations.append((day, invited, resp))
+    return make_contacts(cfg, people, tx, items, experiment, invitations, rng)
+
+
 def generate_world(config: WorldConfig | None = None, *, progress: bool = False, **overrides: Any) -> World:
     """Generate the linked tables of a synthetic Fidelia world and its ground truth.
 
@@ -220,8 +238,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     -------
     World
         Tables customers, transactions, transaction_items, survey_responses,
-        retention_experiment, memberships, complaints, truth_customers, survey_waves
-        and welcome_experiment, plus the ``truth`` dict.
+        retention_experiment, memberships, complaints, truth_customers, survey_waves,
+        welcome_experiment and contacts, plus the ``truth`` dict.
 
     Raises
     ------
@@ -241,7 +259,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     Every draw comes from one ``numpy.random.Generator`` seeded with ``config.seed`` and
     split with ``spawn`` into one independent stream per part of the world (people,
     purchases, experiment, baskets, complaints, survey, memberships, first survey wave,
-    welcome trial), so the same seed gives byte-identical files on every machine, and
+    welcome trial, contact plan), so the same seed gives byte-identical files on every machine, and
     a part added at the end leaves the others' streams as they were. Purchases follow
     BG/NBD per week [1]_, amounts Gamma-Gamma [2]_, the membership the sBG model [3]_.
 
@@ -256,7 +274,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     --------
     >>> world = generate_world(n_customers=300, seed=1)
     >>> sorted(world.tables)[:3]
-    ['complaints', 'customers', 'memberships']
+    ['complaints', 'contacts', 'customers']
     """
     known = {f.name for f in dataclasses.fields(WorldConfig)}
     unknown = sorted(set(overrides) - known)
@@ -271,9 +289,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     cfg = config
     # one independent stream per part (spawned children keep their order, so a part added at the end
     # leaves the draws of the others as they were)
-    names = ["people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
-             "welcome"]
-    streams = dict(zip(names, np.random.default_rng(cfg.seed).spawn(len(names))))
+    streams = dict(zip(_STREAM_NAMES, np.random.default_rng(cfg.seed).spawn(len(_STREAM_NAMES))))
     with tqdm(total=8, desc="generating world", disable=not progress, unit="step") as bar:  # closed on Ctrl-C too
 
         def step(label):
@@ -307,6 +323,8 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "card_tier": np.array(CARD_TIERS)[tier],
     })
     customers.loc[people.referred_by == 0, "referred_by"] = pd.NA
+    contacts, contacts_truth = _contact_plan(cfg, people, purchases, tx, items, experiment, streams["contacts"])
+    contacts["contact_date"] = _dates(start, contacts["contact_date"])
     tx.insert(2, "date", _dates(start, tx.pop("day")))
     complaints.insert(3, "date", _dates(start, complaints.pop("day")))
     survey.insert(2, "response_date", _dates(start, survey.pop("day")))
@@ -418,12 +436,13 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "points": {"per_euro": 1, "block": POINTS_BLOCK, "value_eur": 0.01},
         "card_tiers": {"gold": GOLD, "silver": SILVER, "basis": "spend in the last 365 days of the window, EUR"},
         "expected_purchases_horizon_weeks": HORIZON_WEEKS,
+        "contacts": contacts_truth,
     }
     tables = {
         "customers": customers, "transactions": tx, "transaction_items": items,
         "survey_responses": survey, "retention_experiment": experiment, "memberships": memberships,
         "complaints": complaints, "truth_customers": truth_customers, "survey_waves": waves,
-        "welcome_experiment": welcome,
+        "welcome_experiment": welcome, "contacts": contacts,
     }
     tables = {name: coerce_table(df, name) for name, df in tables.items()}
     return World(tables=tables, truth=json.loads(json.dumps(truth)))

@@ -1,5 +1,9 @@
 """The contact plan: the three phases of keeping in touch with a customer, and member-get-member.
 
+Per cluster (:func:`contact_plan`, from a cluster's mean behaviour) or per customer
+(:func:`fidelia_kit.segmentation.contact_phases` assigns each customer's phase from their own
+history; :func:`phase_summary` counts and values the phases).
+
 The source material's plan has three phases: *reaffirm* the choice of the new customer
 (welcome), *refresh* the relationship of the regular one (cross-sell, up-grade, a satisfaction
 questionnaire), and *enrich* it with the most loyal and valuable (member-get-member referral
@@ -12,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._results import Result
-from ._validation import as_amounts, check_frame, check_number
+from .._results import Result
+from .._validation import as_amounts, check_frame, check_number
 
-__all__ = ["CONTACT_PHASES", "contact_plan", "ReferralResult", "referral_programme"]
+__all__ = ["CONTACT_PHASES", "contact_plan", "phase_summary", "ReferralResult", "referral_programme"]
 
 
 CONTACT_PHASES = pd.DataFrame([
@@ -91,6 +95,79 @@ def contact_plan(profile: pd.DataFrame, *, frequency_col: str = "n_receipts", va
     out = pd.DataFrame({"phase": phase}).join(CONTACT_PHASES.set_index("phase"), on="phase")
     out["value_per_customer"] = value
     return out
+
+
+def phase_summary(phases: pd.DataFrame | pd.Series, value: pd.Series | None = None, *,
+                  phase_col: str = "phase") -> pd.DataFrame:
+    """Customers and value per phase of the contact plan, one row per phase.
+
+    Parameters
+    ----------
+    phases : DataFrame or Series
+        Each customer's phase, indexed by customer: the output of
+        :func:`fidelia_kit.segmentation.contact_phases` (its ``phase_col``) or a Series.
+    value : Series, optional
+        What each customer is worth (EUR), indexed by customer, e.g. the kit's CLV
+        (:func:`fidelia_kit.clv.customer_value`); customers it does not list count 0.
+    phase_col : str, default="phase"
+        The column of ``phases`` (when a DataFrame) that holds the phase.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by phase, in the order of the categories when ``phases`` is categorical:
+        ``customers``, ``share`` and, with ``value``, ``value_total`` (EUR),
+        ``value_per_customer`` (EUR) and ``share_of_value``; and the phase's ``action``:
+        the ``action`` column of ``phases`` when it has one, else that of
+        :data:`CONTACT_PHASES` where the phase is one of the three.
+
+    Raises
+    ------
+    ValueError
+        Missing phases, a ``value`` with missing or duplicate customers.
+
+    See Also
+    --------
+    contact_plan : the phase rule per cluster.
+
+    Examples
+    --------
+    >>> phases = pd.Series(["reaffirm", "refresh", "enrich", "refresh"], index=[1, 2, 3, 4])
+    >>> s = phase_summary(phases, pd.Series([10.0, 20.0, 100.0, 30.0], index=[1, 2, 3, 4]))
+    >>> s[["customers", "value_per_customer", "share_of_value"]]
+              customers  value_per_customer  share_of_value
+    phase
+    enrich            1               100.0          0.6250
+    reaffirm          1                10.0          0.0625
+    refresh           2                25.0          0.3125
+    >>> s.loc["enrich", "action"]
+    'member-get-member'
+    """
+    actions = CONTACT_PHASES.set_index("phase")["action"]
+    if isinstance(phases, pd.DataFrame):
+        check_frame("phases", phases, [phase_col])
+        if "action" in phases.columns:
+            actions = phases.groupby(phases[phase_col].astype(str))["action"].first()
+        phases = phases[phase_col]
+    phases = pd.Series(phases)
+    if phases.isna().any():
+        raise ValueError(f"`phases` has {int(phases.isna().sum())} customers without a phase.")
+    out = phases.value_counts(sort=False).rename("customers").to_frame()
+    if not isinstance(phases.dtype, pd.CategoricalDtype):
+        out = out.sort_index()
+    out.index = out.index.astype(str)
+    out.index.name = "phase"
+    out["share"] = out["customers"] / len(phases)
+    if value is not None:
+        value = pd.Series(value)
+        if value.index.duplicated().any():
+            raise ValueError(f"`value` has {int(value.index.duplicated().sum())} duplicate customers.")
+        per = as_amounts("value", "value", value, allow_negative=True).reindex(phases.index).fillna(0.0)
+        totals = per.groupby(phases.astype(str).to_numpy()).sum()
+        out["value_total"] = totals.reindex(out.index).to_numpy()
+        out["value_per_customer"] = out["value_total"] / out["customers"]
+        out["share_of_value"] = out["value_total"] / out["value_total"].sum() if out["value_total"].sum() else np.nan
+    return out.join(actions.rename("action"))
 
 
 @dataclass(frozen=True, repr=False)
