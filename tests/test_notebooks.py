@@ -39,6 +39,7 @@ from fidelia_kit.retention import (
     retrodesign,
     sample_size,
     service_recovery,
+    service_tolerance,
     targeting_policy,
 )
 from fidelia_kit.retention.churn import auc_optimism
@@ -741,10 +742,28 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     ref = referral_programme(saved.customers, saved.transactions, reward=q["reward"], margin=q["margin"])
     assert x["referral_roi"] == pytest.approx(ref.roi, rel=1e-12)
     assert x["referral_break_even_share"] == pytest.approx(ref.break_even_share, rel=1e-12)
-    # odds ratios of leaving: the truth's scale (it gives log-odds of leaving)
-    rec = service_recovery(saved.complaints, ci=q["ci"]).table.set_index("predictor")
-    assert x["days_odds_ratio"] == pytest.approx(np.exp(-rec.loc["days_to_resolve", "coef"]), rel=1e-9)
-    assert x["days_odds_ratio"] > 1            # slow resolution loses customers (the strongest effect)
+    # odds ratios of leaving: the truth's scale (it gives log-odds of leaving); the days count beyond the tolerance
+    # estimated from the same complaints (the world's odds of leaving are flat up to its tolerance)
+    tol = service_tolerance(saved.complaints, ci=q["ci"])
+    beyond = saved.complaints.assign(days_beyond_tolerance=np.maximum(0, saved.complaints["days_to_resolve"]
+                                                                      - tol.tolerance))
+    rec = service_recovery(beyond, ci=q["ci"], predictor_cols=["resolved_front_line", "days_beyond_tolerance",
+                                                               "n_handoffs", "compensation"]).table.set_index("predictor")
+    assert x["days_odds_ratio"] == pytest.approx(np.exp(-rec.loc["days_beyond_tolerance", "coef"]), rel=1e-9)
+    assert x["days_odds_ratio"] > 1            # slow resolution beyond the tolerance loses customers
+    # the tolerance, its interval and their verdicts against the truth come from service_tolerance
+    assert x["tolerance"] == tol.tolerance and x["tolerance_ci"] == pytest.approx(list(tol.ci), rel=1e-12)
+    true_tol = world.truth["complaints"]["tolerance_days"]
+    assert x["tolerance_truth_outcome"] == ("covered" if tol.ci[0] <= true_tol <= tol.ci[1] else
+                                            "missed_above" if tol.ci[0] > true_tol else "missed_below")
+    assert x["tolerance_truth_outcome"] == "covered"
+    assert x["tolerance_slope_above_effect"] == "positive"
+    below = "inconclusive" if tol.slope_below_ci[0] <= 0 <= tol.slope_below_ci[1] else \
+        "positive" if tol.slope_below_ci[0] > 0 else "negative"
+    assert x["tolerance_slope_below_effect"] == below
+    true_slope = world.truth["complaints"]["defection_log_odds"]["days_beyond_tolerance"]
+    assert x["tolerance_slope_truth_outcome"] == versus_truth("slope", tol.slope_above, tol.slope_above_ci,
+                                                              true_slope, level=q["ci"]).outcome
     assert x["front_line_odds_ratio"] == pytest.approx(np.exp(-rec.loc["resolved_front_line", "coef"]), rel=1e-9)
     low, high = rec.loc["resolved_front_line", ["ci_low", "ci_high"]]       # odds ratio of staying
     expected = "inconclusive" if low <= 1 <= high else "positive" if high < 1 else "negative"   # ... of leaving
@@ -777,6 +796,11 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     for unit in ("one more day to resolve", "one more hand-off", "1 (yes) against 0 (no)", "severity 2 against severity 1"):
         assert unit in shown
     assert "Odds ratios of leaving (the odds of no purchase within 180 days)" in shown
+    assert "one more day to resolve beyond the tolerance" in shown
+    assert (f"The estimated tolerance is {tol.tolerance:g} days ({q['ci']:.0%} CI {tol.ci[0]:.2f} to "
+            f"{tol.ci[1]:.2f} days") in shown
+    assert versus_truth("the tolerance (days)", tol.tolerance, tol.ci, true_tol, level=q["ci"]).sentence in shown
+    assert f"Customers tolerate about {tol.tolerance:g} days to resolve a complaint" in shown
     # the bars of staying shares are followed by their numbers (a figure used to stand without a sentence)
     c = saved.complaints.dropna(subset=["stayed_180d"])
     by_front = c.groupby("resolved_front_line")["stayed_180d"].apply(lambda v: v.astype(float).mean())

@@ -190,6 +190,12 @@ def test_churn_uses_the_worlds_dates(ran):
     assert x["top_lift"] > 1
     assert x["front_line_effect"] in {"positive", "negative", "inconclusive"}
     assert x["days_odds_ratio"] > 1 and x["complaints_unknown_outcome"] > 0
+    # the tolerance: an interval around the estimate, its verdict against this world's truth read from it
+    true_tol = world.truth["complaints"]["tolerance_days"]
+    low, high = x["tolerance_ci"]
+    assert low <= x["tolerance"] <= high
+    assert x["tolerance_truth_outcome"] == ("covered" if low <= true_tol <= high else
+                                            "missed_above" if low > true_tol else "missed_below")
 
 
 @pytest.mark.parametrize("notebook, parameters, message", [
