@@ -366,6 +366,33 @@ def test_segmentation_notebooks(executed):
     cells = rfm_scores(rfm, q=p2["q"], ties=p2["ties"])[["R", "F"]].join(rfm["monetary_mean"]).groupby(["R", "F"])
     assert r["rfm_cell_max_gap"] == pytest.approx((cells["monetary_mean"].mean() / rfm["monetary_mean"].mean() - 1)
                                                   .abs().max(), rel=1e-9)
+    # the weights of R, F, M and T: learned on the earlier date from the spend after it, compared with those in use
+    from fidelia_kit.segmentation import ranking_change, rfm_weight_vector, rfm_weights, weighted_rfm_score
+
+    w_date = notebook.ladder_date(notebook.window_of(saved)) if p2["weights_as_of"] is None else \
+        pd.Timestamp(p2["weights_as_of"])
+    learned = rfm_weights(rfm_scores(rfm_table(saved.transactions, as_of=w_date), q=p2["q"], tenure=True,
+                                     ties=p2["ties"]),
+                          saved.transactions[saved.transactions["date"] >= w_date].groupby("customer_id")["amount"].sum())
+    assert r["rfmt_weights_learned"] == pytest.approx(learned.weights.to_dict(), rel=1e-9)
+    assert r["weights_r2"] == pytest.approx([learned.r2, learned.r2_equal], rel=1e-9)
+    assert r["weights_r2"][0] >= r["weights_r2"][1]          # least squares: never worse than equal weights in sample
+    in_use = rfm_weight_vector(p2["rfmt_weights"])
+    assert r["rfmt_weights_used"] == pytest.approx(in_use.to_dict(), rel=1e-12)
+    now = rfm_scores(rfm2, q=p2["q"], tenure=True, ties=p2["ties"])
+    used, by_learned = weighted_rfm_score(now, weights=in_use.to_dict()), weighted_rfm_score(now, weights=learned.weights.to_dict())
+    change = ranking_change(used, by_learned, top_share=p2["top_weighted_share"])
+    assert r["ranking_spearman"] == pytest.approx(change.spearman, rel=1e-12)
+    assert r["ranking_top_overlap"] == pytest.approx(change.top_overlap, rel=1e-12)
+    truth_spend = saved.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(now.index).fillna(0.0)
+    rho = [stats.spearmanr(used, truth_spend).statistic, stats.spearmanr(by_learned, truth_spend).statistic]
+    assert r["spearman_truth_used_learned"] == pytest.approx(rho, rel=1e-9)
+    _, shown = _outputs(executed, "02")
+    closer = ("the learned weights order customers closer to their future." if rho[1] > rho[0] else
+              "the learned weights do not order customers closer to their future." if rho[1] < rho[0] else
+              "the two order customers equally close to their future.")
+    assert closer in shown
+    assert f"have a rank correlation of {change.spearman:.2f}; of the top {p2['top_weighted_share']:.0%}" in shown
     for number in ("02", "03"):
         assert _outputs(executed, number)[0] == "", number                # nothing on stderr
     _, shown02 = _outputs(executed, "02")

@@ -109,6 +109,10 @@ def test_segmentation_against_the_world(ran):
     assert min(c["phase_counts"].values()) > 0              # every phase of the contact plan is reached, per customer
     assert r["answers_before"] <= r["answers_between"] and r["new_advocates_by_answer"] <= r["new_advocates"]
     assert r["transitions_total"] == r["market_size"]        # the transition table adds up to the market
+    # the learned weights of R, F, M, T add up to 1 and explain the later spend at least as well as equal weights
+    assert sum(r["rfmt_weights_learned"].values()) == pytest.approx(1.0)
+    assert r["weights_r2"][0] >= r["weights_r2"][1] and -1 <= r["ranking_spearman"] <= 1
+    assert 0 <= r["ranking_top_overlap"] <= 1
 
 
 def test_clv_against_the_truth(ran):

@@ -40,6 +40,7 @@ from .rfm import (
     rfm_scores,
     rfm_segments,
     rfm_table,
+    rfm_weight_vector,
     rfm_weights,
     weighted_rfm_score,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "weighted_rfm_score",
+    "rfm_weight_vector",
     "RFMWeights",
     "rfm_weights",
     "RankingChange",

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from .._typing import DateLike
 
 
-__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS", "weighted_rfm_score", "RFMWeights", "rfm_weights",
+__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS", "weighted_rfm_score", "rfm_weight_vector", "RFMWeights",
+           "rfm_weights",
            "RankingChange", "ranking_change"]
 
 # --- RFM ---------------------------------------------------------------------------------------
@@ -328,34 +329,69 @@ def _score_letters(scores: pd.DataFrame) -> list[str]:
     return letters
 
 
-def _rfm_weights(weights, letters: list[str]) -> pd.Series:
-    """``weights`` (None, a mapping letter -> weight, or a sequence in the order of ``letters``) as a Series summing to 1."""
+def rfm_weight_vector(weights: Mapping[str, float] | Sequence[float] | None = None, *, tenure: bool = True,
+                      name: str = "weights") -> pd.Series:
+    """Weights of the R, F, M (and T) scores, checked and rescaled to sum to 1.
+
+    Parameters
+    ----------
+    weights : dict, sequence or None, default=None
+        One non-negative weight per score, e.g. ``{"R": 2, "F": 1, "M": 1, "T": 0}``, or a
+        sequence in the order R, F, M(, T); None gives equal weights.
+    tenure : bool, default=True
+        Whether T is scored too (RFMT) and so needs a weight.
+    name : str, default="weights"
+        The argument's (or notebook parameter's) name, for the error messages.
+
+    Returns
+    -------
+    Series
+        Indexed by score letter, summing to 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Another type, not one weight per score, a negative or non-finite weight, all 0.
+
+    See Also
+    --------
+    weighted_rfm_score
+
+    Examples
+    --------
+    >>> rfm_weight_vector({"R": 2, "F": 1, "M": 1, "T": 0}).tolist()
+    [0.5, 0.25, 0.25, 0.0]
+    >>> rfm_weight_vector(None, tenure=False).round(3).tolist()
+    [0.333, 0.333, 0.333]
+    """
     import numbers
     from collections.abc import Mapping
 
+    letters = ["R", "F", "M", "T"] if tenure else ["R", "F", "M"]
     if weights is None:
         return pd.Series(1.0 / len(letters), index=letters)
     if isinstance(weights, Mapping):
         unknown = sorted(set(weights) - set(letters))
         missing = [k for k in letters if k not in weights]
         if unknown or missing:
-            raise ValueError(f"`weights` must give one weight to each of {letters}; "
+            raise ValueError(f"`{name}` must give one weight to each of {letters}; "
                              + (f"unknown {unknown}" if unknown else "") + ("; " if unknown and missing else "")
                              + (f"missing {missing}" if missing else "") + ".")
         values = [weights[k] for k in letters]
     elif isinstance(weights, (list, tuple, np.ndarray, pd.Series)):
         if len(weights) != len(letters):
-            raise ValueError(f"`weights` must have {len(letters)} values, one for each of {letters}; got {len(weights)}.")
+            raise ValueError(f"`{name}` must have {len(letters)} values, one for each of {letters}; "
+                             f"got {len(weights)}.")
         values = list(weights)
     else:
-        raise TypeError(f"`weights` must be None, a dict such as {{'R': 2, 'F': 1, 'M': 1}} or a list of numbers; "
+        raise TypeError(f"`{name}` must be None, a dict such as {{'R': 2, 'F': 1, 'M': 1}} or a list of numbers; "
                         f"got {type(weights).__name__}.")
     for k, v in zip(letters, values):
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
-            raise ValueError(f"`weights`: the weight of {k} must be a finite number >= 0; got {v!r}.")
+            raise ValueError(f"`{name}`: the weight of {k} must be a finite number >= 0; got {v!r}.")
     total = float(sum(values))
     if total == 0:
-        raise ValueError("`weights` are all 0; at least one score must count.")
+        raise ValueError(f"`{name}` are all 0; at least one score must count.")
     return pd.Series([float(v) / total for v in values], index=letters)
 
 
@@ -384,6 +420,7 @@ def weighted_rfm_score(scores: pd.DataFrame, *, weights: Mapping[str, float] | S
 
     See Also
     --------
+    rfm_weight_vector : the weights, checked and rescaled.
     rfm_weights : weights from what predicted later value.
     ranking_change : how much a change of weights reorders the customers.
 
@@ -405,7 +442,7 @@ def weighted_rfm_score(scores: pd.DataFrame, *, weights: Mapping[str, float] | S
     """
     check_frame("scores", scores, ["R", "F", "M"])
     letters = _score_letters(scores)
-    w = _rfm_weights(weights, letters)
+    w = rfm_weight_vector(weights, tenure="T" in letters)
     out = scores[letters].astype(float).to_numpy() @ w.to_numpy()
     return pd.Series(out, index=scores.index, name="rfm_weighted")
 
