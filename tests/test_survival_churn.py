@@ -773,3 +773,20 @@ def test_reactivation_list_reaches_customers_a_contact_can_still_win_back(defaul
     # random contact and risk x past spend
     spend = truth["purchase_rate"] * truth["mean_spend"] * 365.2425 / 7 * winnable
     assert spend[chosen.index].mean() > 1.3 * spend.mean() > spend[(scored["risk"] * scored["monetary_total"]).nlargest(k).index].mean()
+
+
+def test_tolerance_plot_draws_the_leaving_rates_the_estimate_and_the_truth(rng):
+    res = service_tolerance(_hinge_complaints(rng), covariate_cols=["n_handoffs"])
+    ax = plots.tolerance_plot(res, truth=5.0, min_complaints=20)
+    shown = res.by_day[res.by_day["complaints"] >= 20]
+    points = next(line for line in ax.lines if line.get_marker() == "o")
+    assert points.get_xdata().tolist() == shown.index.tolist()
+    assert points.get_ydata() == pytest.approx(100 * shown["leaving_rate"].to_numpy())
+    verticals = [line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1 and line.get_marker() != "o"]
+    assert res.tolerance in verticals and 5.0 in verticals
+    span = ax.patches[0]              # axvspan: a Rectangle (matplotlib >= 3.9) or a Polygon
+    band = [span.get_x(), span.get_x() + span.get_width()] if hasattr(span, "get_width") else span.get_xy()[:, 0]
+    assert min(band) == pytest.approx(res.ci[0]) and max(band) == pytest.approx(res.ci[1])
+    assert ax.get_xlabel() == "days to resolve the complaint" and "%" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="min_complaints"):
+        plots.tolerance_plot(res, min_complaints=0)
