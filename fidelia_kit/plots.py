@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._typing import Axes, DateLike
     from .retention.churn import ChurnEvaluation
     from .retention.experiments import ArmComparison
+    from .retention.recovery import ToleranceResult
     from .retention.survival import CohortTable
     from .retention.uplift import TargetingPolicy, UpliftCurve
     from .segmentation.clusters import ClusterResult, CustomerClusters
@@ -49,6 +50,7 @@ __all__ = [
     "response_rate_plot",
     "contact_rate_plot",
     "offer_plans_plot",
+    "tolerance_plot",
 ]
 
 
@@ -1122,4 +1124,55 @@ def offer_plans_plot(comparison: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.set_xlabel("true expected profit per customer planned for (EUR)")
     ax.set_ylabel("plan")
     ax.set_title("Offer plans scored on the true response model")
+    return ax
+
+
+def tolerance_plot(result: ToleranceResult, *, truth: float | None = None, min_complaints: int = 10,
+                   ax: Axes | None = None) -> Axes:
+    """Share of complainants who left, by days to resolve, with the estimated tolerance and its interval.
+
+    Parameters
+    ----------
+    result : ToleranceResult
+        :func:`~fidelia_kit.retention.service_tolerance`'s result.
+    truth : float, optional
+        A known tolerance (days), drawn as a dotted line (the synthetic world's truth).
+    min_complaints : int, default=10
+        Days with fewer complaints are left out of the points (their rates are too noisy to
+        read); the fitted curve covers them.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit import generate_world
+    >>> from fidelia_kit.retention import service_tolerance
+    >>> res = service_tolerance(generate_world(n_customers=3000, seed=3).complaints, below="flat")
+    >>> tolerance_plot(res, truth=6).get_xlabel()
+    'days to resolve the complaint'
+    """
+    min_complaints = check_int("min_complaints", min_complaints, 1, 10**9)
+    by = result.by_day
+    shown = by[by["complaints"] >= min_complaints]
+    ax = _axes(ax, (7.5, 4.5))
+    ax.axvspan(result.ci[0], result.ci[1], color="orange", alpha=0.2,
+               label=f"{result.ci_level:.0%} interval of the tolerance")
+    ax.axvline(result.tolerance, color="darkorange", lw=2, label=f"estimated tolerance: {result.tolerance:g} days")
+    if truth is not None:
+        ax.axvline(truth, color="black", ls=":", lw=1.5, label=f"true tolerance: {truth:g} days")
+    ax.errorbar(shown.index.to_numpy(dtype=float), 100 * shown["leaving_rate"].to_numpy(),
+                yerr=100 * np.abs(shown[["ci_low", "ci_high"]].to_numpy().T - shown["leaving_rate"].to_numpy()),
+                fmt="o", color="steelblue", capsize=3,
+                label=f"left (no purchase in 180 days), with {result.ci_level:.0%} intervals")
+    ax.plot(by.index.to_numpy(dtype=float), 100 * by["fitted"].to_numpy(), color="indianred",
+            label="segmented logistic fit (other handling at its mean)")
+    ax.set_ylim(0, 103)
+    ax.set_xlabel("days to resolve the complaint")
+    ax.set_ylabel("customers who left (% of complaints)")
+    ax.set_title("How long customers tolerate waiting for a complaint to be solved")
+    ax.legend(fontsize="small", loc="lower right")
     return ax

@@ -39,6 +39,7 @@ from fidelia_kit.retention import (
     retrodesign,
     sample_size,
     service_recovery,
+    service_tolerance,
     targeting_policy,
 )
 from fidelia_kit.retention.churn import auc_optimism
@@ -366,6 +367,33 @@ def test_segmentation_notebooks(executed):
     cells = rfm_scores(rfm, q=p2["q"], ties=p2["ties"])[["R", "F"]].join(rfm["monetary_mean"]).groupby(["R", "F"])
     assert r["rfm_cell_max_gap"] == pytest.approx((cells["monetary_mean"].mean() / rfm["monetary_mean"].mean() - 1)
                                                   .abs().max(), rel=1e-9)
+    # the weights of R, F, M and T: learned on the earlier date from the spend after it, compared with those in use
+    from fidelia_kit.segmentation import ranking_change, rfm_weight_vector, rfm_weights, weighted_rfm_score
+
+    w_date = notebook.ladder_date(notebook.window_of(saved)) if p2["weights_as_of"] is None else \
+        pd.Timestamp(p2["weights_as_of"])
+    learned = rfm_weights(rfm_scores(rfm_table(saved.transactions, as_of=w_date), q=p2["q"], tenure=True,
+                                     ties=p2["ties"]),
+                          saved.transactions[saved.transactions["date"] >= w_date].groupby("customer_id")["amount"].sum())
+    assert r["rfmt_weights_learned"] == pytest.approx(learned.weights.to_dict(), rel=1e-9)
+    assert r["weights_r2"] == pytest.approx([learned.r2, learned.r2_equal], rel=1e-9)
+    assert r["weights_r2"][0] >= r["weights_r2"][1]          # least squares: never worse than equal weights in sample
+    in_use = rfm_weight_vector(p2["rfmt_weights"])
+    assert r["rfmt_weights_used"] == pytest.approx(in_use.to_dict(), rel=1e-12)
+    now = rfm_scores(rfm2, q=p2["q"], tenure=True, ties=p2["ties"])
+    used, by_learned = weighted_rfm_score(now, weights=in_use.to_dict()), weighted_rfm_score(now, weights=learned.weights.to_dict())
+    change = ranking_change(used, by_learned, top_share=p2["top_weighted_share"])
+    assert r["ranking_spearman"] == pytest.approx(change.spearman, rel=1e-12)
+    assert r["ranking_top_overlap"] == pytest.approx(change.top_overlap, rel=1e-12)
+    truth_spend = saved.truth_customers.set_index("customer_id")["expected_spend_52w"].reindex(now.index).fillna(0.0)
+    rho = [stats.spearmanr(used, truth_spend).statistic, stats.spearmanr(by_learned, truth_spend).statistic]
+    assert r["spearman_truth_used_learned"] == pytest.approx(rho, rel=1e-9)
+    _, shown = _outputs(executed, "02")
+    closer = ("the learned weights order customers closer to their future." if rho[1] > rho[0] else
+              "the learned weights do not order customers closer to their future." if rho[1] < rho[0] else
+              "the two order customers equally close to their future.")
+    assert closer in shown
+    assert f"have a rank correlation of {change.spearman:.2f}; of the top {p2['top_weighted_share']:.0%}" in shown
     for number in ("02", "03"):
         assert _outputs(executed, number)[0] == "", number                # nothing on stderr
     _, shown02 = _outputs(executed, "02")
@@ -742,10 +770,28 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     ref = referral_programme(saved.customers, saved.transactions, reward=q["reward"], margin=q["margin"])
     assert x["referral_roi"] == pytest.approx(ref.roi, rel=1e-12)
     assert x["referral_break_even_share"] == pytest.approx(ref.break_even_share, rel=1e-12)
-    # odds ratios of leaving: the truth's scale (it gives log-odds of leaving)
-    rec = service_recovery(saved.complaints, ci=q["ci"]).table.set_index("predictor")
-    assert x["days_odds_ratio"] == pytest.approx(np.exp(-rec.loc["days_to_resolve", "coef"]), rel=1e-9)
-    assert x["days_odds_ratio"] > 1            # slow resolution loses customers (the strongest effect)
+    # odds ratios of leaving: the truth's scale (it gives log-odds of leaving); the days count beyond the tolerance
+    # estimated from the same complaints (the world's odds of leaving are flat up to its tolerance)
+    tol = service_tolerance(saved.complaints, ci=q["ci"])
+    beyond = saved.complaints.assign(days_beyond_tolerance=np.maximum(0, saved.complaints["days_to_resolve"]
+                                                                      - tol.tolerance))
+    rec = service_recovery(beyond, ci=q["ci"], predictor_cols=["resolved_front_line", "days_beyond_tolerance",
+                                                               "n_handoffs", "compensation"]).table.set_index("predictor")
+    assert x["days_odds_ratio"] == pytest.approx(np.exp(-rec.loc["days_beyond_tolerance", "coef"]), rel=1e-9)
+    assert x["days_odds_ratio"] > 1            # slow resolution beyond the tolerance loses customers
+    # the tolerance, its interval and their verdicts against the truth come from service_tolerance
+    assert x["tolerance"] == tol.tolerance and x["tolerance_ci"] == pytest.approx(list(tol.ci), rel=1e-12)
+    true_tol = world.truth["complaints"]["tolerance_days"]
+    assert x["tolerance_truth_outcome"] == ("covered" if tol.ci[0] <= true_tol <= tol.ci[1] else
+                                            "missed_above" if tol.ci[0] > true_tol else "missed_below")
+    assert x["tolerance_truth_outcome"] == "covered"
+    assert x["tolerance_slope_above_effect"] == "positive"
+    below = "inconclusive" if tol.slope_below_ci[0] <= 0 <= tol.slope_below_ci[1] else \
+        "positive" if tol.slope_below_ci[0] > 0 else "negative"
+    assert x["tolerance_slope_below_effect"] == below
+    true_slope = world.truth["complaints"]["defection_log_odds"]["days_beyond_tolerance"]
+    assert x["tolerance_slope_truth_outcome"] == versus_truth("slope", tol.slope_above, tol.slope_above_ci,
+                                                              true_slope, level=q["ci"]).outcome
     assert x["front_line_odds_ratio"] == pytest.approx(np.exp(-rec.loc["resolved_front_line", "coef"]), rel=1e-9)
     low, high = rec.loc["resolved_front_line", ["ci_low", "ci_high"]]       # odds ratio of staying
     expected = "inconclusive" if low <= 1 <= high else "positive" if high < 1 else "negative"   # ... of leaving
@@ -778,6 +824,11 @@ def test_cross_sell_notebook_reads_its_verdicts_from_the_numbers(executed):
     for unit in ("one more day to resolve", "one more hand-off", "1 (yes) against 0 (no)", "severity 2 against severity 1"):
         assert unit in shown
     assert "Odds ratios of leaving (the odds of no purchase within 180 days)" in shown
+    assert "one more day to resolve beyond the tolerance" in shown
+    assert (f"The estimated tolerance is {tol.tolerance:g} days ({q['ci']:.0%} CI {tol.ci[0]:.2f} to "
+            f"{tol.ci[1]:.2f} days") in shown
+    assert versus_truth("the tolerance (days)", tol.tolerance, tol.ci, true_tol, level=q["ci"]).sentence in shown
+    assert f"Customers tolerate about {tol.tolerance:g} days to resolve a complaint" in shown
     # the bars of staying shares are followed by their numbers (a figure used to stand without a sentence)
     c = saved.complaints.dropna(subset=["stayed_180d"])
     by_front = c.groupby("resolved_front_line")["stayed_180d"].apply(lambda v: v.astype(float).mean())

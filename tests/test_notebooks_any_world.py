@@ -109,6 +109,10 @@ def test_segmentation_against_the_world(ran):
     assert min(c["phase_counts"].values()) > 0              # every phase of the contact plan is reached, per customer
     assert r["answers_before"] <= r["answers_between"] and r["new_advocates_by_answer"] <= r["new_advocates"]
     assert r["transitions_total"] == r["market_size"]        # the transition table adds up to the market
+    # the learned weights of R, F, M, T add up to 1 and explain the later spend at least as well as equal weights
+    assert sum(r["rfmt_weights_learned"].values()) == pytest.approx(1.0)
+    assert r["weights_r2"][0] >= r["weights_r2"][1] and -1 <= r["ranking_spearman"] <= 1
+    assert 0 <= r["ranking_top_overlap"] <= 1
 
 
 def test_clv_against_the_truth(ran):
@@ -190,6 +194,12 @@ def test_churn_uses_the_worlds_dates(ran):
     assert x["top_lift"] > 1
     assert x["front_line_effect"] in {"positive", "negative", "inconclusive"}
     assert x["days_odds_ratio"] > 1 and x["complaints_unknown_outcome"] > 0
+    # the tolerance: an interval around the estimate, its verdict against this world's truth read from it
+    true_tol = world.truth["complaints"]["tolerance_days"]
+    low, high = x["tolerance_ci"]
+    assert low <= x["tolerance"] <= high
+    assert x["tolerance_truth_outcome"] == ("covered" if low <= true_tol <= high else
+                                            "missed_above" if low > true_tol else "missed_below")
 
 
 def test_interact_notebook_on_any_world(ran):

@@ -29,6 +29,7 @@ from fidelia_kit.retention import (
     kaplan_meier,
     logrank,
     service_recovery,
+    service_tolerance,
 )
 from fidelia_kit.retention.churn import (
     AUCOptimism,
@@ -470,6 +471,84 @@ def test_service_recovery_raises_convergence_error_on_separated_data(rng):
         service_recovery(c, predictor_cols=["days_to_resolve"])
 
 
+def _hinge_complaints(gen, n=1500, tolerance=5.0, slope=0.6, below=0.0):
+    """Complaints whose log-odds of leaving are flat (or ``below`` per day) up to ``tolerance`` days, then rise."""
+    days = 1 + gen.poisson(5.0, n)
+    handoffs = gen.poisson(0.8, n)
+    severity = gen.integers(1, 4, n)
+    logit = -0.8 + below * np.minimum(days, tolerance) + slope * np.maximum(0, days - tolerance) + 0.3 * handoffs
+    leave = gen.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({"days_to_resolve": days, "n_handoffs": handoffs, "severity": severity,
+                         "stayed_180d": (~leave).astype(float)})
+
+
+def test_service_tolerance_equals_statsmodels_at_its_breakpoint_and_maximises_the_profile(rng):
+    c = _hinge_complaints(rng)
+    res = service_tolerance(c, covariate_cols=["n_handoffs"], below="flat")
+    # the profile's best candidate is the estimate, and refitting statsmodels' Logit there gives its slope
+    assert res.profile.loc[res.profile["log_likelihood"].idxmax(), "tolerance"] == res.tolerance
+    X = pd.DataFrame({"beyond": np.maximum(0, c["days_to_resolve"] - res.tolerance), "n_handoffs": c["n_handoffs"],
+                      "severity_2": (c["severity"] == 2) * 1.0, "severity_3": (c["severity"] == 3) * 1.0})
+    ref = sm.Logit(1 - c["stayed_180d"], sm.add_constant(X)).fit(disp=False)
+    assert res.slope_above == pytest.approx(ref.params["beyond"], rel=1e-6)
+    assert res.slope_above_ci == pytest.approx(tuple(ref.conf_int().loc["beyond"]), rel=1e-6)
+    assert res.profile["log_likelihood"].max() == pytest.approx(ref.llf, rel=1e-9)
+    # the interval is the set of candidates within the chi-square(1) 95% quantile of the best
+    inside = res.profile[2 * (ref.llf - res.profile["log_likelihood"]) <= 3.841459]
+    assert inside["tolerance"].min() - 0.25 < res.ci[0] <= inside["tolerance"].min()
+    assert inside["tolerance"].max() <= res.ci[1] < inside["tolerance"].max() + 0.25
+    # ... its ends where the profile, interpolated linearly between candidates, crosses that quantile
+    lr = np.interp(res.ci, res.profile["tolerance"], res.profile["lr"])
+    assert lr == pytest.approx([3.841459, 3.841459], rel=1e-5)
+    assert res.slope_below == 0 and res.n == 1500 and res.n_unknown == 0
+    # the observed leaving rate per day is the share who left, with a Wilson interval around it
+    five = c[c["days_to_resolve"] == 5]
+    assert res.by_day.loc[5, "leaving_rate"] == pytest.approx(1 - five["stayed_180d"].mean())
+    assert res.by_day.loc[5, "ci_low"] < res.by_day.loc[5, "leaving_rate"] < res.by_day.loc[5, "ci_high"]
+
+
+def test_service_tolerance_interval_covers_a_known_breakpoint():
+    # 40 simulated data sets with the bend at 5 days: the profile-likelihood interval covers 5 in 85-100% of them
+    # (days are whole numbers, so the profile is kinked and the interval runs a little narrow); the slope below's
+    # Wald interval, given the estimated bend, is narrower still
+    gen = np.random.default_rng(2024)
+    results = [service_tolerance(_hinge_complaints(gen), covariate_cols=["n_handoffs"]) for _ in range(40)]
+    covered = np.mean([r.ci[0] <= 5.0 <= r.ci[1] for r in results])
+    assert covered >= 0.85, covered
+    assert np.mean([r.slope_below_ci[0] <= 0 <= r.slope_below_ci[1] for r in results]) >= 0.65
+    assert np.median([r.tolerance for r in results]) == pytest.approx(5.0, abs=0.5)
+    # a slope from the first day on (no bend, the hinge at 0): the slope below is found
+    straight = service_tolerance(_hinge_complaints(gen, tolerance=0.0, slope=0.3, n=3000), covariate_cols=["n_handoffs"])
+    assert straight.slope_below_ci[0] > 0 or straight.ci[0] <= straight.profile["tolerance"].min()
+
+
+def test_service_tolerance_bad_input(rng):
+    c = _hinge_complaints(rng, n=200)
+    with pytest.raises(ValueError, match=r"`below` must be one of \['flat', 'free'\]"):
+        service_tolerance(c, covariate_cols=[], below="none")
+    with pytest.raises(ValueError, match=r"column 'days_to_resolve' must hold numbers"):
+        service_tolerance(c.assign(days_to_resolve="slow"), covariate_cols=[])
+    with pytest.raises(ValueError, match=r"`min_side` \(150\) on each side"):
+        service_tolerance(c, covariate_cols=[], min_side=150)
+    with pytest.raises(ValueError, match=r"no candidate tolerance"):
+        service_tolerance(c.assign(days_to_resolve=3), covariate_cols=[])
+    with pytest.raises(ValueError, match=r"`complaints` has no column\(s\) \['resolved_front_line'"):
+        service_tolerance(c)
+    with pytest.raises(TypeError, match=r"`step` must be a number"):
+        service_tolerance(c, covariate_cols=[], step="1")
+
+
+def test_service_tolerance_recovers_the_worlds_tolerance(default_world):
+    w = default_world
+    res = service_tolerance(w.complaints)
+    truth = w.truth["complaints"]
+    assert res.ci[0] <= truth["tolerance_days"] <= res.ci[1] and not res.ci_open
+    assert res.slope_below_ci[0] <= 0 <= res.slope_below_ci[1]          # flat up to the tolerance
+    assert res.slope_above_ci[0] > 0
+    # the outcome (no purchase in 180 days) is a proxy of leaving: the slope beyond is attenuated, not inflated
+    assert res.slope_above_ci[0] <= truth["defection_log_odds"]["days_beyond_tolerance"]
+
+
 def test_service_recovery_signs_match_the_truth(default_world):
     res = service_recovery(default_world.complaints).table.set_index("predictor")
     truth = default_world.truth["complaints"]["defection_log_odds"]
@@ -694,3 +773,20 @@ def test_reactivation_list_reaches_customers_a_contact_can_still_win_back(defaul
     # random contact and risk x past spend
     spend = truth["purchase_rate"] * truth["mean_spend"] * 365.2425 / 7 * winnable
     assert spend[chosen.index].mean() > 1.3 * spend.mean() > spend[(scored["risk"] * scored["monetary_total"]).nlargest(k).index].mean()
+
+
+def test_tolerance_plot_draws_the_leaving_rates_the_estimate_and_the_truth(rng):
+    res = service_tolerance(_hinge_complaints(rng), covariate_cols=["n_handoffs"])
+    ax = plots.tolerance_plot(res, truth=5.0, min_complaints=20)
+    shown = res.by_day[res.by_day["complaints"] >= 20]
+    points = next(line for line in ax.lines if line.get_marker() == "o")
+    assert points.get_xdata().tolist() == shown.index.tolist()
+    assert points.get_ydata() == pytest.approx(100 * shown["leaving_rate"].to_numpy())
+    verticals = [line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1 and line.get_marker() != "o"]
+    assert res.tolerance in verticals and 5.0 in verticals
+    span = ax.patches[0]              # axvspan: a Rectangle (matplotlib >= 3.9) or a Polygon
+    band = [span.get_x(), span.get_x() + span.get_width()] if hasattr(span, "get_width") else span.get_xy()[:, 0]
+    assert min(band) == pytest.approx(res.ci[0]) and max(band) == pytest.approx(res.ci[1])
+    assert ax.get_xlabel() == "days to resolve the complaint" and "%" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="min_complaints"):
+        plots.tolerance_plot(res, min_complaints=0)

@@ -448,7 +448,8 @@ def _complaints_with_leaving(w):
     offset = np.log(p / (1 - p)) + np.log(cfg["complaint_rate_leaving"] / cfg["complaint_rate_staying"])
     X = pd.DataFrame({
         "resolved_front_line": comp["resolved_front_line"].astype(float),
-        "days_to_resolve": comp["days_to_resolve"].astype(float),
+        "days_beyond_tolerance": np.maximum(0.0, comp["days_to_resolve"].astype(float)
+                                            - w.truth["complaints"]["tolerance_days"]),
         "n_handoffs": comp["n_handoffs"].astype(float),
         "severity_2": (comp["severity"] == 2).astype(float),
         "severity_3": (comp["severity"] == 3).astype(float),
@@ -469,6 +470,42 @@ def test_complaint_handling_shifts_the_odds_of_leaving_as_the_truth_says(default
     for name, value in truth.items():
         assert abs(fit.params[name] - value) < Z * fit.bse[name], (name, fit.params[name], value)
     assert comp["leaves"].sum() > 200
+
+
+def test_leaving_odds_are_flat_up_to_the_tolerance_and_rise_beyond_it(default_world):
+    """The hinge: with a free slope per day up to truth's tolerance_days and another beyond it (offset: the
+    customer's prior log-odds), the slope below is indistinguishable from 0 and the slope beyond covers the
+    truth; a single straight line in the days fits worse (likelihood-ratio test)."""
+    w = default_world
+    comp, X, offset = _complaints_with_leaving(w)
+    tolerance = w.truth["complaints"]["tolerance_days"]
+    assert 5 <= tolerance <= 7
+    days = comp["days_to_resolve"].astype(float).to_numpy()
+    bent = X.assign(days_upto=np.minimum(days, tolerance))
+    fit = sm.Logit(comp["leaves"].to_numpy(), sm.add_constant(bent), offset=offset).fit(disp=False)
+    ci = fit.conf_int(alpha=0.05)
+    assert ci.loc["days_upto", 0] <= 0 <= ci.loc["days_upto", 1]
+    truth = w.truth["complaints"]["defection_log_odds"]["days_beyond_tolerance"]
+    assert ci.loc["days_beyond_tolerance", 0] <= truth <= ci.loc["days_beyond_tolerance", 1]
+    line = X.drop(columns="days_beyond_tolerance").assign(days=days)
+    straight = sm.Logit(comp["leaves"].to_numpy(), sm.add_constant(line), offset=offset).fit(disp=False)
+    assert fit.llf - straight.llf > 10          # the bend is real: far beyond chi-square(1) noise
+    # complaints on both sides of the tolerance, so it can be estimated
+    assert (days <= tolerance).mean() > 0.3 and (days > tolerance).mean() > 0.3
+
+
+def test_tolerance_knob_moves_the_bend_and_zero_gives_a_straight_line():
+    from fidelia_kit.synth.complaints import defection_log_odds
+
+    w = generate_world(n_customers=3000, seed=5, complaint_tolerance_days=0.0)
+    assert w.truth["complaints"]["tolerance_days"] == 0.0
+    assert w.truth["config"]["complaint_tolerance_days"] == 0.0
+    # at 0 every day counts (days >= 1): the log-odds are linear in the days, the hinge's slope per day
+    assert defection_log_odds(0.0)["days_beyond_tolerance"] == defection_log_odds(6.0)["days_beyond_tolerance"]
+    # the later the bend, the longer the days of stayers and leavers stay alike
+    late = generate_world(n_customers=3000, seed=5, complaint_tolerance_days=20.0).complaints
+    early = w.complaints
+    assert late["days_to_resolve"].mean() < early["days_to_resolve"].mean()
 
 
 def test_front_line_resolution_and_hand_offs_are_separate_causes_of_leaving(default_world):

@@ -29,7 +29,15 @@ from .offer import (
     rule_offers,
     uniform_offer,
 )
-from .plan import CONTACT_PHASES, ReferralResult, contact_plan, phase_summary, referral_programme
+from .plan import (
+    CONTACT_PHASES,
+    ReferralResult,
+    ReferrerResult,
+    contact_plan,
+    phase_summary,
+    referral_programme,
+    referrers_by_nps,
+)
 from .response import (
     ContactHistory,
     FatigueResult,
@@ -41,6 +49,7 @@ from .response import (
 
 __all__ = [
     "CONTACT_PHASES", "contact_plan", "phase_summary", "ReferralResult", "referral_programme",
+    "ReferrerResult", "referrers_by_nps",
     "ContactHistory", "contact_history", "contact_rates", "recent_contacts", "FatigueResult", "contact_fatigue",
     "offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
     "OfferComparison", "compare_offer_plans",

@@ -43,7 +43,7 @@ from .experiments import (
     outcome_totals,
 )
 from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
-from .recovery import RecoveryResult, service_recovery
+from .recovery import RecoveryResult, ToleranceResult, service_recovery, service_tolerance
 from .survival import CohortTable, CoxResult, LogrankResult, cohort_table, cox, kaplan_meier, logrank
 from .uplift import (
     EXPERIMENT_FEATURES,
@@ -108,4 +108,6 @@ __all__ = [
     "referral_programme",
     "RecoveryResult",
     "service_recovery",
+    "ToleranceResult",
+    "service_tolerance",
 ]

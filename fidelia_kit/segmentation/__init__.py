@@ -32,13 +32,30 @@ from .ladder import (
     loyalty_ladder,
 )
 from .lifecycle import LIFECYCLE_PHASES, contact_phases
-from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, rfm_table
+from .rfm import (
+    RFM_SEGMENTS,
+    RankingChange,
+    RFMWeights,
+    ranking_change,
+    rfm_scores,
+    rfm_segments,
+    rfm_table,
+    rfm_weight_vector,
+    rfm_weights,
+    weighted_rfm_score,
+)
 from .value import TIERS, ParetoResult, customer_profit, future_profit, future_value_proxy, pareto_curve, value_tiers
 
 __all__ = [
     "rfm_table",
     "rfm_scores",
     "rfm_segments",
+    "weighted_rfm_score",
+    "rfm_weight_vector",
+    "RFMWeights",
+    "rfm_weights",
+    "RankingChange",
+    "ranking_change",
     "RFM_SEGMENTS",
     "customer_profit",
     "future_value_proxy",

@@ -1,6 +1,7 @@
 """RFM and RFMT: recency, frequency, monetary value and tenure, scored and named."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -8,13 +9,18 @@ import pandas as pd
 
 from .._deprecation import keyword_only_since
 from .._groups import distinct_keys, pack_keys, unpack_keys
+from .._results import Result
 from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from .._typing import DateLike
 
 
-__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS"]
+__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS", "weighted_rfm_score", "rfm_weight_vector", "RFMWeights",
+           "rfm_weights",
+           "RankingChange", "ranking_change"]
 
 # --- RFM ---------------------------------------------------------------------------------------
 
@@ -311,3 +317,358 @@ def rfm_segments(scores: pd.DataFrame, *, scheme: str | pd.DataFrame = "standard
     return out
 
 
+
+
+# --- weights: how much each of R, F, M (and T) counts --------------------------------------------------
+
+def _score_letters(scores: pd.DataFrame) -> list[str]:
+    letters = [k for k in ("R", "F", "M", "T") if k in scores.columns]
+    if letters[:3] != ["R", "F", "M"]:
+        raise ValueError(f"`scores` must have the columns R, F and M of rfm_scores (and T for RFMT); "
+                         f"it has {list(scores.columns)}.")
+    return letters
+
+
+def rfm_weight_vector(weights: Mapping[str, float] | Sequence[float] | None = None, *, tenure: bool = True,
+                      name: str = "weights") -> pd.Series:
+    """Weights of the R, F, M (and T) scores, checked and rescaled to sum to 1.
+
+    Parameters
+    ----------
+    weights : dict, sequence or None, default=None
+        One non-negative weight per score, e.g. ``{"R": 2, "F": 1, "M": 1, "T": 0}``, or a
+        sequence in the order R, F, M(, T); None gives equal weights.
+    tenure : bool, default=True
+        Whether T is scored too (RFMT) and so needs a weight.
+    name : str, default="weights"
+        The argument's (or notebook parameter's) name, for the error messages.
+
+    Returns
+    -------
+    Series
+        Indexed by score letter, summing to 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Another type, not one weight per score, a negative or non-finite weight, all 0.
+
+    See Also
+    --------
+    weighted_rfm_score
+
+    Examples
+    --------
+    >>> rfm_weight_vector({"R": 2, "F": 1, "M": 1, "T": 0}).tolist()
+    [0.5, 0.25, 0.25, 0.0]
+    >>> rfm_weight_vector(None, tenure=False).round(3).tolist()
+    [0.333, 0.333, 0.333]
+    """
+    import numbers
+    from collections.abc import Mapping
+
+    letters = ["R", "F", "M", "T"] if tenure else ["R", "F", "M"]
+    if weights is None:
+        return pd.Series(1.0 / len(letters), index=letters)
+    if isinstance(weights, Mapping):
+        unknown = sorted(set(weights) - set(letters))
+        missing = [k for k in letters if k not in weights]
+        if unknown or missing:
+            raise ValueError(f"`{name}` must give one weight to each of {letters}; "
+                             + (f"unknown {unknown}" if unknown else "") + ("; " if unknown and missing else "")
+                             + (f"missing {missing}" if missing else "") + ".")
+        values = [weights[k] for k in letters]
+    elif isinstance(weights, (list, tuple, np.ndarray, pd.Series)):
+        if len(weights) != len(letters):
+            raise ValueError(f"`{name}` must have {len(letters)} values, one for each of {letters}; "
+                             f"got {len(weights)}.")
+        values = list(weights)
+    else:
+        raise TypeError(f"`{name}` must be None, a dict such as {{'R': 2, 'F': 1, 'M': 1}} or a list of numbers; "
+                        f"got {type(weights).__name__}.")
+    for k, v in zip(letters, values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
+            raise ValueError(f"`{name}`: the weight of {k} must be a finite number >= 0; got {v!r}.")
+    total = float(sum(values))
+    if total == 0:
+        raise ValueError(f"`{name}` are all 0; at least one score must count.")
+    return pd.Series([float(v) / total for v in values], index=letters)
+
+
+def weighted_rfm_score(scores: pd.DataFrame, *, weights: Mapping[str, float] | Sequence[float] | None = None) -> pd.Series:
+    """One number per customer from the R, F, M (and T) scores: their weighted mean.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`rfm_scores` (``R``, ``F``, ``M`` and, for RFMT, ``T``).
+    weights : dict, sequence or None, default=None
+        How much each score counts, e.g. ``{"R": 2, "F": 1, "M": 1}`` (rescaled to sum to 1);
+        a sequence gives them in the order R, F, M(, T). None: equal weights, the same ranking
+        as ``rfm_sum``.
+
+    Returns
+    -------
+    Series
+        ``rfm_weighted``, between 1 and ``q``, indexed like ``scores``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Scores without R, F and M; weights of another type, not one per score, negative,
+        not finite or all 0.
+
+    See Also
+    --------
+    rfm_weight_vector : the weights, checked and rescaled.
+    rfm_weights : weights from what predicted later value.
+    ranking_change : how much a change of weights reorders the customers.
+
+    Notes
+    -----
+    .. math:: s_i = \\sum_k w_k\\, \\text{score}_{ik} \\Big/ \\sum_k w_k
+
+    Equal weights rank customers as the plain sum of the scores does. Firms choose the
+    weights by judgement (e.g. recency first, for a business where lapsing is the risk) or
+    from data: the weights that best predict the next period's value (:func:`rfm_weights`).
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"R": [5, 1], "F": [1, 5], "M": [1, 3]}, index=[1, 2])
+    >>> weighted_rfm_score(scores).round(3).tolist()
+    [2.333, 3.0]
+    >>> weighted_rfm_score(scores, weights={"R": 3, "F": 1, "M": 1}).round(3).tolist()
+    [3.4, 2.2]
+    """
+    check_frame("scores", scores, ["R", "F", "M"])
+    letters = _score_letters(scores)
+    w = rfm_weight_vector(weights, tenure="T" in letters)
+    out = scores[letters].astype(float).to_numpy() @ w.to_numpy()
+    return pd.Series(out, index=scores.index, name="rfm_weighted")
+
+
+@dataclass(frozen=True, repr=False)
+class RFMWeights(Result):
+    """Weights of the R, F, M (and T) scores that best predicted later value.
+
+    Attributes
+    ----------
+    weights : Series
+        Non-negative, summing to 1, indexed by score letter.
+    coef : Series
+        The non-negative least-squares slopes (value units per score point).
+    r2 : float
+        Share of the variance of the later value explained by the weighted score (in sample).
+    r2_equal : float
+        The same with equal weights.
+    n : int
+        Customers in the fit.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"R": [1, 2, 3, 4, 5, 1], "F": [1, 1, 2, 2, 3, 3], "M": [2, 1, 2, 1, 2, 1]})
+    >>> later = 10.0 * scores["R"] + 1.0
+    >>> rfm_weights(scores, later).weights.round(3).tolist()
+    [1.0, 0.0, 0.0]
+    """
+
+    weights: pd.Series
+    coef: pd.Series
+    r2: float
+    r2_equal: float
+    n: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """``weight`` and ``coef`` per score letter.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> scores = pd.DataFrame({"R": [1, 2, 3, 4], "F": [1, 2, 1, 2], "M": [2, 2, 1, 1]})
+        >>> rfm_weights(scores, pd.Series([1.0, 2.0, 3.0, 4.0])).to_frame().columns.tolist()
+        ['weight', 'coef']
+        """
+        return pd.DataFrame({"weight": self.weights, "coef": self.coef})
+
+
+def _r2(x: np.ndarray, y: np.ndarray) -> float:
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1] ** 2)
+
+
+def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
+    """Weights for the R, F, M (and T) scores from what predicted each customer's later value.
+
+    Score customers on an earlier date, measure what each brought afterwards (e.g. spend or
+    margin in the following year), and regress that later value on the scores with slopes
+    held at 0 or above; the slopes, rescaled to sum to 1, are the weights.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`rfm_scores` on the earlier date, indexed by customer.
+    later_value : Series
+        Each customer's value after that date, indexed by customer (0 for those who did not
+        buy); customers of ``scores`` missing from it count as 0.
+
+    Returns
+    -------
+    RFMWeights
+        ``weights`` (summing to 1), the slopes ``coef``, the in-sample ``r2`` against the
+        equal weights' ``r2_equal``, and ``n``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Scores without R, F and M; a ``later_value`` that is not a numeric Series or has
+        missing or infinite values; fewer than 3 customers; no score that predicts a higher
+        later value (every slope 0).
+
+    See Also
+    --------
+    weighted_rfm_score, ranking_change
+
+    Notes
+    -----
+    Non-negative least squares (scipy's ``nnls``, Lawson & Hanson 1974) on centred data:
+
+    .. math:: \\min_{\\beta \\ge 0} \\lVert (y - \\bar y) - (S - \\bar S)\\beta \\rVert^2, \\qquad
+              w_k = \\beta_k / \\sum_j \\beta_j
+
+    A slope is kept at 0 rather than negative: a score that predicts *less* value would
+    reward the wrong customers. The weights predict the value of the period they were fitted
+    on; markets change, so refit them and check them on a later period.
+
+    References
+    ----------
+    Lawson, C. L. & Hanson, R. J. (1974). Solving Least Squares Problems. Prentice-Hall, ch. 23.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"R": [1, 2, 3, 4, 5, 1], "F": [1, 1, 2, 2, 3, 3], "M": [2, 1, 2, 1, 2, 1]})
+    >>> later = 3.0 * scores["R"] + 1.0 * scores["F"]
+    >>> rfm_weights(scores, later).weights.round(3).tolist()
+    [0.75, 0.25, 0.0]
+    """
+    from scipy.optimize import nnls
+
+    check_frame("scores", scores, ["R", "F", "M"])
+    letters = _score_letters(scores)
+    if not isinstance(later_value, pd.Series):
+        raise TypeError(f"`later_value` must be a pandas Series indexed by customer; got {type(later_value).__name__}.")
+    if not pd.api.types.is_numeric_dtype(later_value) or pd.api.types.is_bool_dtype(later_value):
+        raise ValueError(f"`later_value` must hold numbers; got {later_value.dtype}.")
+    y = later_value.astype(float).reindex(scores.index).fillna(0.0).to_numpy()
+    if not np.isfinite(later_value.astype(float)).all():
+        raise ValueError("`later_value` has missing or infinite values; give 0 to customers who brought nothing.")
+    if len(y) < 3:
+        raise ValueError(f"`scores` has {len(y)} customers; the weights need at least 3.")
+    S = scores[letters].astype(float).to_numpy()
+    beta, _ = nnls(S - S.mean(axis=0), y - y.mean())
+    if beta.sum() <= 0:
+        raise ValueError("no score predicts a higher later value (every non-negative slope is 0); the weights are "
+                         "undefined: keep equal weights or choose them by judgement.")
+    w = pd.Series(beta / beta.sum(), index=letters)
+    return RFMWeights(weights=w, coef=pd.Series(beta, index=letters), r2=_r2(S @ w.to_numpy(), y),
+                      r2_equal=_r2(S.mean(axis=1), y), n=len(y))
+
+
+@dataclass(frozen=True, repr=False)
+class RankingChange(Result):
+    """How much two scores of the same customers disagree on their order.
+
+    Attributes
+    ----------
+    spearman : float
+        Spearman's rank correlation of the two scores (1: the same order).
+    top_overlap : float
+        Share of the top ``top_share`` by the first score who are also in the top by the
+        second.
+    n_top : int
+        Customers in each top group.
+    top_share : float
+    n : int
+
+    Examples
+    --------
+    >>> a = pd.Series([5.0, 4.0, 3.0, 2.0, 1.0])
+    >>> ranking_change(a, -a, top_share=0.4).top_overlap
+    0.0
+    """
+
+    spearman: float
+    top_overlap: float
+    n_top: int
+    top_share: float
+    n: int
+
+
+def ranking_change(score_a: pd.Series, score_b: pd.Series, *, top_share: float = 0.2) -> RankingChange:
+    """How much a second score reorders customers: rank correlation and overlap of the top group.
+
+    Parameters
+    ----------
+    score_a, score_b : Series
+        Two scores of the same customers (same index), higher is better, e.g.
+        :func:`weighted_rfm_score` with equal and with chosen weights.
+    top_share : float, default=0.2
+        The top group's share of the customers (e.g. the 20% a campaign targets).
+
+    Returns
+    -------
+    RankingChange
+        ``spearman``, ``top_overlap``, ``n_top``, ``top_share``, ``n``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not Series, different customers, missing values, ``top_share`` outside (0, 1].
+
+    See Also
+    --------
+    weighted_rfm_score
+
+    Notes
+    -----
+    The top group holds ``round(top_share * n)`` customers (at least 1). Scores made of a few
+    whole-number scores tie often; ties are broken by the customer index, the same way for
+    both scores, so the overlap does not depend on row order.
+
+    Examples
+    --------
+    >>> a = pd.Series([5.0, 4.0, 3.0, 2.0, 1.0], index=list("abcde"))
+    >>> b = pd.Series([4.0, 5.0, 1.0, 2.0, 3.0], index=list("abcde"))
+    >>> r = ranking_change(a, b, top_share=0.4)
+    >>> round(r.spearman, 2), r.top_overlap
+    (0.5, 1.0)
+    """
+    from scipy import stats
+
+    from .._validation import check_number
+
+    for name, s in (("score_a", score_a), ("score_b", score_b)):
+        if not isinstance(s, pd.Series):
+            raise TypeError(f"`{name}` must be a pandas Series indexed by customer; got {type(s).__name__}.")
+        if s.isna().any():
+            raise ValueError(f"`{name}` has {int(s.isna().sum())} missing values.")
+    if not score_a.index.sort_values().equals(score_b.index.sort_values()) or score_a.index.has_duplicates:
+        raise ValueError("`score_a` and `score_b` must score the same customers, once each (the same index).")
+    top_share = check_number("top_share", top_share, 0.0, 1.0)
+    if top_share == 0:
+        raise ValueError("`top_share` must be above 0.")
+    a = score_a.sort_index().astype(float)
+    b = score_b.reindex(a.index).astype(float)
+    n = len(a)
+    n_top = max(1, int(round(top_share * n)))
+    order = np.arange(n)                       # tie-break: the sorted customer index
+
+    def _top(s):
+        return set(np.lexsort((order, -s.to_numpy()))[:n_top])
+
+    rho = float(stats.spearmanr(a, b).statistic) if n > 1 else float("nan")
+    return RankingChange(spearman=rho, top_overlap=len(_top(a) & _top(b)) / n_top, n_top=n_top,
+                         top_share=top_share, n=n)

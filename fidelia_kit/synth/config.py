@@ -101,6 +101,7 @@ class WorldConfig:
     # complaints
     complaint_rate_leaving: float = _knob(0.25, 0.0, 1.0, "Chance of a complaint about the purchase after which a customer leaves.")
     complaint_rate_staying: float = _knob(0.02, 0.0, 1.0, "Chance of a complaint about any other repeat purchase.")
+    complaint_tolerance_days: float = _knob(6.0, 0.0, 30.0, "Days to resolve a complaint that customers tolerate: up to it the odds of leaving do not depend on the days; beyond it they rise by a fixed factor per day (0: from the first day).")
 
     def __post_init__(self):
         for f in dataclasses.fields(self):

@@ -420,11 +420,15 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "welcome": welcome_truth(cfg, people.welcome),
         "memberships": {"model": "sBG", "alpha": cfg.membership_alpha, "beta": cfg.membership_beta,
                         "period": "year"},
-        "complaints": {"defection_log_odds": {k: _r(v) for k, v in defection_log_odds().items()},
+        "complaints": {"defection_log_odds": {k: _r(v) for k, v in
+                                              defection_log_odds(cfg.complaint_tolerance_days).items()},
+                       "tolerance_days": cfg.complaint_tolerance_days,
                        "scale": "log-odds of leaving",
                        "note": "Slopes of the log-odds that the customer leaves (drops out for good) right after the "
                                "purchase complained about, per unit of each handling variable (resolved_front_line "
-                               "0/1, days_to_resolve per day, n_handoffs per hand-off, severity dummies against "
+                               "0/1; days_beyond_tolerance per day of max(0, days_to_resolve - tolerance_days): the "
+                               "log-odds are flat in the days to resolve up to tolerance_days and rise beyond it, a "
+                               "hinge; n_handoffs per hand-off, severity dummies against "
                                "severity 1, compensation per EUR), given the customer's prior odds of leaving at "
                                "that purchase (BG/NBD dropout_prob, times complaint_rate_leaving / "
                                "complaint_rate_staying). Front-line resolution and hand-offs are separate causes: "
