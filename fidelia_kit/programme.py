@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._results import Result
-from ._validation import as_amounts, as_date, as_dates, check_ci, check_frame, check_number, ci_z
+from ._validation import as_amounts, as_date, as_dates, check_ci, check_frame, check_number, check_option, ci_z
 
 if TYPE_CHECKING:
     from ._typing import DateLike
@@ -25,6 +25,7 @@ __all__ = [
     "TIERS",
     "PointsSummary",
     "TierEffect",
+    "RD_OUTCOMES",
     "points_ledger",
     "points_summary",
     "trailing_spend_at",
@@ -495,8 +496,14 @@ def _purchase_running(transactions, *, customer_col, date_col, value_col, days):
                          f"{int((amount <= 0).sum())} rows are not.")
     first = tx.groupby("customer")[value_col].transform("first").to_numpy()
     tx["outcome"] = np.log(amount / first)
+    tx["log_amount"] = np.log(amount)
+    tx["first_amount"] = np.log(first)
     tx["is_first"] = ~tx["customer"].duplicated()
     return tx[~tx["is_first"]]
+
+
+#: What :func:`tier_effect_rd` can put on the left-hand side.
+RD_OUTCOMES = {"relative": "outcome", "log_amount": "log_amount", "first_amount": "first_amount"}
 
 
 @dataclass(frozen=True, repr=False)
@@ -539,7 +546,7 @@ class TierEffect(Result):
 
 
 def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: float | None = None,
-                   ci: float = 0.95, days: int = 365, customer_col: str = "customer_id", date_col: str = "date",
+                   ci: float = 0.95, days: int = 365, outcome: str = "relative", customer_col: str = "customer_id", date_col: str = "date",
                    value_col: str = "amount") -> TierEffect:
     """The effect of reaching a card tier on the amount per purchase, by a sharp regression discontinuity.
 
@@ -565,6 +572,11 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
         Confidence level.
     days : int, default=365
         The trailing window of the running variable.
+    outcome : {"relative", "log_amount", "first_amount"}, default="relative"
+        ``"relative"``: log(amount / the customer's first amount), the estimate of the effect;
+        ``"log_amount"``: the plain log amount, biased by who sits above the threshold;
+        ``"first_amount"``: the log of the customer's first amount, which no tier can change, so
+        its jump is a balance check (it measures how different the customers on the two sides are).
     customer_col, date_col, value_col : str
         Column names.
 
@@ -620,6 +632,7 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
     bandwidth = 0.4 * threshold if bandwidth is None else check_number("bandwidth", bandwidth, 1e-9, 1e9)
     check_ci(ci)
     check_number("days", days, 1, 100 * 366)
+    check_option("outcome", outcome, RD_OUTCOMES)
     tx = _purchase_running(transactions, customer_col=customer_col, date_col=date_col, value_col=value_col, days=days)
     above_all = tx["running"] >= threshold
     lo, hi = tx.loc[~above_all, value_col].mean(), tx.loc[above_all, value_col].mean()
@@ -631,7 +644,7 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
             raise ValueError(f"Only {n_side} purchases fall {side} the threshold {threshold:g} within the bandwidth "
                              f"{bandwidth:g} EUR; widen `bandwidth` or use more data.")
     X = np.column_stack([np.ones_like(x), D, x, D * x])
-    fit = WLS(d["outcome"].to_numpy(), X, weights=1 - np.abs(x) / bandwidth).fit(
+    fit = WLS(d[RD_OUTCOMES[outcome]].to_numpy(), X, weights=1 - np.abs(x) / bandwidth).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(d["customer"])[0]})
     jump, se = float(fit.params[1]), float(fit.bse[1])
     z = ci_z(ci)
@@ -639,7 +652,7 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
                       ci=(float(np.expm1(jump - z * se)), float(np.expm1(jump + z * se))), jump=jump, se=se,
                       naive=float(hi / lo - 1), bandwidth=float(bandwidth), n=len(d),
                       n_customers=int(d["customer"].nunique()),
-                      method="sharp RD, local linear, triangular kernel, SE clustered by customer")
+                      method=f"sharp RD on {outcome}, local linear, triangular kernel, SE clustered by customer")
 
 
 def rd_bins(transactions: pd.DataFrame, *, threshold: float, bandwidth: float | None = None, n_bins: int = 20,

@@ -145,6 +145,15 @@ def test_rd_recovers_the_silver_effect_and_the_naive_comparison_does_not(world):
     assert fit.naive > fit.ci[1] + 0.2
 
 
+def test_customers_above_the_threshold_spend_more_anyway_and_the_plain_amount_mixes_it_in(world):
+    """The tier raises earlier amounts, which pushes spend over the threshold: the customers' first amounts (no tier can
+    change them) jump upward at the threshold, and the RD on plain log amounts is the relative one plus that jump."""
+    tx = world.tables["transactions"]
+    fits = {o: programme.tier_effect_rd(tx, threshold=400, outcome=o) for o in programme.RD_OUTCOMES}
+    assert fits["first_amount"].jump > 0
+    assert fits["log_amount"].jump == pytest.approx(fits["relative"].jump + fits["first_amount"].jump, abs=1e-9)
+
+
 def test_rd_recovers_the_step_from_silver_to_gold(world):
     """Below 1,200 EUR purchases are silver, above gold: the jump is (1 + gold) / (1 + silver) - 1."""
     eff = world.truth["card_tiers"]["effect"]
@@ -179,6 +188,7 @@ def test_rd_bins_mean_by_hand():
     ({"threshold": 400, "bandwidth": 0}, ValueError, "bandwidth"),
     ({"threshold": 400, "ci": 1.5}, ValueError, "ci"),
     ({"threshold": 400, "value_col": "nope"}, ValueError, "nope"),
+    ({"threshold": 400, "outcome": "sales"}, ValueError, "`outcome` must be one of"),
     ({"threshold": 1e6}, ValueError, r"Only 0 purchases fall (below|above) the threshold"),
 ])
 def test_rd_refuses_bad_input(hand, kwargs, err, match):
