@@ -133,7 +133,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("referred_by", "int", "For member-get-member referrals, the customer_id of the member who recommended them; empty otherwise.", nullable=True, references="customers.customer_id"),
         Column("region", "str", "Home region (store catchment area).", options=REGIONS),
         Column("age_band", "str", "Age band in years at registration.", options=AGE_BANDS),
-        Column("card_tier", "str", "Loyalty-card tier at the end of the window, by spend in the last 365 days: gold >= 1,200 EUR, silver >= 400 EUR, else basic.", options=CARD_TIERS),
+        Column("card_tier", "str", "Loyalty-card tier at the end of the window, by spend in the last 365 days: gold >= 1,200 EUR, silver >= 400 EUR, else basic. The tier is a state over time (see \"Points and card tiers\"): purchases made while silver or gold are larger by `truth.json` → `card_tiers.effect`.", options=CARD_TIERS),
     ),
     "transactions": (
         Column("transaction_id", "int", "Receipt number, in order of date.", unique=True, min=1),
@@ -147,7 +147,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("payment_method", "str", "How it was paid.", options=PAYMENT_METHODS),
         Column("discount", "float", "Discount granted on the list price (list price = amount + discount).", unit="EUR", min=0),
         Column("points_earned", "int", "Loyalty points earned: one per whole euro paid.", unit="points", min=0),
-        Column("points_redeemed", "int", "Loyalty points redeemed, in blocks of 500; each point costs Fidelia 0.01 EUR.", unit="points", min=0),
+        Column("points_redeemed", "int", "Loyalty points redeemed, in blocks of 500; each point costs Fidelia 0.01 EUR. Redeeming customers cash each completed block at their next visit; the others never redeem (breakage).", unit="points", min=0),
     ),
     "transaction_items": (
         Column("transaction_id", "int", "Receipt the line belongs to.", references="transactions.transaction_id"),
