@@ -19,6 +19,8 @@ from ._results import Result
 from ._validation import as_amounts, as_date, as_dates, check_ci, check_frame, check_number, check_option, ci_z
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ._typing import DateLike
 
 __all__ = [
@@ -139,6 +141,12 @@ class PointsSummary(Result):
         ``liability x (1 - breakage)``: the liability net of breakage.
     n_lapsed : int
         Customers behind the breakage estimate.
+
+    Examples
+    --------
+    >>> s = PointsSummary(1000.0, 1000, 500, 500, 5.0, 0.005, 5.0, 0.4, 3.0, 12)
+    >>> s.expected_liability == s.liability * (1 - s.breakage)
+    True
     """
 
     sales: float
@@ -228,7 +236,7 @@ def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None,
                          expected_liability=liability * (1 - float(breakage)), n_lapsed=len(lapsed))
 
 
-def trailing_spend_at(transactions: pd.DataFrame, dates, *, days: int = 365, customer_col: str = "customer_id",
+def trailing_spend_at(transactions: pd.DataFrame, dates: DateLike | Sequence[DateLike], *, days: int = 365, customer_col: str = "customer_id",
                       date_col: str = "date", value_col: str = "amount") -> pd.DataFrame:
     """Each customer's spend in the ``days`` days before each date (date - days .. date - 1).
 
@@ -531,6 +539,12 @@ class TierEffect(Result):
     n_customers : int
         Customers behind them.
     method : str
+
+    Examples
+    --------
+    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.0998, 0.026, 0.8, 160.0, 9000, 1800, "sharp RD")
+    >>> fit.to_frame()[["estimate", "ci_low", "ci_high"]].round(3).values.tolist()
+    [[0.105, 0.05, 0.16]]
     """
 
     threshold: float
