@@ -21,11 +21,14 @@ from scipy import stats
 from ._deprecation import keyword_only_since, renamed
 from ._results import Result
 from ._validation import (
+    as_date,
+    as_dates,
     as_rng,
     check_ci,
     check_frame,
     check_int,
     check_not_collinear,
+    check_number,
     check_option,
     check_probability,
     check_varying,
@@ -37,7 +40,7 @@ from ._validation import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from ._typing import ArrayLike, RNGLike
+    from ._typing import ArrayLike, DateLike, RNGLike
 
 
 __all__ = [
@@ -72,6 +75,8 @@ __all__ = [
     "nps_category",
     "response_rates",
     "rate_difference",
+    "ShareOfWalletCheck",
+    "share_of_wallet_check",
 ]
 
 
@@ -2155,3 +2160,214 @@ def rate_difference(rates: pd.DataFrame, group: str, reference: str, *, ci: floa
     estimate = a["responded"] / a["n"] - b["responded"] / b["n"]
     return pd.Series({"estimate": float(estimate), "ci_low": float(low), "ci_high": float(high)},
                      name=f"{group} - {reference}")
+
+
+# --- share of wallet: what customers say against what they do ------------------------------------------
+
+def _latest_answer(survey: pd.DataFrame, value_col: str, *, as_of: DateLike | None, customer_col: str, date_col: str) -> pd.Series:
+    """Each customer's latest non-missing ``value_col`` dated before ``as_of`` (all dates when None)."""
+    dates = as_dates("survey", date_col, survey[date_col].reset_index(drop=True))
+    s = survey.reset_index(drop=True).assign(**{date_col: dates})
+    if as_of is not None:
+        s = s[s[date_col] < as_date("as_of", as_of)]
+    s = s[s[value_col].notna()].sort_values([customer_col, date_col], kind="stable")
+    return s.drop_duplicates(customer_col, keep="last").set_index(customer_col)[value_col]
+
+
+
+@dataclass(frozen=True, repr=False)
+class ShareOfWalletCheck(Result):
+    """Self-reported share of wallet against the true one, and the "exclusive customer" rung from each.
+
+    Attributes
+    ----------
+    n : int
+        Customers with both an answer and a true share.
+    mean_reported, mean_true : float
+        Mean shares (%).
+    mean_difference : float
+        Mean of reported - true (percentage points); positive when customers overstate.
+    ci : (float, float)
+        t interval of ``mean_difference``.
+    correlation : float
+        Pearson correlation of reported and true shares.
+    correlation_ci : (float, float)
+        Fisher-z interval of ``correlation``.
+    exclusive_share : float
+        The rung's threshold (%): exclusive when the share is at least this.
+    exclusive_reported, exclusive_true : int
+        Customers who are exclusive by their answer, and by the truth.
+    misclassified : int
+        Customers whose answer puts them on the other side of the threshold than the truth.
+    table : DataFrame
+        The misclassification table: rows ``by_answer``, columns ``by_truth``, each
+        ``exclusive`` / ``not exclusive`` (counts of customers).
+    customers : DataFrame
+        Per customer (index ``customer_id``): ``reported``, ``true``, ``difference``,
+        ``exclusive_reported``, ``exclusive_true``.
+    ci_level : float
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"customer_id": [1, 2, 3], "response_date": ["2024-05-01"] * 3,
+    ...                        "share_of_wallet": [80, 60, 30]})
+    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3], "share_of_wallet": [72.0, 71.0, 20.0]})
+    >>> share_of_wallet_check(survey, truth).table
+    by_truth       exclusive  not exclusive
+    by_answer
+    exclusive              1              0
+    not exclusive          1              1
+    """
+
+    n: int
+    mean_reported: float
+    mean_true: float
+    mean_difference: float
+    ci: tuple
+    correlation: float
+    correlation_ci: tuple
+    exclusive_share: float
+    exclusive_reported: int
+    exclusive_true: int
+    misclassified: int
+    table: pd.DataFrame
+    customers: pd.DataFrame
+    ci_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The two comparisons in one tidy table: ``measure``, ``estimate``, ``ci_low``, ``ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``mean_difference`` (points) and ``correlation``.
+
+        Examples
+        --------
+        >>> survey = pd.DataFrame({"customer_id": [1, 2, 3, 4], "response_date": ["2024-05-01"] * 4,
+        ...                        "share_of_wallet": [80, 60, 30, 50]})
+        >>> truth = pd.DataFrame({"customer_id": [1, 2, 3, 4], "share_of_wallet": [70.0, 50.0, 30.0, 40.0]})
+        >>> share_of_wallet_check(survey, truth).to_frame()["estimate"].round(3).tolist()
+        [7.5, 0.984]
+        """
+        return pd.DataFrame({"measure": ["mean_difference", "correlation"],
+                             "estimate": [self.mean_difference, self.correlation],
+                             "ci_low": [self.ci[0], self.correlation_ci[0]],
+                             "ci_high": [self.ci[1], self.correlation_ci[1]]})
+
+
+def share_of_wallet_check(survey: pd.DataFrame, truth_customers: pd.DataFrame, *, as_of: DateLike | None = None,
+                          exclusive_share: float = 70.0, ci: float = 0.95, customer_col: str = "customer_id",
+                          share_col: str = "share_of_wallet", date_col: str = "response_date") -> ShareOfWalletCheck:
+    """Self-reported share of wallet (survey) against the true share, and who is an "exclusive customer" by each.
+
+    Share of wallet, the part of what a customer spends on the category that they spend with
+    us, is the loyalty ladder's test of an *exclusive* customer (share >= 70 %). A firm only
+    knows it from what customers say; the synthetic world also knows the truth, so one can
+    see how far the answers can be trusted.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Survey answers (``survey_responses`` or ``survey_waves``) with ``customer_col``,
+        ``date_col`` and ``share_col`` (0-100 %). Each customer's latest non-missing answer
+        dated before ``as_of`` is used.
+    truth_customers : DataFrame
+        The true share per customer: ``customer_col`` and ``share_col`` (0-100 %; missing for
+        people who never bought).
+    as_of : date, optional
+        Only answers dated before it count (exclusive); default every answer.
+    exclusive_share : float, default=70.0
+        The "exclusive" rung's threshold (%), as in
+        :data:`fidelia_kit.segmentation.LADDER_RULES`.
+    ci : float, default=0.95
+        Confidence level.
+    customer_col, share_col, date_col : str
+        Column names.
+
+    Returns
+    -------
+    ShareOfWalletCheck
+        Mean difference (reported - true) with its interval, the correlation, the counts of
+        exclusive customers by answer and by truth, and the misclassification ``table``.
+
+    Raises
+    ------
+    TypeError
+        A table that is not a DataFrame.
+    ValueError
+        Missing columns, shares outside 0-100, duplicate ids in ``truth_customers``, fewer
+        than 3 customers with both shares, a bad ``as_of``, ``exclusive_share`` or ``ci``.
+
+    See Also
+    --------
+    fidelia_kit.segmentation.loyalty_ladder : the ladder whose exclusive rung uses the answer.
+
+    Notes
+    -----
+    With :math:`d_i = \\text{reported}_i - \\text{true}_i`, the mean difference
+    :math:`\\bar d \\pm t_{n-1} s_d / \\sqrt{n}` (scipy's ``ttest_1samp``) measures a shared
+    bias (over- or understatement); the Pearson correlation with its Fisher-z interval
+    (scipy's ``pearsonr``) measures how well answers rank customers. An unbiased but noisy
+    answer still misclassifies customers near the threshold, in both directions.
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"customer_id": [1, 2, 3, 4], "response_date": ["2024-05-01"] * 4,
+    ...                        "share_of_wallet": [80, 60, 30, 50]})
+    >>> truth = pd.DataFrame({"customer_id": [1, 2, 3, 4], "share_of_wallet": [70.0, 50.0, 30.0, 40.0]})
+    >>> r = share_of_wallet_check(survey, truth)
+    >>> r.mean_difference, r.exclusive_reported, r.exclusive_true, r.misclassified
+    (7.5, 1, 1, 0)
+    """
+    check_frame("survey", survey, [customer_col, date_col, share_col])
+    check_frame("truth_customers", truth_customers, [customer_col, share_col])
+    ci = check_ci(ci)
+    exclusive_share = check_number("exclusive_share", exclusive_share, 0, 100)
+    if truth_customers[customer_col].duplicated().any():
+        raise ValueError(f"`truth_customers` has {int(truth_customers[customer_col].duplicated().sum())} duplicate "
+                         f"{customer_col!r} values; one row per customer.")
+    shares = {}
+    for name, frame in (("survey", survey), ("truth_customers", truth_customers)):
+        s = frame[share_col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            raise ValueError(f"`{name}`: column {share_col!r} must hold numbers (percent); got {s.dtype}.")
+        v = s.astype("float64")
+        bad = v.notna() & ((v < 0) | (v > 100))
+        if bad.any():
+            raise ValueError(f"`{name}`: column {share_col!r} must be a percent from 0 to 100; {int(bad.sum())} "
+                             f"value(s) are not: {v[bad].head(3).tolist()}.")
+        shares[name] = v
+    reported = _latest_answer(survey.assign(**{share_col: shares["survey"]}), share_col, as_of=as_of,
+                              customer_col=customer_col, date_col=date_col)
+    true = pd.Series(shares["truth_customers"].to_numpy(), index=truth_customers[customer_col].to_numpy())
+    people = pd.DataFrame({"reported": reported, "true": true.reindex(reported.index)}).dropna()
+    people.index.name = customer_col
+    if len(people) < 3:
+        raise ValueError(f"`survey`: {len(people)} customer(s) have both an answer before as_of and a true share; "
+                         "the comparison needs at least 3.")
+    people["difference"] = people["reported"] - people["true"]
+    people["exclusive_reported"] = people["reported"] >= exclusive_share
+    people["exclusive_true"] = people["true"] >= exclusive_share
+    d = people["difference"].to_numpy()
+    if np.ptp(d) == 0:
+        diff_ci = (float(d[0]), float(d[0]))
+    else:
+        diff_ci = tuple(float(v) for v in stats.ttest_1samp(d, 0.0).confidence_interval(ci))
+    if np.ptp(people["reported"]) == 0 or np.ptp(people["true"]) == 0:
+        r, r_ci = float("nan"), (float("nan"), float("nan"))
+    else:
+        test = stats.pearsonr(people["reported"], people["true"])
+        r, r_ci = float(test.statistic), tuple(float(v) for v in test.confidence_interval(ci))
+    labels = ["exclusive", "not exclusive"]
+    by_answer = pd.Categorical(np.where(people["exclusive_reported"], *labels), categories=labels)
+    by_truth = pd.Categorical(np.where(people["exclusive_true"], *labels), categories=labels)
+    table = pd.crosstab(pd.Series(by_answer, name="by_answer"), pd.Series(by_truth, name="by_truth"), dropna=False)
+    table = table.reindex(index=labels, columns=labels, fill_value=0)
+    return ShareOfWalletCheck(
+        n=len(people), mean_reported=float(people["reported"].mean()), mean_true=float(people["true"].mean()),
+        mean_difference=float(d.mean()), ci=diff_ci, correlation=r, correlation_ci=r_ci,
+        exclusive_share=exclusive_share, exclusive_reported=int(people["exclusive_reported"].sum()),
+        exclusive_true=int(people["exclusive_true"].sum()),
+        misclassified=int((people["exclusive_reported"] != people["exclusive_true"]).sum()),
+        table=table, customers=people, ci_level=ci)

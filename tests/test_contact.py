@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from fidelia_kit.contact import CONTACT_PHASES, ReferralResult, contact_plan, referral_programme
+from fidelia_kit.contact import CONTACT_PHASES, ReferralResult, contact_plan, referral_programme, referrers_by_nps
 
 
 def test_contact_plan_rule_hand_worked():
@@ -129,3 +129,108 @@ def test_affinity_differences_hand_worked_and_holm():
         min(1.0, 2 * res.loc["a & b", "pvalue"]))
     with pytest.raises(ValueError, match=r"`by_group` has no column\(s\) \['group'\]"):
         affinity_differences(table.drop(columns="group"))
+
+
+# --- referrers_by_nps ------------------------------------------------------------------------------
+
+def _referral_tables(referrals_by_answer: dict[int, list[int]]):
+    """customers + survey where the customer answering ``score`` referred ``k`` new customers, for each k listed."""
+    rows, answers, next_id = [], [], 1
+    for score, counts in referrals_by_answer.items():
+        for k in counts:
+            me = next_id
+            answers.append({"customer_id": me, "response_date": "2024-05-01", "recommend": score})
+            rows.append({"customer_id": me, "referred_by": pd.NA})
+            next_id += 1
+            for _ in range(k):
+                rows.append({"customer_id": next_id, "referred_by": me})
+                next_id += 1
+    customers = pd.DataFrame(rows).astype({"referred_by": "Int64"})
+    return customers, pd.DataFrame(answers)
+
+
+def test_referrers_by_nps_hand_worked():
+    # promoters refer 2, 1, 0, 0 (mean 0.75, share 0.5); passives 1, 0, 0, 0 (mean 0.25, share 0.25);
+    # one detractor who refers nobody
+    customers, survey = _referral_tables({10: [2, 1, 0, 0], 7: [1, 0, 0, 0], 2: [0]})
+    r = referrers_by_nps(customers, survey)
+    t = r.table
+    assert t["customers"].tolist() == [1, 4, 4] and t["referrers"].tolist() == [0, 1, 2]
+    assert t["referrals"].tolist() == [0, 1, 3]
+    assert r.ratio == pytest.approx(3.0) and r.share_ratio == pytest.approx(2.0)
+    # Katz: se(log RR) = sqrt(1/2 - 1/4 + 1/1 - 1/4) = 1
+    assert r.share_ratio_ci == pytest.approx((2 * np.exp(-1.959964), 2 * np.exp(1.959964)), rel=1e-5)
+    # delta method: s1^2 = 2.75/3, s0^2 = 0.75/3 -> se^2 = (11/12)/(4*0.5625) + (1/4)/(4*0.0625) = 0.407407 + 1
+    se = np.sqrt(0.407407407 + 1.0)
+    assert r.ci == pytest.approx((3 * np.exp(-1.959964 * se), 3 * np.exp(1.959964 * se)), rel=1e-5)
+    # Wilson for 2 of 4 (Wilson 1927 score interval: 0.1500, 0.8500)
+    assert (t.loc["promoter", "ci_low"], t.loc["promoter", "ci_high"]) == pytest.approx((0.15004, 0.84996), abs=1e-4)
+    assert r.n == 9
+
+
+def test_referrers_by_nps_uses_the_latest_answer_before_as_of():
+    customers, survey = _referral_tables({10: [2, 1], 7: [1, 0]})
+    # customer 1 (2 referrals) answered 7 earlier and 10 later: before the later answer a passive;
+    # customer 4 (1 referral) answered 9 earlier as well
+    earlier = pd.DataFrame({"customer_id": [1, 4], "response_date": ["2024-01-01"] * 2, "recommend": [7, 9]})
+    both = pd.concat([survey, earlier], ignore_index=True)
+    assert referrers_by_nps(customers, both).table.loc["promoter", "referrals"] == 3
+    before = referrers_by_nps(customers, both, as_of="2024-03-01").table
+    assert before["customers"].tolist() == [0, 1, 1]
+    assert before.loc["passive", "referrals"] == 2 and before.loc["promoter", "referrals"] == 1
+    missing = both.assign(recommend=both["recommend"].astype("Int64").mask(both["customer_id"] == 1))
+    assert referrers_by_nps(customers, missing).table["customers"].sum() == 3   # no answer, no group
+
+
+def _simulated_referrals(gen, n=3000, referred=1500):
+    """Each new customer names a referrer with weight 4 (promoter), 1 (passive) or 0.25 (detractor)."""
+    scores = gen.choice([10, 8, 3], size=n, p=[0.4, 0.35, 0.25])
+    weight = np.select([scores >= 9, scores >= 7], [4.0, 1.0], 0.25)
+    picks = gen.choice(n, size=referred, p=weight / weight.sum()) + 1
+    customers = pd.DataFrame({"customer_id": np.arange(1, n + referred + 1),
+                              "referred_by": pd.array(np.r_[np.zeros(n, int), picks], dtype="Int64")})
+    customers.loc[: n - 1, "referred_by"] = pd.NA
+    survey = pd.DataFrame({"customer_id": np.arange(1, n + 1), "response_date": "2024-05-01", "recommend": scores})
+    return customers, survey
+
+
+def test_referrers_by_nps_interval_covers_a_known_weight_ratio():
+    # the world's rule as the dictionary states it: promoters four times as likely as passives to be named.
+    # 200 simulated programmes: the 95% interval of referrals per customer covers 4 in 90-99% of them; the
+    # share who referred anyone saturates (some promoters refer twice), so its ratio falls below 4
+    gen = np.random.default_rng(7)
+    results = [referrers_by_nps(*_simulated_referrals(gen)) for _ in range(200)]
+    coverage = np.mean([r.ci[0] < 4.0 < r.ci[1] for r in results])
+    assert 0.90 <= coverage <= 0.99
+    assert np.mean([r.ratio for r in results]) == pytest.approx(4.0, rel=0.03)
+    assert np.mean([r.share_ratio for r in results]) < 3.3
+
+
+def test_referrers_by_nps_default_world_matches_the_dictionarys_four_fold(default_world):
+    # datasets/README.md: "promoters are four times as likely as passives to be the one who referred them"
+    w = default_world
+    r = referrers_by_nps(w.customers, w.survey_waves)
+    assert r.ci[0] < 4.0 < r.ci[1]
+    # the same on the true answers of every buyer (truth_customers.recommend): a far larger sample
+    truth = w.truth_customers.dropna(subset=["recommend"]).assign(response_date="2024-01-01")
+    r_all = referrers_by_nps(w.customers, truth)
+    assert r_all.ci[0] < 4.0 < r_all.ci[1]
+    assert r_all.ci[1] - r_all.ci[0] < r.ci[1] - r.ci[0]
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda c, s: (c.drop(columns="referred_by"), s), "no column"),
+    (lambda c, s: (c, s.drop(columns="recommend")), "no column"),
+    (lambda c, s: (pd.concat([c, c.head(1)]), s), "duplicate"),
+    (lambda c, s: (c, s.assign(recommend=11)), "0-10"),
+    (lambda c, s: (c, s.assign(recommend=3)), "no promoter"),
+    (lambda c, s: (c, s.assign(response_date="someday")), "not dates"),
+])
+def test_referrers_by_nps_rejects_bad_input(change, match):
+    customers, survey = _referral_tables({10: [1, 0], 7: [1, 0]})
+    with pytest.raises(ValueError, match=match):
+        referrers_by_nps(*change(customers, survey))
+    with pytest.raises(ValueError, match="ci"):
+        referrers_by_nps(customers, survey, ci=1.5)
+    with pytest.raises(TypeError, match="customers"):
+        referrers_by_nps(customers.to_dict(), survey)

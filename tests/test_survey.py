@@ -32,6 +32,7 @@ from fidelia_kit.survey import (
     satisfaction_to_loyalty,
     scale_means,
     scale_scores,
+    share_of_wallet_check,
 )
 
 ALL_ITEMS = [i for items in SURVEY_ITEMS.values() for i in items]
@@ -790,3 +791,86 @@ def test_satisfaction_to_loyalty_reports_tidy_coefficients_and_takes_column_name
     assert t["unit"].to_dict() == {"stay": "log-odds of buying again, per point",
                                    "spend": "EUR spent in the horizon, per point",
                                    "recommend": "log-odds of a higher recommend, per point"}
+
+
+# --- share_of_wallet_check ---------------------------------------------------------------------------
+
+def _wallet(reported, true, dates=None):
+    n = len(reported)
+    survey = pd.DataFrame({"customer_id": range(1, n + 1), "response_date": dates or ["2024-05-01"] * n,
+                           "share_of_wallet": pd.array(reported, dtype="Int64")})
+    truth = pd.DataFrame({"customer_id": range(1, n + 1), "share_of_wallet": true})
+    return survey, truth
+
+
+def test_share_of_wallet_check_hand_worked():
+    # differences 10, 10, 0, 10: mean 7.5, sd 5, se 2.5, t(3, 0.975) = 3.182446
+    survey, truth = _wallet([80, 60, 30, 50], [70.0, 50.0, 30.0, 40.0])
+    r = share_of_wallet_check(survey, truth)
+    assert r.n == 4 and r.mean_difference == pytest.approx(7.5)
+    assert r.ci == pytest.approx((7.5 - 3.182446 * 2.5, 7.5 + 3.182446 * 2.5), abs=1e-5)
+    assert r.correlation == pytest.approx(np.corrcoef([80, 60, 30, 50], [70, 50, 30, 40])[0, 1])
+    # Fisher z: atanh(r) +- 1.959964 / sqrt(n - 3)
+    z = np.arctanh(r.correlation)
+    assert r.correlation_ci == pytest.approx(tuple(np.tanh([z - 1.959964, z + 1.959964])), rel=1e-5)
+    assert (r.exclusive_reported, r.exclusive_true, r.misclassified) == (1, 1, 0)
+
+
+def test_share_of_wallet_check_misclassification_table_by_hand():
+    # answers 80, 60, 75, 30 against truths 72, 71, 65, 20 at 70 %: customer 2 is exclusive but says
+    # 60 (missed), customer 3 says 75 but is not (false exclusive)
+    survey, truth = _wallet([80, 60, 75, 30], [72.0, 71.0, 65.0, 20.0])
+    r = share_of_wallet_check(survey, truth)
+    assert r.table.loc["exclusive", "exclusive"] == 1 and r.table.loc["not exclusive", "exclusive"] == 1
+    assert r.table.loc["exclusive", "not exclusive"] == 1 and r.table.loc["not exclusive", "not exclusive"] == 1
+    assert (r.exclusive_reported, r.exclusive_true, r.misclassified) == (2, 2, 2)
+    assert share_of_wallet_check(survey, truth, exclusive_share=50).misclassified == 0   # all four agree at 50 %
+    assert r.to_frame()["measure"].tolist() == ["mean_difference", "correlation"]
+
+
+def test_share_of_wallet_check_takes_the_latest_answer_before_as_of():
+    survey, truth = _wallet([80, 60, 30, 50], [70.0, 50.0, 30.0, 40.0])
+    later = pd.DataFrame({"customer_id": [1, 2], "response_date": ["2024-09-01"] * 2,
+                          "share_of_wallet": pd.array([70, pd.NA], dtype="Int64")})
+    both = pd.concat([survey, later], ignore_index=True)
+    r = share_of_wallet_check(both, truth)
+    assert r.customers.loc[1, "reported"] == 70 and r.customers.loc[2, "reported"] == 60   # a blank does not count
+    assert share_of_wallet_check(both, truth, as_of="2024-06-01").customers.loc[1, "reported"] == 80
+    # people without a true share (never bought) are left out
+    assert share_of_wallet_check(survey, truth.assign(share_of_wallet=[70.0, np.nan, 30.0, 40.0])).n == 3
+
+
+def test_share_of_wallet_check_on_a_world_against_its_truth(small_world):
+    w = small_world
+    r = share_of_wallet_check(w.survey_waves, w.truth_customers)
+    # computed independently: each respondent's latest answer with a share, against the truth
+    s = w.survey_waves.dropna(subset=["share_of_wallet"]).sort_values(["customer_id", "response_date"])
+    latest = s.drop_duplicates("customer_id", keep="last").set_index("customer_id")["share_of_wallet"].astype(float)
+    true = w.truth_customers.set_index("customer_id")["share_of_wallet"].reindex(latest.index)
+    assert r.n == true.notna().sum()
+    assert r.exclusive_true == int((true >= 70).sum()) and r.exclusive_reported == int((latest >= 70).sum())
+    assert r.mean_difference == pytest.approx(float((latest - true).mean()))
+    # the world's answers are the true share rounded to steps of 5: no bias, so the interval covers the
+    # mean rounding error, each answer within 2.5 points, and only truths in [67.5, 70) are misclassified
+    assert r.ci[0] <= float((5 * np.rint(true / 5) - true).mean()) <= r.ci[1]
+    assert r.customers["difference"].abs().max() <= 2.5 + 1e-9
+    wrong = r.customers[r.customers["exclusive_reported"] != r.customers["exclusive_true"]]
+    assert ((wrong["true"] >= 67.5) & (wrong["true"] < 70)).all()
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda s, t: (s.drop(columns="share_of_wallet"), t), "no column"),
+    (lambda s, t: (s.assign(share_of_wallet=120), t), "0 to 100"),
+    (lambda s, t: (s, t.assign(share_of_wallet=-1.0)), "0 to 100"),
+    (lambda s, t: (s, pd.concat([t, t.head(1)])), "duplicate"),
+    (lambda s, t: (s.head(2), t), "at least 3"),
+    (lambda s, t: (s.assign(share_of_wallet="high"), t), "numbers"),
+])
+def test_share_of_wallet_check_rejects_bad_input(change, match):
+    survey, truth = _wallet([80, 60, 30, 50], [70.0, 50.0, 30.0, 40.0])
+    with pytest.raises(ValueError, match=match):
+        share_of_wallet_check(*change(survey, truth))
+    with pytest.raises(ValueError, match="exclusive_share"):
+        share_of_wallet_check(survey, truth, exclusive_share=150)
+    with pytest.raises(ValueError, match="as_of"):
+        share_of_wallet_check(survey, truth, as_of="not a date")
