@@ -914,6 +914,16 @@ def test_programme_notebook_against_the_kit_and_the_truth(executed):
     assert x["naive_estimates"]["silver"] > x["rd_ci"]["silver"][1]    # bigger spenders reach silver
     # the worth of moving customers up is CLV x the uplift, with the truth's effects beside the estimates
     assert x["upgrade_worth_total"] > 0 and x["upgrade_worth_total_true"] > 0
+    # share of wallet and referrers: the kit's checks on the same tables
+    from fidelia_kit.contact import referrers_by_nps
+    from fidelia_kit.survey import share_of_wallet_check
+
+    sow = share_of_wallet_check(saved.survey_waves, saved.truth_customers, exclusive_share=q["exclusive_share"], ci=q["ci"])
+    assert x["sow_mean_difference"] == pytest.approx(sow.mean_difference, rel=1e-12)
+    assert x["exclusive_reported_true"] == [sow.exclusive_reported, sow.exclusive_true]
+    assert f"{sow.misclassified:,} ({sow.misclassified / sow.n:.1%}) land on the other side" in _outputs(executed, "10")[1]
+    refs = referrers_by_nps(saved.customers, saved.survey_waves, ci=q["ci"])
+    assert x["referral_ratio"] == pytest.approx(refs.ratio, rel=1e-12)
     # referrals: promoters against passives, with the interval's verdict against the dictionary's four-fold
     low, high = x["referral_ratio_ci"]
     assert low < x["referral_ratio"] < high
