@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fidelia_kit.synth import WorldConfig, generate_world
 from fidelia_kit.synth.purchases import GOLD, SILVER, apply_card_tiers, trailing_spend
@@ -86,3 +88,21 @@ def test_end_tier_of_customers_is_the_state_by_the_last_365_days(world):
 def test_effect_knobs_are_validated(knob):
     with pytest.raises(ValueError, match=knob):
         WorldConfig(**{knob: -0.9})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 900), st.floats(0.01, 900.0)), min_size=1, max_size=40))
+def test_tiers_are_the_fixed_point_of_the_rule(rows):
+    """Whatever the purchases: the trailing spend is the plain sum over the 365 days before, and each amount is its
+    draw times the lift of the tier that the amounts before it set (the rule applied purchase by purchase)."""
+    df = pd.DataFrame(rows, columns=["owner", "day", "base"]).drop_duplicates(["owner", "day"])
+    df = df.sort_values(["owner", "day"], ignore_index=True)
+    df["base"] = df["base"].round(2)
+    cfg = WorldConfig(tier_effect_silver=0.10, tier_effect_gold=0.25)
+    out = apply_card_tiers(cfg, df["owner"].to_numpy(), df["day"].to_numpy(), df["base"].to_numpy())
+    lift = {0: 1.0, 1: 1.10, 2: 1.25}
+    for i, r in df.iterrows():
+        before = (df["owner"] == r["owner"]) & (df["day"] < r["day"]) & (df["day"] >= r["day"] - 365)
+        spend = round(out[before.to_numpy()].sum(), 2)
+        tier = 2 if spend >= GOLD else 1 if spend >= SILVER else 0
+        assert out[i] == pytest.approx(max(round(r["base"] * lift[tier], 2), 0.01), abs=1e-9)

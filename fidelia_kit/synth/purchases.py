@@ -123,7 +123,8 @@ def trailing_spend(owner: np.ndarray, day: np.ndarray, amount: np.ndarray, days:
     big = int(day.max()) + days + 1                       # keys of two customers never overlap
     key = owner.astype(np.int64) * big + day.astype(np.int64)
     before = np.r_[0.0, np.cumsum(amount)]
-    return before[np.searchsorted(key, key, side="left")] - before[np.searchsorted(key, key - days, side="left")]
+    spend = before[np.searchsorted(key, key, side="left")] - before[np.searchsorted(key, key - days, side="left")]
+    return np.round(spend, 2)  # amounts are in cents: a sum of exactly 400.00 must not read 399.9999999
 
 
 def apply_card_tiers(cfg: WorldConfig, owner: np.ndarray, day: np.ndarray, base: np.ndarray) -> np.ndarray:
