@@ -1114,7 +1114,7 @@ def tier_mix_plot(history: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     check_frame("history", history, ["date", "tier"])
     ax = _axes(ax, (8, 4.5))
     counts = pd.crosstab(pd.to_datetime(history["date"]).dt.date, history["tier"])
-    counts.plot.bar(stacked=True, ax=ax, color={"basic": "lightgrey", "silver": "silver", "gold": "goldenrod"}, rot=45)
+    counts.plot.bar(stacked=True, ax=ax, color={"basic": "#9ecae1", "silver": "#8c8c8c", "gold": "goldenrod"}, rot=45)
     ax.set_title("Card tiers over time (by spend in the 365 days before each date)")
     ax.set_xlabel("date")
     ax.set_ylabel("customers who had bought (count)")
