@@ -620,7 +620,10 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
 
     .. math:: \\log(a / a_{\\text{first}}) = \\alpha + \\tau D + \\beta x + \\gamma D x + \\varepsilon
 
-    and the effect is :math:`e^{\\tau} - 1`. This is the conventional local linear estimate
+    and the effect is :math:`e^{\\tau} - 1`. The design is per purchase because the tier is set per
+    purchase: measured at a date instead (spend in the year before it, outcome the spend in the next
+    months), the tier would change within the outcome window as spend moves, and the jump would be
+    a diluted, fuzzy one. This is the conventional local linear estimate
     (Imbens & Lemieux 2008); ``rdrobust`` with the same bandwidth gives the same :math:`\\tau`
     (its bias-corrected interval is wider). statsmodels' WLS is used because rdrobust brings
     plotting dependencies the kit does not otherwise need.
