@@ -1073,9 +1073,10 @@ def tier_rd_plot(bins: pd.DataFrame, fit: TierEffect, *, ax: Axes | None = None)
     --------
     >>> from fidelia_kit.programme import TierEffect
     >>> b = pd.DataFrame({"spend": [350.0, 450.0], "outcome": [0.0, 0.1], "n": [10, 10], "side": ["below", "above"]})
-    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.1, 0.02, 0.5, 100.0, 20, 5, "rd")
-    >>> tier_rd_plot(b, fit).get_xlabel()
-    'spend in the 365 days before the purchase (EUR)'
+    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.1, 0.02, 0.5, 100.0, 20, 5, "rd", (0.0, 0.1, 0.0, 0.0))
+    >>> ax = tier_rd_plot(b, fit)
+    >>> ax.get_xlabel(), ax.lines[-1].get_ydata().tolist()   # the fit above the threshold starts at the jump
+    ('spend in the 365 days before the purchase (EUR)', [0.1, 0.1])
     """
     import seaborn as sns
 
@@ -1083,6 +1084,12 @@ def tier_rd_plot(bins: pd.DataFrame, fit: TierEffect, *, ax: Axes | None = None)
     ax = _axes(ax, (7, 4.5))
     sns.scatterplot(data=bins, x="spend", y="outcome", hue="side", size="n", ax=ax, palette={"below": "grey", "above": "darkorange"})
     ax.axvline(fit.threshold, color="black", ls="--", lw=1, label=f"threshold {fit.threshold:,.0f} EUR")
+    if len(fit.coef) == 4:  # the local linear fit on each side
+        a, jump, slope, change = fit.coef
+        for sign in (-1, 1):
+            x = np.linspace(0, sign * fit.bandwidth, 2)
+            y = a + slope * x + (jump + change * x if sign > 0 else 0)
+            ax.plot(fit.threshold + x, y, color="black" if sign < 0 else "darkorange", lw=1.5)
     ax.set_title(f"Amount per purchase at the {fit.threshold:,.0f} EUR tier threshold: jump {fit.estimate:+.1%}")
     ax.set_xlabel("spend in the 365 days before the purchase (EUR)")
     ax.set_ylabel("log(amount / customer's first amount)")

@@ -539,10 +539,14 @@ class TierEffect(Result):
     n_customers : int
         Customers behind them.
     method : str
+    coef : tuple of float
+        The local linear fit (intercept, jump, slope below, change of slope above), outcome
+        against spend less the threshold: what the RD plot draws.
 
     Examples
     --------
-    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.0998, 0.026, 0.8, 160.0, 9000, 1800, "sharp RD")
+    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.0998, 0.026, 0.8, 160.0, 9000, 1800, "sharp RD",
+    ...                  (0.0, 0.0998, 1e-4, 0.0))
     >>> fit.to_frame()[["estimate", "ci_low", "ci_high"]].round(3).values.tolist()
     [[0.105, 0.05, 0.16]]
     """
@@ -557,6 +561,7 @@ class TierEffect(Result):
     n: int
     n_customers: int
     method: str
+    coef: tuple = ()
 
 
 def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: float | None = None,
@@ -669,7 +674,8 @@ def tier_effect_rd(transactions: pd.DataFrame, *, threshold: float, bandwidth: f
                       ci=(float(np.expm1(jump - z * se)), float(np.expm1(jump + z * se))), jump=jump, se=se,
                       naive=float(hi / lo - 1), bandwidth=float(bandwidth), n=len(d),
                       n_customers=int(d["customer"].nunique()),
-                      method=f"sharp RD on {outcome}, local linear, triangular kernel, SE clustered by customer")
+                      method=f"sharp RD on {outcome}, local linear, triangular kernel, SE clustered by customer",
+                      coef=tuple(float(c) for c in fit.params))
 
 
 def rd_bins(transactions: pd.DataFrame, *, threshold: float, bandwidth: float | None = None, n_bins: int = 20,
