@@ -18,7 +18,7 @@ from ._version import __version__
 from .exceptions import ConvergenceError, DataError, NotFittedError
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
-    from . import clv, contact, features, notebook, plots, retention, segmentation, survey, verdict
+    from . import clv, contact, features, notebook, plots, programme, retention, segmentation, survey, verdict
     from .features import customer_features
     from .io import load_world, read_table, validate_table, warehouse
     from .notebook import check_parameters, read_results, record
@@ -45,6 +45,7 @@ __all__ = [
     "features",
     "notebook",
     "plots",
+    "programme",
     "retention",
     "segmentation",
     "survey",

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ._typing import Axes, DateLike
+    from .programme import TierEffect
     from .retention.churn import ChurnEvaluation
     from .retention.experiments import ArmComparison
     from .retention.recovery import ToleranceResult
@@ -51,6 +52,8 @@ __all__ = [
     "contact_rate_plot",
     "offer_plans_plot",
     "tolerance_plot",
+    "tier_rd_plot",
+    "tier_mix_plot",
 ]
 
 
@@ -1175,4 +1178,80 @@ def tolerance_plot(result: ToleranceResult, *, truth: float | None = None, min_c
     ax.set_ylabel("customers who left (% of complaints)")
     ax.set_title("How long customers tolerate waiting for a complaint to be solved")
     ax.legend(fontsize="small", loc="lower right")
+    return ax
+
+
+def tier_rd_plot(bins: pd.DataFrame, fit: TierEffect, *, ax: Axes | None = None) -> Axes:
+    """The regression discontinuity at a card tier: binned means on each side, the threshold and the jump.
+
+    Parameters
+    ----------
+    bins : DataFrame
+        :func:`~fidelia_kit.programme.rd_bins`'s output (``spend``, ``outcome``, ``n``, ``side``).
+    fit : TierEffect
+        :func:`~fidelia_kit.programme.tier_effect_rd`'s result at the same threshold and bandwidth.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.programme import TierEffect
+    >>> b = pd.DataFrame({"spend": [350.0, 450.0], "outcome": [0.0, 0.1], "n": [10, 10], "side": ["below", "above"]})
+    >>> fit = TierEffect(400.0, 0.105, (0.05, 0.16), 0.1, 0.02, 0.5, 100.0, 20, 5, "rd", (0.0, 0.1, 0.0, 0.0))
+    >>> ax = tier_rd_plot(b, fit)
+    >>> ax.get_xlabel(), ax.lines[-1].get_ydata().tolist()   # the fit above the threshold starts at the jump
+    ('spend in the 365 days before the purchase (EUR)', [0.1, 0.1])
+    """
+    import seaborn as sns
+
+    check_frame("bins", bins, ["spend", "outcome", "n", "side"])
+    ax = _axes(ax, (7, 4.5))
+    sns.scatterplot(data=bins, x="spend", y="outcome", hue="side", size="n", ax=ax, palette={"below": "grey", "above": "darkorange"})
+    ax.axvline(fit.threshold, color="black", ls="--", lw=1, label=f"threshold {fit.threshold:,.0f} EUR")
+    if len(fit.coef) == 4:  # the local linear fit on each side
+        a, jump, slope, change = fit.coef
+        for sign in (-1, 1):
+            x = np.linspace(0, sign * fit.bandwidth, 2)
+            y = a + slope * x + (jump + change * x if sign > 0 else 0)
+            ax.plot(fit.threshold + x, y, color="black" if sign < 0 else "darkorange", lw=1.5)
+    ax.set_title(f"Amount per purchase at the {fit.threshold:,.0f} EUR tier threshold: jump {fit.estimate:+.1%}")
+    ax.set_xlabel("spend in the 365 days before the purchase (EUR)")
+    ax.set_ylabel("log(amount / customer's first amount)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def tier_mix_plot(history: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Customers in each card tier at each date, stacked.
+
+    Parameters
+    ----------
+    history : DataFrame
+        :func:`~fidelia_kit.programme.tier_history`'s output (``date``, ``tier``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-04-01"]),
+    ...                   "tier": ["basic", "silver", "silver"]})
+    >>> tier_mix_plot(h).get_ylabel()
+    'customers who had bought (count)'
+    """
+    check_frame("history", history, ["date", "tier"])
+    ax = _axes(ax, (8, 4.5))
+    counts = pd.crosstab(pd.to_datetime(history["date"]).dt.date, history["tier"])
+    counts.plot.bar(stacked=True, ax=ax, color={"basic": "#9ecae1", "silver": "#8c8c8c", "gold": "goldenrod"}, rot=45)
+    ax.set_title("Card tiers over time (by spend in the 365 days before each date)")
+    ax.set_xlabel("date")
+    ax.set_ylabel("customers who had bought (count)")
+    ax.legend(title="tier")
     return ax

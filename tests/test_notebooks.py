@@ -77,7 +77,8 @@ def test_all_nine_notebooks_exist():
     assert names == ["00_customer_database", "01_satisfaction_survey", "02_value_segmentation",
                      "03_behavioural_clustering", "04_customer_lifetime_value", "05_contractual_retention",
                      "06_retention_experiment", "07_churn_early_warning", "08_cross_sell_referrals_recovery",
-                     "09_interact_personalize"]
+                     "09_interact_personalize",
+                     "10_loyalty_programme_economics"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -1006,3 +1007,67 @@ def _parameters(executed, number):
     params = {name: ast.literal_eval(value) for name, value in notebook_parameters(path).items()}
     given = json.loads((executed[2] / "results.json").read_text())["run"]["parameters"]
     return {**params, **{k: v for k, v in given.items() if k in params}}
+
+
+def test_programme_notebook_against_the_kit_and_the_truth(executed):
+    """Notebook 10's records against the kit's functions on the saved world, the truth's tier effects and the
+    dictionary's four-fold; its sentences follow the numbers."""
+    from fidelia_kit import programme
+
+    world, runs, _ = executed
+    x = runs["10"].results
+    saved = load_world(_data_dir(executed))
+    q = _parameters(executed, "10")
+    tx = saved.transactions
+    window_end = pd.Timestamp(world.truth["window"]["end"]) + pd.Timedelta(days=1)
+    n_days = world.truth["window"]["n_days"]
+    lapsed = q["lapsed_days"] if q["lapsed_days"] is not None else min(365, n_days // 3)
+    pts = programme.points_summary(tx, as_of=window_end, lapsed_days=lapsed, point_value=q["point_value"])
+    assert x["points_earned"] == pts.points_earned == int(np.floor(tx["amount"] + 1e-9).sum())
+    assert x["liability_eur"] == pytest.approx(0.01 * (tx["points_earned"].sum() - tx["points_redeemed"].sum()), rel=1e-12)
+    assert x["cost_per_euro"] == pytest.approx(0.01 * tx["points_redeemed"].sum() / tx["amount"].sum(), rel=1e-12)
+    # breakage from lapsed customers against the share never redeemed by those the truth says left: within 0.1
+    assert x["breakage"] == pytest.approx(x["true_breakage"], abs=0.1)
+    # tier migration: every customer who had bought by the last date is counted once
+    counts = sum(sum(row.values()) for row in x["migration"].values())
+    assert counts == sum(x["tier_counts_end"].values())
+    # the RD estimates are the kit's, and each verdict is read from the interval and the truth's effect
+    eff = world.truth["card_tiers"]["effect"]
+    true_jump = {"silver": eff["silver"], "gold": (1 + eff["gold"]) / (1 + eff["silver"]) - 1}
+    assert "silver" in x["rd_estimates"]          # 2,000 customers give enough purchases at 400 EUR
+    for name, est in x["rd_estimates"].items():
+        threshold = world.truth["card_tiers"][name]
+        fit = programme.tier_effect_rd(tx, threshold=threshold, bandwidth=q["bandwidth_share"] * threshold, ci=q["ci"])
+        assert est == pytest.approx(fit.estimate, rel=1e-9)
+        low, high = x["rd_ci"][name]
+        assert x["rd_truth_outcomes"][name] == ("covered" if low <= true_jump[name] <= high else
+                                                 "above" if low > true_jump[name] else "below")
+        assert x["naive_estimates"][name] == pytest.approx(fit.naive, rel=1e-9)
+    assert x["naive_estimates"]["silver"] > x["rd_ci"]["silver"][1]    # bigger spenders reach silver
+    # the worth of moving customers up is CLV x the uplift, with the truth's effects beside the estimates
+    assert x["upgrade_worth_total"] > 0 and x["upgrade_worth_total_true"] > 0
+    # share of wallet and referrers: the kit's checks on the same tables
+    from fidelia_kit.contact import referrers_by_nps
+    from fidelia_kit.survey import share_of_wallet_check
+
+    sow = share_of_wallet_check(saved.survey_waves, saved.truth_customers, exclusive_share=q["exclusive_share"], ci=q["ci"])
+    assert x["sow_mean_difference"] == pytest.approx(sow.mean_difference, rel=1e-12)
+    assert x["exclusive_reported_true"] == [sow.exclusive_reported, sow.exclusive_true]
+    assert f"{sow.misclassified:,} ({sow.misclassified / sow.n:.1%}) land on the other side" in _outputs(executed, "10")[1]
+    refs = referrers_by_nps(saved.customers, saved.survey_waves, ci=q["ci"])
+    assert x["referral_ratio"] == pytest.approx(refs.ratio, rel=1e-12)
+    # referrals: promoters against passives, with the interval's verdict against the dictionary's four-fold
+    low, high = x["referral_ratio_ci"]
+    assert low < x["referral_ratio"] < high
+    assert x["referral_ratio_outcome"] == ("covered" if low <= 4 <= high else "above" if low > 4 else "below")
+    stderr, shown = _outputs(executed, "10")
+    assert stderr == ""
+    assert f"{100 * x['cost_per_euro']:.2f} cents per euro of sales" in shown
+    for name, outcome in x["balance_outcomes"].items():
+        said = {"positive": "positive, the whole interval lies above zero",
+                "negative": "negative, the whole interval lies below zero"}.get(outcome, "not distinguishable from zero")
+        assert f"at the {name} threshold" in shown and said in shown
+    nb = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith("10_")), as_version=4)
+    prose = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown").lower()
+    for claim in ("recovers the truth", "the programme pays", "just above are bigger spenders"):
+        assert claim not in prose

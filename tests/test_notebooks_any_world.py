@@ -273,3 +273,21 @@ def test_every_notebook_runs_on_the_smallest_world_from_a_29_february(tmp_path):
     # hand-worked in tests/test_notebook_parameters.py
     assert "train at 2028-08-01, test at 2028-11-01, churn = no purchase in 91 days" in \
         _stdout_of(runs["07"].output, "churn_dates(")
+
+
+def test_programme_notebook_on_any_world(ran):
+    """Notebook 10 derives its breakage window from the world's length and reads its verdicts from its numbers."""
+    _, world, _, runs = ran
+    x = runs["10"].results
+    eff = world.truth["card_tiers"]["effect"]
+    true_jump = {"silver": eff["silver"], "gold": (1 + eff["gold"]) / (1 + eff["silver"]) - 1}
+    for name, (low, high) in x["rd_ci"].items():
+        assert low < x["rd_estimates"][name] < high
+        assert x["rd_truth_outcomes"][name] == ("covered" if low <= true_jump[name] <= high else
+                                                 "above" if low > true_jump[name] else "below")
+    assert 0 <= x["breakage"] <= 1 and 0 <= x["true_breakage"] <= 1
+    assert x["points_earned"] == int(world.transactions["points_earned"].sum())
+    nb = nbformat.read(runs["10"].output, as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for cell in nb.cells for o in cell.get("outputs", []))
+    lapsed = min(365, world.truth["window"]["n_days"] // 3)
+    assert f"A customer counts as lapsed after {lapsed} days without a purchase." in shown

@@ -80,6 +80,9 @@ class WorldConfig:
     spend_p: float = _knob(6.0, 0.5, 50.0, "Gamma-Gamma: shape p of the amount per purchase.")
     spend_q: float = _knob(4.0, 1.05, 50.0, "Gamma-Gamma: shape q of the customers' scale nu (q > 1 so the mean exists).")
     spend_v: float = _knob(22.0, 0.1, 100_000.0, "Gamma-Gamma: rate v of the customers' scale nu (EUR).")
+    # card tiers: a purchase made while silver (gold) is (1 + effect) times its Gamma-Gamma amount
+    tier_effect_silver: float = _knob(0.10, -0.5, 1.0, "Card tiers: relative change of the amount of each purchase made while silver (spend in the 365 days before it >= 400 EUR).")
+    tier_effect_gold: float = _knob(0.15, -0.5, 1.0, "Card tiers: relative change of the amount of each purchase made while gold (spend in the 365 days before it >= 1,200 EUR).")
     # survey
     survey_share: float = _knob(0.80, 0.01, 1.0, "Share of active customers invited to the satisfaction survey.")
     response_rate: float = _knob(0.45, 0.01, 1.0, "Response rate of an average invited customer.")

@@ -7,7 +7,8 @@ the customer leaves for good with probability p (Fader, Hardie & Lee 2005). So t
 number of repeat purchases until leaving is geometric, J ~ Geom(p), and within the
 window the customer makes min(K, J) repeat purchases, K ~ Poisson(lambda T), at the
 first order statistics of K uniform times. Amounts are Gamma(p_spend, nu) draws
-(the Gamma-Gamma model of Fader, Hardie & Lee 2005b).
+(the Gamma-Gamma model of Fader, Hardie & Lee 2005b), times (1 + the card tier's effect)
+for a purchase made while silver or gold (:func:`apply_card_tiers`).
 """
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ from ..schema import PROFILES
 from .config import WorldConfig
 from .people import PROFILE_TRAITS, People
 
-__all__ = ["Purchases", "simulate_purchases", "draw_purchase_details", "DISCOUNT_RATES"]
+__all__ = ["Purchases", "simulate_purchases", "draw_purchase_details", "DISCOUNT_RATES",
+           "apply_card_tiers", "trailing_spend", "SILVER", "GOLD", "TIER_DAYS"]
 
+#: Card-tier thresholds (EUR of spend in the TIER_DAYS days before a purchase).
+SILVER, GOLD = 400.0, 1200.0
+TIER_DAYS = 365
 DISCOUNT_RATES = np.array([0.10, 0.15, 0.20, 0.25, 0.30])
 FIRST, REPEAT, CAMPAIGN = 0, 1, 2
 
@@ -103,8 +108,45 @@ def simulate_purchases(cfg: WorldConfig, people: People, rng: np.random.Generato
     kind = np.concatenate([np.full(n_first, FIRST), np.full(len(r_time), REPEAT)])
     leaves_all = np.concatenate([np.zeros(n_first, dtype=bool), leaves])
     details = draw_purchase_details(cfg, people, owner_all, rng)
-    purchases = Purchases(owner=owner_all, time=time_all, kind=kind, leaves=leaves_all, **details)
-    return purchases.sorted(), Lifetimes(died=died_all, death_time=death_time)
+    purchases = Purchases(owner=owner_all, time=time_all, kind=kind, leaves=leaves_all, **details).sorted()
+    purchases.amount = apply_card_tiers(cfg, purchases.owner, purchases.day, purchases.amount)
+    return purchases, Lifetimes(died=died_all, death_time=death_time)
+
+
+def trailing_spend(owner: np.ndarray, day: np.ndarray, amount: np.ndarray, days: int = TIER_DAYS) -> np.ndarray:
+    """Each purchase's customer's spend on the ``days`` days before its day (day - days .. day - 1).
+
+    Rows sorted by customer, then day.
+    """
+    if len(owner) == 0:
+        return np.zeros(0)
+    big = int(day.max()) + days + 1                       # keys of two customers never overlap
+    key = owner.astype(np.int64) * big + day.astype(np.int64)
+    before = np.r_[0.0, np.cumsum(amount)]
+    spend = before[np.searchsorted(key, key, side="left")] - before[np.searchsorted(key, key - days, side="left")]
+    return np.round(spend, 2)  # amounts are in cents: a sum of exactly 400.00 must not read 399.9999999
+
+
+def apply_card_tiers(cfg: WorldConfig, owner: np.ndarray, day: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The amounts paid once the card tier's effect is applied (rows sorted by customer, then day).
+
+    A purchase made while the customer's spend in the 365 days before it is >= SILVER (GOLD)
+    is ``1 + cfg.tier_effect_silver`` (``gold``) times its drawn amount. The spend counts the
+    amounts paid, which themselves carry the effect, so the tiers are found in rounds: each round
+    recomputes the tiers from the last round's amounts; the k-th purchase of a customer is right
+    from round k on (its tier depends on earlier purchases only), so the rounds reach the unique
+    solution, in practice in a few rounds.
+    """
+    lift = np.array([1.0, 1.0 + cfg.tier_effect_silver, 1.0 + cfg.tier_effect_gold])
+    amount = base
+    for _ in range(len(base) + 1):
+        spend = trailing_spend(owner, day, amount)
+        tier = np.where(spend >= GOLD, 2, np.where(spend >= SILVER, 1, 0))
+        new = np.maximum(np.round(base * lift[tier], 2), 0.01)
+        if np.array_equal(new, amount):
+            break
+        amount = new
+    return amount
 
 
 def _group_cummax(values: np.ndarray, group: np.ndarray, start: np.ndarray) -> np.ndarray:

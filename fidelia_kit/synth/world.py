@@ -29,7 +29,7 @@ from .contacts import make_contacts, true_offer_response
 from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_people
-from .purchases import simulate_purchases
+from .purchases import GOLD, SILVER, TIER_DAYS, simulate_purchases
 from .survey import _respondents, make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 from .welcome import welcome_table, welcome_truth
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["generate_world", "true_expected_purchases", "true_offer_response", "peak_memory_estimate", "available_memory",
            "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
-GOLD, SILVER = 1200.0, 400.0
 # one random stream per part of the world, in this order (a part added at the end leaves the others' draws)
 _STREAM_NAMES = ("people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
                  "welcome", "contacts")
@@ -438,7 +437,17 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
                      for name in PROFILES},
         "category_margin": CATEGORY_MARGIN,
         "points": {"per_euro": 1, "block": POINTS_BLOCK, "value_eur": 0.01},
-        "card_tiers": {"gold": GOLD, "silver": SILVER, "basis": "spend in the last 365 days of the window, EUR"},
+        "card_tiers": {
+            "gold": GOLD, "silver": SILVER, "basis": "spend in the last 365 days of the window, EUR",
+            "effect": {"silver": cfg.tier_effect_silver, "gold": cfg.tier_effect_gold},
+            "trailing_days": TIER_DAYS,
+            "definition": "The tier is a state over time: at each purchase it is set by the customer's spend (amount "
+                          "paid) on the 365 days before the purchase's day; a purchase made while silver (gold) is "
+                          "(1 + effect) times its Gamma-Gamma amount (rounded to cents). customers.card_tier is the "
+                          "tier by the last 365 days of the window. The retention campaign's reactivation purchases "
+                          "(kind 'campaign', after the experiment date) are drawn without the effect and do not "
+                          "count in the spend that sets the tier.",
+        },
         "expected_purchases_horizon_weeks": HORIZON_WEEKS,
         "contacts": contacts_truth,
     }
