@@ -63,6 +63,10 @@ html_css_files = ["course.css"]
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+# offline from file://: a browser refuses to fetch pages there, so search lists titles without the
+# summaries it would fetch, and the theme starts in a set colour mode instead of reading a stored one
+html_show_search_summary = False
+html_context = {"default_mode": "light"}
 html_theme_options = {
     "article_header_end": ["lang-switch.html", "article-header-buttons.html"],
     "use_download_button": False,
