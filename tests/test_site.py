@@ -324,7 +324,7 @@ def test_formulas_are_typeset_offline(site, browser):
     for lang in LANGUAGES:
         _open(browser, (site / lang / "math_probe.html").as_uri())
         rendered = browser.execute_script(
-            "return [document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, mjx-container').length,"
+            "return [document.querySelectorAll('.MathJax, .MathJax_Display').length,"
             " document.querySelectorAll('.MathJax_Error, merror').length,"
             " document.body.innerText.includes('\\\\frac')];")
         assert rendered[0] >= 2 and rendered[1] == 0 and not rendered[2], (lang, rendered)
@@ -378,7 +378,7 @@ def test_screenshots_of_the_home_page_and_a_notebook_page_are_kept(site, browser
         assert browser.save_screenshot(str(SCREENSHOTS / name)), name
         header = (SCREENSHOTS / name).read_bytes()[:24]
         width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
-        assert header[:8] == b"\x89PNG\r\n\x1a\n" and (width, height) == (1280, 900), (name, width, height)
+        assert header[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height > 600, (name, width, height)
     (SCREENSHOTS / "pages.json").write_text(json.dumps(shots, indent=2))
 
 

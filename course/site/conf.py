@@ -53,8 +53,20 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 
-# MathJax 2 from the jupyter-server-mathjax package, copied into _static/mathjax (offline)
+# MathJax 2 from the jupyter-server-mathjax package, copied into _static/mathjax (offline), set up
+# as Jupyter sets it up: HTML-CSS output with the STIX-Web font the package ships.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {
+    # the blank font MathJax measures with points at about:blank, which a page from file:// may not load
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
+                 "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}}},
+    "messageStyle": "none",
+    # MyST marks the page mathjax_ignore and each formula `math`: typeset only those
+    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
+                "processEscapes": False, "processEnvironments": False, "processRefs": False,
+                "ignoreClass": "tex2jax_ignore|mathjax_ignore",
+                "processClass": "tex2jax_process|mathjax_process|math|output_area"},
+}
 
 html_theme = "sphinx_book_theme"
 html_title = "fidelia_kit"
