@@ -176,9 +176,16 @@ def test_each_exercise_has_a_section_and_its_student_notebook_in_the_page_langua
         page = COURSE / lang / "exercises.md"
         text = page.read_text()
         assert [x for x in _labels(page) if x.startswith("exercise-")] == [f"exercise-{f[:2]}" for f in folders]
-        targets = re.findall(r"\{download\}`[^<`]*<([^>]+)>`", text)
-        assert targets == [f"../exercises/{f}/exercise.{lang}.ipynb" for f in folders]
-        assert all((page.parent / t).is_file() for t in targets)
+        roles = re.findall(r"\{exercise-notebook\}`([^`]+)`", text)
+        targets = [conf.exercise_notebook_target(r, lang).rsplit("<", 1)[1].rstrip(">") for r in roles]
+        assert targets == [f"/../exercises/{f}/exercise.{lang}.ipynb" for f in folders]
+        assert all((COURSE / lang / t.lstrip("/")).resolve().is_file() for t in targets)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "title <>"])
+def test_exercise_notebook_role_refuses_text_without_a_folder(text):
+    with pytest.raises(ValueError, match="exercise-notebook: expected"):
+        conf.exercise_notebook_target(text, "en")
 
 
 def test_build_script_refuses_a_folder_that_is_not_the_course_in_one_line(tmp_path, capsys):

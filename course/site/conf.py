@@ -143,6 +143,41 @@ def _source_read(app, docname, source):
         source[0] = present_entries(source[0], app.srcdir)
 
 
+def exercise_notebook_target(text: str, language: str) -> str:
+    """The ``{download}`` text for an exercise's student notebook in the page's language.
+
+    ``{exercise-notebook}`Download <01_customer_database>``` on a page of the English site links
+    ``exercise.en.ipynb`` of ``course/exercises/01_customer_database/``, on the Spanish site
+    ``exercise.es.ipynb``: the two pages stay word for word alike in their links. The path starts
+    at the language's folder (``/`` is the Sphinx source folder), so it works from any page.
+
+    Examples
+    --------
+    >>> exercise_notebook_target("Download <01_customer_database>", "es")
+    'Download </../exercises/01_customer_database/exercise.es.ipynb>'
+    >>> exercise_notebook_target("02_satisfaction_survey", "en")
+    'exercise.en.ipynb </../exercises/02_satisfaction_survey/exercise.en.ipynb>'
+    """
+    import re
+
+    m = re.fullmatch(r"\s*(?:(.*?)\s*<([^<>]+)>|([^<>]+))\s*", text, flags=re.S)
+    folder = (m.group(2) or m.group(3) or "").strip() if m else ""
+    if not folder:
+        raise ValueError(f"exercise-notebook: expected `title <NN_topic>` or `NN_topic`; got {text!r}.")
+    title = m.group(1) or f"exercise.{language}.ipynb"
+    return f"{title} </../exercises/{folder}/exercise.{language}.ipynb>"
+
+
+def _exercise_notebook_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    from docutils.parsers.rst import roles
+
+    env = inliner.document.settings.env
+    download, messages = roles.role("download", None, lineno, inliner.reporter)
+    nodes_, more = download("download", rawtext, exercise_notebook_target(text, env.config.language),
+                            lineno, inliner, options or {}, content or [])
+    return nodes_, messages + more
+
+
 def _page_context(app, pagename, templatename, context, doctree):
     other, href = language_switch(pagename, app.config.language)
     context["lang_switch_href"] = href
@@ -216,6 +251,7 @@ def _set_language(app, config):
 
 def setup(app):
     app.connect("config-inited", _set_language)
+    app.add_role("exercise-notebook", _exercise_notebook_role)
     app.connect("source-read", _source_read)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
