@@ -360,15 +360,16 @@ def test_language_switch_opens_the_same_page_in_the_other_language(site, browser
     ("en", "Cronbach", "exercises.html"),
 ])
 def test_search_finds_the_pages_holding_a_word(site, browser, lang, word, expected_page):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
     glossary = site / lang / "glossary.html"
     if word == "fidelización" and glossary.is_file():
         expected_page = "glossary.html"  # the term is the glossary's own
     _open(browser, (site / lang / "search.html").as_uri() + "?q=" + urllib.parse.quote(word))
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results ul.search li"))
+    # results are added one every few milliseconds (and the Spanish catalogue has no text for the
+    # final summary): wait until some are shown and their number holds still for a second
+    counts, deadline = [], time.monotonic() + 30
+    while time.monotonic() < deadline and not (len(counts) >= 5 and counts[-1] > 0 and len(set(counts[-5:])) == 1):
+        counts.append(browser.execute_script("return document.querySelectorAll('#search-results ul.search li').length"))
+        time.sleep(0.25)
     found = browser.execute_script(
         "return Array.from(document.querySelectorAll('#search-results ul.search li a'))"
         ".map(a => a.href);")
