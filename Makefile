@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast data bench clean help
+.PHONY: run test test-fast data bench course clean help
 
 help:
 	@echo "make run    - install into .venv, write datasets/ if missing, summarise it, run every notebook into outputs/"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-fast - the same without the slow tests (default world, notebooks, many worlds)"
 	@echo "make data   - regenerate the default data set in datasets/"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make course - build the course site (both languages) into course/_build/site/ (open its index.html)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fidelia_kit needs Python 3.11 or newer; found " + sys.version.split()[0]'
@@ -44,6 +45,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_start.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_grade.py
+
+course: $(STAMP)
+	@test -f datasets/customers.csv || $(BIN)/fidelia data generate --out datasets --force
+	$(BIN)/python course/site/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
