@@ -231,6 +231,10 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
     os.dup2(devnull, 2)
     start = time.perf_counter()
     error = None
+    # The kernel inherits this process's environment: a MPLBACKEND set for scripts (Agg, as on servers and
+    # in tests) would make plt.show() draw nothing, and the executed notebook would lose its figures.
+    # Without it the kernel takes its own inline backend. Restored afterwards (a Dask worker runs many).
+    backend = os.environ.pop("MPLBACKEND", None)
     try:
         papermill.execute_notebook(notebook, output, parameters=parameters, kernel_name=kernel,
                                    execution_timeout=timeout, progress_bar=False, cwd=str(Path(notebook).parent),
@@ -248,6 +252,9 @@ def _execute(notebook: str, output: str, parameters: dict, timeout: float, kerne
         text = str(exc).strip().splitlines()
         cell = _failed_cell(output)
         error = f"{cell + ': ' if cell else ''}{type(exc).__name__}: {text[-1] if text else ''}"
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
     seconds = time.perf_counter() - start
     html_path = None
     if Path(output).is_file():

@@ -358,3 +358,19 @@ def test_records_are_data_for_read_results_and_shown_only_when_asked(tmp_path):
     page = (tmp_path / "r" / "rec.html").read_text()
     # the HTML shows the asked-for record and the print, and no empty block for the hidden record
     assert "recorded shown = 2.5" in page and page.count('data-mime-type="text/plain"') == 2
+
+
+# --- figures ----------------------------------------------------------------------------------------------
+
+def test_figures_are_kept_whatever_the_callers_matplotlib_backend(tmp_path, monkeypatch):
+    # a caller with MPLBACKEND=Agg (a server, a test session, a site build) must still get the notebook's figures
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = _nb(tmp_path / "plot.ipynb", "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()",
+             "plt.figure()\nplt.bar([0], [1])")   # the second is never shown explicitly: the inline backend flushes it
+    runs = run_notebooks([nb], out_dir=tmp_path / "out", progress=False)
+    assert runs[0].error is None
+    executed = nbformat.read(runs[0].output, as_version=4)
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2
+    assert os.environ["MPLBACKEND"] == "Agg"   # the caller's setting is left as it was
