@@ -27,7 +27,9 @@ CONDA_NAMES = {"duckdb": "python-duckdb"}  # the same package, named differently
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_deps = {CONDA_NAMES.get(k, k): v for k, v in (_split(r) for r in project["dependencies"])}
+    # the conda route installs what `pip install -e .` does plus the `course` extra, so `make course` works there too
+    wanted = project["dependencies"] + project["optional-dependencies"]["course"]
+    pip_deps = {CONDA_NAMES.get(k, k): v for k, v in (_split(r) for r in wanted)}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda, pip_section = {}, []
     for dep in env["dependencies"]:
