@@ -1162,10 +1162,11 @@ def tolerance_plot(result: ToleranceResult, *, truth: float | None = None, min_c
     min_complaints = check_int("min_complaints", min_complaints, 1, 10**9)
     by = result.by_day
     shown = by[by["complaints"] >= min_complaints]
-    ax = _axes(ax, (7.5, 4.5))
+    ax = _axes(ax, (11, 4.5))
+    last, low, high = result.whole_days()
     ax.axvspan(result.ci[0], result.ci[1], color="orange", alpha=0.2,
-               label=f"{result.ci_level:.0%} interval of the tolerance")
-    ax.axvline(result.tolerance, color="darkorange", lw=2, label=f"estimated tolerance: {result.tolerance:g} days")
+               label=f"{result.ci_level:.0%} interval of the tolerance (day {low} to day {high})")
+    ax.axvline(result.tolerance, color="darkorange", lw=2, label=f"estimated tolerance: about {last} days")
     if truth is not None:
         ax.axvline(truth, color="black", ls=":", lw=1.5, label=f"true tolerance: {truth:g} days")
     ax.errorbar(shown.index.to_numpy(dtype=float), 100 * shown["leaving_rate"].to_numpy(),
@@ -1287,7 +1288,7 @@ def score_group_plot(groups: Mapping[str, pd.DataFrame], *, value_label: str = "
     >>> from fidelia_kit.segmentation import value_by_score_group
     >>> g = value_by_score_group(pd.Series([4.0, 3.0, 2.0, 1.0]), pd.Series([9.0, 5.0, 2.0, 1.0]), n_groups=2)
     >>> score_group_plot({"equal weights": g}).get_ylabel()
-    'mean true expected spend, next 52 weeks per customer (EUR)'
+    'mean true expected spend, next 52 weeks\\nper customer (EUR)'
     """
     if not groups:
         raise ValueError("`groups` must hold at least one score's table.")
@@ -1303,7 +1304,7 @@ def score_group_plot(groups: Mapping[str, pd.DataFrame], *, value_label: str = "
     n = max(len(t) for t in groups.values())
     ax.set_xticks(range(1, n + 1))
     ax.set_xlabel(f"group of customers by score (1 = the top {1 / n:.0%}, {n} = the bottom {1 / n:.0%})")
-    ax.set_ylabel(f"mean {value_label} per customer ({unit})")
+    ax.set_ylabel(f"mean {value_label}\nper customer ({unit})")
     ax.set_title("What each group by score goes on to bring")
     ax.legend(loc="upper right", fontsize="small")
     return ax
