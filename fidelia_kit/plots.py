@@ -10,7 +10,7 @@ import pandas as pd
 from ._validation import check_frame, check_int, check_probability
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from ._typing import Axes, DateLike
     from .programme import TierEffect
@@ -54,6 +54,7 @@ __all__ = [
     "tolerance_plot",
     "tier_rd_plot",
     "tier_mix_plot",
+    "score_group_plot",
 ]
 
 
@@ -1161,23 +1162,29 @@ def tolerance_plot(result: ToleranceResult, *, truth: float | None = None, min_c
     min_complaints = check_int("min_complaints", min_complaints, 1, 10**9)
     by = result.by_day
     shown = by[by["complaints"] >= min_complaints]
-    ax = _axes(ax, (7.5, 4.5))
+    ax = _axes(ax, (11, 4.5))
+    last, low, high = result.whole_days()
     ax.axvspan(result.ci[0], result.ci[1], color="orange", alpha=0.2,
-               label=f"{result.ci_level:.0%} interval of the tolerance")
-    ax.axvline(result.tolerance, color="darkorange", lw=2, label=f"estimated tolerance: {result.tolerance:g} days")
+               label=f"{result.ci_level:.0%} interval of the tolerance (day {low} to day {high})")
+    ax.axvline(result.tolerance, color="darkorange", lw=2, label=f"estimated tolerance: about {last} days")
     if truth is not None:
         ax.axvline(truth, color="black", ls=":", lw=1.5, label=f"true tolerance: {truth:g} days")
     ax.errorbar(shown.index.to_numpy(dtype=float), 100 * shown["leaving_rate"].to_numpy(),
                 yerr=100 * np.abs(shown[["ci_low", "ci_high"]].to_numpy().T - shown["leaving_rate"].to_numpy()),
                 fmt="o", color="steelblue", capsize=3,
                 label=f"left (no purchase in 180 days), with {result.ci_level:.0%} intervals")
-    ax.plot(by.index.to_numpy(dtype=float), 100 * by["fitted"].to_numpy(), color="indianred",
+    # the fitted curve only where there are points to hold it against (no extrapolation past the data)
+    drawn = by.loc[shown.index.min():shown.index.max()] if len(shown) else by
+    ax.plot(drawn.index.to_numpy(dtype=float), 100 * drawn["fitted"].to_numpy(), color="indianred",
             label="segmented logistic fit (other handling at its mean)")
     ax.set_ylim(0, 103)
+    if len(shown):
+        ax.set_xlim(shown.index.min() - 0.5, shown.index.max() + 0.5)
     ax.set_xlabel("days to resolve the complaint")
     ax.set_ylabel("customers who left (% of complaints)")
-    ax.set_title("How long customers tolerate waiting for a complaint to be solved")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.set_title("Share who left, by days to resolve a complaint (an association)")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ax.figure.tight_layout()
     return ax
 
 
@@ -1254,4 +1261,50 @@ def tier_mix_plot(history: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("date")
     ax.set_ylabel("customers who had bought (count)")
     ax.legend(title="tier")
+    return ax
+
+
+def score_group_plot(groups: Mapping[str, pd.DataFrame], *, value_label: str = "true expected spend, next 52 weeks",
+                     unit: str = "EUR", ax: Axes | None = None) -> Axes:
+    """Mean later value per group of customers cut by a score (1 = the top group), one line per score.
+
+    Parameters
+    ----------
+    groups : mapping of str to DataFrame
+        Label of each score and its :func:`~fidelia_kit.segmentation.value_by_score_group` table.
+    value_label : str, default="true expected spend, next 52 weeks"
+        What the value is, for the axis.
+    unit : str, default="EUR"
+        The value's unit, for the axis.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from fidelia_kit.segmentation import value_by_score_group
+    >>> g = value_by_score_group(pd.Series([4.0, 3.0, 2.0, 1.0]), pd.Series([9.0, 5.0, 2.0, 1.0]), n_groups=2)
+    >>> score_group_plot({"equal weights": g}).get_ylabel()
+    'mean true expected spend, next 52 weeks\\nper customer (EUR)'
+    """
+    if not groups:
+        raise ValueError("`groups` must hold at least one score's table.")
+    for label, table in groups.items():
+        check_frame(f"groups[{label!r}]", table.reset_index(), ["group", "mean_value"])
+    ax = _axes(ax, (8, 4.5))
+    overall = None
+    for label, table in groups.items():
+        ax.plot(table.index.to_numpy(), table["mean_value"].to_numpy(), marker="o", label=label)
+        overall = (table["mean_value"] * table["customers"]).sum() / table["customers"].sum() if "customers" in table \
+            else table["mean_value"].mean()
+    ax.axhline(overall, color="grey", ls="--", lw=1, label="average customer")
+    n = max(len(t) for t in groups.values())
+    ax.set_xticks(range(1, n + 1))
+    ax.set_xlabel(f"group of customers by score (1 = the top {1 / n:.0%}, {n} = the bottom {1 / n:.0%})")
+    ax.set_ylabel(f"mean {value_label}\nper customer ({unit})")
+    ax.set_title("What each group by score goes on to bring")
+    ax.legend(loc="upper right", fontsize="small")
     return ax

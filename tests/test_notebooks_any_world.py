@@ -198,8 +198,11 @@ def test_churn_uses_the_worlds_dates(ran):
     true_tol = world.truth["complaints"]["tolerance_days"]
     low, high = x["tolerance_ci"]
     assert low <= x["tolerance"] <= high
-    assert x["tolerance_truth_outcome"] == ("covered" if low <= true_tol <= high else
-                                            "missed_above" if low > true_tol else "missed_below")
+    low_day, high_day = x["tolerance_ci_days"]           # the verdict reads the interval in whole days
+    assert low_day <= low and high <= high_day
+    assert x["tolerance_truth_outcome"] == ("covered" if low_day <= true_tol <= high_day else
+                                            "missed_above" if low_day > true_tol else "missed_below")
+    assert 0 <= x["leaving_at_threshold"] <= 1 and 0 <= x["late_complaint_share"] <= 1
 
 
 def test_interact_notebook_on_any_world(ran):

@@ -29,6 +29,7 @@ from fidelia_kit.segmentation import (
     rfm_segments,
     rfm_table,
     rfm_weights,
+    value_by_score_group,
     value_tiers,
     weighted_rfm_score,
 )
@@ -781,6 +782,42 @@ def test_rfm_weights_recover_known_weights_and_match_scipys_nnls():
     # customers missing from later_value brought 0
     short = rfm_weights(scores, later.iloc[:200])
     assert short.n == 400
+
+
+def test_rfm_weights_bootstrap_interval_covers_the_true_weights_and_is_seeded():
+    gen = np.random.default_rng(3)
+    scores = pd.DataFrame(gen.integers(1, 6, size=(400, 4)), columns=list("RFMT"))
+    later = pd.Series(6.0 * scores["R"] + 2.0 * scores["F"] - 1.0 * scores["T"] + gen.normal(0, 1, 400))
+    res = rfm_weights(scores, later, n_boot=200, ci=0.95, rng=1)
+    true = pd.Series({"R": 0.75, "F": 0.25, "M": 0.0, "T": 0.0})       # 6 : 2 : 0 : 0 (the negative T held at 0)
+    assert ((res.ci_low <= true + 1e-12) & (true <= res.ci_high + 1e-12)).all()
+    assert ((res.ci_low <= res.weights + 1e-12) & (res.weights <= res.ci_high + 1e-12)).all()
+    assert res.ci_high["R"] - res.ci_low["R"] < 0.05            # 400 customers, noise sd 1 against slopes of 2-6
+    again = rfm_weights(scores, later, n_boot=200, ci=0.95, rng=1)
+    assert again.ci_low.equals(res.ci_low) and res.n_boot == 200
+    assert list(res.to_frame().columns) == ["weight", "coef", "ci_low", "ci_high"]
+    assert rfm_weights(scores, later).ci_low is None
+    # two nearly identical scores share one signal: the point estimate can give one of them 0, while its
+    # bootstrap interval reaches far above 0 (a 0 weight does not mean the score carries no information)
+    twin = scores.assign(F=np.where(gen.random(400) < 0.95, scores["R"], scores["F"]))
+    pair = rfm_weights(twin, 1.0 * twin["R"] + 1.0 * twin["F"] + gen.normal(0, 3, 400), n_boot=200, rng=2)
+    assert pair.ci_high[["R", "F"]].min() > 0.3
+    with pytest.raises(ValueError, match="n_boot"):
+        rfm_weights(scores, later, n_boot=-1)
+
+
+def test_value_by_score_group_by_hand():
+    score = pd.Series([5.0, 1.0, 4.0, 2.0, 3.0, 0.0], index=list("abcdef"))
+    value = pd.Series({"a": 12.0, "b": 0.0, "c": 6.0, "d": 3.0, "e": 3.0})          # f bought nothing: 0
+    g = value_by_score_group(score, value, n_groups=3)
+    # top third: a, c (mean 9); middle: e, d (mean 3); bottom: b, f (mean 0); total 24, mean 4
+    assert g["mean_value"].tolist() == [9.0, 3.0, 0.0] and g["customers"].tolist() == [2, 2, 2]
+    assert g["share_value"].tolist() == pytest.approx([0.75, 0.25, 0.0])
+    assert g["index"].tolist() == pytest.approx([2.25, 0.75, 0.0])
+    with pytest.raises(ValueError, match="fewer than `n_groups`"):
+        value_by_score_group(score, value, n_groups=7)
+    with pytest.raises(TypeError, match="`value` must be a pandas Series"):
+        value_by_score_group(score, [1.0] * 6)
 
 
 def test_rfm_weights_on_a_world_predict_the_next_year_at_least_as_well_as_equal_weights(small_world):

@@ -22,12 +22,16 @@ from fidelia_kit.exceptions import ConvergenceError, NotFittedError
 from fidelia_kit.retention import (
     ChurnModel,
     CohortTable,
+    ToleranceResult,
     churn_dataset,
     cohort_table,
     cox,
     evaluate_churn,
+    handling_label,
     kaplan_meier,
+    leaving_by_day,
     logrank,
+    odds_ratio_sign,
     service_recovery,
     service_tolerance,
 )
@@ -522,6 +526,52 @@ def test_service_tolerance_interval_covers_a_known_breakpoint():
     assert straight.slope_below_ci[0] > 0 or straight.ci[0] <= straight.profile["tolerance"].min()
 
 
+def test_leaving_by_day_turns_the_fit_into_shares_and_euros_against_the_truths_curve():
+    # a large sample from a known hinge: the fitted share who leave per day is the truth's logistic curve
+    gen = np.random.default_rng(11)
+    c = _hinge_complaints(gen, n=20_000)
+    res = service_tolerance(c, covariate_cols=["n_handoffs"], below="flat")
+    at_mean = -0.8 + 0.3 * c["n_handoffs"].mean()                  # the fit holds the hand-offs at their mean
+    assert res.whole_days()[0] == 5 and res.whole_days()[1] <= 5 <= res.whole_days()[2]
+    table = leaving_by_day(res, value_per_customer=200.0).set_index("days")
+    for day in (3, 5, 7, 9):
+        true_p = 1 / (1 + np.exp(-(at_mean + 0.6 * max(0, day - 5))))         # severity carries no effect here
+        assert table.loc[day, "p_leave"] == pytest.approx(true_p, abs=0.03)
+    assert table.loc[5, "extra_p"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc[7, "extra_loss_eur"] == pytest.approx(200.0 * (table.loc[7, "p_leave"] - table.loc[5, "p_leave"]))
+    assert table.loc[7, "extra_per_day"] == pytest.approx(table.loc[7, "p_leave"] - table.loc[6, "p_leave"])
+    assert "extra_loss_eur" not in leaving_by_day(res)
+    with pytest.raises(TypeError, match="`result` must be a ToleranceResult"):
+        leaving_by_day(table)
+    with pytest.raises(ValueError, match="value_per_customer"):
+        leaving_by_day(res, value_per_customer=-1.0)
+
+
+def test_whole_days_widens_the_interval_outwards_by_hand():
+    res = ToleranceResult(6.25, (5.39, 7.55), False, 0.0, (0.0, 0.0), 1.0, (0.5, 1.5), pd.DataFrame(), pd.DataFrame(),
+                          (), "flat", 100, 0, 0.95)
+    assert res.whole_days() == (6, 5, 8)
+
+
+@pytest.mark.parametrize(("estimate", "ci", "outcome", "words"), [
+    (0.5, (0.36, 0.69), "negative", "below 1, the whole interval lies below 1"),
+    (1.7, (1.55, 1.87), "positive", "above 1, the whole interval lies above 1"),
+    (0.9, (0.7, 1.2), "inconclusive", "the interval contains 1")])
+def test_odds_ratio_sign_reads_the_side_of_one_on_the_odds_ratio_scale(estimate, ci, outcome, words):
+    v = odds_ratio_sign("the odds ratio of leaving", estimate, ci)
+    assert v.outcome == outcome and words in v.sentence
+    assert f"is {estimate:.2f} (95% CI {ci[0]:.2f} to {ci[1]:.2f})" in v.sentence        # two decimals throughout
+    with pytest.raises(ValueError, match="odds ratio above 0"):
+        odds_ratio_sign("x", 0.0, (0.0, 1.0))
+
+
+def test_handling_label_reads_the_predictors_in_words():
+    assert handling_label("resolved_front_line") == "solved by the first employee"
+    assert handling_label("severity_2") == "severity 2" and handling_label("n_handoffs") == "hand-offs between staff"
+    with pytest.raises(TypeError, match="`name` must be a str"):
+        handling_label(3)
+
+
 def test_service_tolerance_bad_input(rng):
     c = _hinge_complaints(rng, n=200)
     with pytest.raises(ValueError, match=r"`below` must be one of \['flat', 'free'\]"):
@@ -788,5 +838,12 @@ def test_tolerance_plot_draws_the_leaving_rates_the_estimate_and_the_truth(rng):
     band = [span.get_x(), span.get_x() + span.get_width()] if hasattr(span, "get_width") else span.get_xy()[:, 0]
     assert min(band) == pytest.approx(res.ci[0]) and max(band) == pytest.approx(res.ci[1])
     assert ax.get_xlabel() == "days to resolve the complaint" and "%" in ax.get_ylabel()
+    # the fitted curve stays within the days that have points (it used to run on past the last one), and the
+    # legend sits outside the axes, off the points
+    curve = next(line for line in ax.lines if line.get_marker() != "o" and len(set(line.get_xdata())) > 1)
+    assert min(curve.get_xdata()) >= shown.index.min() and max(curve.get_xdata()) <= shown.index.max()
+    assert res.by_day.index.max() > shown.index.max()           # there were days to extrapolate to
+    assert ax.get_legend().get_bbox_to_anchor().x0 >= ax.get_window_extent().x1
+    assert "tolerate" not in ax.get_title()
     with pytest.raises(ValueError, match="min_complaints"):
         plots.tolerance_plot(res, min_complaints=0)

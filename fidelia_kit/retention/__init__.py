@@ -43,7 +43,16 @@ from .experiments import (
     outcome_totals,
 )
 from .power import Retrodesign, minimum_detectable_effect, power_curve, retrodesign, sample_size
-from .recovery import RecoveryResult, ToleranceResult, service_recovery, service_tolerance
+from .recovery import (
+    HANDLING_LABELS,
+    RecoveryResult,
+    ToleranceResult,
+    handling_label,
+    leaving_by_day,
+    odds_ratio_sign,
+    service_recovery,
+    service_tolerance,
+)
 from .survival import CohortTable, CoxResult, LogrankResult, cohort_table, cox, kaplan_meier, logrank
 from .uplift import (
     EXPERIMENT_FEATURES,
@@ -108,6 +117,10 @@ __all__ = [
     "referral_programme",
     "RecoveryResult",
     "service_recovery",
+    "HANDLING_LABELS",
+    "handling_label",
+    "odds_ratio_sign",
+    "leaving_by_day",
     "ToleranceResult",
     "service_tolerance",
 ]

@@ -10,14 +10,94 @@ import pandas as pd
 
 from .._deprecation import renamed
 from .._results import Result
-from .._validation import check_binary, check_frame, check_option, ci_z
+from .._validation import check_binary, check_frame, check_number, check_option, ci_z
 from ..exceptions import ConvergenceError
+from ..verdict import Verdict, effect_sign
 
-__all__ = ["RecoveryResult", "service_recovery", "HANDLING_UNITS", "ToleranceResult", "service_tolerance"]
+__all__ = ["RecoveryResult", "service_recovery", "HANDLING_UNITS", "HANDLING_LABELS", "handling_label", "odds_ratio_sign",
+           "ToleranceResult", "service_tolerance", "leaving_by_day"]
 
 #: The unit of each handling column of the world's complaints table, as an odds ratio's "per" names it.
 HANDLING_UNITS = {"days_to_resolve": "day to resolve", "days_beyond_tolerance": "day to resolve beyond the tolerance",
                   "n_handoffs": "hand-off", "compensation": "EUR of compensation"}
+
+#: Plain words for each handling column of the complaints table, for sentences a reader can follow.
+HANDLING_LABELS = {"resolved_front_line": "solved by the first employee",
+                   "days_to_resolve": "days to resolve",
+                   "days_beyond_tolerance": "days to resolve beyond the tolerance",
+                   "n_handoffs": "hand-offs between staff",
+                   "compensation": "compensation paid (EUR)"}
+
+
+def handling_label(name: str) -> str:
+    """Plain words for a predictor of :func:`service_recovery` (``severity_2`` reads "severity 2").
+
+    Parameters
+    ----------
+    name : str
+        A predictor name of the regression's table.
+
+    Returns
+    -------
+    str
+        The entry of :data:`HANDLING_LABELS`, "severity k" for a severity dummy, else the name
+        with underscores read as spaces.
+
+    Examples
+    --------
+    >>> handling_label("resolved_front_line"), handling_label("severity_3")
+    ('solved by the first employee', 'severity 3')
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a str; got {type(name).__name__}.")
+    return HANDLING_LABELS.get(name, name.replace("_", " "))
+
+
+def odds_ratio_sign(label: str, estimate: float, ci: tuple[float, float], *, level: float = 0.95,
+                    fmt: str = ".2f") -> Verdict:
+    """Whether an odds ratio lies above 1, below 1, or cannot be told from 1, said on the odds-ratio scale.
+
+    The outcome is :func:`~fidelia_kit.verdict.effect_sign`'s on the log odds ratio (``"positive"``:
+    the whole interval above 1); the sentence states the odds ratio and its interval, not the log.
+
+    Parameters
+    ----------
+    label : str
+        What the odds ratio compares, e.g. ``"the odds ratio of leaving, solved by the first
+        employee against not"``.
+    estimate : float
+        The odds ratio (> 0).
+    ci : tuple of float
+        Its interval ``(ci_low, ci_high)``, both > 0.
+    level : float, default=0.95
+        The interval's confidence level.
+    fmt : str, default=".2f"
+        Format of the numbers.
+
+    Returns
+    -------
+    Verdict
+        ``outcome`` ``"positive"`` (above 1), ``"negative"`` (below 1) or ``"inconclusive"``.
+
+    Examples
+    --------
+    >>> v = odds_ratio_sign("the odds ratio of leaving", 0.5, (0.36, 0.69))
+    >>> v.outcome
+    'negative'
+    >>> print(v.sentence)
+    The odds ratio of leaving is 0.50 (95% CI 0.36 to 0.69): below 1, the whole interval lies below 1.
+    """
+    for name, x in (("estimate", estimate), ("ci[0]", ci[0]), ("ci[1]", ci[1])):
+        check_number(name, x, 0.0, float("inf"))
+        if not x > 0:
+            raise ValueError(f"`{name}` must be an odds ratio above 0; got {x!r}.")
+    base = effect_sign(label, float(np.log(estimate)), (float(np.log(ci[0])), float(np.log(ci[1]))), level=level)
+    tail = {"positive": "above 1, the whole interval lies above 1",
+            "negative": "below 1, the whole interval lies below 1",
+            "inconclusive": "not distinguishable from 1 (no association), the interval contains 1"}[base.outcome]
+    head = f"{label} is {estimate:{fmt}} ({base.level:.0%} CI {ci[0]:{fmt}} to {ci[1]:{fmt}})"
+    return Verdict("effect", base.outcome, label, float(estimate), (float(ci[0]), float(ci[1])), base.level, 1.0,
+                   f"{head[:1].upper()}{head[1:]}: {tail}.")
 
 # --- service recovery -------------------------------------------------------------------------------------
 
@@ -321,6 +401,29 @@ class ToleranceResult(Result):
     n_unknown: int
     ci_level: float
 
+    def whole_days(self) -> tuple[int, int, int]:
+        """The tolerance and its interval in whole days, as the days to resolve are recorded.
+
+        Days are whole numbers, so a tolerance of 6.25 says the same as 6.0: complaints solved in
+        up to 6 days fall below it, from day 7 above. The interval is widened outwards to whole
+        days, so it never claims more precision than the data hold.
+
+        Returns
+        -------
+        tuple of int
+            ``(last_day, ci_low_day, ci_high_day)``: ``floor(tolerance)``, ``floor(ci_low)``,
+            ``ceil(ci_high)``.
+
+        Examples
+        --------
+        >>> from fidelia_kit import generate_world
+        >>> res = service_tolerance(generate_world(n_customers=3000, seed=3).complaints)
+        >>> last, low, high = res.whole_days()
+        >>> low <= last <= high
+        True
+        """
+        return int(np.floor(self.tolerance)), int(np.floor(self.ci[0])), int(np.ceil(self.ci[1]))
+
     def to_frame(self) -> pd.DataFrame:
         """The three estimates in one tidy table: ``measure``, ``estimate``, ``ci_low``, ``ci_high``.
 
@@ -514,3 +617,56 @@ def service_tolerance(complaints: pd.DataFrame, *, days_col: str = "days_to_reso
                            slope_above_ci=above_ci, profile=profile, by_day=by_day,
                            covariates=tuple(X.columns), below=below, n=len(days),
                            n_unknown=int((~known).sum()), ci_level=ci)
+
+
+def leaving_by_day(result: ToleranceResult, *, value_per_customer: float | None = None) -> pd.DataFrame:
+    """The fitted share who leave at each day to resolve, and what each day past the tolerance costs.
+
+    Turns the segmented regression's log-odds into probabilities a manager can act on: the
+    share of complainants the model expects to leave when the complaint takes ``days`` days,
+    other handling at its mean, the extra share against the last day within the tolerance,
+    and, given what a customer is worth, the expected value lost per complaint.
+
+    Parameters
+    ----------
+    result : ToleranceResult
+        :func:`service_tolerance`'s result.
+    value_per_customer : float, optional
+        What one customer who stays is worth (e.g. the mean CLV of complainants, EUR); None
+        leaves ``extra_loss_eur`` out.
+
+    Returns
+    -------
+    DataFrame
+        One row per observed day: ``days``, ``complaints``, ``p_leave`` (fitted share who
+        leave), ``extra_p`` (``p_leave`` minus its value on the last day within the
+        tolerance), ``extra_per_day`` (the rise from the day before), and ``extra_loss_eur``
+        (``extra_p * value_per_customer``) when a value is given.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``result`` not a ToleranceResult; ``value_per_customer`` negative or not a number.
+
+    Examples
+    --------
+    >>> by = pd.DataFrame({"complaints": [50, 40, 30], "fitted": [0.2, 0.2, 0.5]}, index=pd.Index([5, 6, 7], name="days"))
+    >>> res = ToleranceResult(6.0, (5.5, 6.5), False, 0.0, (0.0, 0.0), 1.2, (0.9, 1.5), pd.DataFrame(), by, (), "flat",
+    ...                       120, 0, 0.95)
+    >>> leaving_by_day(res, value_per_customer=100.0)["extra_loss_eur"].round(6).tolist()
+    [0.0, 0.0, 30.0]
+    """
+    if not isinstance(result, ToleranceResult):
+        raise TypeError(f"`result` must be a ToleranceResult from service_tolerance; got {type(result).__name__}.")
+    by = result.by_day
+    days = by.index.to_numpy(dtype=float)
+    p = by["fitted"].to_numpy(dtype=float)
+    last = result.whole_days()[0]
+    within = days <= last
+    ref = p[within][-1] if within.any() else p[0]
+    out = pd.DataFrame({"days": days, "complaints": by["complaints"].to_numpy(), "p_leave": p, "extra_p": p - ref,
+                        "extra_per_day": np.diff(p, prepend=p[0])})
+    if value_per_customer is not None:
+        value = check_number("value_per_customer", value_per_customer, 0.0, float("inf"))
+        out["extra_loss_eur"] = out["extra_p"] * value
+    return out

@@ -42,6 +42,7 @@ from .rfm import (
     rfm_table,
     rfm_weight_vector,
     rfm_weights,
+    value_by_score_group,
     weighted_rfm_score,
 )
 from .value import TIERS, ParetoResult, customer_profit, future_profit, future_value_proxy, pareto_curve, value_tiers
@@ -54,6 +55,7 @@ __all__ = [
     "rfm_weight_vector",
     "RFMWeights",
     "rfm_weights",
+    "value_by_score_group",
     "RankingChange",
     "ranking_change",
     "RFM_SEGMENTS",

@@ -10,7 +10,17 @@ import pandas as pd
 from .._deprecation import keyword_only_since
 from .._groups import distinct_keys, pack_keys, unpack_keys
 from .._results import Result
-from .._validation import as_amounts, as_date, as_dates, check_frame, check_int, check_option
+from .._validation import (
+    DEFAULT_RNG,
+    as_amounts,
+    as_date,
+    as_dates,
+    as_rng,
+    check_ci,
+    check_frame,
+    check_int,
+    check_option,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -20,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RFM_SEGMENTS", "weighted_rfm_score", "rfm_weight_vector", "RFMWeights",
            "rfm_weights",
-           "RankingChange", "ranking_change"]
+           "RankingChange", "ranking_change", "value_by_score_group"]
 
 # --- RFM ---------------------------------------------------------------------------------------
 
@@ -463,6 +473,13 @@ class RFMWeights(Result):
         The same with equal weights.
     n : int
         Customers in the fit.
+    ci_low, ci_high : Series or None
+        Percentile bootstrap interval of each weight (customers resampled with replacement,
+        the weights refitted), or None when ``n_boot=0``.
+    ci : float
+        Confidence level of ``ci_low``/``ci_high``.
+    n_boot : int
+        Bootstrap resamples behind the interval (0: none).
 
     Examples
     --------
@@ -477,9 +494,13 @@ class RFMWeights(Result):
     r2: float
     r2_equal: float
     n: int
+    ci_low: pd.Series | None = None
+    ci_high: pd.Series | None = None
+    ci: float = 0.95
+    n_boot: int = 0
 
     def to_frame(self) -> pd.DataFrame:
-        """``weight`` and ``coef`` per score letter.
+        """``weight`` and ``coef`` per score letter, with ``ci_low``/``ci_high`` when bootstrapped.
 
         Returns
         -------
@@ -491,7 +512,10 @@ class RFMWeights(Result):
         >>> rfm_weights(scores, pd.Series([1.0, 2.0, 3.0, 4.0])).to_frame().columns.tolist()
         ['weight', 'coef']
         """
-        return pd.DataFrame({"weight": self.weights, "coef": self.coef})
+        out = pd.DataFrame({"weight": self.weights, "coef": self.coef})
+        if self.ci_low is not None:
+            out = out.assign(ci_low=self.ci_low, ci_high=self.ci_high)
+        return out
 
 
 def _r2(x: np.ndarray, y: np.ndarray) -> float:
@@ -500,7 +524,16 @@ def _r2(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(x, y)[0, 1] ** 2)
 
 
-def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
+def _nnls_weights(S: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative slopes of ``y`` on the columns of ``S`` (both centred), or all-zero."""
+    from scipy.optimize import nnls
+
+    beta, _ = nnls(S - S.mean(axis=0), y - y.mean())
+    return beta
+
+
+def rfm_weights(scores: pd.DataFrame, later_value: pd.Series, *, n_boot: int = 0, ci: float = 0.95,
+                rng: int | np.random.Generator | None = DEFAULT_RNG) -> RFMWeights:
     """Weights for the R, F, M (and T) scores from what predicted each customer's later value.
 
     Score customers on an earlier date, measure what each brought afterwards (e.g. spend or
@@ -514,12 +547,20 @@ def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
     later_value : Series
         Each customer's value after that date, indexed by customer (0 for those who did not
         buy); customers of ``scores`` missing from it count as 0.
+    n_boot : int, default=0
+        Bootstrap resamples of the customers for an interval of each weight (0: no interval;
+        a few hundred give stable 95% ends).
+    ci : float, default=0.95
+        Confidence level of the bootstrap interval.
+    rng : int, Generator or None, default=0
+        Seed of the resampling.
 
     Returns
     -------
     RFMWeights
         ``weights`` (summing to 1), the slopes ``coef``, the in-sample ``r2`` against the
-        equal weights' ``r2_equal``, and ``n``.
+        equal weights' ``r2_equal``, ``n``, and with ``n_boot`` the percentile interval
+        ``ci_low``/``ci_high`` of each weight.
 
     Raises
     ------
@@ -540,8 +581,12 @@ def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
               w_k = \\beta_k / \\sum_j \\beta_j
 
     A slope is kept at 0 rather than negative: a score that predicts *less* value would
-    reward the wrong customers. The weights predict the value of the period they were fitted
-    on; markets change, so refit them and check them on a later period.
+    reward the wrong customers. So a weight of 0 does not mean the score is irrelevant: when
+    scores are correlated (frequent buyers are also recent and spend more), a score whose
+    information the others already carry gets 0, and a bootstrap interval reaching well above
+    0 shows how easily it could have taken some of their weight. The weights predict the value
+    of the period they were fitted on; markets change, so refit them and check them on a later
+    period.
 
     References
     ----------
@@ -554,9 +599,9 @@ def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
     >>> rfm_weights(scores, later).weights.round(3).tolist()
     [0.75, 0.25, 0.0]
     """
-    from scipy.optimize import nnls
-
     check_frame("scores", scores, ["R", "F", "M"])
+    n_boot = check_int("n_boot", n_boot, 0, 100_000)
+    ci = check_ci(ci)
     letters = _score_letters(scores)
     if not isinstance(later_value, pd.Series):
         raise TypeError(f"`later_value` must be a pandas Series indexed by customer; got {type(later_value).__name__}.")
@@ -568,13 +613,25 @@ def rfm_weights(scores: pd.DataFrame, later_value: pd.Series) -> RFMWeights:
     if len(y) < 3:
         raise ValueError(f"`scores` has {len(y)} customers; the weights need at least 3.")
     S = scores[letters].astype(float).to_numpy()
-    beta, _ = nnls(S - S.mean(axis=0), y - y.mean())
+    beta = _nnls_weights(S, y)
     if beta.sum() <= 0:
         raise ValueError("no score predicts a higher later value (every non-negative slope is 0); the weights are "
                          "undefined: keep equal weights or choose them by judgement.")
     w = pd.Series(beta / beta.sum(), index=letters)
+    low = high = None
+    if n_boot:
+        rng = as_rng(rng)
+        draws = []
+        for _ in range(n_boot):
+            idx = rng.integers(0, len(y), len(y))
+            b = _nnls_weights(S[idx], y[idx])
+            draws.append(b / b.sum() if b.sum() > 0 else np.full(len(letters), np.nan))
+        draws = np.asarray(draws)
+        tail = 100 * (1 - ci) / 2
+        low = pd.Series(np.nanpercentile(draws, tail, axis=0), index=letters)
+        high = pd.Series(np.nanpercentile(draws, 100 - tail, axis=0), index=letters)
     return RFMWeights(weights=w, coef=pd.Series(beta, index=letters), r2=_r2(S @ w.to_numpy(), y),
-                      r2_equal=_r2(S.mean(axis=1), y), n=len(y))
+                      r2_equal=_r2(S.mean(axis=1), y), n=len(y), ci_low=low, ci_high=high, ci=ci, n_boot=n_boot)
 
 
 @dataclass(frozen=True, repr=False)
@@ -672,3 +729,58 @@ def ranking_change(score_a: pd.Series, score_b: pd.Series, *, top_share: float =
     rho = float(stats.spearmanr(a, b).statistic) if n > 1 else float("nan")
     return RankingChange(spearman=rho, top_overlap=len(_top(a) & _top(b)) / n_top, n_top=n_top,
                          top_share=top_share, n=n)
+
+
+def value_by_score_group(score: pd.Series, value: pd.Series, *, n_groups: int = 10) -> pd.DataFrame:
+    """Customers cut into equal groups by a score, with the mean later value in each group.
+
+    A rank correlation of 0.25 is weak for one customer, yet the groups a score makes can still
+    differ a lot; this table is what a campaign that targets the top group gets.
+
+    Parameters
+    ----------
+    score : Series
+        The score, indexed by customer (higher = better).
+    value : Series
+        The value to average (e.g. the true or realised spend of a later period), indexed by
+        customer; customers of ``score`` missing from it count as 0.
+    n_groups : int, default=10
+        How many groups of equal size (ties broken by order of appearance).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``group`` (1 = the highest scores): ``customers``, ``mean_value``,
+        ``share_value`` (of the total value) and ``index`` (``mean_value`` over the mean of all
+        customers; 1 = average).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``score`` or ``value`` not a numeric Series, missing values in ``score``, fewer
+        customers than groups.
+
+    Examples
+    --------
+    >>> s = pd.Series([4.0, 3.0, 2.0, 1.0])
+    >>> value_by_score_group(s, pd.Series([10.0, 6.0, 3.0, 1.0]), n_groups=2)["mean_value"].tolist()
+    [8.0, 2.0]
+    """
+    n_groups = check_int("n_groups", n_groups, 2, 1000)
+    for name, x in (("score", score), ("value", value)):
+        if not isinstance(x, pd.Series):
+            raise TypeError(f"`{name}` must be a pandas Series indexed by customer; got {type(x).__name__}.")
+        if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
+            raise ValueError(f"`{name}` must hold numbers; got {x.dtype}.")
+    if score.isna().any():
+        raise ValueError(f"`score` has {int(score.isna().sum())} missing values.")
+    if len(score) < n_groups:
+        raise ValueError(f"`score` has {len(score)} customers, fewer than `n_groups` = {n_groups}.")
+    v = value.astype(float).reindex(score.index).fillna(0.0)
+    rank = score.rank(ascending=False, method="first")
+    group = np.ceil(rank * n_groups / len(score)).astype(int).rename("group")
+    out = v.groupby(group).agg(customers="size", mean_value="mean", total="sum")
+    overall = v.mean()
+    out["share_value"] = out.pop("total") / v.sum() if v.sum() != 0 else np.nan
+    out["index"] = out["mean_value"] / overall if overall != 0 else np.nan
+    return out
