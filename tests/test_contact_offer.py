@@ -209,3 +209,38 @@ def test_offer_probabilities_give_the_truths_mean_probability_per_channel(small_
     assert mean.to_dict() == pytest.approx(truth["mean_p_purchase_random"], abs=2e-6)
     with pytest.raises(ValueError, match="no probability for 1 of the offers"):
         offer_probabilities(randomized.head(1).assign(customer_id=10**9), grid)
+
+
+def test_contact_profit_by_hand_and_its_t_interval():
+    from scipy import stats
+
+    from fidelia_kit.contact import contact_profit
+
+    # sms: 1 of 4 bought food (10 EUR) -> (10 - 4 x 0.2) / 4 = 2.3; call: 2 of 4 -> (20 - 24) / 4 = -1.0
+    c = pd.DataFrame({"channel": ["sms"] * 4 + ["call"] * 4, "category": ["food"] * 8,
+                      "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    out = contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2, "call": 6.0}, response_col="bought", ci=0.9)
+    assert out.loc["sms", "profit"] == pytest.approx(2.3)
+    assert out.loc["call", "profit"] == pytest.approx(-1.0)
+    assert out.loc["call", "profit"] == pytest.approx(out.loc["call", "rate"] * 10.0 - 6.0)
+    sms = np.array([9.8, -0.2, -0.2, -0.2])
+    low, high = stats.t.interval(0.9, 3, loc=sms.mean(), scale=stats.sem(sms))
+    assert (out.loc["sms", "ci_low"], out.loc["sms", "ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    with pytest.raises(ValueError, match="`cost` has no entry"):
+        contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2}, response_col="bought")
+
+
+def test_profit_difference_sums_the_customers_and_its_bootstrap_matches_the_normal_interval():
+    from fidelia_kit.contact import profit_difference
+
+    rng = np.random.default_rng(3)
+    per = pd.DataFrame({"model": rng.normal(0.05, 1.0, 2000), "uniform": rng.normal(0.0, 0.2, 2000)})
+    d = profit_difference(per, "model", "uniform", ci=0.95, n_boot=2000, rng=4)
+    diff = per["model"] - per["uniform"]
+    assert d.estimate == pytest.approx(diff.sum(), rel=1e-12)
+    assert d.per_customer == pytest.approx(diff.mean(), rel=1e-12)
+    half = 1.96 * diff.std() * np.sqrt(len(diff))               # the total's normal interval, for comparison
+    assert d.ci[0] == pytest.approx(d.estimate - half, abs=0.1 * half)
+    assert d.ci[1] == pytest.approx(d.estimate + half, abs=0.1 * half)
+    with pytest.raises(ValueError, match="other"):
+        profit_difference(per, "model", "other")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._estimator import ParamsMixin, clone
 from .._results import Result
-from .._validation import DEFAULT_RNG, as_amounts, check_frame, check_int, check_number, seed_from
+from .._validation import DEFAULT_RNG, as_amounts, as_rng, check_ci, check_frame, check_int, check_number, seed_from
 from ..exceptions import NotFittedError
 from .response import _responses
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .._typing import RNGLike
 
 __all__ = ["offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
-           "OfferComparison", "compare_offer_plans"]
+           "OfferComparison", "compare_offer_plans", "contact_profit", "PlanDifference", "profit_difference"]
 
 NO_CONTACT = "no contact"
 
@@ -742,3 +742,174 @@ def compare_offer_plans(plans: Mapping[str, pd.DataFrame], true_probabilities: p
     top = table.loc["best possible", "true_profit"]
     table["share_of_best"] = table["true_profit"] / top if top > 0 else np.nan
     return OfferComparison(table=table, per_customer=pd.DataFrame(per_customer, index=profit.index), best=best)
+
+
+def contact_profit(contacts: pd.DataFrame, *, value: Mapping | pd.Series, cost: Mapping | pd.Series,
+                   by: str = "channel", response_col: str = "purchased_category_30d",
+                   category_col: str = "category", channel_col: str = "channel", ci: float = 0.95) -> pd.DataFrame:
+    """The profit of a contact per group: what its purchases bring less what the contacts cost, with an interval.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        One row per offer, with ``response_col`` (0/1; rows where it is missing are left out),
+        ``category_col``, ``channel_col`` and ``by``.
+    value : mapping or Series
+        Margin a purchase brings, by category, net of the offer's discount (EUR).
+    cost : mapping or Series
+        Cost of one contact, by channel (EUR).
+    by : str, default="channel"
+        The column that defines the groups.
+    response_col, category_col, channel_col : str
+        Column names.
+    ci : float, default=0.95
+        Confidence level of the intervals (pass a Bonferroni level, ``1 - (1 - ci) / k``, to
+        compare the top and the bottom of ``k`` groups).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group: ``n`` (offers), ``rate`` (share bought), ``value_per_purchase`` (mean
+        margin of the purchases the group's offers would bring), ``cost_per_contact``,
+        ``profit`` (mean profit per contact, EUR), ``ci_low``, ``ci_high`` (t interval of
+        that mean).
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a response that is not 0/1, a category or channel without a value
+        or cost.
+
+    Notes
+    -----
+    Offer :math:`j` earns :math:`\\pi_j = y_j v_{c_j} - k_{h_j}`, with :math:`y_j` the 0/1
+    response, :math:`v_c` the margin of a purchase in its category and :math:`k_h` the cost of
+    its channel; the group's profit is the mean of :math:`\\pi_j` with a t interval. The whole
+    margin of the purchase is counted, as if it would not have happened without the offer.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"channel": ["sms"] * 4 + ["call"] * 4, "category": ["food"] * 8,
+    ...                   "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    >>> contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2, "call": 6.0}, response_col="bought")["profit"]
+    channel
+    call   -1.0
+    sms     2.3
+    Name: profit, dtype: float64
+    """
+    from scipy import stats
+
+    check_frame("contacts", contacts, [response_col, category_col, channel_col, by])
+    ci = check_ci(ci)
+    flag = _responses("contacts", contacts, response_col)
+    rows = contacts[flag.notna()]
+    y = flag[flag.notna()].astype(float)
+    v = _lookup("value", value, rows[category_col])
+    k = _lookup("cost", cost, rows[channel_col])
+    frame = pd.DataFrame({"group": rows[by].to_numpy(), "y": y.to_numpy(), "v": v, "k": k,
+                          "profit": y.to_numpy() * v - k})
+    g = frame.groupby("group", observed=True)
+    out = g.agg(n=("profit", "size"), rate=("y", "mean"), value_per_purchase=("v", "mean"),
+                cost_per_contact=("k", "mean"), profit=("profit", "mean"), sd=("profit", "std"))
+    half = stats.t.ppf(0.5 + ci / 2, np.maximum(out["n"] - 1, 1)) * out["sd"].fillna(0.0) / np.sqrt(out["n"])
+    out["ci_low"], out["ci_high"] = out["profit"] - half, out["profit"] + half
+    out.index.name = by
+    return out.drop(columns="sd")
+
+
+def _lookup(name: str, mapping: Mapping | pd.Series, keys: pd.Series) -> np.ndarray:
+    """``mapping[key]`` for each key, as floats; a ValueError names the keys it lacks."""
+    series = pd.Series(mapping, dtype=float)
+    missing = sorted(set(keys.astype(str)) - set(series.index.astype(str)))
+    if missing:
+        raise ValueError(f"`{name}` has no entry for {missing[:5]}.")
+    return series.reindex(keys.to_numpy()).to_numpy(dtype=float)
+
+
+@dataclass(frozen=True, repr=False)
+class PlanDifference(Result):
+    """The difference in true profit between two plans, with a bootstrap interval over customers.
+
+    Attributes
+    ----------
+    plan, other : str
+        The plans compared (``plan`` minus ``other``).
+    estimate : float
+        Total true expected profit of ``plan`` minus that of ``other`` (EUR).
+    per_customer : float
+        ``estimate`` over the customers (EUR).
+    ci : tuple of float
+        Percentile bootstrap interval of ``estimate``.
+    level : float
+    n_customers, n_boot : int
+
+    Examples
+    --------
+    >>> per = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 1.0, 1.0]})
+    >>> profit_difference(per, "a", "b", n_boot=200, rng=0).estimate
+    3.0
+    """
+
+    plan: str
+    other: str
+    estimate: float
+    per_customer: float
+    ci: tuple[float, float]
+    level: float
+    n_customers: int
+    n_boot: int
+
+
+def profit_difference(per_customer: pd.DataFrame, plan: str, other: str, *, ci: float = 0.95, n_boot: int = 2000,
+                      rng: RNGLike = DEFAULT_RNG) -> PlanDifference:
+    """How much more one plan earns than another on the truth, with a bootstrap interval over customers.
+
+    Parameters
+    ----------
+    per_customer : DataFrame
+        :attr:`OfferComparison.per_customer`: each plan's true expected profit per customer (EUR).
+    plan, other : str
+        Columns of ``per_customer``: the difference is ``plan`` minus ``other``.
+    ci : float, default=0.95
+        Confidence level.
+    n_boot : int, default=2000
+        Bootstrap resamples of the customers.
+    rng : int, Generator or None, default=0
+        Seed of the resamples.
+
+    Returns
+    -------
+    PlanDifference
+
+    Raises
+    ------
+    ValueError
+        A plan that is not a column of ``per_customer``, no customers.
+
+    Notes
+    -----
+    The customers are resampled with replacement and the difference of the totals recomputed;
+    the interval is the percentile interval of those differences. It says how much the result
+    depends on which customers happened to be active; it holds the fitted model fixed, so the
+    variation of the model's fit from one sample of randomized offers to another comes on top.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> per = pd.DataFrame({"model": rng.normal(0.1, 1.0, 500), "uniform": np.zeros(500)})
+    >>> d = profit_difference(per, "model", "uniform", rng=1)
+    >>> bool(d.ci[0] < d.estimate < d.ci[1])
+    True
+    """
+    rng = as_rng(rng)
+    check_frame("per_customer", per_customer, [plan, other])
+    ci = check_ci(ci)
+    n_boot = check_int("n_boot", n_boot, 10, 10**7)
+    diff = (per_customer[plan] - per_customer[other]).to_numpy(dtype=float)
+    n = len(diff)
+    if n == 0:
+        raise ValueError("`per_customer` has no customers.")
+    totals = np.array([diff[rng.integers(0, n, n)].sum() for _ in range(n_boot)])
+    low, high = np.quantile(totals, [(1 - ci) / 2, (1 + ci) / 2])
+    return PlanDifference(plan=plan, other=other, estimate=float(diff.sum()), per_customer=float(diff.mean()),
+                          ci=(float(low), float(high)), level=ci, n_customers=n, n_boot=n_boot)
