@@ -244,3 +244,31 @@ def test_profit_difference_sums_the_customers_and_its_bootstrap_matches_the_norm
     assert d.ci[1] == pytest.approx(d.estimate + half, abs=0.1 * half)
     with pytest.raises(ValueError, match="other"):
         profit_difference(per, "model", "other")
+
+
+def test_refit_difference_recomputes_the_plans_and_finds_a_clear_gain():
+    from fidelia_kit.contact import refit_difference
+
+    # customers answer only to the category they hold a share of: a per-customer offer beats one offer for all
+    rng = np.random.default_rng(0)
+    n = 300
+    a = rng.random(n)
+    feats = pd.DataFrame({"cat_a": a, "cat_b": 1 - a}, index=pd.RangeIndex(1, n + 1, name="customer_id"))
+    offers = pd.DataFrame({"customer_id": rng.integers(1, n + 1, 3000), "category": rng.choice(["a", "b"], 3000),
+                           "channel": "email", "recent_contacts": 0})
+    share = feats["cat_a"].reindex(offers["customer_id"]).to_numpy()
+    offers["purchased_category_30d"] = rng.random(3000) < np.where(offers["category"] == "a", share, 1 - share) / 2
+    truth = offer_grid(lambda c, h: (feats["cat_a"] if c == "a" else feats["cat_b"]) / 2,
+                       categories=["a", "b"], channels=["email"])
+    value, cost = {"a": 10.0, "b": 10.0}, {"email": 0.5}
+    model = NextBestOffer(rng=0).fit(offers, feats)
+    d = refit_difference(model, offers, feats, truth, value=value, cost=cost, n_refits=10, rng=1)
+    predicted = model.probabilities(feats)
+    table = compare_offer_plans({"m": choose_offers(predicted, value=value, cost=cost),
+                                 "u": uniform_offer(predicted, value=value, cost=cost)}, truth, value=value,
+                                cost=cost).table
+    assert d.estimate == pytest.approx(table.loc["m", "true_profit"] - table.loc["u", "true_profit"], rel=1e-12)
+    assert d.ci[0] > 0                                   # every refit personalizes better than one offer for all
+    assert refit_difference(model, offers, feats, truth, value=value, cost=cost, n_refits=10, rng=1).ci == d.ci
+    with pytest.raises(NotFittedError):
+        refit_difference(NextBestOffer(), offers, feats, truth, value=value, cost=cost)

@@ -29,6 +29,7 @@ from .offer import (
     offer_probabilities,
     offer_values,
     profit_difference,
+    refit_difference,
     rule_offers,
     uniform_offer,
 )
@@ -56,4 +57,5 @@ __all__ = [
     "ContactHistory", "contact_history", "contact_rates", "recent_contacts", "FatigueResult", "contact_fatigue",
     "offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
     "OfferComparison", "compare_offer_plans", "contact_profit", "PlanDifference", "profit_difference",
+    "refit_difference",
 ]
