@@ -172,3 +172,16 @@ def test_fatigue_merges_sparse_top_counts_and_gives_the_odds_ratio_its_interval(
     assert fit.odds_ratio_ci[0] < fit.odds_ratio < fit.odds_ratio_ci[1]
     with pytest.raises(ValueError, match="min_contacts"):
         contact_fatigue(c, response_col="bought", controls=(), min_contacts=0)
+
+
+def test_contact_rate_plot_shows_readable_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fidelia_kit.plots import contact_rate_plot
+
+    c = pd.DataFrame({"phase": ["cross_sell"] * 4 + ["referral_invite"] * 4, "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    ax = contact_rate_plot(contact_rates(c.rename(columns={"phase": "main_category"}), by="main_category",
+                                         response_col="bought"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cross sell", "referral invite"]
+    assert ax.get_ylabel() == "main category"
