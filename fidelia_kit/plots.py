@@ -1087,12 +1087,13 @@ def contact_rate_plot(table: pd.DataFrame, *, what: str = "bought the offered ca
     """
     check_frame("table", table, ["rate", "ci_low", "ci_high"])
     labels = [" / ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in table.index]
+    labels = [label.replace("_", " ") for label in labels]          # cross_sell -> cross sell
     ax = _axes(ax, (6.5, 0.4 * len(table) + 1.8))
     _intervals(ax, 100 * table["rate"].to_numpy(), 100 * table["ci_low"].to_numpy(), 100 * table["ci_high"].to_numpy(),
                labels, "darkgreen")
     ax.set_xlim(0, max(5.0, 110 * float(table["ci_high"].max())))
     ax.set_xlabel(f"{what} (% of the contacts, with its interval)")
-    ax.set_ylabel(" / ".join(str(n) for n in table.index.names if n) or "group")
+    ax.set_ylabel(" / ".join(str(n).replace("_", " ") for n in table.index.names if n) or "group")
     ax.set_title(title)
     return ax
 
@@ -1125,7 +1126,7 @@ def offer_plans_plot(comparison: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.barh([str(n) for n in comparison.index], values, color=colors)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("true expected profit per customer planned for (EUR)")
+    ax.set_xlabel("true margin of offer purchases minus contact costs, per customer planned for (EUR)")
     ax.set_ylabel("plan")
     ax.set_title("Offer plans scored on the true response model")
     return ax

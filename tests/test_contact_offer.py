@@ -209,3 +209,66 @@ def test_offer_probabilities_give_the_truths_mean_probability_per_channel(small_
     assert mean.to_dict() == pytest.approx(truth["mean_p_purchase_random"], abs=2e-6)
     with pytest.raises(ValueError, match="no probability for 1 of the offers"):
         offer_probabilities(randomized.head(1).assign(customer_id=10**9), grid)
+
+
+def test_contact_profit_by_hand_and_its_t_interval():
+    from scipy import stats
+
+    from fidelia_kit.contact import contact_profit
+
+    # sms: 1 of 4 bought food (10 EUR) -> (10 - 4 x 0.2) / 4 = 2.3; call: 2 of 4 -> (20 - 24) / 4 = -1.0
+    c = pd.DataFrame({"channel": ["sms"] * 4 + ["call"] * 4, "category": ["food"] * 8,
+                      "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    out = contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2, "call": 6.0}, response_col="bought", ci=0.9)
+    assert out.loc["sms", "profit"] == pytest.approx(2.3)
+    assert out.loc["call", "profit"] == pytest.approx(-1.0)
+    assert out.loc["call", "profit"] == pytest.approx(out.loc["call", "rate"] * 10.0 - 6.0)
+    sms = np.array([9.8, -0.2, -0.2, -0.2])
+    low, high = stats.t.interval(0.9, 3, loc=sms.mean(), scale=stats.sem(sms))
+    assert (out.loc["sms", "ci_low"], out.loc["sms", "ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    with pytest.raises(ValueError, match="`cost` has no entry"):
+        contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2}, response_col="bought")
+
+
+def test_profit_difference_sums_the_customers_and_its_bootstrap_matches_the_normal_interval():
+    from fidelia_kit.contact import profit_difference
+
+    rng = np.random.default_rng(3)
+    per = pd.DataFrame({"model": rng.normal(0.05, 1.0, 2000), "uniform": rng.normal(0.0, 0.2, 2000)})
+    d = profit_difference(per, "model", "uniform", ci=0.95, n_boot=2000, rng=4)
+    diff = per["model"] - per["uniform"]
+    assert d.estimate == pytest.approx(diff.sum(), rel=1e-12)
+    assert d.per_customer == pytest.approx(diff.mean(), rel=1e-12)
+    half = 1.96 * diff.std() * np.sqrt(len(diff))               # the total's normal interval, for comparison
+    assert d.ci[0] == pytest.approx(d.estimate - half, abs=0.1 * half)
+    assert d.ci[1] == pytest.approx(d.estimate + half, abs=0.1 * half)
+    with pytest.raises(ValueError, match="other"):
+        profit_difference(per, "model", "other")
+
+
+def test_refit_difference_recomputes_the_plans_and_finds_a_clear_gain():
+    from fidelia_kit.contact import refit_difference
+
+    # customers answer only to the category they hold a share of: a per-customer offer beats one offer for all
+    rng = np.random.default_rng(0)
+    n = 300
+    a = rng.random(n)
+    feats = pd.DataFrame({"cat_a": a, "cat_b": 1 - a}, index=pd.RangeIndex(1, n + 1, name="customer_id"))
+    offers = pd.DataFrame({"customer_id": rng.integers(1, n + 1, 3000), "category": rng.choice(["a", "b"], 3000),
+                           "channel": "email", "recent_contacts": 0})
+    share = feats["cat_a"].reindex(offers["customer_id"]).to_numpy()
+    offers["purchased_category_30d"] = rng.random(3000) < np.where(offers["category"] == "a", share, 1 - share) / 2
+    truth = offer_grid(lambda c, h: (feats["cat_a"] if c == "a" else feats["cat_b"]) / 2,
+                       categories=["a", "b"], channels=["email"])
+    value, cost = {"a": 10.0, "b": 10.0}, {"email": 0.5}
+    model = NextBestOffer(rng=0).fit(offers, feats)
+    d = refit_difference(model, offers, feats, truth, value=value, cost=cost, n_refits=10, rng=1)
+    predicted = model.probabilities(feats)
+    table = compare_offer_plans({"m": choose_offers(predicted, value=value, cost=cost),
+                                 "u": uniform_offer(predicted, value=value, cost=cost)}, truth, value=value,
+                                cost=cost).table
+    assert d.estimate == pytest.approx(table.loc["m", "true_profit"] - table.loc["u", "true_profit"], rel=1e-12)
+    assert d.ci[0] > 0                                   # every refit personalizes better than one offer for all
+    assert refit_difference(model, offers, feats, truth, value=value, cost=cost, n_refits=10, rng=1).ci == d.ci
+    with pytest.raises(NotFittedError):
+        refit_difference(NextBestOffer(), offers, feats, truth, value=value, cost=cost)

@@ -156,3 +156,32 @@ def test_fatigue_leaves_out_a_level_where_no_one_responded():
     fit = contact_fatigue(c, response_col="bought", controls=["category"])
     without = contact_fatigue(c[c["category"] != "toys"], response_col="bought", controls=["category"])
     assert fit.slope == pytest.approx(without.slope, rel=1e-9) and fit.n == int((c["category"] != "toys").sum())
+
+
+def test_fatigue_merges_sparse_top_counts_and_gives_the_odds_ratio_its_interval():
+    # 50 contacts with 0 recent, 40 with 1, 5 with 2, 3 with 3: with at least 30 a row, 2 and 3 join the row of 1
+    recent = np.repeat([0, 1, 2, 3], [50, 40, 5, 3])
+    bought = np.tile([1, 0, 0, 0, 0], 20)[:98]
+    c = pd.DataFrame({"recent_contacts": recent, "bought": bought})
+    fit = contact_fatigue(c, response_col="bought", controls=(), min_contacts=30)
+    assert fit.table.index.tolist() == [0, 1]
+    assert fit.table.loc[1, "n"] == 48
+    assert fit.table.loc[1, "responded"] == int(bought[recent >= 1].sum())
+    assert contact_fatigue(c, response_col="bought", controls=(), min_contacts=1).table.index.tolist() == [0, 1, 2, 3]
+    assert fit.odds_ratio_ci == pytest.approx((np.exp(fit.ci[0]), np.exp(fit.ci[1])), rel=1e-12)
+    assert fit.odds_ratio_ci[0] < fit.odds_ratio < fit.odds_ratio_ci[1]
+    with pytest.raises(ValueError, match="min_contacts"):
+        contact_fatigue(c, response_col="bought", controls=(), min_contacts=0)
+
+
+def test_contact_rate_plot_shows_readable_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fidelia_kit.plots import contact_rate_plot
+
+    c = pd.DataFrame({"phase": ["cross_sell"] * 4 + ["referral_invite"] * 4, "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    ax = contact_rate_plot(contact_rates(c.rename(columns={"phase": "main_category"}), by="main_category",
+                                         response_col="bought"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cross sell", "referral invite"]
+    assert ax.get_ylabel() == "main category"

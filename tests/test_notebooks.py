@@ -985,9 +985,51 @@ def test_interact_notebook_against_the_data_and_the_truth(executed):
     assert x["nbo_beats_uniform"] == (profit["next-best offer (model)"] > profit["one size fits all"])
     stderr, shown = _outputs(executed, "09")
     assert stderr == ""
-    assert ("Personalizing pays here" in shown) == x["nbo_beats_uniform"]
-    assert ("Personalizing does not pay here" in shown) != x["nbo_beats_uniform"]
-    assert f"earns {profit['next-best offer (model)']:,.0f} EUR of expected margin net of costs on the truth" in shown
+    # the model against one offer for everyone: the difference, its intervals, and the sentence they allow
+    gap = x["nbo_minus_uniform"]
+    assert gap == pytest.approx(profit["next-best offer (model)"] - profit["one size fits all"], rel=1e-9)
+    for key, outcome in (("nbo_minus_uniform_ci", "nbo_vs_uniform"), ("nbo_minus_uniform_refit_ci", "nbo_vs_uniform_refits")):
+        low, high = x[key]
+        assert low <= high
+        assert x[outcome] == ("positive" if low > 0 else "negative" if high < 0 else "inconclusive")
+    outcomes = {x["nbo_vs_uniform"], x["nbo_vs_uniform_refits"]}
+    assert x["personalizing"] == ("pays" if outcomes == {"positive"} else "loses" if outcomes == {"negative"}
+                                  else "cannot tell")
+    assert ("Personalizing pays here" in shown) == (x["personalizing"] == "pays")
+    assert ("Personalizing does not pay here" in shown) == (x["personalizing"] == "loses")
+    assert ("These data cannot tell whether personalizing pays" in shown) == (x["personalizing"] == "cannot tell")
+    assert f"earns {profit['next-best offer (model)']:,.0f} EUR of expected margin of offer purchases minus costs" in shown
+    # why no active customer is left out, from the cheapest channel's cost and the value of a purchase
+    assert x["nbo_left_out"] == x["nbo_customers"] - x["plan_contacted"]["next-best offer (model)"]
+    assert ("No active customer is left out" in shown) == (x["nbo_left_out"] == 0)
+    # profit per contact by channel: rate x value - cost on the randomized offers, Bonferroni intervals
+    by_channel = ct.contact_profit(randomized, value=values, cost=cost, ci=x["profit_level"])
+    assert x["profit_level"] == pytest.approx(1 - (1 - q["ci"]) / len(rates))
+    assert x["profit_by_channel"] == pytest.approx(by_channel["profit"].to_dict(), rel=1e-9)
+    assert x["channels_that_pay"] == [ch for ch, r in by_channel.iterrows() if r.ci_low > 0]
+    assert x["channels_that_lose"] == [ch for ch, r in by_channel.iterrows() if r.ci_high < 0]
+    # fatigue: the odds ratio's interval and the merged last row of the figure
+    assert x["fatigue_odds_ratio_ci"] == pytest.approx([np.exp(low) for low in x["fatigue_ci"]], rel=1e-9)
+    assert fatigue.table["n"].iloc[-1] >= 30
+    # the model grading itself and fatigue on the rule's offers: the sentence follows the order of the numbers
+    flattered = x["nbo_profit_predicted"] > profit["next-best offer (model)"]
+    assert x["nbo_flattered_by_own_predictions"] == flattered
+    assert ("its own predictions flatter it" in shown) == flattered
+    assert ("its own predictions are the lower of the two" in shown) != flattered
+    rule_less = x["fatigue_slope_rule_offers"] > x["fatigue_slope"]
+    assert x["fatigue_rule_less_negative"] == rule_less
+    assert ("here it is the less negative of the two" in shown) == rule_less
+    # the picks: the most frequent offer and whether it is the one-offer plan
+    top_offer, top_n = x["nbo_top_offer"]
+    picks = pd.DataFrame(x["nbo_picks_by_phase"]).fillna(0)
+    assert picks.sum(axis=1).max() == top_n and picks.sum(axis=1).idxmax() == top_offer
+    same = x["uniform_offer"] is not None and top_offer == " by ".join(x["uniform_offer"])
+    assert ("The one-offer-for-everyone plan is that same" in shown) == same
+    # the reactivation question, from the cost of a reactivation contact and the CLV of the phase
+    assert x["reactivation_cost_per_contact"] == pytest.approx(
+        saved.contacts.loc[saved.contacts["phase"] == "reactivation", "cost"].mean(), rel=1e-9)
+    react_value = x["phase_value_per_customer"]["reactivate"]
+    assert ("more than double the expected value" in shown) == (x["reactivation_cost_per_contact"] >= react_value)
     # 5. the phases are seg.contact_phases' own
     phases = contact_phases(saved.transactions, new_days=q["new_days"], lapsed_days=q["lapsed_days"],
                             loyal_purchases=q["loyal_purchases"])

@@ -217,6 +217,12 @@ def test_interact_notebook_on_any_world(ran):
     profit = x["plan_true_profit"]
     assert all(v <= profit["best possible"] + 1e-9 for v in profit.values())
     assert x["nbo_beats_uniform"] == (profit["next-best offer (model)"] > profit["one size fits all"])
+    # personalizing "pays" only when both intervals of the difference lie above zero
+    for key in ("nbo_minus_uniform_ci", "nbo_minus_uniform_refit_ci"):
+        assert x[key][0] <= x[key][1]
+    both_above = x["nbo_minus_uniform_ci"][0] > 0 and x["nbo_minus_uniform_refit_ci"][0] > 0
+    assert (x["personalizing"] == "pays") == both_above
+    assert x["nbo_flattered_by_own_predictions"] == (x["nbo_profit_predicted"] > profit["next-best offer (model)"])
     # every buyer gets a phase of the plan
     assert sum(x["phase_counts"].values()) == world.transactions["customer_id"].nunique()
 

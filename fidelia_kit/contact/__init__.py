@@ -21,11 +21,15 @@ from __future__ import annotations
 from .offer import (
     NextBestOffer,
     OfferComparison,
+    PlanDifference,
     choose_offers,
     compare_offer_plans,
+    contact_profit,
     offer_grid,
     offer_probabilities,
     offer_values,
+    profit_difference,
+    refit_difference,
     rule_offers,
     uniform_offer,
 )
@@ -52,5 +56,6 @@ __all__ = [
     "ReferrerResult", "referrers_by_nps",
     "ContactHistory", "contact_history", "contact_rates", "recent_contacts", "FatigueResult", "contact_fatigue",
     "offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
-    "OfferComparison", "compare_offer_plans",
+    "OfferComparison", "compare_offer_plans", "contact_profit", "PlanDifference", "profit_difference",
+    "refit_difference",
 ]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._estimator import ParamsMixin, clone
 from .._results import Result
-from .._validation import DEFAULT_RNG, as_amounts, check_frame, check_int, check_number, seed_from
+from .._validation import DEFAULT_RNG, as_amounts, as_rng, check_ci, check_frame, check_int, check_number, seed_from
 from ..exceptions import NotFittedError
 from .response import _responses
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .._typing import RNGLike
 
 __all__ = ["offer_values", "offer_grid", "offer_probabilities", "NextBestOffer", "choose_offers", "uniform_offer", "rule_offers",
-           "OfferComparison", "compare_offer_plans"]
+           "OfferComparison", "compare_offer_plans", "contact_profit", "PlanDifference", "profit_difference",
+           "refit_difference"]
 
 NO_CONTACT = "no contact"
 
@@ -742,3 +743,260 @@ def compare_offer_plans(plans: Mapping[str, pd.DataFrame], true_probabilities: p
     top = table.loc["best possible", "true_profit"]
     table["share_of_best"] = table["true_profit"] / top if top > 0 else np.nan
     return OfferComparison(table=table, per_customer=pd.DataFrame(per_customer, index=profit.index), best=best)
+
+
+def contact_profit(contacts: pd.DataFrame, *, value: Mapping | pd.Series, cost: Mapping | pd.Series,
+                   by: str = "channel", response_col: str = "purchased_category_30d",
+                   category_col: str = "category", channel_col: str = "channel", ci: float = 0.95) -> pd.DataFrame:
+    """The profit of a contact per group: what its purchases bring less what the contacts cost, with an interval.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        One row per offer, with ``response_col`` (0/1; rows where it is missing are left out),
+        ``category_col``, ``channel_col`` and ``by``.
+    value : mapping or Series
+        Margin a purchase brings, by category, net of the offer's discount (EUR).
+    cost : mapping or Series
+        Cost of one contact, by channel (EUR).
+    by : str, default="channel"
+        The column that defines the groups.
+    response_col, category_col, channel_col : str
+        Column names.
+    ci : float, default=0.95
+        Confidence level of the intervals (pass a Bonferroni level, ``1 - (1 - ci) / k``, to
+        compare the top and the bottom of ``k`` groups).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group: ``n`` (offers), ``rate`` (share bought), ``value_per_purchase`` (mean
+        margin of the purchases the group's offers would bring), ``cost_per_contact``,
+        ``profit`` (mean profit per contact, EUR), ``ci_low``, ``ci_high`` (t interval of
+        that mean).
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a response that is not 0/1, a category or channel without a value
+        or cost.
+
+    Notes
+    -----
+    Offer :math:`j` earns :math:`\\pi_j = y_j v_{c_j} - k_{h_j}`, with :math:`y_j` the 0/1
+    response, :math:`v_c` the margin of a purchase in its category and :math:`k_h` the cost of
+    its channel; the group's profit is the mean of :math:`\\pi_j` with a t interval. The whole
+    margin of the purchase is counted, as if it would not have happened without the offer.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"channel": ["sms"] * 4 + ["call"] * 4, "category": ["food"] * 8,
+    ...                   "bought": [1, 0, 0, 0, 1, 1, 0, 0]})
+    >>> contact_profit(c, value={"food": 10.0}, cost={"sms": 0.2, "call": 6.0}, response_col="bought")["profit"]
+    channel
+    call   -1.0
+    sms     2.3
+    Name: profit, dtype: float64
+    """
+    from scipy import stats
+
+    check_frame("contacts", contacts, [response_col, category_col, channel_col, by])
+    ci = check_ci(ci)
+    flag = _responses("contacts", contacts, response_col)
+    rows = contacts[flag.notna()]
+    y = flag[flag.notna()].astype(float)
+    v = _lookup("value", value, rows[category_col])
+    k = _lookup("cost", cost, rows[channel_col])
+    frame = pd.DataFrame({"group": rows[by].to_numpy(), "y": y.to_numpy(), "v": v, "k": k,
+                          "profit": y.to_numpy() * v - k})
+    g = frame.groupby("group", observed=True)
+    out = g.agg(n=("profit", "size"), rate=("y", "mean"), value_per_purchase=("v", "mean"),
+                cost_per_contact=("k", "mean"), profit=("profit", "mean"), sd=("profit", "std"))
+    half = stats.t.ppf(0.5 + ci / 2, np.maximum(out["n"] - 1, 1)) * out["sd"].fillna(0.0) / np.sqrt(out["n"])
+    out["ci_low"], out["ci_high"] = out["profit"] - half, out["profit"] + half
+    out.index.name = by
+    return out.drop(columns="sd")
+
+
+def _lookup(name: str, mapping: Mapping | pd.Series, keys: pd.Series) -> np.ndarray:
+    """``mapping[key]`` for each key, as floats; a ValueError names the keys it lacks."""
+    series = pd.Series(mapping, dtype=float)
+    missing = sorted(set(keys.astype(str)) - set(series.index.astype(str)))
+    if missing:
+        raise ValueError(f"`{name}` has no entry for {missing[:5]}.")
+    return series.reindex(keys.to_numpy()).to_numpy(dtype=float)
+
+
+@dataclass(frozen=True, repr=False)
+class PlanDifference(Result):
+    """The difference in true profit between two plans, with a bootstrap interval over customers.
+
+    Attributes
+    ----------
+    plan, other : str
+        The plans compared (``plan`` minus ``other``).
+    estimate : float
+        Total true expected profit of ``plan`` minus that of ``other`` (EUR).
+    per_customer : float
+        ``estimate`` over the customers (EUR).
+    ci : tuple of float
+        Percentile bootstrap interval of ``estimate``.
+    level : float
+    n_customers, n_boot : int
+
+    Examples
+    --------
+    >>> per = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 1.0, 1.0]})
+    >>> profit_difference(per, "a", "b", n_boot=200, rng=0).estimate
+    3.0
+    """
+
+    plan: str
+    other: str
+    estimate: float
+    per_customer: float
+    ci: tuple[float, float]
+    level: float
+    n_customers: int
+    n_boot: int
+
+
+def profit_difference(per_customer: pd.DataFrame, plan: str, other: str, *, ci: float = 0.95, n_boot: int = 2000,
+                      rng: RNGLike = DEFAULT_RNG) -> PlanDifference:
+    """How much more one plan earns than another on the truth, with a bootstrap interval over customers.
+
+    Parameters
+    ----------
+    per_customer : DataFrame
+        :attr:`OfferComparison.per_customer`: each plan's true expected profit per customer (EUR).
+    plan, other : str
+        Columns of ``per_customer``: the difference is ``plan`` minus ``other``.
+    ci : float, default=0.95
+        Confidence level.
+    n_boot : int, default=2000
+        Bootstrap resamples of the customers.
+    rng : int, Generator or None, default=0
+        Seed of the resamples.
+
+    Returns
+    -------
+    PlanDifference
+
+    Raises
+    ------
+    ValueError
+        A plan that is not a column of ``per_customer``, no customers.
+
+    Notes
+    -----
+    The customers are resampled with replacement and the difference of the totals recomputed;
+    the interval is the percentile interval of those differences. It says how much the result
+    depends on which customers happened to be active; it holds the fitted model fixed, so the
+    variation of the model's fit from one sample of randomized offers to another comes on top.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> per = pd.DataFrame({"model": rng.normal(0.1, 1.0, 500), "uniform": np.zeros(500)})
+    >>> d = profit_difference(per, "model", "uniform", rng=1)
+    >>> bool(d.ci[0] < d.estimate < d.ci[1])
+    True
+    """
+    rng = as_rng(rng)
+    check_frame("per_customer", per_customer, [plan, other])
+    ci = check_ci(ci)
+    n_boot = check_int("n_boot", n_boot, 10, 10**7)
+    diff = (per_customer[plan] - per_customer[other]).to_numpy(dtype=float)
+    n = len(diff)
+    if n == 0:
+        raise ValueError("`per_customer` has no customers.")
+    totals = np.array([diff[rng.integers(0, n, n)].sum() for _ in range(n_boot)])
+    low, high = np.quantile(totals, [(1 - ci) / 2, (1 + ci) / 2])
+    return PlanDifference(plan=plan, other=other, estimate=float(diff.sum()), per_customer=float(diff.mean()),
+                          ci=(float(low), float(high)), level=ci, n_customers=n, n_boot=n_boot)
+
+
+def refit_difference(model: NextBestOffer, offers: pd.DataFrame, features: pd.DataFrame,
+                     true_probabilities: pd.DataFrame, *, value: Mapping | pd.Series, cost: Mapping | pd.Series,
+                     n_refits: int = 20, ci: float = 0.95, rng: RNGLike = DEFAULT_RNG) -> PlanDifference:
+    """How much the next-best offer earns more than one offer for everyone, over refits of the model.
+
+    Parameters
+    ----------
+    model : NextBestOffer
+        A fitted model: ``estimate`` is the difference its own plans make.
+    offers : DataFrame
+        The randomized offers it was fitted on; they are resampled with replacement and the
+        model refitted on each resample.
+    features : DataFrame
+        The customers' features, indexed by customer: those of the offers' customers (to fit)
+        and those of ``true_probabilities``' customers (to plan for).
+    true_probabilities : DataFrame
+        The true probability of buying, per customer to plan for and ``(category, channel)``.
+    value, cost
+        As in :func:`choose_offers`.
+    n_refits : int, default=20
+        Resamples of the offers.
+    ci : float, default=0.95
+        Confidence level of the percentile interval.
+    rng : int, Generator or None, default=0
+        Seed of the resamples.
+
+    Returns
+    -------
+    PlanDifference
+        ``plan`` is ``"next-best offer (model)"``, ``other`` ``"one size fits all"``; ``ci``
+        the percentile interval of the refits' differences, ``n_boot`` the refits.
+
+    Raises
+    ------
+    NotFittedError
+        ``model`` is not fitted.
+    ValueError
+        As :func:`compare_offer_plans`.
+
+    Notes
+    -----
+    Each refit gives both plans (the model's per-customer choice and the single offer its
+    predictions rate best), scored on the truth. The spread shows how far the comparison
+    moves with another sample of randomized offers, which :func:`profit_difference` holds fixed.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 300
+    >>> a = rng.random(n)
+    >>> feats = pd.DataFrame({"cat_a": a, "cat_b": 1 - a}, index=pd.RangeIndex(1, n + 1, name="customer_id"))
+    >>> offers = pd.DataFrame({"customer_id": rng.integers(1, n + 1, 3000), "category": rng.choice(["a", "b"], 3000),
+    ...                        "channel": "email", "recent_contacts": 0})
+    >>> share = feats["cat_a"].reindex(offers["customer_id"]).to_numpy()
+    >>> offers["purchased_category_30d"] = rng.random(3000) < np.where(offers["category"] == "a", share, 1 - share) / 2
+    >>> model = NextBestOffer(rng=0).fit(offers, feats)
+    >>> truth = offer_grid(lambda c, h: (feats["cat_a"] if c == "a" else 1 - feats["cat_a"]) / 2,
+    ...                    categories=["a", "b"], channels=["email"])
+    >>> d = refit_difference(model, offers, feats, truth, value={"a": 10.0, "b": 10.0}, cost={"email": 0.5},
+    ...                      n_refits=10, rng=1)
+    >>> bool(d.estimate > 0), d.n_boot
+    (True, 10)
+    """
+    rng = as_rng(rng)
+    if not hasattr(model, "n_offers_"):
+        raise NotFittedError("This NextBestOffer is not fitted yet; call fit(...) first.")
+    ci = check_ci(ci)
+    n_refits = check_int("n_refits", n_refits, 2, 10_000)
+    planned = features.loc[true_probabilities.index]
+
+    def gap(fitted: NextBestOffer) -> float:
+        predicted = fitted.probabilities(planned)
+        plans = {"model": choose_offers(predicted, value=value, cost=cost),
+                 "uniform": uniform_offer(predicted, value=value, cost=cost)}
+        table = compare_offer_plans(plans, true_probabilities, value=value, cost=cost).table
+        return float(table.loc["model", "true_profit"] - table.loc["uniform", "true_profit"])
+
+    gaps = [gap(clone(model).set_params(rng=seed_from(rng)).fit(offers.iloc[rng.integers(0, len(offers), len(offers))],
+                                                                   features)) for _ in range(n_refits)]
+    low, high = np.quantile(gaps, [(1 - ci) / 2, (1 + ci) / 2])
+    estimate = gap(model)
+    return PlanDifference(plan="next-best offer (model)", other="one size fits all", estimate=estimate,
+                          per_customer=estimate / len(planned), ci=(float(low), float(high)), level=ci,
+                          n_customers=len(planned), n_boot=n_refits)

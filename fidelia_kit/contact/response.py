@@ -272,8 +272,8 @@ class FatigueResult(Result):
     Attributes
     ----------
     table : DataFrame
-        Per number of recent contacts (the last row holds ``cap`` and more): ``n``,
-        ``responded``, ``rate``, ``ci_low``, ``ci_high`` (Wilson).
+        Per number of recent contacts (the last row holds the top counts, from ``cap`` or lower
+        until it holds ``min_contacts``): ``n``, ``responded``, ``rate``, ``ci_low``, ``ci_high`` (Wilson).
     slope : float
         Log-odds of responding per extra recent contact, from a logistic regression with the
         ``controls`` as dummies.
@@ -281,6 +281,8 @@ class FatigueResult(Result):
         Wald interval of ``slope``.
     odds_ratio : float
         ``exp(slope)``: the odds of responding are multiplied by it per extra contact.
+    odds_ratio_ci : tuple of float
+        ``exp`` of the ends of ``ci``: the interval of ``odds_ratio``.
     pvalue : float
     level : float
     n : int
@@ -307,6 +309,7 @@ class FatigueResult(Result):
     level: float
     n: int
     controls: tuple[str, ...]
+    odds_ratio_ci: tuple[float, float] = (float("nan"), float("nan"))
 
     def to_frame(self) -> pd.DataFrame:
         """The response rate per number of recent contacts.
@@ -318,15 +321,18 @@ class FatigueResult(Result):
         Examples
         --------
         >>> c = pd.DataFrame({"recent": [0, 0, 1, 1, 2, 2, 0, 1], "bought": [1, 0, 1, 0, 0, 0, 1, 1]})
-        >>> contact_fatigue(c, recent_col="recent", response_col="bought", controls=()).to_frame()["n"].tolist()
+        >>> fit = contact_fatigue(c, recent_col="recent", response_col="bought", controls=(), min_contacts=1)
+        >>> fit.to_frame()["n"].tolist()
         [3, 3, 2]
+        >>> contact_fatigue(c, recent_col="recent", response_col="bought", controls=(), min_contacts=5).to_frame()["n"].tolist()
+        [3, 5]
         """
         return self.table.copy()
 
 
 def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contacts",
                     response_col: str = "purchased_category_30d", controls: Sequence[str] = ("channel", "category"),
-                    cap: int = 5, ci: float = 0.95) -> FatigueResult:
+                    cap: int = 5, min_contacts: int = 30, ci: float = 0.95) -> FatigueResult:
     """The response by number of recent contacts, and its logistic slope with an interval.
 
     Parameters
@@ -346,6 +352,10 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     cap : int, default=5
         The table's last row holds ``cap`` or more recent contacts (the regression uses the
         uncapped count).
+    min_contacts : int, default=30
+        The table's rows from the top count down are merged until the last row holds at least
+        this many contacts (a rate of a handful of contacts is noise); 1 keeps every row up
+        to ``cap``.
     ci : float, default=0.95
         Confidence level.
 
@@ -353,7 +363,7 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     -------
     FatigueResult
         ``table``, ``slope``, ``ci``, ``odds_ratio``, ``pvalue``, ``level``, ``n``,
-        ``controls``.
+        ``controls``, ``odds_ratio_ci``.
 
     Raises
     ------
@@ -394,6 +404,7 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     controls = tuple(controls)
     check_frame("contacts", contacts, [recent_col, response_col, *controls])
     cap = check_int("cap", cap, 1, 10_000)
+    min_contacts = check_int("min_contacts", min_contacts, 1, 10**9)
     ci = check_ci(ci)
     flag = _responses("contacts", contacts, response_col)
     rows = flag.notna() & contacts[list(controls)].notna().all(axis=1)
@@ -405,7 +416,11 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     if (recent != np.round(recent)).any():
         raise ValueError(f"`contacts` column {recent_col!r} must hold whole numbers of contacts.")
     y = flag[rows].to_numpy()
-    table = _wilson_table(pd.Series(y), np.minimum(recent.to_numpy(), cap).astype(int), ci)
+    counts = np.minimum(recent.to_numpy(), cap).astype(int)
+    top = int(counts.max()) if len(counts) else 0
+    while top > 0 and (counts >= top).sum() < min_contacts:     # merge sparse top rows into the one below
+        top -= 1
+    table = _wilson_table(pd.Series(y), np.minimum(counts, top), ci)
     table.index.name = recent_col
     X = pd.DataFrame({recent_col: recent.to_numpy()})
     if controls:
@@ -423,4 +438,5 @@ def contact_fatigue(contacts: pd.DataFrame, *, recent_col: str = "recent_contact
     low, high = fit.conf_int(alpha=1 - ci).loc[recent_col]
     slope = float(fit.params[recent_col])
     return FatigueResult(table=table, slope=slope, ci=(float(low), float(high)), odds_ratio=float(np.exp(slope)),
-                         pvalue=float(fit.pvalues[recent_col]), level=ci, n=int(len(y)), controls=controls)
+                         pvalue=float(fit.pvalues[recent_col]), level=ci, n=int(len(y)), controls=controls,
+                         odds_ratio_ci=(float(np.exp(low)), float(np.exp(high))))
