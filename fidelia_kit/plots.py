@@ -1249,7 +1249,7 @@ def tier_mix_plot(history: pd.DataFrame, *, complete_from: DateLike | None = Non
     >>> h = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-04-01"]),
     ...                   "tier": ["basic", "silver", "silver"]})
     >>> ax = tier_mix_plot(h)
-    >>> ax.get_ylabel(), [round(p.get_height(), 1) for p in ax.patches]   # basic then silver, per date
+    >>> ax.get_ylabel(), [round(float(p.get_height()), 1) for p in ax.patches]   # basic then silver, per date
     ('share of customers who had bought (%)', [50.0, 0.0, 50.0, 100.0])
     """
     check_frame("history", history, ["date", "tier"])

@@ -661,8 +661,9 @@ def rd_stability(table: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> t = pd.DataFrame({"tier": ["gold"] * 3, "estimate": [0.11, 0.08, 0.05],
     ...                   "ci_low": [-0.02, 0.01, -0.01], "ci_high": [0.24, 0.15, 0.11]})
-    >>> rd_stability(t).loc["gold", ["excluding_zero", "stable"]].tolist()
-    [1, False]
+    >>> r = rd_stability(t)
+    >>> int(r.loc["gold", "excluding_zero"]), bool(r.loc["gold", "stable"])
+    (1, False)
     """
     check_frame("table", table, ["tier", "estimate", "ci_low", "ci_high"])
     rows = {}
