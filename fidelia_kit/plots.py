@@ -1229,17 +1229,22 @@ def tier_rd_plot(bins: pd.DataFrame, fit: TierEffect, *, ax: Axes | None = None)
     ax.set_title(f"Amount per purchase at the {fit.threshold:,.0f} EUR tier threshold: jump {fit.estimate:+.1%}")
     ax.set_xlabel("spend in the 365 days before the purchase (EUR)")
     ax.set_ylabel("log(amount / customer's first amount)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)  # below: off the data
     return ax
 
 
-def tier_mix_plot(history: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Customers in each card tier at each date, stacked.
+def tier_mix_plot(history: pd.DataFrame, *, complete_from: DateLike | None = None, ax: Axes | None = None) -> Axes:
+    """Share of customers in each card tier at each date, stacked to 100 %.
+
+    Shares, not counts: counts mostly show the customer base growing.
 
     Parameters
     ----------
     history : DataFrame
         :func:`~fidelia_kit.programme.tier_history`'s output (``date``, ``tier``).
+    complete_from : date-like, optional
+        First date with a full 365-day look-back in the data; earlier dates are marked ``*``
+        (their tiers are understated).
     ax : matplotlib Axes, optional
         Where to draw; a new figure if None.
 
@@ -1251,17 +1256,27 @@ def tier_mix_plot(history: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     --------
     >>> h = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-04-01"]),
     ...                   "tier": ["basic", "silver", "silver"]})
-    >>> tier_mix_plot(h).get_ylabel()
-    'customers who had bought (count)'
+    >>> ax = tier_mix_plot(h)
+    >>> ax.get_ylabel(), [round(float(p.get_height()), 1) for p in ax.patches]   # basic then silver, per date
+    ('share of customers who had bought (%)', [50.0, 0.0, 50.0, 100.0])
     """
     check_frame("history", history, ["date", "tier"])
     ax = _axes(ax, (8, 4.5))
-    counts = pd.crosstab(pd.to_datetime(history["date"]).dt.date, history["tier"])
-    counts.plot.bar(stacked=True, ax=ax, color={"basic": "#9ecae1", "silver": "#8c8c8c", "gold": "goldenrod"}, rot=45)
+    shares = 100 * pd.crosstab(pd.to_datetime(history["date"]).dt.date, history["tier"], normalize="index")
+    shares.plot.bar(stacked=True, ax=ax, color={"basic": "#9ecae1", "silver": "#8c8c8c", "gold": "goldenrod"}, rot=45)
     ax.set_title("Card tiers over time (by spend in the 365 days before each date)")
     ax.set_xlabel("date")
-    ax.set_ylabel("customers who had bought (count)")
-    ax.legend(title="tier")
+    ax.set_ylabel("share of customers who had bought (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(title="tier", loc="upper left", bbox_to_anchor=(1.01, 1))
+    if complete_from is not None:
+        from ._validation import as_date
+
+        first = as_date("complete_from", complete_from).date()
+        short = [d < first for d in shares.index]
+        ax.set_xticklabels([f"{d}*" if s else str(d) for d, s in zip(shares.index, short)])
+        if any(short):
+            ax.set_xlabel("date (* less than 365 days of data before: tiers understated)")
     return ax
 
 

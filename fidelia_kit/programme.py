@@ -33,6 +33,11 @@ __all__ = [
     "trailing_spend_at",
     "tier_history",
     "tier_migration",
+    "TierRetention",
+    "tier_retention",
+    "tier_margin_uplift",
+    "effects_from_jumps",
+    "rd_stability",
     "next_tier_gap",
     "upgrade_value",
     "tier_effect_rd",
@@ -44,12 +49,13 @@ TIERS = {"basic": 0.0, "silver": 400.0, "gold": 1200.0}
 POINT_VALUE = 0.01
 
 
-def _transactions(transactions, *, customer_col, date_col, cols=()) -> pd.DataFrame:
-    check_frame("transactions", transactions, [customer_col, date_col, *cols])
+def _transactions(transactions, *, customer_col, date_col, cols=(), signed=()) -> pd.DataFrame:
+    """The columns the module needs; ``signed`` ones (e.g. a gross margin) may be negative."""
+    check_frame("transactions", transactions, [customer_col, date_col, *cols, *signed])
     out = pd.DataFrame({"customer": transactions[customer_col].to_numpy(),
                         "date": as_dates("transactions", date_col, transactions[date_col]).to_numpy()})
-    for c in cols:
-        out[c] = as_amounts("transactions", c, transactions[c]).to_numpy()
+    for c in (*cols, *signed):
+        out[c] = as_amounts("transactions", c, transactions[c], allow_negative=c in signed).to_numpy()
     return out
 
 
@@ -138,15 +144,29 @@ class PointsSummary(Result):
     breakage : float
         Estimated share of points never redeemed (from the customers who stopped buying).
     expected_liability : float
-        ``liability x (1 - breakage)``: the liability net of breakage.
+        The outstanding points of the customers still active (not lapsed) x point value, EUR:
+        what the firm can expect to pay, assuming active holders cash their whole balance and
+        lapsed holders none of theirs.
     n_lapsed : int
         Customers behind the breakage estimate.
+    lapsed_liability : float
+        The outstanding points of the lapsed customers x point value, EUR (``liability -
+        expected_liability``): the part assumed never to be cashed.
+    margin : float
+        Gross margin of the period's sales, EUR (NaN without a margin column).
+    cost_per_margin : float
+        ``redemption_cost / margin``: reward cost per euro of gross margin.
+    accrued_cost : float
+        ``redemption_cost + expected_liability``, EUR: the points earned in the period that are
+        redeemed or expected to be (the promise net of the lapsed holders' balances).
+    accrued_per_euro, accrued_per_margin : float
+        ``accrued_cost`` per euro of sales and per euro of gross margin.
 
     Examples
     --------
     >>> s = PointsSummary(1000.0, 1000, 500, 500, 5.0, 0.005, 5.0, 0.4, 3.0, 12)
-    >>> s.expected_liability == s.liability * (1 - s.breakage)
-    True
+    >>> s.liability - s.expected_liability
+    2.0
     """
 
     sales: float
@@ -159,17 +179,30 @@ class PointsSummary(Result):
     breakage: float
     expected_liability: float
     n_lapsed: int
+    lapsed_liability: float = float("nan")
+    margin: float = float("nan")
+    cost_per_margin: float = float("nan")
+    accrued_cost: float = float("nan")
+    accrued_per_euro: float = float("nan")
+    accrued_per_margin: float = float("nan")
 
 
 def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None, lapsed_days: int = 365,
                    point_value: float = POINT_VALUE, customer_col: str = "customer_id",
-                   date_col: str = "date", value_col: str = "amount") -> PointsSummary:
+                   date_col: str = "date", value_col: str = "amount",
+                   margin_col: str | None = None) -> PointsSummary:
     """Points earned, redeemed and outstanding, the liability, breakage and the cost per euro of sales.
 
     Breakage is the share of points that will never be redeemed. Customers who have stopped
     buying will not cash their balance, so it is estimated from the customers who made no
     purchase in the ``lapsed_days`` days before ``as_of`` (and bought before): the share of the
-    points they earned that they never redeemed.
+    points they earned that they never redeemed. Breakage measured on lapsed customers says
+    nothing about the balances of active customers, who keep buying and redeeming: the expected
+    liability is therefore the balance of the active holders (assumed cashed in full), and the
+    lapsed holders' balance is assumed never cashed. Two cost views are given: the points
+    redeemed in the period, and the points earned (the promise) net of breakage, each per euro
+    of sales and, with ``margin_col``, per euro of gross margin; the promise counts the points
+    redeemed and those the active holders are expected to redeem.
 
     Parameters
     ----------
@@ -184,6 +217,9 @@ def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None,
         EUR per redeemed point.
     customer_col, date_col, value_col : str
         Column names.
+    margin_col : str, optional
+        Column of each purchase's gross margin (EUR), e.g. ``"gross_margin"``; without it the
+        per-margin costs are NaN.
 
     Returns
     -------
@@ -202,7 +238,9 @@ def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None,
        \\quad \\text{cost per euro} = \\frac{v \\sum R}{\\sum \\text{sales}}
 
     with :math:`L` the lapsed customers, :math:`E, R` points earned and redeemed and :math:`v`
-    the value of a point. Lapsing is a proxy of leaving: a lapsed customer who comes back can
+    the value of a point. The accrued cost is :math:`v \\sum R` plus the expected liability
+    :math:`v \\sum_{i \\notin L} (E_i - R_i)`: breakage measured on the lapsed is not applied to
+    the active customers' points. Lapsing is a proxy of leaving: a lapsed customer who comes back can
     still redeem, so the estimate leans high when ``lapsed_days`` is short.
 
     Examples
@@ -213,15 +251,18 @@ def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None,
     >>> s = points_summary(tx, as_of="2024-07-01")
     >>> round(s.breakage, 4), round(s.cost_per_euro, 4), round(s.liability, 2)
     (0.2063, 0.0068, 2.3)
+    >>> round(s.expected_liability, 2), round(s.lapsed_liability, 2)   # customer 2 is active, 1 lapsed
+    (1.0, 1.3)
     """
     check_number("lapsed_days", lapsed_days, 1, 100 * 366)
     tx = _transactions(transactions, customer_col=customer_col, date_col=date_col,
-                       cols=(value_col, "points_earned", "points_redeemed"))
+                       cols=(value_col, "points_earned", "points_redeemed"), signed=(margin_col,) if margin_col else ())
     as_of = tx["date"].max() + pd.Timedelta(days=1) if as_of is None else as_date("as_of", as_of)
     tx = tx[tx["date"] < as_of]
     g = tx.groupby("customer").agg(last=("date", "max"), earned=("points_earned", "sum"),
                                    redeemed=("points_redeemed", "sum"))
-    lapsed = g[g["last"] < as_of - pd.Timedelta(days=lapsed_days)]
+    is_lapsed = g["last"] < as_of - pd.Timedelta(days=lapsed_days)
+    lapsed = g[is_lapsed]
     if len(lapsed) == 0 or lapsed["earned"].sum() == 0:
         raise ValueError(f"No customer has lapsed (no purchase in the {lapsed_days} days before as_of "
                          f"{as_of.date()}), so breakage cannot be estimated; use a later `as_of` or fewer `lapsed_days`.")
@@ -229,11 +270,18 @@ def points_summary(transactions: pd.DataFrame, *, as_of: DateLike | None = None,
     earned, redeemed = int(g["earned"].sum()), int(g["redeemed"].sum())
     sales = float(tx[value_col].sum())
     liability = (earned - redeemed) * point_value
+    lapsed_liability = float((lapsed["earned"] - lapsed["redeemed"]).sum() * point_value)
+    margin = float(tx[margin_col].sum()) if margin_col else float("nan")
+    accrued = redeemed * point_value + liability - lapsed_liability
+    per = lambda cost, base: cost / base if base > 0 else float("nan")  # noqa: E731
     return PointsSummary(sales=sales, points_earned=earned, points_redeemed=redeemed,
                          points_outstanding=earned - redeemed, redemption_cost=redeemed * point_value,
-                         cost_per_euro=redeemed * point_value / sales if sales > 0 else float("nan"),
+                         cost_per_euro=per(redeemed * point_value, sales),
                          liability=liability, breakage=float(breakage),
-                         expected_liability=liability * (1 - float(breakage)), n_lapsed=len(lapsed))
+                         expected_liability=liability - lapsed_liability, n_lapsed=len(lapsed),
+                         lapsed_liability=lapsed_liability, margin=margin,
+                         cost_per_margin=per(redeemed * point_value, margin), accrued_cost=accrued,
+                         accrued_per_euro=per(accrued, sales), accrued_per_margin=per(accrued, margin))
 
 
 def trailing_spend_at(transactions: pd.DataFrame, dates: DateLike | Sequence[DateLike], *, days: int = 365, customer_col: str = "customer_id",
@@ -387,6 +435,247 @@ def tier_migration(history: pd.DataFrame, *, start: DateLike, end: DateLike,
                         pd.Categorical(at[end], categories=tiers), dropna=False)
     table.index.name, table.columns.name = "start", "end"
     return table.astype(np.int64)
+
+
+@dataclass(frozen=True, repr=False)
+class TierRetention(Result):
+    """Of the customers silver or better at ``start``, the share still silver or better at ``end``.
+
+    Attributes
+    ----------
+    start, end : Timestamp
+        The two dates compared.
+    n : int
+        Customers above the first tier at ``start``.
+    n_held : int
+        Of them, those still above it at ``end``.
+    share : float
+        ``n_held / n`` (NaN when ``n`` is 0).
+    ci : tuple of float
+        Wilson interval of ``share``.
+    level : float
+        Confidence level of ``ci``.
+
+    Examples
+    --------
+    >>> r = TierRetention(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-01-01"), 10, 4, 0.4, (0.17, 0.69), 0.95)
+    >>> r.share == r.n_held / r.n
+    True
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    n: int
+    n_held: int
+    share: float
+    ci: tuple[float, float]
+    level: float
+
+
+def tier_retention(history: pd.DataFrame, *, start: DateLike, months: int = 12, ci: float = 0.95,
+                   customer_col: str = "customer_id") -> TierRetention:
+    """How many customers above the first tier at ``start`` still are ``months`` months later.
+
+    Parameters
+    ----------
+    history : DataFrame
+        :func:`tier_history`'s output; it must hold both ``start`` and ``start + months``.
+    start : date-like
+        The first date; for an honest tier it needs a full 365-day look-back in the data.
+    months : int, default=12
+        The span: the second date is ``start`` plus this many months.
+    ci : float, default=0.95
+        Confidence level of the Wilson interval.
+    customer_col : str
+        Column name.
+
+    Returns
+    -------
+    TierRetention
+
+    Raises
+    ------
+    ValueError
+        A column is missing, or ``start`` or the date ``months`` later is not in ``history``.
+
+    Notes
+    -----
+    Each customer counts once, so the Wilson interval for a binomial share applies (Wilson, 1927,
+    JASA 22, 209-212).
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3],
+    ...                   "date": pd.to_datetime(["2025-01-01", "2026-01-01"] * 3),
+    ...                   "tier": ["silver", "gold", "gold", "basic", "basic", "silver"]})
+    >>> r = tier_retention(h, start="2025-01-01")
+    >>> r.n, r.n_held, r.share
+    (2, 1, 0.5)
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    check_frame("history", history, [customer_col, "date", "tier"])
+    check_number("months", months, 1, 1200)
+    level = check_ci(ci)
+    start = as_date("start", start)
+    end = start + pd.DateOffset(months=int(months))
+    dates = pd.to_datetime(history["date"])
+    for name, d in (("start", start), (f"start + {months} months", end)):
+        if not (dates == d).any():
+            raise ValueError(f"`history` has no date {d.date()} ({name}); its dates run from "
+                             f"{dates.min().date()} to {dates.max().date()}.")
+    base = str(pd.Categorical(history["tier"]).categories[0]) if isinstance(history["tier"].dtype, pd.CategoricalDtype) \
+        else "basic"
+    above = lambda d: set(history.loc[(dates == d) & (history["tier"].astype(str) != base), customer_col])  # noqa: E731
+    first, later = above(start), above(end)
+    n, held = len(first), len(first & later)
+    low, high = proportion_confint(held, n, alpha=1 - level, method="wilson") if n else (float("nan"), float("nan"))
+    return TierRetention(start=start, end=end, n=n, n_held=held, share=held / n if n else float("nan"),
+                         ci=(float(low), float(high)), level=level)
+
+
+def tier_margin_uplift(transactions: pd.DataFrame, *, effects: dict, tiers: dict | None = None,
+                       margin_col: str = "gross_margin", customer_col: str = "customer_id",
+                       date_col: str = "date", value_col: str = "amount") -> float:
+    """The gross margin the tiers' effect added: what the tiers bought, if the effects are right.
+
+    Each purchase's tier is set by the customer's spend in the 365 days before its day. A
+    purchase made in a tier with effect ``e`` (relative to the first tier) is ``1 + e`` times
+    what it would have been, so ``margin x e / (1 + e)`` of its margin is the tier's doing
+    (the margin rate assumed unchanged).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase with ``customer_col``, ``date_col``, ``value_col`` and ``margin_col``.
+    effects : dict
+        Relative effect of each tier on the amount per purchase against the first tier, e.g.
+        ``{"silver": 0.10, "gold": 0.155}`` (a tier not named has effect 0).
+    tiers : dict, optional
+        Tier name to threshold in EUR, rising from 0; default :data:`TIERS`.
+    margin_col, customer_col, date_col, value_col : str
+        Column names.
+
+    Returns
+    -------
+    float
+        EUR of gross margin.
+
+    Raises
+    ------
+    ValueError
+        A column is missing, or an effect is <= -1.
+
+    Notes
+    -----
+    Purchases in the first 365 days of the data have a truncated look-back, so their tier (and
+    the uplift) is understated there.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-02-01"],
+    ...                    "amount": [500.0, 110.0], "gross_margin": [100.0, 22.0]})
+    >>> round(tier_margin_uplift(tx, effects={"silver": 0.10}), 2)   # the second purchase is silver: 22 x 0.1 / 1.1
+    2.0
+    """
+    from .synth.purchases import trailing_spend
+
+    tiers = _check_tiers(TIERS if tiers is None else tiers)
+    if not isinstance(effects, dict):
+        raise TypeError(f"`effects` must be a dict of tier name to relative effect; got {type(effects).__name__}.")
+    for k, v in effects.items():
+        check_number(f"effects[{k!r}]", v, -0.999999, 100)
+    tx = _transactions(transactions, customer_col=customer_col, date_col=date_col, cols=(value_col,),
+                       signed=(margin_col,))
+    tx = tx.sort_values(["customer", "date"], kind="stable", ignore_index=True)
+    codes = pd.factorize(tx["customer"])[0]
+    day = ((tx["date"] - tx["date"].min()) // pd.Timedelta(days=1)).to_numpy()
+    tier = _tier_of(trailing_spend(codes, day, tx[value_col].to_numpy()), tiers)
+    e = pd.Series(tier).map(lambda t: effects.get(t, 0.0)).astype(float).to_numpy()
+    return float((tx[margin_col].to_numpy() * e / (1 + e)).sum())
+
+
+def effects_from_jumps(jumps: dict, *, tiers: dict | None = None) -> dict:
+    """Each tier's effect against the first tier, from the jumps at each threshold.
+
+    An RD at a threshold measures the jump against the tier just below (gold against silver),
+    so the effects against the first tier multiply: ``1 + e_k = (1 + j_1) ... (1 + j_k)``.
+
+    Parameters
+    ----------
+    jumps : dict
+        Tier name to its jump against the tier below (a tier not named has jump 0).
+    tiers : dict, optional
+        Tier name to threshold in EUR, rising from 0; default :data:`TIERS`.
+
+    Returns
+    -------
+    dict
+        Tier name (every tier above the first) to its relative effect against the first tier.
+
+    Raises
+    ------
+    ValueError
+        A jump is <= -1 or bad ``tiers``.
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in effects_from_jumps({"silver": 0.10, "gold": 0.05}).items()}
+    {'silver': 0.1, 'gold': 0.155}
+    """
+    tiers = _check_tiers(TIERS if tiers is None else tiers)
+    if not isinstance(jumps, dict):
+        raise TypeError(f"`jumps` must be a dict of tier name to relative jump; got {type(jumps).__name__}.")
+    for k, v in jumps.items():
+        check_number(f"jumps[{k!r}]", v, -0.999999, 100)
+    out, level = {}, 1.0
+    for name in list(tiers)[1:]:
+        level *= 1 + float(jumps.get(name, 0.0))
+        out[name] = level - 1
+    return out
+
+
+def rd_stability(table: pd.DataFrame) -> pd.DataFrame:
+    """Whether RD estimates at several bandwidths tell the same story, tier by tier.
+
+    The estimate is called stable when every bandwidth's estimate lies inside every other
+    bandwidth's interval and the intervals all sit on the same side of zero (or all contain it).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per tier and bandwidth: ``tier``, ``estimate``, ``ci_low``, ``ci_high``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by tier: ``n_bandwidths``, ``lowest`` and ``highest`` estimate, ``excluding_zero``
+        (intervals that exclude zero) and ``stable`` (bool).
+
+    Raises
+    ------
+    ValueError
+        A column is missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"tier": ["gold"] * 3, "estimate": [0.11, 0.08, 0.05],
+    ...                   "ci_low": [-0.02, 0.01, -0.01], "ci_high": [0.24, 0.15, 0.11]})
+    >>> r = rd_stability(t)
+    >>> int(r.loc["gold", "excluding_zero"]), bool(r.loc["gold", "stable"])
+    (1, False)
+    """
+    check_frame("table", table, ["tier", "estimate", "ci_low", "ci_high"])
+    rows = {}
+    for tier, g in table.groupby("tier", sort=False):
+        est, low, high = (g[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+        inside = bool(((est[:, None] >= low[None, :]) & (est[:, None] <= high[None, :])).all())
+        side = np.where(low > 0, 1, np.where(high < 0, -1, 0))
+        rows[tier] = {"n_bandwidths": len(g), "lowest": float(est.min()), "highest": float(est.max()),
+                      "excluding_zero": int((side != 0).sum()), "stable": inside and len(set(side)) == 1}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "tier"
+    return out
 
 
 def next_tier_gap(transactions: pd.DataFrame, *, as_of: DateLike, tiers: dict | None = None,

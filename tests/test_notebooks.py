@@ -1115,8 +1115,8 @@ def _parameters(executed, number):
 
 
 def test_programme_notebook_against_the_kit_and_the_truth(executed):
-    """Notebook 10's records against the kit's functions on the saved world, the truth's tier effects and the
-    dictionary's four-fold; its sentences follow the numbers."""
+    """Notebook 10's records against the kit's functions on the saved world, the truth's tier effects and referral
+    weights; its sentences follow the numbers."""
     from fidelia_kit import programme
 
     world, runs, _ = executed
@@ -1164,10 +1164,43 @@ def test_programme_notebook_against_the_kit_and_the_truth(executed):
     # referrals: promoters against passives, with the interval's verdict against the dictionary's four-fold
     low, high = x["referral_ratio_ci"]
     assert low < x["referral_ratio"] < high
-    assert x["referral_ratio_outcome"] == ("covered" if low <= 4 <= high else "above" if low > 4 else "below")
+    weights = world.truth["referrals"]["weights"]          # the generator's referrer weights, read from truth.json
+    ratio = weights["promoter"] / weights["passive"]
+    assert x["referral_ratio_true"] == ratio
+    assert x["referral_ratio_outcome"] == ("covered" if low <= ratio <= high else "above" if low > ratio else "below")
     stderr, shown = _outputs(executed, "10")
     assert stderr == ""
     assert f"{100 * x['cost_per_euro']:.2f} cents per euro of sales" in shown
+    # the expected debt is the active holders' balance (not the liability x (1 - lapsed breakage)), against the truth
+    pts = programme.points_summary(tx, as_of=window_end, lapsed_days=lapsed, point_value=q["point_value"],
+                                   margin_col="gross_margin")
+    assert x["expected_liability_eur"] == pytest.approx(pts.expected_liability, rel=1e-12)
+    assert x["expected_liability_eur"] != pytest.approx(pts.liability * (1 - pts.breakage), rel=0.01)
+    assert f"the firm can expect to pay about {pts.expected_liability:,.0f} EUR" in shown
+    assert x["cost_per_margin"] == pytest.approx(0.01 * tx["points_redeemed"].sum() / tx["gross_margin"].sum(), rel=1e-12)
+    assert x["accrued_per_euro"] == pytest.approx((0.01 * tx["points_redeemed"].sum() + pts.expected_liability)
+                                                  / tx["amount"].sum(), rel=1e-12)
+    # tier retention over a stated 12 months from the first quarter with a full look-back, with its interval
+    r = x["tier_retention"]
+    assert r["ci"][0] <= r["share"] <= r["ci"][1] and r["share"] == r["held"] / r["n"]
+    assert f"{r['share']:.0%} ({q['ci']:.0%} CI {r['ci'][0]:.0%} to {r['ci'][1]:.0%}) still were 12 months later" in shown
+    # the bandwidth check is read into a sentence that follows the estimates' intervals
+    sens = pd.DataFrame(x["rd_sensitivity"])
+    for name, stable in x["rd_stable"].items():
+        rows = sens[sens["tier"] == name]
+        inside = all(lo <= e <= hi for e in rows["estimate"] for lo, hi in zip(rows["ci_low"], rows["ci_high"]))
+        sides = {(lo > 0) - (hi < 0) for lo, hi in zip(rows["ci_low"], rows["ci_high"])}
+        assert stable == (inside and len(sides) == 1)
+        assert f"At {name} the estimate runs" in shown and ("it is stable" if stable else "it is not stable") in shown
+    # the upgrade worth has an interval and its truth comparison is read from it
+    lo, hi = x["upgrade_worth_ci"]
+    assert lo <= x["upgrade_worth_total"] <= hi
+    true_worth = x["upgrade_worth_total_true"]
+    assert x["upgrade_worth_outcome"] == ("covered" if lo <= true_worth <= hi else "above" if lo > true_worth else "below")
+    # cost against what the tiers buy: the verdict follows the interval of the extra margin against the cost
+    blo, bhi = x["tier_margin_uplift_ci"]
+    cost = x["reward_cost_accrued"]
+    assert x["programme_roi_outcome"] == ("pays" if blo > cost else "loses" if bhi < cost else "inconclusive")
     for name, outcome in x["balance_outcomes"].items():
         said = {"positive": "positive, the whole interval lies above zero",
                 "negative": "negative, the whole interval lies below zero"}.get(outcome, "not distinguishable from zero")

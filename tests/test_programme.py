@@ -41,8 +41,34 @@ def test_summary_by_hand(hand):
     assert s.cost_per_euro == pytest.approx(5 / 730)
     assert s.liability == pytest.approx(2.30)
     assert s.breakage == pytest.approx(1 - 500 / 630)
-    assert s.expected_liability == pytest.approx(2.30 * 500 / 630)
+    # the breakage of lapsed customer 1 is not applied to active customer 2's 100 points: those are owed in full
+    assert s.expected_liability == pytest.approx(1.00) and s.lapsed_liability == pytest.approx(1.30)
+    assert s.accrued_cost == pytest.approx(5.00 + 1.00) and s.accrued_per_euro == pytest.approx(6 / 730)
+    assert np.isnan(s.margin) and np.isnan(s.cost_per_margin)
     assert s.n_lapsed == 1
+
+
+def test_costs_per_euro_of_margin_by_hand(hand):
+    """Margins 120, -5, 10, 15 EUR (a discounted purchase can lose money): 140 EUR; 5 / 140 redeemed, 6 / 140 promised."""
+    s = programme.points_summary(hand.assign(gross_margin=[120.0, -5.0, 10.0, 15.0]), as_of="2024-07-01",
+                                 margin_col="gross_margin")
+    assert s.margin == pytest.approx(140.0)
+    assert s.cost_per_margin == pytest.approx(5 / 140) and s.accrued_per_margin == pytest.approx(6 / 140)
+
+
+def test_expected_liability_is_close_to_the_balances_that_can_still_be_cashed(world):
+    """The truth: only customers who have not left can still cash their points. The active holders' balance is
+    within 30% of the balance of the customers alive at the end (an upper bound of what is paid: blocks of 500),
+    while the liability net of the lapsed customers' breakage misses it by more than half."""
+    tx = world.tables["transactions"]
+    tc = world.tables["truth_customers"].set_index("customer_id")
+    as_of = tx["date"].max() + pd.Timedelta(days=1)
+    s = programme.points_summary(tx, as_of=as_of, lapsed_days=180)
+    led = programme.points_ledger(tx, as_of=as_of)
+    gone = pd.to_datetime(tc["dropout_date"]).reindex(led.index)
+    owed = led.loc[gone.isna() | (gone >= as_of), "liability"].sum()
+    assert s.expected_liability == pytest.approx(owed, rel=0.3)
+    assert abs(s.liability * (1 - s.breakage) - owed) > 0.5 * owed
 
 
 def test_summary_refuses_when_nobody_lapsed(hand):
@@ -199,3 +225,63 @@ def test_rd_refuses_bad_input(hand, kwargs, err, match):
 def test_rd_refuses_a_non_frame():
     with pytest.raises(TypeError, match="transactions"):
         programme.tier_effect_rd([1, 2], threshold=400)
+
+
+# --- tier retention, effects, stability, what the tiers buy ----------------------------------
+
+def test_tier_retention_by_hand():
+    """Customers 1 and 2 above basic at 2025-01-01; only 1 still is a year later: 1 / 2. Wilson 95% interval for
+    1 of 2: (0.0945, 0.9055) (Wilson 1927; statsmodels proportion_confint gives the same)."""
+    h = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3], "date": pd.to_datetime(["2025-01-01", "2026-01-01"] * 3),
+                      "tier": ["silver", "gold", "gold", "basic", "basic", "silver"]})
+    r = programme.tier_retention(h, start="2025-01-01", months=12)
+    assert (r.n, r.n_held, r.share) == (2, 1, 0.5)
+    assert r.ci == pytest.approx((0.0945, 0.9055), abs=1e-4)
+    with pytest.raises(ValueError, match="no date 2026-07-01"):
+        programme.tier_retention(h, start="2025-01-01", months=18)
+
+
+def test_effects_from_jumps_multiply():
+    """gold against basic = (1 + silver jump)(1 + gold jump) - 1 = 1.1 x 1.05 - 1 = 0.155."""
+    assert programme.effects_from_jumps({"silver": 0.10, "gold": 0.05}) == pytest.approx({"silver": 0.10, "gold": 0.155})
+    assert programme.effects_from_jumps({"gold": 0.05}) == pytest.approx({"silver": 0.0, "gold": 0.05})
+    with pytest.raises(ValueError, match="jumps"):
+        programme.effects_from_jumps({"silver": -1.5})
+
+
+def test_upgrade_worth_with_jumps_uses_the_gold_jump_for_silver_to_gold():
+    """A silver customer moving to gold gains the gold jump (0.05), not (1 + 0.05) / (1 + 0.10) - 1 < 0."""
+    gap = pd.DataFrame({"tier": ["silver"], "next_tier": ["gold"], "eur_to_next": [50.0]}, index=[1])
+    w = programme.upgrade_value(gap, pd.Series({1: 200.0}), effects=programme.effects_from_jumps({"silver": 0.10, "gold": 0.05}))
+    assert w.loc[1, "uplift"] == pytest.approx(0.05) and w.loc[1, "worth"] == pytest.approx(10.0)
+
+
+def test_rd_stability_by_hand():
+    t = pd.DataFrame({"tier": ["silver"] * 3 + ["gold"] * 3, "estimate": [0.10, 0.11, 0.09, 0.11, 0.08, 0.05],
+                      "ci_low": [0.05, 0.07, 0.04, -0.02, 0.01, -0.01], "ci_high": [0.15, 0.15, 0.14, 0.24, 0.15, 0.11]})
+    r = programme.rd_stability(t)
+    assert r.loc["silver", "stable"] and r.loc["silver", "excluding_zero"] == 3
+    assert not r.loc["gold", "stable"] and r.loc["gold", "excluding_zero"] == 1   # zero in and out of the intervals
+    assert (r.loc["gold", "lowest"], r.loc["gold", "highest"]) == (0.05, 0.11)
+
+
+def test_tier_margin_uplift_by_hand():
+    """Customer 1: 500 EUR on day 0 (basic), then 110 EUR on day 31 with 500 EUR before it: silver, margin 22 EUR,
+    22 x 0.1 / 1.1 = 2; 700 EUR more on day 40 (610 before: silver, margin 70, 70 x 0.1 / 1.1); on day 50, 1,310
+    before: gold with effect 0.155, margin 11.55 x 0.155 / 1.155 = 1.55."""
+    tx = pd.DataFrame({"customer_id": [1, 1, 1, 1], "date": ["2024-01-01", "2024-02-01", "2024-02-10", "2024-02-20"],
+                       "amount": [500.0, 110.0, 700.0, 57.75], "gross_margin": [100.0, 22.0, 70.0, 11.55]})
+    got = programme.tier_margin_uplift(tx, effects={"silver": 0.10, "gold": 0.155})
+    assert got == pytest.approx(2.0 + 70 * 0.1 / 1.1 + 1.55)
+
+
+def test_tier_margin_uplift_with_the_true_effects_recovers_the_margin_the_tiers_added(world):
+    """The truth: a purchase made while silver (gold) is (1 + effect) times its amount; so the margin the tiers
+    added, computed with the true effects, is the margin of tier purchases less the same purchases deflated: it
+    must be positive and a share of tier purchases' margin between effect / (1 + effect) at silver and at gold."""
+    tx = world.tables["transactions"]
+    eff = world.truth["card_tiers"]["effect"]
+    got = programme.tier_margin_uplift(tx, effects=dict(eff))
+    none = programme.tier_margin_uplift(tx, effects={})
+    assert none == 0 and got > 0
+    assert programme.tier_margin_uplift(tx, effects={"silver": eff["silver"], "gold": eff["silver"]}) < got

@@ -23,6 +23,8 @@ __all__ = ["People", "make_people", "PROFILE_TRAITS", "DRIVER_WEIGHTS"]
 DRIVER_WEIGHTS = {"staff": 0.40, "accessibility": 0.28, "communication": 0.18,
                   "added_services": 0.11, "participation": 0.03}
 CONSTRUCT_CORRELATION = 0.25
+#: Relative chance of being picked as a referrer by NPS group (recommend 9-10, 7-8, 0-6).
+REFERRAL_WEIGHTS = {"promoter": 4.0, "passive": 1.0, "detractor": 0.25}
 REGION_SHIFT = {"North": 0.25, "South": -0.30, "East": 0.10, "West": 0.0, "Central": -0.05}
 AGE_SHIFT = dict(zip(AGE_BANDS, (-0.5, -0.3, -0.1, 0.1, 0.3, 0.5)))
 AGE_PROBS = (0.10, 0.20, 0.22, 0.20, 0.15, 0.13)
@@ -166,7 +168,9 @@ def make_people(cfg: WorldConfig, rng: np.random.Generator, welcome_rng: np.rand
     ids = np.arange(1, n + 1)
     wants = ~prospect & (rng.random(n) < cfg.referral_share) & (first_day > 0)
     buyer_ids = ids[buyer]
-    weight = np.select([recommend[buyer] >= 9, recommend[buyer] >= 7], [4.0, 1.0], 0.25) * ~prospect[buyer]
+    weight = np.select([recommend[buyer] >= 9, recommend[buyer] >= 7],
+                       [REFERRAL_WEIGHTS["promoter"], REFERRAL_WEIGHTS["passive"]],
+                       REFERRAL_WEIGHTS["detractor"]) * ~prospect[buyer]
     cum = np.cumsum(weight)
     n_before = np.searchsorted(first_day[buyer], first_day[wants], side="left")  # buyers registered earlier
     ok = (n_before > 0) & (cum[np.maximum(n_before, 1) - 1] > 0) if len(cum) else n_before > 0

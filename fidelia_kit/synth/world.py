@@ -28,7 +28,7 @@ from .config import WorldConfig
 from .contacts import make_contacts, true_offer_response
 from .experiment import run_experiment
 from .memberships import make_memberships
-from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, make_people
+from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, REFERRAL_WEIGHTS, make_people
 from .purchases import GOLD, SILVER, TIER_DAYS, simulate_purchases
 from .survey import _respondents, make_first_wave, make_survey, survey_waves
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
@@ -436,6 +436,11 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         "profiles": {name: {k: list(v) if isinstance(v, tuple) else v for k, v in PROFILE_TRAITS[name].items()}
                      for name in PROFILES},
         "category_margin": CATEGORY_MARGIN,
+        "referrals": {"weights": dict(REFERRAL_WEIGHTS), "share": cfg.referral_share,
+                      "note": "A referred customer's referrer is drawn among the buyers who registered before them, "
+                              "with these relative weights by NPS group of the latent recommendation answer "
+                              "(promoter 9-10, passive 7-8, detractor 0-6); prospects never refer. Referrals "
+                              "are counted over the whole window."},
         "points": {"per_euro": 1, "block": POINTS_BLOCK, "value_eur": 0.01},
         "card_tiers": {
             "gold": GOLD, "silver": SILVER, "basis": "spend in the last 365 days of the window, EUR",
