@@ -171,7 +171,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
           for c in CONSTRUCTS),
         _likert("overall_satisfaction", "Overall, how satisfied are you with Fidelia? 1 = not at all ... 10 = completely.", 1, 10),
         _likert("recommend", "How likely are you to recommend Fidelia to a friend? 0 = not at all ... 10 = extremely (the NPS question).", 0, 10),
-        Column("share_of_wallet", "int", "Of what you spend on these products, what share do you spend at Fidelia? (self-reported, in steps of 5)", unit="%", nullable=True, min=0, max=100),
+        Column("share_of_wallet", "int", "Of what you spend on these products, what share do you spend at Fidelia? (self-reported, in steps of 5). "
+               "Answers misreport the true share (truth_customers.csv): true share + `wallet_report_bias` points "
+               "(default 8: respondents overstate) + a noise of sd `wallet_report_sd` (default 12), drawn anew in each wave, "
+               "clipped to 0-100 (truth.json -> survey.share_of_wallet_report).", unit="%", nullable=True, min=0, max=100),
         _likert("repurchase_intention", "I will keep buying at Fidelia. 1 = strongly disagree ... 5 = strongly agree."),
     ),
     "retention_experiment": (
@@ -223,7 +226,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("dropout_date", "date", "Day the customer left (the BG/NBD dropout, just after a purchase that day); empty while alive at the end of the window, and for prospects. A customer is alive on a day d when alive_end is true or dropout_date >= d. A few left customers still show a purchase later: the retention experiment's contact brought them back once.", nullable=True, in_window=True),
         Column("satisfaction", "float", "Latent satisfaction (standardised over buyers: mean 0, sd 1).", nullable=True),
         Column("recommend", "int", "The answer the customer would give to the NPS question.", unit="0-10 scale", nullable=True, min=0, max=10),
-        Column("share_of_wallet", "float", "Share of the customer's category spend that goes to Fidelia.", unit="%", nullable=True, min=0, max=100),
+        Column("share_of_wallet", "float", "Share of the customer's category spend that goes to Fidelia: the true share, which the survey answers misreport.", unit="%", nullable=True, min=0, max=100),
         Column("expected_purchases_52w", "float", "Expected purchases in the 52 weeks after the window, given lambda, p and whether alive: (1 - exp(-lambda p t)) / p.", nullable=True, min=0),
         Column("expected_spend_52w", "float", "expected_purchases_52w x mean_spend (undiscounted), before the card tier's effect on the purchases of silver and gold customers (`card_tiers.effect`).", unit="EUR", nullable=True, min=0),
         Column("p_active_90d", "float", "For the experiment: probability of buying in the 90 days after assignment without contact.", nullable=True, min=0, max=1),

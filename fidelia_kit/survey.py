@@ -2264,7 +2264,9 @@ def share_of_wallet_check(survey: pd.DataFrame, truth_customers: pd.DataFrame, *
     Share of wallet, the part of what a customer spends on the category that they spend with
     us, is the loyalty ladder's test of an *exclusive* customer (share >= 70 %). A firm only
     knows it from what customers say; the synthetic world also knows the truth, so one can
-    see how far the answers can be trusted.
+    see how far the answers can be trusted. Its respondents misreport like real ones: they
+    overstate their loyalty to the store that asks, and answer noisily (``truth.json`` ->
+    ``survey.share_of_wallet_report``).
 
     Parameters
     ----------
@@ -2302,6 +2304,7 @@ def share_of_wallet_check(survey: pd.DataFrame, truth_customers: pd.DataFrame, *
     See Also
     --------
     fidelia_kit.segmentation.loyalty_ladder : the ladder whose exclusive rung uses the answer.
+    fidelia_kit.synth.true_wallet_report_error : the world's expected mean difference, to hold the estimate against.
 
     Notes
     -----

@@ -1159,6 +1159,17 @@ def test_programme_notebook_against_the_kit_and_the_truth(executed):
     assert x["sow_mean_difference"] == pytest.approx(sow.mean_difference, rel=1e-12)
     assert x["exclusive_reported_true"] == [sow.exclusive_reported, sow.exclusive_true]
     assert f"{sow.misclassified:,} ({sow.misclassified / sow.n:.1%}) land on the other side" in _outputs(executed, "10")[1]
+    # the answers' reporting error: the truth is the world's expected mean difference for these customers, and
+    # the verdict is read from the interval and that truth
+    from fidelia_kit.synth import true_wallet_report_error
+
+    report = saved.truth["survey"]["share_of_wallet_report"]
+    true_gap = true_wallet_report_error(sow.customers["true"], bias=report["bias"], sd=report["sd"]).mean()
+    assert x["sow_true_mean_difference"] == pytest.approx(true_gap, rel=1e-12)
+    low, high = x["sow_mean_difference_ci"]
+    assert x["sow_truth_outcome"] == ("covered" if low <= true_gap <= high else
+                                      "missed_above" if low > true_gap else "missed_below")
+    assert x["sow_bias_outcome"] == ("positive" if low > 0 else "negative" if high < 0 else "inconclusive")
     refs = referrers_by_nps(saved.customers, saved.survey_waves, ci=q["ci"])
     assert x["referral_ratio"] == pytest.approx(refs.ratio, rel=1e-12)
     # referrals: promoters against passives, with the interval's verdict against the dictionary's four-fold

@@ -300,3 +300,15 @@ def test_programme_notebook_on_any_world(ran):
     shown = "".join(o.get("data", {}).get("text/markdown", "") for cell in nb.cells for o in cell.get("outputs", []))
     lapsed = min(365, world.truth["window"]["n_days"] // 3)
     assert f"A customer counts as lapsed after {lapsed} days without a purchase." in shown
+    # share of wallet: the answers' expected mean error for the customers compared (this world's knobs), and the
+    # verdict read from the interval and it
+    from fidelia_kit.survey import share_of_wallet_check
+    from fidelia_kit.synth import true_wallet_report_error
+
+    report = world.truth["survey"]["share_of_wallet_report"]
+    sow = share_of_wallet_check(world.survey_waves, world.truth_customers)
+    true_gap = true_wallet_report_error(sow.customers["true"], bias=report["bias"], sd=report["sd"]).mean()
+    assert x["sow_true_mean_difference"] == pytest.approx(true_gap, rel=1e-12)
+    low, high = x["sow_mean_difference_ci"]
+    assert x["sow_truth_outcome"] == ("covered" if low <= true_gap <= high else
+                                      "missed_above" if low > true_gap else "missed_below")

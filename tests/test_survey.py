@@ -34,6 +34,7 @@ from fidelia_kit.survey import (
     scale_scores,
     share_of_wallet_check,
 )
+from fidelia_kit.synth import generate_world, true_wallet_report_error
 
 ALL_ITEMS = [i for items in SURVEY_ITEMS.values() for i in items]
 
@@ -850,8 +851,18 @@ def test_share_of_wallet_check_on_a_world_against_its_truth(small_world):
     assert r.n == true.notna().sum()
     assert r.exclusive_true == int((true >= 70).sum()) and r.exclusive_reported == int((latest >= 70).sum())
     assert r.mean_difference == pytest.approx(float((latest - true).mean()))
-    # the world's answers are the true share rounded to steps of 5: no bias, so the interval covers the
-    # mean rounding error, each answer within 2.5 points, and only truths in [67.5, 70) are misclassified
+    # the world's answers misreport the true share by a known error: the interval covers its expectation
+    report = w.truth["survey"]["share_of_wallet_report"]
+    expected = true_wallet_report_error(r.customers["true"], bias=report["bias"], sd=report["sd"]).mean()
+    assert r.ci[0] <= expected <= r.ci[1]
+
+
+def test_share_of_wallet_check_on_a_world_without_reporting_error():
+    """Answers that are the true share rounded to steps of 5: the interval covers the mean rounding
+    error, each answer is within 2.5 points, and only truths in [67.5, 70) are misclassified."""
+    w = generate_world(n_customers=1_000, seed=11, wallet_report_bias=0.0, wallet_report_sd=0.0)
+    r = share_of_wallet_check(w.survey_waves, w.truth_customers)
+    true = r.customers["true"]
     assert r.ci[0] <= float((5 * np.rint(true / 5) - true).mean()) <= r.ci[1]
     assert r.customers["difference"].abs().max() <= 2.5 + 1e-9
     wrong = r.customers[r.customers["exclusive_reported"] != r.customers["exclusive_true"]]

@@ -88,6 +88,8 @@ class WorldConfig:
     response_rate: float = _knob(0.45, 0.01, 1.0, "Response rate of an average invited customer.")
     nonresponse_satisfaction: float = _knob(0.5, 0.0, 3.0, "Log-odds of responding per standard deviation of satisfaction (non-response bias).")
     item_missing_rate: float = _knob(0.03, 0.0, 0.5, "Chance that any one answer of a respondent is left blank (missing at random).")
+    wallet_report_bias: float = _knob(8.0, -50.0, 50.0, "Share of wallet as answered: points (of 100) a respondent adds on average to their true share (overstating their loyalty to the store that asks) before the answer is clipped to 0-100 and rounded to steps of 5.")
+    wallet_report_sd: float = _knob(12.0, 0.0, 50.0, "Share of wallet as answered: standard deviation (points) of a respondent's reporting error around the bias, drawn anew in every survey wave (0 with a zero bias: the true share, rounded).")
     # retention experiment
     email_effect: float = _knob(0.05, -0.5, 0.5, "Average effect of the discount e-mail on the 90-day purchase probability, before customer differences.")
     call_effect: float = _knob(0.09, -0.5, 0.5, "Average effect of the personal call on the 90-day purchase probability, before customer differences.")

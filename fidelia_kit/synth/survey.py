@@ -13,8 +13,15 @@ the window where notebook 02 compares the loyalty ladder with its end, so a ladd
 either date has survey answers to go by. ``survey_waves`` holds the relationship
 answers of both waves: the first wave's, and the current wave's (the same answers as
 ``survey_responses``). A customer's answer to the recommendation question is the same
-latent value in both waves (truth_customers.recommend); overall satisfaction and share
-of wallet are drawn anew around the same latent satisfaction.
+latent value in both waves (truth_customers.recommend); overall satisfaction is drawn anew
+around the same latent satisfaction.
+
+The answer to the share-of-wallet question misreports the true share
+(truth_customers.share_of_wallet): ``clip(true + wallet_report_bias + wallet_report_sd * z,
+0, 100)`` in steps of 5, with a standard normal ``z`` drawn anew in each wave from a stream of
+its own. Respondents overstate their loyalty to the store that asks, and answer noisily. Only
+the answer is misreported: no cause in the world reads it (the true share itself feeds no
+other table either).
 """
 from __future__ import annotations
 
@@ -25,8 +32,8 @@ from ..schema import CONSTRUCTS, REVERSE_ITEMS, SURVEY_ITEMS
 from .config import WorldConfig
 from .people import People
 
-__all__ = ["make_survey", "make_first_wave", "survey_waves", "ITEM_THRESHOLDS", "IMPORTANCE_MEANS",
-           "RELATIONSHIP_ITEMS"]
+__all__ = ["make_survey", "make_first_wave", "survey_waves", "wallet_answer", "ITEM_THRESHOLDS", "IMPORTANCE_MEANS",
+           "RELATIONSHIP_ITEMS", "WALLET_STEP"]
 
 ITEM_THRESHOLDS = np.array([-1.6, -0.8, 0.1, 1.0])
 AGE_RESPONSE = np.array([-0.8, -0.5, -0.1, 0.2, 0.6, 0.9])
@@ -35,6 +42,8 @@ IMPORTANCE_MEANS = {"staff": 4.3, "accessibility": 4.0, "communication": 3.6,
 FIELD_DAYS = 28
 #: The questions of the short first wave, kept in survey_waves for both waves.
 RELATIONSHIP_ITEMS = ("overall_satisfaction", "recommend", "share_of_wallet")
+#: Answers to the share-of-wallet question are given in steps of this many points (%).
+WALLET_STEP = 5
 
 
 def _likert(y, thresholds):
@@ -61,9 +70,20 @@ def _overall_satisfaction(s: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.clip(np.rint(6.8 + 1.7 * s + 0.8 * rng.standard_normal(len(s))), 1, 10).astype(int)
 
 
-def _share_of_wallet(people: People, resp: np.ndarray) -> np.ndarray:
-    """Self-reported share of wallet: the latent share, in steps of 5 %."""
-    return (5 * np.rint(people.share_of_wallet[resp] / 5)).astype(int)
+def wallet_answer(share: np.ndarray) -> np.ndarray:
+    """An answer to the share-of-wallet question: ``share`` (%) clipped to 0-100, in steps of :data:`WALLET_STEP`."""
+    return WALLET_STEP * np.rint(np.clip(share, 0, 100) / WALLET_STEP)
+
+
+def _share_of_wallet(cfg: WorldConfig, people: People, resp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Self-reported share of wallet: the true share plus the bias and a noise, clipped, in steps of 5 %.
+
+    One noise is drawn for every customer, respondent or not, so a customer's error does not
+    depend on who else answers; the true share (``people.share_of_wallet``) is left as it is.
+    """
+    noise = rng.standard_normal(people.n)[resp]
+    said = people.share_of_wallet[resp] + cfg.wallet_report_bias + cfg.wallet_report_sd * noise
+    return wallet_answer(said).astype(int)
 
 
 def _response_days(day: int, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -76,8 +96,12 @@ def _nps(rec) -> float:
 
 
 def make_survey(cfg: WorldConfig, people: People, purchases_day: np.ndarray, purchases_owner: np.ndarray,
-                rng: np.random.Generator):
-    """Return (survey_responses table, survey truth dict) of the current wave."""
+                rng: np.random.Generator, wallet_rng: np.random.Generator):
+    """Return (survey_responses table, survey truth dict) of the current wave.
+
+    ``wallet_rng`` draws the reporting error of the share-of-wallet answers (every other draw
+    comes from ``rng``).
+    """
     d = cfg.survey_day
     eligible, invited, resp = _respondents(cfg, people, purchases_day, purchases_owner, d, rng)
     m = len(resp)
@@ -100,7 +124,7 @@ def make_survey(cfg: WorldConfig, people: People, purchases_day: np.ndarray, pur
     s = people.satisfaction[resp]
     cols["overall_satisfaction"] = _overall_satisfaction(s, rng)
     cols["recommend"] = people.recommend[resp]
-    cols["share_of_wallet"] = _share_of_wallet(people, resp)
+    cols["share_of_wallet"] = _share_of_wallet(cfg, people, resp, wallet_rng)
     cols["repurchase_intention"] = np.clip(np.rint(3.6 + 0.9 * s + 0.7 * rng.standard_normal(m)), 1, 5).astype(int)
 
     answers = pd.DataFrame(cols)
@@ -128,11 +152,12 @@ def make_survey(cfg: WorldConfig, people: People, purchases_day: np.ndarray, pur
 
 
 def make_first_wave(cfg: WorldConfig, people: People, purchases_day: np.ndarray, purchases_owner: np.ndarray,
-                    rng: np.random.Generator):
+                    rng: np.random.Generator, wallet_rng: np.random.Generator):
     """Return (first wave's answers, its truth dict): the relationship questions only, on ``first_wave_day``.
 
     The same rules as the current wave decide who is eligible, invited and answers (so the
-    same non-response bias); answers may be left blank at the same rate.
+    same non-response bias); answers may be left blank at the same rate. ``wallet_rng`` draws
+    the share-of-wallet answers' reporting error, anew for this wave.
     """
     d = cfg.first_wave_day
     eligible, invited, resp = _respondents(cfg, people, purchases_day, purchases_owner, d, rng)
@@ -140,7 +165,7 @@ def make_first_wave(cfg: WorldConfig, people: People, purchases_day: np.ndarray,
     answers = pd.DataFrame({
         "overall_satisfaction": _overall_satisfaction(people.satisfaction[resp], rng),
         "recommend": people.recommend[resp],
-        "share_of_wallet": _share_of_wallet(people, resp),
+        "share_of_wallet": _share_of_wallet(cfg, people, resp, wallet_rng),
     })
     missing = rng.random(answers.shape) < cfg.item_missing_rate
     answers = answers.astype("Int64").mask(missing)

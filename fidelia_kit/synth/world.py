@@ -30,21 +30,21 @@ from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, REFERRAL_WEIGHTS, make_people
 from .purchases import GOLD, SILVER, TIER_DAYS, simulate_purchases
-from .survey import _respondents, make_first_wave, make_survey, survey_waves
+from .survey import WALLET_STEP, _respondents, make_first_wave, make_survey, survey_waves, wallet_answer
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 from .welcome import welcome_table, welcome_truth
 
 if TYPE_CHECKING:
-    from .._typing import DateLike
+    from .._typing import ArrayLike, DateLike
 
 # World, the file names and the writers live in fidelia_kit.dataset (which fidelia_kit.io reads with,
 # without loading the generator); they stay importable from here.
-__all__ = ["generate_world", "true_expected_purchases", "true_offer_response", "peak_memory_estimate", "available_memory",
+__all__ = ["generate_world", "true_expected_purchases", "true_wallet_report_error", "true_offer_response", "peak_memory_estimate", "available_memory",
            "World", "TRUTH_FILE", "TMP_PREFIX", "DATA_TABLES", "remove_leftovers", "truth_text", "write_csv"]
 
 # one random stream per part of the world, in this order (a part added at the end leaves the others' draws)
 _STREAM_NAMES = ("people", "purchases", "experiment", "baskets", "complaints", "survey", "memberships", "first_wave",
-                 "welcome", "contacts")
+                 "welcome", "contacts", "wallet_report")
 HORIZON_WEEKS = 52
 
 
@@ -206,6 +206,104 @@ def true_expected_purchases(truth_customers: pd.DataFrame, *, as_of: DateLike,
                      name="expected_purchases")
 
 
+def true_wallet_report_error(true_share: ArrayLike, *, bias: float = 8.0, sd: float = 12.0) -> np.ndarray:
+    """The expected error (answered minus true) of a customer's answer to the share-of-wallet question.
+
+    The world's respondents misreport: a customer whose true share of wallet is :math:`t` %
+    answers :math:`t + b + \\sigma Z` (:math:`Z` standard normal, drawn anew in every survey
+    wave), clipped to 0-100 and rounded to steps of 5. Clipping pulls the error of customers
+    near 0 or 100 towards zero, so the mean error over respondents is not quite the bias
+    :math:`b`: this function gives the exact expectation, the value a mean difference between
+    answers and truth (:func:`fidelia_kit.survey.share_of_wallet_check`) estimates.
+
+    Parameters
+    ----------
+    true_share : array-like of float
+        True shares of wallet (%, 0-100; ``truth_customers.share_of_wallet``); missing values
+        give missing errors.
+    bias : float, default=8.0
+        Points a respondent adds on average (the world's ``wallet_report_bias``).
+    sd : float, default=12.0
+        Standard deviation of the reporting error in points, >= 0 (``wallet_report_sd``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected answer minus ``true_share``, per customer (points).
+
+    Raises
+    ------
+    ValueError
+        ``true_share`` holds values outside 0-100 or text, ``bias`` is not a finite number in
+        [-100, 100] or ``sd`` is negative.
+
+    See Also
+    --------
+    fidelia_kit.survey.share_of_wallet_check : the answers against the truth, with the mean difference's interval.
+
+    Notes
+    -----
+    With the answers :math:`5k`, :math:`k = 0, \\dots, 20`, each the rounding of the interval
+    :math:`[l_k, u_k) = [5k - 2.5, 5k + 2.5)` (open to :math:`-\\infty` at 0, to
+    :math:`+\\infty` at 100, which takes in the clipped mass):
+
+    .. math:: E[\\text{answer} - t] = \\sum_{k=0}^{20} 5k \\left[\\Phi\\left(\\frac{u_k - t - b}{\\sigma}\\right)
+              - \\Phi\\left(\\frac{l_k - t - b}{\\sigma}\\right)\\right] - t
+
+    With :math:`\\sigma = 0` the answer is certain: :math:`t + b` clipped and rounded.
+
+    Examples
+    --------
+    >>> true_wallet_report_error([50.0, 99.0], bias=8.0, sd=12.0).round(2).tolist()
+    [8.0, -1.05]
+    >>> true_wallet_report_error([41.0, 99.0], bias=0.0, sd=0.0).tolist()
+    [-1.0, 1.0]
+    """
+    from .._validation import check_number
+
+    t = _share_array("true_share", true_share)
+    bias = check_number("bias", bias, -100, 100)
+    sd = check_number("sd", sd, 0, 100)
+    if sd == 0:
+        return wallet_answer(t + bias) - t
+    from scipy import stats
+
+    expected = np.zeros_like(t)
+    for k in range(0, 101, WALLET_STEP):
+        low = -np.inf if k == 0 else k - WALLET_STEP / 2
+        high = np.inf if k == 100 else k + WALLET_STEP / 2
+        # P(answer = k) by the survival function on the upper side: exact in both tails
+        expected += k * (stats.norm.sf((low - t - bias) / sd) - stats.norm.sf((high - t - bias) / sd))
+    return expected - t
+
+
+def _share_array(name: str, values) -> np.ndarray:
+    """``values`` as floats in 0-100 (missing allowed), or a ValueError naming ``name``."""
+    try:
+        t = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must hold shares of wallet in % (numbers from 0 to 100).") from None
+    bad = ~np.isnan(t) & ((t < 0) | (t > 100))
+    if bad.any():
+        raise ValueError(f"`{name}` must hold shares of wallet from 0 to 100 %; {int(bad.sum())} value(s) are not: "
+                         f"{t[bad][:3].tolist()}.")
+    return t
+
+
+def _wallet_report_truth(cfg, people, answers) -> dict:
+    """The truth of a wave's share-of-wallet answers: the knobs, and the expected mean error of those who answered."""
+    said = answers.dropna(subset=["share_of_wallet"])
+    true = people.share_of_wallet[said["customer_id"].to_numpy() - 1]
+    expected = true_wallet_report_error(true, bias=cfg.wallet_report_bias, sd=cfg.wallet_report_sd)
+    return {"bias": cfg.wallet_report_bias, "sd": cfg.wallet_report_sd, "clip": [0, 100], "step": WALLET_STEP,
+            "n_answered": int(len(said)),
+            "expected_mean_difference": _r(expected.mean()) if len(said) else float("nan"),
+            "note": "answer = clip(true + bias + sd * z, 0, 100) rounded to steps of 5, z standard normal drawn anew "
+                    "in each wave; expected_mean_difference is the mean over the wave's respondents who answered "
+                    "the question of the expected answer minus their true share (true_wallet_report_error): "
+                    "clipping makes it smaller than the bias."}
+
+
 def _contact_plan(cfg, people, purchases, tx, items, experiment, rng):
     """The contacts table and its truth; the survey waves' invitations are replayed from their own streams.
 
@@ -300,10 +398,13 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         experiment, purchases, exp_truth = run_experiment(cfg, people, purchases, life, streams["experiment"]); step("experiment")
         tx, items, tid = make_transactions(people, purchases, streams["baskets"]); step("baskets")
         complaints = make_complaints(cfg, purchases, tid, streams["complaints"]); step("complaints")
-        survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"]); step("survey")
+        # the share-of-wallet answers' reporting error: one stream per wave, from a stream of its own
+        wallet_current, wallet_first = streams["wallet_report"].spawn(2)
+        survey, survey_truth = make_survey(cfg, people, purchases.day, purchases.owner, streams["survey"],
+                                           wallet_current); step("survey")
         memberships = make_memberships(cfg, people, streams["memberships"]); step("memberships")
         first_wave, first_wave_truth = make_first_wave(cfg, people, purchases.day, purchases.owner,
-                                                       streams["first_wave"]); step("first survey wave")
+                                                       streams["first_wave"], wallet_first); step("first survey wave")
         waves = survey_waves(first_wave, survey)
 
     start = cfg.start
@@ -395,16 +496,21 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
         },
         "survey": {k: (_r(v) if isinstance(v, float) else v) for k, v in survey_truth.items()
                    if k != "survey_date_day"}
-                  | {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat()},
+                  | {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat(),
+                     "share_of_wallet_report": _wallet_report_truth(cfg, people, survey)},
         "survey_waves": {
             "1": {k: (_r(v) if isinstance(v, float) else v) for k, v in first_wave_truth.items()
                   if k not in ("wave", "day")}
                  | {"date": (start + dt.timedelta(days=cfg.first_wave_day)).isoformat(),
-                    "questions": ["overall_satisfaction", "recommend", "share_of_wallet"]},
+                    "questions": ["overall_satisfaction", "recommend", "share_of_wallet"],
+                    "share_of_wallet_expected_mean_difference":
+                        _wallet_report_truth(cfg, people, first_wave)["expected_mean_difference"]},
             "2": {"date": (start + dt.timedelta(days=cfg.survey_day)).isoformat(),
                   "note": "The satisfaction survey of survey_responses.csv; its truth is under 'survey'."},
             "note": "Each customer's answer to the recommendation question is the same latent value in every "
-                    "wave (truth_customers.recommend); answers are returned within 28 days of the wave's date.",
+                    "wave (truth_customers.recommend); the share-of-wallet answer's reporting error is drawn anew in "
+                    "each wave (see survey.share_of_wallet_report); answers are returned within 28 days of the "
+                    "wave's date.",
         },
         "experiment": {
             "date": (start + dt.timedelta(days=cfg.experiment_day)).isoformat(),
