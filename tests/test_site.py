@@ -255,7 +255,7 @@ def test_build_gives_both_languages_the_same_pages_and_the_lessons_figures(site)
                                                key=lambda p: int(p.stem[3:]))] == pngs
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed when this file's tests end: no browser left behind for later tests
 def browser():
     """Headless Chromium (Debian's package) through its matching chromedriver."""
     if not (CHROMIUM and CHROMEDRIVER):

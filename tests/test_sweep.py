@@ -271,6 +271,7 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
     distributed = pytest.importorskip("distributed")
     spec = {"parameters": {"sleep_s": 2.0}, "grid": {"x": [1, 2, 3, 4]}}
     out = tmp_path / "out"
+    before = {p.pid for p in _descendants(os.getpid())}  # other tests' processes (e.g. a browser) are not ours
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
         killed = []
@@ -293,7 +294,8 @@ def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
         result = sweep(TINY, spec, out, scheduler=cluster.scheduler_address, progress=False)
         killer.join()
     assert killed, "no worker was killed"
-    left = [p for p in _wait_gone(_descendants(os.getpid())) if "resource_tracker" not in " ".join(p.cmdline())]
+    left = [p for p in _wait_gone([p for p in _descendants(os.getpid()) if p.pid not in before])
+            if "resource_tracker" not in " ".join(p.cmdline())]
     assert not left, [p.cmdline() for p in left]
     table = result.table
     assert len(table) == 4 and (table["status"] == "ok").all(), table["error"].tolist()
