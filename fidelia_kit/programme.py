@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._results import Result
 from ._validation import as_amounts, as_date, as_dates, check_ci, check_frame, check_number, check_option, ci_z
+from .schema import CARD_TIER_THRESHOLDS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 #: Card tiers and the spend (EUR, in the 365 days before) from which each holds.
-TIERS = {"basic": 0.0, "silver": 400.0, "gold": 1200.0}
+TIERS = dict(CARD_TIER_THRESHOLDS)
 POINT_VALUE = 0.01
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "REGIONS",
     "AGE_BANDS",
     "CATEGORIES",
+    "CARD_TIER_THRESHOLDS",
     "CONTACT_PHASES",
     "CONTACT_CHANNELS",
     "CONSTRUCTS",
@@ -32,6 +33,9 @@ REGIONS = ("North", "South", "East", "West", "Central")
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 ACQUISITION_CHANNELS = ("store", "web", "social", "search", "referral")
 CARD_TIERS = ("basic", "silver", "gold")
+#: The spend (EUR, in the 365 days before) from which each card tier holds: the generator's rule and the
+#: default of the programme analyses (fidelia_kit.programme), stated once.
+CARD_TIER_THRESHOLDS = {"basic": 0.0, "silver": 400.0, "gold": 1200.0}
 CATEGORIES = ("grocery", "household", "kids", "fashion", "beauty", "electronics", "home", "sports")
 SALES_CHANNELS = ("store", "online", "app")
 PAYMENT_METHODS = ("card", "cash", "mobile")

@@ -16,15 +16,15 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..schema import PROFILES
+from ..schema import CARD_TIER_THRESHOLDS, PROFILES
 from .config import WorldConfig
 from .people import PROFILE_TRAITS, People
 
 __all__ = ["Purchases", "simulate_purchases", "draw_purchase_details", "DISCOUNT_RATES",
-           "apply_card_tiers", "trailing_spend", "SILVER", "GOLD", "TIER_DAYS"]
+           "apply_card_tiers", "tier_index", "trailing_spend", "SILVER", "GOLD", "TIER_DAYS"]
 
 #: Card-tier thresholds (EUR of spend in the TIER_DAYS days before a purchase).
-SILVER, GOLD = 400.0, 1200.0
+SILVER, GOLD = CARD_TIER_THRESHOLDS["silver"], CARD_TIER_THRESHOLDS["gold"]
 TIER_DAYS = 365
 DISCOUNT_RATES = np.array([0.10, 0.15, 0.20, 0.25, 0.30])
 FIRST, REPEAT, CAMPAIGN = 0, 1, 2
@@ -127,6 +127,11 @@ def trailing_spend(owner: np.ndarray, day: np.ndarray, amount: np.ndarray, days:
     return np.round(spend, 2)  # amounts are in cents: a sum of exactly 400.00 must not read 399.9999999
 
 
+def tier_index(spend: np.ndarray) -> np.ndarray:
+    """The card tier (0 basic, 1 silver, 2 gold, as in CARD_TIERS) of each spend of the last TIER_DAYS days."""
+    return np.where(spend >= GOLD, 2, np.where(spend >= SILVER, 1, 0))
+
+
 def apply_card_tiers(cfg: WorldConfig, owner: np.ndarray, day: np.ndarray, base: np.ndarray) -> np.ndarray:
     """The amounts paid once the card tier's effect is applied (rows sorted by customer, then day).
 
@@ -141,7 +146,7 @@ def apply_card_tiers(cfg: WorldConfig, owner: np.ndarray, day: np.ndarray, base:
     amount = base
     for _ in range(len(base) + 1):
         spend = trailing_spend(owner, day, amount)
-        tier = np.where(spend >= GOLD, 2, np.where(spend >= SILVER, 1, 0))
+        tier = tier_index(spend)
         new = np.maximum(np.round(base * lift[tier], 2), 0.01)
         if np.array_equal(new, amount):
             break

@@ -29,7 +29,7 @@ from .contacts import make_contacts, true_offer_response
 from .experiment import run_experiment
 from .memberships import make_memberships
 from .people import CONSTRUCT_CORRELATION, DRIVER_WEIGHTS, PROFILE_TRAITS, REFERRAL_WEIGHTS, make_people
-from .purchases import GOLD, SILVER, TIER_DAYS, simulate_purchases
+from .purchases import GOLD, SILVER, TIER_DAYS, simulate_purchases, tier_index
 from .survey import WALLET_STEP, _respondents, make_first_wave, make_survey, survey_waves, wallet_answer
 from .transactions import CATEGORY_MARGIN, POINTS_BLOCK, make_transactions
 from .welcome import welcome_table, welcome_truth
@@ -412,7 +412,7 @@ def generate_world(config: WorldConfig | None = None, *, progress: bool = False,
     # card tier by spend in the last 365 days
     last_year = tx["day"].to_numpy() >= cfg.n_days - 365
     spend = np.bincount(tx["customer_id"].to_numpy()[last_year] - 1, weights=tx["amount"].to_numpy()[last_year], minlength=people.n)
-    tier = np.where(spend >= GOLD, 2, np.where(spend >= SILVER, 1, 0))
+    tier = tier_index(spend)
     customers = pd.DataFrame({
         "customer_id": ids,
         "first_seen": _dates(start, people.first_day),
